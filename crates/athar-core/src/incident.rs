@@ -1,0 +1,179 @@
+//! Incidents.
+
+use uuid::Uuid;
+
+use crate::{Casualties, OccurredAt, Point, Slug, ValueError};
+
+/// How the location of an incident was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationPrecision {
+    /// Coordinates given with the incident.
+    Exact,
+    /// The centre of the community the incident was resolved to.
+    Community,
+    /// The centre of an administrative area.
+    Admin,
+}
+
+impl LocationPrecision {
+    /// The slug used in files and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Community => "community",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Parses `exact`, `community` or `admin`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "exact" => Some(Self::Exact),
+            "community" => Some(Self::Community),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An OCHA-style place code: upper-case letters then digits (`C4150`, `SY0702`, `CP123`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Pcode(String);
+
+impl Pcode {
+    /// Parses a p-code; letters are upper-cased.
+    pub fn parse(value: &str) -> Result<Self, ValueError> {
+        let upper = value.trim().to_ascii_uppercase();
+        let letters = upper.chars().take_while(char::is_ascii_uppercase).count();
+        let digits = upper.len() - letters;
+        let valid = (1..=4).contains(&letters)
+            && (1..=12).contains(&digits)
+            && upper[letters..].chars().all(|c| c.is_ascii_digit());
+        if valid {
+            Ok(Self(upper))
+        } else {
+            Err(ValueError::BadPcode {
+                value: value.to_owned(),
+            })
+        }
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Everything known about an incident except the id Athar gives it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IncidentRecord {
+    /// The organisation or report it came from.
+    pub source: String,
+    /// The submitter's own id; `(source, source_id)` is unique.
+    pub source_id: Option<String>,
+    /// What happened.
+    pub kind: Slug,
+    /// When.
+    pub occurred: OccurredAt,
+    /// Where, when known.
+    pub location: Option<Point>,
+    /// How the location was found.
+    pub location_precision: LocationPrecision,
+    /// The community name as reported, verbatim.
+    pub community: String,
+    /// The normalised key under which spellings of one place group together.
+    pub community_key: String,
+    /// The community's p-code, when known.
+    pub community_pcode: Option<Pcode>,
+    /// Governorate.
+    pub admin1: Option<String>,
+    /// District.
+    pub admin2: Option<String>,
+    /// Sub-district.
+    pub admin3: Option<String>,
+    /// Where it happened, what was hit.
+    pub place_type: Option<Slug>,
+    /// Who carried out an attack.
+    pub perpetrator: Option<Slug>,
+    /// What an attack used.
+    pub weapon: Option<Slug>,
+    /// Why a fire or accident happened.
+    pub cause: Option<Slug>,
+    /// Which vehicle an accident involved.
+    pub vehicle: Option<Slug>,
+    /// Killed and injured.
+    pub casualties: Casualties,
+    /// Free text, often Arabic.
+    pub notes: Option<String>,
+}
+
+impl IncidentRecord {
+    /// A stable 64-bit hash of every field, used to tell an unchanged re-import from an
+    /// update. It is the same on every machine and in every release that keeps the fields.
+    pub fn content_hash(&self) -> u64 {
+        fn opt<T: AsRef<str>>(value: Option<&T>) -> &str {
+            value.map_or("\u{0}", AsRef::as_ref)
+        }
+        let counts = self.casualties.counts();
+        let location = self
+            .location
+            .map(|p| format!("{:.7},{:.7}", p.lon.degrees(), p.lat.degrees()))
+            .unwrap_or_default();
+        let pcode = self.community_pcode.as_ref().map(Pcode::as_str);
+        let canonical = [
+            self.source.as_str(),
+            opt(self.source_id.as_ref()),
+            self.kind.as_str(),
+            &self.occurred.to_string(),
+            &location,
+            self.location_precision.as_str(),
+            &self.community,
+            pcode.unwrap_or("\u{0}"),
+            opt(self.admin1.as_ref()),
+            opt(self.admin2.as_ref()),
+            opt(self.admin3.as_ref()),
+            opt(self.place_type.as_ref()),
+            opt(self.perpetrator.as_ref()),
+            opt(self.weapon.as_ref()),
+            opt(self.cause.as_ref()),
+            opt(self.vehicle.as_ref()),
+            &format!(
+                "{},{},{},{},{},{}",
+                counts.killed,
+                counts.killed_women,
+                counts.killed_children,
+                counts.injured,
+                counts.injured_women,
+                counts.injured_children
+            ),
+            opt(self.notes.as_ref()),
+        ]
+        .join("\u{1f}");
+        xxhash_rust::xxh3::xxh3_64(canonical.as_bytes())
+    }
+}
+
+/// A stored incident: its id and its record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Incident {
+    /// Assigned by Athar.
+    pub id: Uuid,
+    /// Everything else.
+    #[serde(flatten)]
+    pub record: IncidentRecord,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcodes_are_letters_then_digits() {
+        assert_eq!(Pcode::parse(" c4150 ").unwrap().as_str(), "C4150");
+        for bad in ["4150", "C", "C41-50", "CAMPS1234", "C4150X"] {
+            assert!(Pcode::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

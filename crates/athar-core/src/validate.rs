@@ -1,0 +1,761 @@
+//! From raw field values to a valid [`IncidentRecord`].
+//!
+//! Readers of every format fill an [`IncidentDraft`] with the text of each field, then call
+//! [`IncidentDraft::validate`], which checks every rule of the domain and returns either the
+//! record or every [`FieldError`] at once, so that a person fixing a spreadsheet sees all
+//! that is wrong with a row in one pass.
+
+use chrono::NaiveDate;
+
+use crate::{
+    Casualties, CasualtyCounts, FieldError, IncidentRecord, LocationPrecision, OccurredAt, Pcode,
+    Point, TimePrecision, ValueError, Vocabularies, VocabularyName,
+};
+use crate::{Latitude, Longitude};
+
+/// The fields an incident is written with, in files and in the API.
+pub const FIELDS: [&str; 27] = [
+    "source",
+    "source_id",
+    "kind",
+    "occurred_on",
+    "occurred_at",
+    "time_precision",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "community",
+    "community_pcode",
+    "admin1",
+    "admin2",
+    "admin3",
+    "place_type",
+    "perpetrator",
+    "weapon",
+    "cause",
+    "vehicle",
+    "killed",
+    "killed_women",
+    "killed_children",
+    "injured",
+    "injured_women",
+    "injured_children",
+    "notes",
+    "id",
+];
+
+/// Which kinds each kind-specific field applies to (domain.md: perpetrator and weapon for
+/// attacks only, cause for fires and traffic accidents, vehicle for traffic accidents).
+const KIND_SPECIFIC: [(VocabularyName, &[&str]); 4] = [
+    (VocabularyName::Perpetrator, &["attack"]),
+    (VocabularyName::Weapon, &["attack"]),
+    (VocabularyName::Cause, &["fire", "traffic_accident"]),
+    (VocabularyName::Vehicle, &["traffic_accident"]),
+];
+
+/// A place a community name resolved to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedCommunity {
+    /// Its location.
+    pub point: Point,
+    /// Its p-code, when known.
+    pub pcode: Option<Pcode>,
+    /// Governorate.
+    pub admin1: Option<String>,
+    /// District.
+    pub admin2: Option<String>,
+    /// Sub-district.
+    pub admin3: Option<String>,
+}
+
+/// Turns community names into grouping keys and, when it knows the place, into locations.
+/// The gazetteer implements it.
+pub trait CommunityResolver: Send + Sync {
+    /// The normalised key under which every spelling of one name groups together.
+    fn key(&self, name: &str) -> String;
+    /// The place a name (and optional p-code) resolves to, if known.
+    fn resolve(&self, name: &str, pcode: Option<&Pcode>) -> Option<ResolvedCommunity>;
+}
+
+/// What validation needs to know besides the row itself.
+pub struct ValidationContext<'a> {
+    /// The vocabularies terms must come from.
+    pub vocabularies: &'a Vocabularies,
+    /// Community keys and places.
+    pub resolver: &'a dyn CommunityResolver,
+    /// The source for rows that do not name one.
+    pub default_source: Option<String>,
+    /// Today, local: incidents cannot occur after tomorrow (a day of slack for time zones).
+    pub today: NaiveDate,
+}
+
+impl<'a> ValidationContext<'a> {
+    /// A context with the given vocabularies and community resolver, no default source, and
+    /// today's date from the clock.
+    pub fn new(vocabularies: &'a Vocabularies, resolver: &'a dyn CommunityResolver) -> Self {
+        Self {
+            vocabularies,
+            resolver,
+            default_source: None,
+            today: chrono::Local::now().date_naive(),
+        }
+    }
+}
+
+/// The fields of one incident as text, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentDraft {
+    values: [Option<String>; FIELDS.len()],
+}
+
+fn field_index(field: &str) -> Option<usize> {
+    FIELDS.iter().position(|known| *known == field)
+}
+
+impl IncidentDraft {
+    /// Sets a field; blank values count as absent. An unknown field is an error naming the
+    /// fields that exist.
+    pub fn set(&mut self, field: &str, value: &str) -> Result<(), FieldError> {
+        let index = field_index(field).ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("unknown field (known fields: {})", FIELDS.join(", ")),
+            )
+        })?;
+        let trimmed = value.trim();
+        self.values[index] = (!trimmed.is_empty()).then(|| trimmed.to_owned());
+        Ok(())
+    }
+
+    /// The text of a field, if set.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        field_index(field).and_then(|index| self.values[index].as_deref())
+    }
+
+    /// Checks every rule and returns the record, or every broken rule.
+    pub fn validate(
+        &self,
+        context: &ValidationContext<'_>,
+    ) -> Result<IncidentRecord, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, error: &dyn std::fmt::Display| {
+            errors.push(FieldError::new(field, error));
+        };
+
+        if self.get("id").is_some() {
+            fail(
+                "id",
+                &"ids are assigned by Athar; put your own id in source_id",
+            );
+        }
+        let source = self
+            .get("source")
+            .map(str::to_owned)
+            .or_else(|| context.default_source.clone());
+        if source.is_none() {
+            fail(
+                "source",
+                &"is required (the organisation or report the record came from)",
+            );
+        }
+        let source_id = self.get("source_id").map(str::to_owned);
+        if source_id
+            .as_ref()
+            .is_some_and(|id| id.chars().count() > 200)
+        {
+            fail("source_id", &"is longer than 200 characters");
+        }
+
+        let vocabularies = context.vocabularies;
+        let kind = match self.get("kind") {
+            None => {
+                fail(
+                    "kind",
+                    &format!(
+                        "is required (allowed: {})",
+                        slugs_of(vocabularies, VocabularyName::Kind)
+                    ),
+                );
+                None
+            }
+            Some(value) => vocabularies
+                .lookup(VocabularyName::Kind, value)
+                .map_err(|e| fail("kind", &e))
+                .ok(),
+        };
+
+        let occurred = self.occurred(context.today, &mut fail);
+
+        let community = self.get("community").map(str::to_owned);
+        if community.is_none() {
+            fail(
+                "community",
+                &"is required (the village, town or camp as reported)",
+            );
+        }
+        let community_pcode = self.get("community_pcode").and_then(|value| {
+            Pcode::parse(value)
+                .map_err(|e| fail("community_pcode", &e))
+                .ok()
+        });
+        let resolved = community
+            .as_deref()
+            .and_then(|name| context.resolver.resolve(name, community_pcode.as_ref()));
+
+        let (location, location_precision) =
+            self.location(community.as_deref(), resolved.as_ref(), &mut fail);
+
+        let mut term = |vocabulary: VocabularyName| {
+            let value = self.get(vocabulary.as_str())?;
+            let slug = vocabularies
+                .lookup(vocabulary, value)
+                .map_err(|e| fail(vocabulary.as_str(), &e))
+                .ok()?;
+            let applies_to = KIND_SPECIFIC
+                .iter()
+                .find(|(name, _)| *name == vocabulary)
+                .map(|(_, kinds)| *kinds);
+            if let (Some(kinds), Some(kind)) = (applies_to, kind.as_ref())
+                && !kinds.contains(&kind.as_str())
+            {
+                fail(
+                    vocabulary.as_str(),
+                    &format!(
+                        "applies only to kind {}, not to '{kind}'",
+                        kinds.join(" or ")
+                    ),
+                );
+                return None;
+            }
+            Some(slug)
+        };
+        let place_type = term(VocabularyName::PlaceType);
+        let perpetrator = term(VocabularyName::Perpetrator);
+        let weapon = term(VocabularyName::Weapon);
+        let cause = term(VocabularyName::Cause);
+        let vehicle = term(VocabularyName::Vehicle);
+
+        let casualties = self.casualties(&mut fail);
+
+        let text = |field: &str| self.get(field).map(str::to_owned);
+        let admin = |field: &str, from_gazetteer: Option<&String>| {
+            text(field).or_else(|| from_gazetteer.cloned())
+        };
+        let admin1 = admin("admin1", resolved.as_ref().and_then(|r| r.admin1.as_ref()));
+        let admin2 = admin("admin2", resolved.as_ref().and_then(|r| r.admin2.as_ref()));
+        let admin3 = admin("admin3", resolved.as_ref().and_then(|r| r.admin3.as_ref()));
+        let notes = text("notes");
+
+        match (
+            source,
+            kind,
+            occurred,
+            community,
+            location_precision,
+            casualties,
+        ) {
+            (
+                Some(source),
+                Some(kind),
+                Some(occurred),
+                Some(community),
+                Some(location_precision),
+                Some(casualties),
+            ) if errors.is_empty() => {
+                let community_key = context.resolver.key(&community);
+                Ok(IncidentRecord {
+                    source,
+                    source_id,
+                    kind,
+                    occurred,
+                    location,
+                    location_precision,
+                    community_key,
+                    community_pcode: community_pcode.or_else(|| resolved.and_then(|r| r.pcode)),
+                    community,
+                    admin1,
+                    admin2,
+                    admin3,
+                    place_type,
+                    perpetrator,
+                    weapon,
+                    cause,
+                    vehicle,
+                    casualties,
+                    notes,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    fn occurred(
+        &self,
+        today: NaiveDate,
+        fail: &mut impl FnMut(&str, &dyn std::fmt::Display),
+    ) -> Option<OccurredAt> {
+        let date = self.get("occurred_on").and_then(|value| {
+            OccurredAt::parse_date(value)
+                .map_err(|e| fail("occurred_on", &e))
+                .ok()
+        });
+        let at = self.get("occurred_at").and_then(|value| {
+            OccurredAt::parse(value)
+                .map_err(|e| fail("occurred_at", &e))
+                .ok()
+        });
+        if self.get("occurred_on").is_none() && self.get("occurred_at").is_none() {
+            fail(
+                "occurred_on",
+                &"is required (a date, YYYY-MM-DD, or occurred_at with a time)",
+            );
+            return None;
+        }
+        let mut occurred = match (date, at) {
+            (Some(date), Some(at)) if at.date() != date => {
+                fail(
+                    "occurred_at",
+                    &format!("falls on {}, but occurred_on says {date}", at.date()),
+                );
+                return None;
+            }
+            (_, Some(at)) => at,
+            (Some(date), None) => OccurredAt::day(date),
+            (None, None) => return None,
+        };
+        match self
+            .get("time_precision")
+            .map(|value| (value, TimePrecision::parse(value)))
+        {
+            None | Some((_, Some(TimePrecision::Minute)))
+                if occurred.precision() == TimePrecision::Minute => {}
+            None => {}
+            Some((_, Some(TimePrecision::Day))) => occurred = occurred.to_day(),
+            Some((_, Some(TimePrecision::Minute))) => {
+                fail(
+                    "time_precision",
+                    &"is 'minute', but no time of day is given (use occurred_at)",
+                );
+                return None;
+            }
+            Some((value, None)) => {
+                fail(
+                    "time_precision",
+                    &format!("'{value}' is not a time precision (allowed: day, minute)"),
+                );
+                return None;
+            }
+        }
+        if occurred.date() > today.succ_opt().unwrap_or(today) {
+            fail(
+                if self.get("occurred_at").is_some() {
+                    "occurred_at"
+                } else {
+                    "occurred_on"
+                },
+                &format!("{} is in the future", occurred.date()),
+            );
+            return None;
+        }
+        Some(occurred)
+    }
+
+    fn location(
+        &self,
+        community: Option<&str>,
+        resolved: Option<&ResolvedCommunity>,
+        fail: &mut impl FnMut(&str, &dyn std::fmt::Display),
+    ) -> (Option<Point>, Option<LocationPrecision>) {
+        let latitude = self.get("latitude").and_then(|value| {
+            Latitude::parse(value)
+                .map_err(|e| fail("latitude", &e))
+                .ok()
+        });
+        let longitude = self.get("longitude").and_then(|value| {
+            Longitude::parse(value)
+                .map_err(|e| fail("longitude", &e))
+                .ok()
+        });
+        let stated = match self.get("location_precision") {
+            None => None,
+            Some(value) => match LocationPrecision::parse(value) {
+                Some(precision) => Some(precision),
+                None => {
+                    fail(
+                        "location_precision",
+                        &format!(
+                            "'{value}' is not a location precision (allowed: exact, community, admin)"
+                        ),
+                    );
+                    return (None, None);
+                }
+            },
+        };
+        match (self.get("latitude"), self.get("longitude")) {
+            (Some(_), None) => {
+                fail(
+                    "longitude",
+                    &"is missing while latitude is given (give both or neither)",
+                );
+                (None, None)
+            }
+            (None, Some(_)) => {
+                fail(
+                    "latitude",
+                    &"is missing while longitude is given (give both or neither)",
+                );
+                (None, None)
+            }
+            (Some(_), Some(_)) => match (latitude, longitude) {
+                (Some(lat), Some(lon)) => (
+                    Some(Point { lon, lat }),
+                    Some(stated.unwrap_or(LocationPrecision::Exact)),
+                ),
+                _ => (None, None),
+            },
+            (None, None) => match resolved {
+                Some(place) => (Some(place.point), Some(LocationPrecision::Community)),
+                None => {
+                    if let Some(name) = community {
+                        fail(
+                            "latitude",
+                            &format!(
+                                "no coordinates given, and community '{name}' is not a known place: give latitude and longitude"
+                            ),
+                        );
+                    }
+                    (None, None)
+                }
+            },
+        }
+    }
+
+    fn casualties(
+        &self,
+        fail: &mut impl FnMut(&str, &dyn std::fmt::Display),
+    ) -> Option<Casualties> {
+        let mut ok = true;
+        let mut count = |field: &str| -> u32 {
+            match self.get(field) {
+                None => 0,
+                Some(value) => parse_count(value).unwrap_or_else(|error| {
+                    fail(field, &error);
+                    ok = false;
+                    0
+                }),
+            }
+        };
+        let counts = CasualtyCounts {
+            killed: count("killed"),
+            killed_women: count("killed_women"),
+            killed_children: count("killed_children"),
+            injured: count("injured"),
+            injured_women: count("injured_women"),
+            injured_children: count("injured_children"),
+        };
+        if !ok {
+            return None;
+        }
+        Casualties::new(counts)
+            .map_err(|errors| {
+                for (field, error) in errors {
+                    fail(field, &error);
+                }
+            })
+            .ok()
+    }
+}
+
+fn parse_count(value: &str) -> Result<u32, ValueError> {
+    // Spreadsheets export whole numbers as `3.0`; accept that, nothing fractional.
+    let trimmed = value.trim();
+    let whole = trimmed.strip_suffix(".0").unwrap_or(trimmed);
+    whole
+        .parse::<u32>()
+        .ok()
+        .filter(|count| *count <= 100_000)
+        .ok_or_else(|| ValueError::NotACount {
+            value: value.to_owned(),
+        })
+}
+
+fn slugs_of(vocabularies: &Vocabularies, vocabulary: VocabularyName) -> String {
+    vocabularies
+        .terms_of(vocabulary)
+        .map(|term| term.slug.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys names by folding case; knows one place, "Known Town".
+    struct TestResolver;
+
+    impl CommunityResolver for TestResolver {
+        fn key(&self, name: &str) -> String {
+            name.to_lowercase()
+        }
+        fn resolve(&self, name: &str, _: Option<&Pcode>) -> Option<ResolvedCommunity> {
+            (name == "Known Town").then(|| ResolvedCommunity {
+                point: Point::from_degrees(36.6, 35.9).unwrap(),
+                pcode: Some(Pcode::parse("C1234").unwrap()),
+                admin1: Some("Idlib".into()),
+                admin2: None,
+                admin3: None,
+            })
+        }
+    }
+
+    fn context(vocabularies: &Vocabularies) -> ValidationContext<'_> {
+        ValidationContext {
+            vocabularies,
+            resolver: &TestResolver,
+            default_source: None,
+            today: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        }
+    }
+
+    fn draft(fields: &[(&str, &str)]) -> IncidentDraft {
+        let mut draft = IncidentDraft::default();
+        for (field, value) in [
+            ("source", "test"),
+            ("kind", "attack"),
+            ("occurred_on", "2024-04-12"),
+            ("community", "Kafr Nabl"),
+            ("latitude", "35.61"),
+            ("longitude", "36.56"),
+        ]
+        .iter()
+        .chain(fields)
+        {
+            draft.set(field, value).unwrap();
+        }
+        draft
+    }
+
+    fn errors(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        let vocabularies = Vocabularies::defaults();
+        draft(fields)
+            .validate(&context(&vocabularies))
+            .expect_err("the draft should be rejected")
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    fn valid(fields: &[(&str, &str)]) -> IncidentRecord {
+        let vocabularies = Vocabularies::defaults();
+        draft(fields)
+            .validate(&context(&vocabularies))
+            .expect("the draft should be valid")
+    }
+
+    fn fields_at_fault(fields: &[(&str, &str)]) -> Vec<String> {
+        errors(fields).into_iter().map(|(field, _)| field).collect()
+    }
+
+    #[test]
+    fn a_complete_attack_is_accepted_with_exact_location() {
+        let record = valid(&[
+            ("weapon", "قذائف مدفعية"),
+            ("perpetrator", "government_forces"),
+            ("killed", "2"),
+        ]);
+        assert_eq!(record.weapon.unwrap().as_str(), "artillery");
+        assert_eq!(record.location_precision, LocationPrecision::Exact);
+        assert_eq!(record.community_key, "kafr nabl");
+        assert_eq!(record.occurred.precision(), TimePrecision::Day);
+    }
+
+    #[test]
+    fn latitude_and_longitude_out_of_range_are_rejected() {
+        assert_eq!(fields_at_fault(&[("latitude", "95")]), ["latitude"]);
+        assert_eq!(fields_at_fault(&[("longitude", "-181")]), ["longitude"]);
+        assert_eq!(fields_at_fault(&[("longitude", "east")]), ["longitude"]);
+    }
+
+    #[test]
+    fn half_a_coordinate_pair_is_rejected() {
+        let mut draft = draft(&[]);
+        draft.set("longitude", "").unwrap();
+        let vocabularies = Vocabularies::defaults();
+        let errors = draft.validate(&context(&vocabularies)).unwrap_err();
+        assert_eq!(errors[0].field, "longitude");
+        assert!(errors[0].message.contains("give both or neither"));
+    }
+
+    #[test]
+    fn no_coordinates_and_an_unknown_community_is_rejected() {
+        let mut draft = draft(&[]);
+        draft.set("latitude", "").unwrap();
+        draft.set("longitude", "").unwrap();
+        let vocabularies = Vocabularies::defaults();
+        let errors = draft.validate(&context(&vocabularies)).unwrap_err();
+        assert_eq!(errors[0].field, "latitude");
+        assert!(
+            errors[0]
+                .message
+                .contains("'Kafr Nabl' is not a known place"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn no_coordinates_and_a_known_community_takes_its_place() {
+        let mut draft = draft(&[("community", "Known Town")]);
+        draft.set("latitude", "").unwrap();
+        draft.set("longitude", "").unwrap();
+        let vocabularies = Vocabularies::defaults();
+        let record = draft.validate(&context(&vocabularies)).unwrap();
+        assert_eq!(record.location_precision, LocationPrecision::Community);
+        assert_eq!(record.community_pcode.unwrap().as_str(), "C1234");
+        assert_eq!(record.admin1.as_deref(), Some("Idlib"));
+    }
+
+    #[test]
+    fn casualty_subsets_above_their_totals_are_rejected() {
+        assert_eq!(
+            fields_at_fault(&[("killed", "1"), ("killed_women", "2")]),
+            ["killed_women"]
+        );
+        assert_eq!(
+            fields_at_fault(&[("injured", "2"), ("injured_children", "3")]),
+            ["injured_children"]
+        );
+        assert_eq!(fields_at_fault(&[("killed", "-1")]), ["killed"]);
+        assert_eq!(fields_at_fault(&[("injured", "1.5")]), ["injured"]);
+        assert_eq!(valid(&[("killed", "3.0")]).casualties.killed(), 3);
+    }
+
+    #[test]
+    fn unknown_vocabulary_terms_are_rejected_with_what_is_allowed() {
+        let errors = errors(&[("weapon", "catapult")]);
+        assert_eq!(errors[0].0, "weapon");
+        assert!(errors[0].1.contains("allowed: "), "{}", errors[0].1);
+        assert_eq!(fields_at_fault(&[("kind", "earthquake")]), ["kind"]);
+        assert_eq!(fields_at_fault(&[("place_type", "castle")]), ["place_type"]);
+    }
+
+    #[test]
+    fn kind_specific_fields_on_the_wrong_kind_are_rejected() {
+        assert_eq!(
+            fields_at_fault(&[("kind", "fire"), ("weapon", "drone")]),
+            ["weapon"]
+        );
+        assert_eq!(
+            fields_at_fault(&[("kind", "fire"), ("perpetrator", "unknown")]),
+            ["perpetrator"]
+        );
+        assert_eq!(
+            fields_at_fault(&[("kind", "attack"), ("cause", "gas_leak")]),
+            ["cause"]
+        );
+        assert_eq!(
+            fields_at_fault(&[("kind", "fire"), ("vehicle", "car")]),
+            ["vehicle"]
+        );
+        let accident = valid(&[
+            ("kind", "traffic_accident"),
+            ("vehicle", "دراجة نارية"),
+            ("cause", "speeding"),
+        ]);
+        assert_eq!(accident.vehicle.unwrap().as_str(), "motorcycle");
+    }
+
+    #[test]
+    fn dates_must_exist_and_not_lie_in_the_future() {
+        assert_eq!(
+            fields_at_fault(&[("occurred_on", "2024-02-30")]),
+            ["occurred_on"]
+        );
+        assert_eq!(
+            fields_at_fault(&[("occurred_on", "2025-01-01")]),
+            ["occurred_on"]
+        );
+        let mut no_date = draft(&[]);
+        no_date.set("occurred_on", "").unwrap();
+        let vocabularies = Vocabularies::defaults();
+        assert_eq!(
+            no_date.validate(&context(&vocabularies)).unwrap_err()[0].field,
+            "occurred_on"
+        );
+    }
+
+    #[test]
+    fn occurred_at_gives_minute_precision_and_must_agree_with_occurred_on() {
+        let record = valid(&[("occurred_at", "2024-04-12T14:30")]);
+        assert_eq!(record.occurred.to_string(), "2024-04-12T14:30");
+        assert_eq!(record.occurred.precision(), TimePrecision::Minute);
+        assert_eq!(
+            fields_at_fault(&[("occurred_at", "2024-04-13T01:00")]),
+            ["occurred_at"]
+        );
+        let day = valid(&[
+            ("occurred_at", "2024-04-12T14:30"),
+            ("time_precision", "day"),
+        ]);
+        assert_eq!(day.occurred.precision(), TimePrecision::Day);
+        assert_eq!(
+            fields_at_fault(&[("time_precision", "minute")]),
+            ["time_precision"]
+        );
+        assert_eq!(
+            fields_at_fault(&[("time_precision", "hour")]),
+            ["time_precision"]
+        );
+    }
+
+    #[test]
+    fn missing_source_kind_and_community_are_each_reported() {
+        let mut empty = IncidentDraft::default();
+        empty.set("occurred_on", "2024-01-01").unwrap();
+        let vocabularies = Vocabularies::defaults();
+        let fields: Vec<String> = empty
+            .validate(&context(&vocabularies))
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["source", "kind", "community"]);
+    }
+
+    #[test]
+    fn a_bad_pcode_and_an_own_id_are_rejected() {
+        assert_eq!(
+            fields_at_fault(&[("community_pcode", "Idlib")]),
+            ["community_pcode"]
+        );
+        assert_eq!(fields_at_fault(&[("id", "123")]), ["id"]);
+        assert_eq!(
+            fields_at_fault(&[("location_precision", "rough")]),
+            ["location_precision"]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_cannot_be_set() {
+        let error = IncidentDraft::default().set("casualties", "3").unwrap_err();
+        assert!(error.message.contains("known fields: source"), "{error}");
+    }
+
+    #[test]
+    fn the_content_hash_changes_with_any_field_and_only_then() {
+        let base = valid(&[("killed", "1")]);
+        assert_eq!(
+            base.content_hash(),
+            valid(&[("killed", "1")]).content_hash()
+        );
+        assert_ne!(
+            base.content_hash(),
+            valid(&[("killed", "2")]).content_hash()
+        );
+        assert_ne!(
+            base.content_hash(),
+            valid(&[("killed", "1"), ("notes", "x")]).content_hash()
+        );
+    }
+}
