@@ -1,0 +1,262 @@
+//! CSV: UTF-8 with or without BOM, comma or semicolon, quoted fields with separators and
+//! newlines, an optional HXL hashtag row under the header.
+//!
+//! How it works: the first line decides the separator (whichever of `,` and `;` occurs
+//! more often outside quotes). Header names map to incident fields (with a few common
+//! aliases such as `lat`, `lon`, `date`). If the next record has a hashtag in every
+//! non-empty cell it is an HXL row: it is skipped, and its tags name the fields of columns
+//! whose header names were not recognised. Records are read as bytes, so a row with
+//! invalid UTF-8 is rejected alone.
+
+use std::io::{BufRead, BufReader, Read};
+
+use athar_core::{FieldError, IncidentDraft, ValidationContext};
+
+use crate::{IngestError, ReadSummary, Row, Stop};
+
+/// The incident field a CSV header names, if any: the field's own name (any case, spaces
+/// or hyphens for underscores) or a common alias.
+pub fn field_for_header(header: &str) -> Option<&'static str> {
+    let name: String = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    let alias = match name.as_str() {
+        "lat" => "latitude",
+        "lon" | "lng" | "long" => "longitude",
+        "date" => "occurred_on",
+        "datetime" | "date_time" => "occurred_at",
+        "pcode" | "community_p_code" => "community_pcode",
+        "governorate" => "admin1",
+        "district" => "admin2",
+        "sub_district" | "subdistrict" => "admin3",
+        other => other,
+    };
+    athar_core::FIELDS
+        .iter()
+        .copied()
+        .find(|field| *field == alias)
+}
+
+/// HXL hashtags and the fields they carry; attributes are compared as sets.
+const HXL_TAGS: [(&str, &[&str], &str); 24] = [
+    ("#date", &[], "occurred_on"),
+    ("#date", &["occurred"], "occurred_on"),
+    ("#date", &["time"], "occurred_at"),
+    ("#geo", &["lat"], "latitude"),
+    ("#geo", &["lon"], "longitude"),
+    ("#loc", &["name"], "community"),
+    ("#loc", &["code"], "community_pcode"),
+    ("#adm1", &["name"], "admin1"),
+    ("#adm2", &["name"], "admin2"),
+    ("#adm3", &["name"], "admin3"),
+    ("#affected", &["killed"], "killed"),
+    ("#affected", &["killed", "f"], "killed_women"),
+    ("#affected", &["killed", "children"], "killed_children"),
+    ("#affected", &["injured"], "injured"),
+    ("#affected", &["injured", "f"], "injured_women"),
+    ("#affected", &["injured", "children"], "injured_children"),
+    ("#event", &["type"], "kind"),
+    ("#event", &["code"], "source_id"),
+    ("#event", &["id"], "source_id"),
+    ("#meta", &["source"], "source"),
+    ("#group", &["name", "first"], "perpetrator"),
+    ("#description", &[], "notes"),
+    ("#event", &["weapon"], "weapon"),
+    ("#event", &["cause"], "cause"),
+];
+
+/// The incident field an HXL hashtag (such as `#affected+killed+f`) carries, if any.
+pub fn field_for_hxl_tag(tag: &str) -> Option<&'static str> {
+    let lower = tag.trim().to_ascii_lowercase();
+    let mut parts = lower.split('+').map(str::trim);
+    let hashtag = parts.next()?;
+    let mut attributes: Vec<&str> = parts.filter(|part| !part.is_empty()).collect();
+    attributes.sort_unstable();
+    HXL_TAGS
+        .iter()
+        .find_map(|(known, known_attributes, field)| {
+            let mut expected = known_attributes.to_vec();
+            expected.sort_unstable();
+            (*known == hashtag && expected == attributes).then_some(*field)
+        })
+}
+
+fn is_hxl_row(record: &csv::ByteRecord) -> bool {
+    let cells: Vec<&[u8]> = record
+        .iter()
+        .map(<[u8]>::trim_ascii)
+        .filter(|cell| !cell.is_empty())
+        .collect();
+    !cells.is_empty() && cells.iter().all(|cell| cell.starts_with(b"#"))
+}
+
+/// `;` or `,`, whichever occurs more outside quotes on the first line.
+fn detect_separator(first_bytes: &[u8]) -> u8 {
+    let (mut commas, mut semicolons, mut quoted) = (0, 0, false);
+    for &byte in first_bytes {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => commas += 1,
+            b';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
+pub(crate) fn read(
+    input: impl Read,
+    context: &ValidationContext<'_>,
+    sink: &mut dyn FnMut(Row) -> Result<(), Stop>,
+) -> Result<ReadSummary, IngestError> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, input);
+    let start = buffered.fill_buf()?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        buffered.consume(3);
+    }
+    let separator = detect_separator(buffered.fill_buf()?);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(separator)
+        .from_reader(buffered);
+
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Err(IngestError::EmptyCsv),
+        Some(header) => header.map_err(|e| IngestError::Csv {
+            row: 1,
+            message: e.to_string(),
+        })?,
+    };
+    let header_names: Vec<String> = header
+        .iter()
+        .map(|cell| String::from_utf8_lossy(cell).trim().to_owned())
+        .collect();
+    let mut columns: Vec<Option<&'static str>> = header_names
+        .iter()
+        .map(|name| field_for_header(name))
+        .collect();
+
+    let mut summary = ReadSummary::default();
+    let mut row_number: u64 = 1;
+    let mut pending = None;
+    match records.next() {
+        None => {}
+        Some(Err(error)) => {
+            return Err(IngestError::Csv {
+                row: 2,
+                message: error.to_string(),
+            });
+        }
+        Some(Ok(second)) if is_hxl_row(&second) => {
+            row_number += 1;
+            for (column, tag) in columns.iter_mut().zip(second.iter()) {
+                if column.is_none() {
+                    *column = field_for_hxl_tag(&String::from_utf8_lossy(tag));
+                }
+            }
+        }
+        Some(Ok(second)) => pending = Some(second),
+    }
+    if columns.iter().all(Option::is_none) {
+        return Err(IngestError::NoKnownColumns {
+            columns: header_names.join(", "),
+        });
+    }
+    summary.ignored_columns = header_names
+        .iter()
+        .zip(&columns)
+        .filter(|(name, field)| field.is_none() && !name.is_empty())
+        .map(|(name, _)| name.clone())
+        .collect();
+
+    let rows = pending.into_iter().map(Ok).chain(records);
+    for record in rows {
+        row_number += 1;
+        let record = record.map_err(|e| IngestError::Csv {
+            row: row_number,
+            message: e.to_string(),
+        })?;
+        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            continue; // blank lines between rows are not rows
+        }
+        summary.rows += 1;
+        let row = read_record(row_number, &record, &columns, &header_names, context);
+        if sink(row).is_err() {
+            summary.stopped = true;
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+fn read_record(
+    row: u64,
+    record: &csv::ByteRecord,
+    columns: &[Option<&'static str>],
+    header_names: &[String],
+    context: &ValidationContext<'_>,
+) -> Row {
+    let mut draft = IncidentDraft::default();
+    let mut errors = Vec::new();
+    for (index, cell) in record.iter().enumerate() {
+        match columns.get(index) {
+            Some(Some(field)) => match std::str::from_utf8(cell) {
+                Ok(text) => {
+                    // `set` only fails for unknown fields, and `field` comes from the list.
+                    let _ = draft.set(field, text);
+                }
+                Err(_) => errors.push(FieldError::new(*field, "is not valid UTF-8 text")),
+            },
+            Some(None) => {}
+            None if cell.trim_ascii().is_empty() => {}
+            None => errors.push(FieldError::new(
+                format!("column {}", index + 1),
+                format!(
+                    "the row has {} cells but the header has only {} columns",
+                    record.len(),
+                    header_names.len()
+                ),
+            )),
+        }
+    }
+    errors.dedup();
+    crate::validate(row, &draft, context, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semicolons_win_when_they_outnumber_commas_outside_quotes() {
+        assert_eq!(detect_separator(b"kind;\"a,b,c\";community\n1,2,3,4"), b';');
+        assert_eq!(detect_separator(b"kind,community;x,y\n"), b',');
+    }
+
+    #[test]
+    fn hxl_tags_match_with_attributes_in_any_order() {
+        assert_eq!(
+            field_for_hxl_tag("#affected+children+killed"),
+            Some("killed_children")
+        );
+        assert_eq!(field_for_hxl_tag(" #GEO+Lat "), Some("latitude"));
+        assert_eq!(field_for_hxl_tag("#affected+killed+m"), None);
+    }
+
+    #[test]
+    fn headers_map_with_aliases_and_loose_spelling() {
+        assert_eq!(field_for_header("Lat"), Some("latitude"));
+        assert_eq!(field_for_header("Killed Women"), Some("killed_women"));
+        assert_eq!(field_for_header("\u{feff}kind"), Some("kind"));
+        assert_eq!(field_for_header("colour"), None);
+    }
+}

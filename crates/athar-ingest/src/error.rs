@@ -1,0 +1,33 @@
+//! Errors that stop a whole file from being read.
+
+/// A file that cannot be read as a whole. Errors in single rows are not this: they become
+/// [`crate::Row::Invalid`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// Reading the input failed.
+    #[error("could not read the input: {0}")]
+    Io(#[from] std::io::Error),
+    /// The CSV header has no incident field.
+    #[error(
+        "the CSV header names no incident field (columns: {columns}); expected names such as kind, occurred_on, community, latitude, longitude, or an HXL hashtag row"
+    )]
+    NoKnownColumns {
+        /// The columns found.
+        columns: String,
+    },
+    /// The CSV is malformed beyond one row.
+    #[error("CSV error at row {row}: {message}")]
+    Csv {
+        /// Row number.
+        row: u64,
+        /// What the CSV reader said.
+        message: String,
+    },
+    /// The CSV file is empty.
+    #[error("the CSV file is empty: a header row is required")]
+    EmptyCsv,
+    /// The JSON is not JSON, or not of the expected shape.
+    #[error("{0}")]
+    Json(String),
+}
