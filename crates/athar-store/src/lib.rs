@@ -1,1 +1,297 @@
-//! placeholder
+//! Persistence through sqlx: PostGIS in production, SQLite as the embedded default.
+//!
+//! [`Store`] is one type over both backends, chosen by the database URL: a `postgres://`
+//! URL opens PostGIS, no URL opens `athar.db` in the data directory. Both run the same
+//! model (incidents, communities, vocabularies, the import log and the change log) from
+//! their own migrations (`migrations/postgres`, `migrations/sqlite`), and the same test
+//! suite runs against both.
+//!
+//! Imports go through an [`ImportSession`]: one transaction, into which validated rows are
+//! staged in batches (COPY on PostgreSQL, multi-row inserts on SQLite) and then merged in
+//! a few set-based statements. Dropping a session without [`ImportSession::finish`] rolls
+//! everything back, so a failed or interrupted import leaves the store as it was.
+#![deny(missing_docs)]
+
+mod error;
+mod postgres;
+mod row;
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+
+use athar_core::{Incident, StagedIncident, Term, Vocabularies};
+use sqlx::{PgPool, SqlitePool};
+use uuid::Uuid;
+
+pub use error::{Result, StoreError};
+
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A PostgreSQL (PostGIS) URL.
+    Postgres(String),
+    /// An SQLite database file.
+    Sqlite(PathBuf),
+}
+
+impl StoreLocation {
+    /// PostgreSQL when a `postgres://` or `postgresql://` URL is given, else
+    /// `DATA_DIR/athar.db`. A `sqlite://PATH` URL names an SQLite file directly.
+    pub fn from_settings(database_url: Option<&str>, data_dir: &Path) -> Result<Self> {
+        match database_url.map(str::trim).filter(|url| !url.is_empty()) {
+            None => Ok(Self::Sqlite(data_dir.join("athar.db"))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Self::Postgres(url.to_owned()))
+            }
+            Some(url) if url.starts_with("sqlite://") => Ok(Self::Sqlite(PathBuf::from(
+                url.trim_start_matches("sqlite://"),
+            ))),
+            Some(_) => Err(StoreError::Config(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite://".into(),
+            )),
+        }
+    }
+
+    /// A description for logs that never includes a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Postgres(url) => match url.split_once('@') {
+                Some((_, host)) => format!("PostgreSQL at {host}"),
+                None => "PostgreSQL".to_owned(),
+            },
+            Self::Sqlite(path) => format!("SQLite at {}", path.display()),
+        }
+    }
+}
+
+/// The database behind Athar.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// PostGIS.
+    Postgres(PgPool),
+    /// Embedded SQLite.
+    Sqlite(SqlitePool),
+}
+
+/// What one import is, for the import log.
+#[derive(Debug, Clone, Default)]
+pub struct ImportMeta {
+    /// The source rows default to.
+    pub source: String,
+    /// `csv`, `geojson` or `json`.
+    pub format: String,
+    /// The file it came from, if any.
+    pub file_name: Option<String>,
+}
+
+/// How staged rows were merged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MergeCounts {
+    /// New incidents.
+    pub accepted: u64,
+    /// Incidents whose `(source, source_id)` existed with other values.
+    pub updated: u64,
+    /// Rows already present exactly.
+    pub unchanged: u64,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    /// Monotonic sequence number.
+    pub seq: i64,
+    /// The incident changed.
+    pub incident_id: Uuid,
+    /// `insert`, `update` or `delete`.
+    pub op: String,
+    /// The import that made it, if any.
+    pub import_id: Option<Uuid>,
+}
+
+impl Store {
+    /// Opens (creating an SQLite file and its folder when missing) the store at `location`.
+    /// Does not migrate.
+    pub async fn open(location: &StoreLocation) -> Result<Self> {
+        match location {
+            StoreLocation::Postgres(url) => postgres::open(url).await.map(Self::Postgres),
+            StoreLocation::Sqlite(path) => sqlite::open(path).await.map(Self::Sqlite),
+        }
+    }
+
+    /// `postgres` or `sqlite`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Runs the migrations and adds the default vocabulary terms that are missing (terms an
+    /// organisation changed are left as they are).
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Self::Postgres(pool) => postgres::migrate(pool).await?,
+            Self::Sqlite(pool) => sqlite::migrate(pool).await?,
+        }
+        let defaults = Vocabularies::defaults();
+        self.add_terms(defaults.terms(), false).await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        match self {
+            Self::Postgres(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Self::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+        }
+        Ok(())
+    }
+
+    /// Adds vocabulary terms; with `replace`, existing terms take the new labels.
+    /// Returns how many terms were written.
+    pub async fn add_terms<'a>(
+        &self,
+        terms: impl IntoIterator<Item = &'a Term>,
+        replace: bool,
+    ) -> Result<u64> {
+        let terms: Vec<&Term> = terms.into_iter().collect();
+        match self {
+            Self::Postgres(pool) => postgres::add_terms(pool, &terms, replace).await,
+            Self::Sqlite(pool) => sqlite::add_terms(pool, &terms, replace).await,
+        }
+    }
+
+    /// The vocabularies this store holds.
+    pub async fn vocabularies(&self) -> Result<Vocabularies> {
+        let rows: Vec<row::TermRow> = match self {
+            Self::Postgres(pool) => sqlx::query_as(row::SELECT_TERMS).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(row::SELECT_TERMS).fetch_all(pool).await?,
+        };
+        let mut vocabularies = Vocabularies::default();
+        for term in rows {
+            vocabularies.insert(term.into_term()?);
+        }
+        Ok(vocabularies)
+    }
+
+    /// Starts an import: one transaction that stays open until [`ImportSession::finish`].
+    pub async fn begin_import(&self, meta: &ImportMeta) -> Result<ImportSession> {
+        let id = Uuid::new_v4();
+        let inner = match self {
+            Self::Postgres(pool) => {
+                Session::Postgres(postgres::begin_import(pool, id, meta).await?)
+            }
+            Self::Sqlite(pool) => Session::Sqlite(sqlite::begin_import(pool, id, meta).await?),
+        };
+        Ok(ImportSession {
+            id,
+            staged: 0,
+            inner,
+        })
+    }
+
+    /// Every incident, ordered by date, time and id.
+    pub async fn load_incidents(&self) -> Result<Vec<Incident>> {
+        let rows: Vec<row::IncidentRow> = match self {
+            Self::Postgres(pool) => {
+                sqlx::query_as(postgres::SELECT_INCIDENTS)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_as(sqlite::SELECT_INCIDENTS)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        rows.into_iter()
+            .map(row::IncidentRow::into_incident)
+            .collect()
+    }
+
+    /// How many incidents are stored.
+    pub async fn count_incidents(&self) -> Result<u64> {
+        let count: i64 = match self {
+            Self::Postgres(pool) => {
+                sqlx::query_scalar("SELECT count(*) FROM incidents")
+                    .fetch_one(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT count(*) FROM incidents")
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        Ok(count.unsigned_abs())
+    }
+
+    /// Change-log entries after `since`, oldest first, at most `limit`.
+    pub async fn changes_since(&self, since: i64, limit: i64) -> Result<Vec<Change>> {
+        const SQL_PG: &str = "SELECT seq, incident_id, op, import_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<row::ChangeRow> = match self {
+            Self::Postgres(pool) => {
+                sqlx::query_as(SQL_PG)
+                    .bind(since)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_as(SQL_PG)
+                    .bind(since)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
+
+enum Session {
+    Postgres(postgres::PgImport),
+    Sqlite(sqlite::SqliteImport),
+}
+
+/// An import in progress: one open transaction. Dropping it rolls back.
+pub struct ImportSession {
+    id: Uuid,
+    staged: u64,
+    inner: Session,
+}
+
+impl ImportSession {
+    /// The id of this import in the import log.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Stages validated rows. Nothing is visible to others until [`Self::finish`].
+    pub async fn stage(&mut self, rows: &[StagedIncident]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            Session::Postgres(import) => import.stage(rows).await?,
+            Session::Sqlite(import) => import.stage(rows).await?,
+        }
+        self.staged += rows.len() as u64;
+        Ok(())
+    }
+
+    /// Merges the staged rows into the incidents, writes the change log and the import log
+    /// entry (with `report`, the JSON import report), and commits.
+    pub async fn finish(
+        self,
+        rejected: u64,
+        report: impl FnOnce(MergeCounts) -> serde_json::Value,
+    ) -> Result<MergeCounts> {
+        match self.inner {
+            Session::Postgres(import) => {
+                import.finish(self.id, self.staged, rejected, report).await
+            }
+            Session::Sqlite(import) => import.finish(self.id, self.staged, rejected, report).await,
+        }
+    }
+}

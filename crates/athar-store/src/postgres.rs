@@ -1,0 +1,259 @@
+//! The PostGIS backend.
+
+use std::fmt::Write as _;
+
+use athar_core::{StagedIncident, Term};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::row::{
+    MERGE_COLUMNS_AFTER_POINT, MERGE_COLUMNS_BEFORE_POINT, STAGING_COLUMNS, slug_text,
+};
+use crate::{ImportMeta, MergeCounts, Result};
+
+pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
+
+pub(crate) async fn open(url: &str) -> Result<PgPool> {
+    let options: PgConnectOptions = url.parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+pub(crate) async fn migrate(pool: &PgPool) -> Result<()> {
+    sqlx::migrate!("../../migrations/postgres")
+        .run(pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn add_terms(pool: &PgPool, terms: &[&Term], replace: bool) -> Result<u64> {
+    let sql = if replace {
+        "INSERT INTO vocabulary_terms (vocabulary, slug, label_en, label_ar) SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (vocabulary, slug) DO UPDATE SET label_en = EXCLUDED.label_en, label_ar = EXCLUDED.label_ar"
+    } else {
+        "INSERT INTO vocabulary_terms (vocabulary, slug, label_en, label_ar) SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (vocabulary, slug) DO NOTHING"
+    };
+    let column =
+        |get: fn(&Term) -> &str| terms.iter().map(|t| get(t).to_owned()).collect::<Vec<_>>();
+    let result = sqlx::query(sql)
+        .bind(column(|t| t.vocabulary.as_str()))
+        .bind(column(|t| t.slug.as_str()))
+        .bind(column(|t| &t.label_en))
+        .bind(column(|t| &t.label_ar))
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+pub(crate) struct PgImport {
+    tx: Transaction<'static, Postgres>,
+    buffer: String,
+}
+
+pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> Result<PgImport> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO imports (id, source, format, file_name) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(&meta.source)
+        .bind(&meta.format)
+        .bind(&meta.file_name)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "CREATE TEMP TABLE staging (
+            row_no bigint NOT NULL, id uuid NOT NULL, source text NOT NULL, source_key text NOT NULL,
+            source_id text, content_hash bigint NOT NULL, kind text NOT NULL, occurred_on date NOT NULL,
+            occurred_time time, lon double precision, lat double precision, location_precision text NOT NULL,
+            community text NOT NULL, community_key text NOT NULL, community_pcode text,
+            admin1 text, admin2 text, admin3 text, place_type text, perpetrator text, weapon text,
+            cause text, vehicle text, killed integer NOT NULL, killed_women integer NOT NULL,
+            killed_children integer NOT NULL, injured integer NOT NULL, injured_women integer NOT NULL,
+            injured_children integer NOT NULL, notes text
+        ) ON COMMIT DROP",
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(PgImport {
+        tx,
+        buffer: String::new(),
+    })
+}
+
+/// Appends one CSV field: absent values are unquoted empties (NULL in COPY's CSV format),
+/// text is always quoted so that an empty string and NULL stay apart.
+fn text_field(out: &mut String, value: Option<&str>) {
+    out.push(',');
+    if let Some(value) = value {
+        out.push('"');
+        for c in value.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+}
+
+fn number_field(out: &mut String, value: impl std::fmt::Display) {
+    let _ = write!(out, ",{value}");
+}
+
+fn write_row(out: &mut String, staged: &StagedIncident, id: Uuid) {
+    let record = &staged.record;
+    let _ = write!(out, "{}", staged.row);
+    text_field(out, Some(&id.to_string()));
+    text_field(out, Some(&record.source));
+    text_field(out, Some(&staged.source_key));
+    text_field(out, record.source_id.as_deref());
+    number_field(out, staged.content_hash as i64);
+    text_field(out, Some(record.kind.as_str()));
+    text_field(out, Some(&record.occurred.date().to_string()));
+    text_field(
+        out,
+        record.occurred.time().map(|t| t.to_string()).as_deref(),
+    );
+    match record.location {
+        Some(point) => {
+            number_field(out, point.lon.degrees());
+            number_field(out, point.lat.degrees());
+        }
+        None => out.push_str(",,"),
+    }
+    text_field(out, Some(record.location_precision.as_str()));
+    text_field(out, Some(&record.community));
+    text_field(out, Some(&record.community_key));
+    text_field(
+        out,
+        record
+            .community_pcode
+            .as_ref()
+            .map(athar_core::Pcode::as_str),
+    );
+    text_field(out, record.admin1.as_deref());
+    text_field(out, record.admin2.as_deref());
+    text_field(out, record.admin3.as_deref());
+    for slug in [
+        &record.place_type,
+        &record.perpetrator,
+        &record.weapon,
+        &record.cause,
+        &record.vehicle,
+    ] {
+        text_field(out, slug_text(slug.as_ref()));
+    }
+    let counts = record.casualties.counts();
+    for count in [
+        counts.killed,
+        counts.killed_women,
+        counts.killed_children,
+        counts.injured,
+        counts.injured_women,
+        counts.injured_children,
+    ] {
+        number_field(out, count);
+    }
+    text_field(out, record.notes.as_deref());
+    out.push('\n');
+}
+
+const NEW_ROWS: &str = "NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = s.source AND i.source_key = s.source_key)";
+
+impl PgImport {
+    pub(crate) async fn stage(&mut self, rows: &[StagedIncident]) -> Result<()> {
+        self.buffer.clear();
+        for staged in rows {
+            write_row(&mut self.buffer, staged, Uuid::new_v4());
+        }
+        let statement = format!("COPY staging ({STAGING_COLUMNS}) FROM STDIN (FORMAT csv)");
+        let mut copy = self.tx.copy_in_raw(&statement).await?;
+        copy.send(self.buffer.as_bytes()).await?;
+        copy.finish().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn finish(
+        mut self,
+        import_id: Uuid,
+        staged: u64,
+        rejected: u64,
+        report: impl FnOnce(MergeCounts) -> serde_json::Value,
+    ) -> Result<MergeCounts> {
+        let tx = &mut self.tx;
+        sqlx::query("ANALYZE staging").execute(&mut **tx).await?;
+        let accepted = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO changes (incident_id, op, import_id) SELECT s.id, 'insert', $1 FROM staging s WHERE {NEW_ROWS} ORDER BY s.row_no"
+        )))
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO incidents ({MERGE_COLUMNS_BEFORE_POINT}, geom, {MERGE_COLUMNS_AFTER_POINT}, import_id)
+             SELECT {before}, CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END, {after}, $1
+             FROM staging s WHERE {NEW_ROWS} ORDER BY s.row_no",
+            before = prefixed(MERGE_COLUMNS_BEFORE_POINT),
+            after = prefixed(MERGE_COLUMNS_AFTER_POINT),
+        )))
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?;
+        let updated = sqlx::query(
+            "INSERT INTO changes (incident_id, op, import_id)
+             SELECT i.id, 'update', $1 FROM staging s
+             JOIN incidents i ON i.source = s.source AND i.source_key = s.source_key
+             WHERE i.content_hash <> s.content_hash ORDER BY s.row_no",
+        )
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        let assignments: Vec<String> = MERGE_COLUMNS_BEFORE_POINT
+            .split(", ")
+            .chain(MERGE_COLUMNS_AFTER_POINT.split(", "))
+            .filter(|column| !matches!(*column, "id" | "source" | "source_key"))
+            .map(|column| format!("{column} = s.{column}"))
+            .collect();
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE incidents AS i SET {}, geom = CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END,
+                 import_id = $1, updated_at = now()
+             FROM staging s
+             WHERE i.source = s.source AND i.source_key = s.source_key AND i.content_hash <> s.content_hash",
+            assignments.join(", ")
+        )))
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?;
+        let counts = MergeCounts {
+            accepted,
+            updated,
+            unchanged: staged - accepted - updated,
+        };
+        sqlx::query(
+            "UPDATE imports SET finished_at = now(), accepted = $2, updated = $3, unchanged = $4, rejected = $5, report = $6 WHERE id = $1",
+        )
+        .bind(import_id)
+        .bind(counts.accepted as i64)
+        .bind(counts.updated as i64)
+        .bind(counts.unchanged as i64)
+        .bind(rejected as i64)
+        .bind(sqlx::types::Json(report(counts)))
+        .execute(&mut **tx)
+        .await?;
+        self.tx.commit().await?;
+        Ok(counts)
+    }
+}
+
+/// `a, b` → `s.a, s.b`.
+pub(crate) fn prefixed(columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|column| format!("s.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

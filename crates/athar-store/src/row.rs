@@ -1,0 +1,160 @@
+//! Rows as both backends return them, and their conversion back into domain types.
+
+use athar_core::{
+    Casualties, CasualtyCounts, Incident, IncidentRecord, LocationPrecision, OccurredAt, Pcode,
+    Point, Slug, Term, VocabularyName,
+};
+use chrono::{NaiveDate, NaiveTime};
+use uuid::Uuid;
+
+use crate::{Change, StoreError};
+
+pub(crate) const SELECT_TERMS: &str =
+    "SELECT vocabulary, slug, label_en, label_ar FROM vocabulary_terms ORDER BY vocabulary, slug";
+
+/// The staged columns, in the order of COPY and of multi-row inserts.
+pub(crate) const STAGING_COLUMNS: &str = "row_no, id, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+
+/// The columns copied from staging into incidents, before the point and after it.
+pub(crate) const MERGE_COLUMNS_BEFORE_POINT: &str =
+    "id, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time";
+pub(crate) const MERGE_COLUMNS_AFTER_POINT: &str = "location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TermRow {
+    vocabulary: String,
+    slug: String,
+    label_en: String,
+    label_ar: String,
+}
+
+impl TermRow {
+    pub(crate) fn into_term(self) -> Result<Term, StoreError> {
+        let corrupt = |message: String| StoreError::Corrupt {
+            id: format!("vocabulary term {}/{}", self.vocabulary, self.slug),
+            message,
+        };
+        Ok(Term {
+            vocabulary: VocabularyName::parse(&self.vocabulary)
+                .ok_or_else(|| corrupt("unknown vocabulary".into()))?,
+            slug: Slug::parse(&self.slug).map_err(|e| corrupt(e.to_string()))?,
+            label_en: self.label_en,
+            label_ar: self.label_ar,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChangeRow {
+    seq: i64,
+    incident_id: Uuid,
+    op: String,
+    import_id: Option<Uuid>,
+}
+
+impl From<ChangeRow> for Change {
+    fn from(row: ChangeRow) -> Self {
+        Self {
+            seq: row.seq,
+            incident_id: row.incident_id,
+            op: row.op,
+            import_id: row.import_id,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IncidentRow {
+    id: Uuid,
+    source: String,
+    source_id: Option<String>,
+    kind: String,
+    occurred_on: NaiveDate,
+    occurred_time: Option<NaiveTime>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    location_precision: String,
+    community: String,
+    community_key: String,
+    community_pcode: Option<String>,
+    admin1: Option<String>,
+    admin2: Option<String>,
+    admin3: Option<String>,
+    place_type: Option<String>,
+    perpetrator: Option<String>,
+    weapon: Option<String>,
+    cause: Option<String>,
+    vehicle: Option<String>,
+    killed: i32,
+    killed_women: i32,
+    killed_children: i32,
+    injured: i32,
+    injured_women: i32,
+    injured_children: i32,
+    notes: Option<String>,
+}
+
+impl IncidentRow {
+    pub(crate) fn into_incident(self) -> Result<Incident, StoreError> {
+        let id = self.id;
+        let corrupt = |message: String| StoreError::Corrupt {
+            id: id.to_string(),
+            message,
+        };
+        let slug = |value: &str| Slug::parse(value).map_err(|e| corrupt(e.to_string()));
+        let optional_slug = |value: Option<String>| value.as_deref().map(slug).transpose();
+        let count = |value: i32| u32::try_from(value).map_err(|e| corrupt(e.to_string()));
+        let location = match (self.lon, self.lat) {
+            (Some(lon), Some(lat)) => {
+                Some(Point::from_degrees(lon, lat).map_err(|e| corrupt(e.to_string()))?)
+            }
+            _ => None,
+        };
+        let casualties = Casualties::new(CasualtyCounts {
+            killed: count(self.killed)?,
+            killed_women: count(self.killed_women)?,
+            killed_children: count(self.killed_children)?,
+            injured: count(self.injured)?,
+            injured_women: count(self.injured_women)?,
+            injured_children: count(self.injured_children)?,
+        })
+        .map_err(|errors| corrupt(format!("{errors:?}")))?;
+        let record = IncidentRecord {
+            source: self.source,
+            source_id: self.source_id,
+            kind: slug(&self.kind)?,
+            occurred: match self.occurred_time {
+                Some(time) => OccurredAt::minute(self.occurred_on, time),
+                None => OccurredAt::day(self.occurred_on),
+            },
+            location,
+            location_precision: LocationPrecision::parse(&self.location_precision).ok_or_else(
+                || corrupt(format!("location_precision '{}'", self.location_precision)),
+            )?,
+            community: self.community,
+            community_key: self.community_key,
+            community_pcode: self
+                .community_pcode
+                .as_deref()
+                .map(Pcode::parse)
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))?,
+            admin1: self.admin1,
+            admin2: self.admin2,
+            admin3: self.admin3,
+            place_type: optional_slug(self.place_type)?,
+            perpetrator: optional_slug(self.perpetrator)?,
+            weapon: optional_slug(self.weapon)?,
+            cause: optional_slug(self.cause)?,
+            vehicle: optional_slug(self.vehicle)?,
+            casualties,
+            notes: self.notes,
+        };
+        Ok(Incident { id, record })
+    }
+}
+
+/// The text columns of a staged row after `occurred_time`'s point, in staging order.
+pub(crate) fn slug_text(slug: Option<&Slug>) -> Option<&str> {
+    slug.map(Slug::as_str)
+}

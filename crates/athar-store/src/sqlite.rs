@@ -1,0 +1,233 @@
+//! The embedded SQLite backend.
+
+use std::path::Path;
+
+use athar_core::{StagedIncident, Term};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool, Transaction};
+use uuid::Uuid;
+
+use crate::postgres::prefixed;
+use crate::row::{
+    MERGE_COLUMNS_AFTER_POINT, MERGE_COLUMNS_BEFORE_POINT, STAGING_COLUMNS, slug_text,
+};
+use crate::{ImportMeta, MergeCounts, Result};
+
+pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// SQLite allows 32,766 bound values per statement; 30 columns a row.
+const ROWS_PER_INSERT: usize = 1_000;
+
+pub(crate) async fn open(path: &Path) -> Result<SqlitePool> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+pub(crate) async fn migrate(pool: &SqlitePool) -> Result<()> {
+    sqlx::migrate!("../../migrations/sqlite").run(pool).await?;
+    Ok(())
+}
+
+pub(crate) async fn add_terms(pool: &SqlitePool, terms: &[&Term], replace: bool) -> Result<u64> {
+    let sql = if replace {
+        "INSERT INTO vocabulary_terms (vocabulary, slug, label_en, label_ar) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (vocabulary, slug) DO UPDATE SET label_en = excluded.label_en, label_ar = excluded.label_ar"
+    } else {
+        "INSERT INTO vocabulary_terms (vocabulary, slug, label_en, label_ar) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (vocabulary, slug) DO NOTHING"
+    };
+    let mut tx = pool.begin().await?;
+    let mut written = 0;
+    for term in terms {
+        written += sqlx::query(sql)
+            .bind(term.vocabulary.as_str())
+            .bind(term.slug.as_str())
+            .bind(&term.label_en)
+            .bind(&term.label_ar)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
+pub(crate) struct SqliteImport {
+    tx: Transaction<'static, Sqlite>,
+}
+
+pub(crate) async fn begin_import(
+    pool: &SqlitePool,
+    id: Uuid,
+    meta: &ImportMeta,
+) -> Result<SqliteImport> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO imports (id, source, format, file_name) VALUES (?1, ?2, ?3, ?4)")
+        .bind(id)
+        .bind(&meta.source)
+        .bind(&meta.format)
+        .bind(&meta.file_name)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DROP TABLE IF EXISTS temp.staging")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "CREATE TEMP TABLE staging (
+            row_no integer NOT NULL, id blob NOT NULL, source text NOT NULL, source_key text NOT NULL,
+            source_id text, content_hash integer NOT NULL, kind text NOT NULL, occurred_on text NOT NULL,
+            occurred_time text, lon real, lat real, location_precision text NOT NULL,
+            community text NOT NULL, community_key text NOT NULL, community_pcode text,
+            admin1 text, admin2 text, admin3 text, place_type text, perpetrator text, weapon text,
+            cause text, vehicle text, killed integer NOT NULL, killed_women integer NOT NULL,
+            killed_children integer NOT NULL, injured integer NOT NULL, injured_women integer NOT NULL,
+            injured_children integer NOT NULL, notes text
+        )",
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(SqliteImport { tx })
+}
+
+const NEW_ROWS: &str = "NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = s.source AND i.source_key = s.source_key)";
+
+impl SqliteImport {
+    pub(crate) async fn stage(&mut self, rows: &[StagedIncident]) -> Result<()> {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("INSERT INTO staging ({STAGING_COLUMNS}) "));
+            insert.push_values(chunk, |mut values, staged| {
+                let record = &staged.record;
+                let counts = record.casualties.counts();
+                values
+                    .push_bind(staged.row as i64)
+                    .push_bind(Uuid::new_v4())
+                    .push_bind(record.source.clone())
+                    .push_bind(staged.source_key.clone())
+                    .push_bind(record.source_id.clone())
+                    .push_bind(staged.content_hash as i64)
+                    .push_bind(record.kind.as_str().to_owned())
+                    .push_bind(record.occurred.date())
+                    .push_bind(record.occurred.time())
+                    .push_bind(record.location.map(|p| p.lon.degrees()))
+                    .push_bind(record.location.map(|p| p.lat.degrees()))
+                    .push_bind(record.location_precision.as_str())
+                    .push_bind(record.community.clone())
+                    .push_bind(record.community_key.clone())
+                    .push_bind(
+                        record
+                            .community_pcode
+                            .as_ref()
+                            .map(|p| p.as_str().to_owned()),
+                    )
+                    .push_bind(record.admin1.clone())
+                    .push_bind(record.admin2.clone())
+                    .push_bind(record.admin3.clone())
+                    .push_bind(slug_text(record.place_type.as_ref()).map(str::to_owned))
+                    .push_bind(slug_text(record.perpetrator.as_ref()).map(str::to_owned))
+                    .push_bind(slug_text(record.weapon.as_ref()).map(str::to_owned))
+                    .push_bind(slug_text(record.cause.as_ref()).map(str::to_owned))
+                    .push_bind(slug_text(record.vehicle.as_ref()).map(str::to_owned))
+                    .push_bind(i64::from(counts.killed))
+                    .push_bind(i64::from(counts.killed_women))
+                    .push_bind(i64::from(counts.killed_children))
+                    .push_bind(i64::from(counts.injured))
+                    .push_bind(i64::from(counts.injured_women))
+                    .push_bind(i64::from(counts.injured_children))
+                    .push_bind(record.notes.clone());
+            });
+            insert.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn finish(
+        mut self,
+        import_id: Uuid,
+        staged: u64,
+        rejected: u64,
+        report: impl FnOnce(MergeCounts) -> serde_json::Value,
+    ) -> Result<MergeCounts> {
+        let tx = &mut self.tx;
+        sqlx::query("CREATE INDEX temp.staging_key ON staging (source, source_key)")
+            .execute(&mut **tx)
+            .await?;
+        let accepted = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO changes (incident_id, op, import_id) SELECT s.id, 'insert', ?1 FROM staging s WHERE {NEW_ROWS} ORDER BY s.row_no"
+        )))
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO incidents ({MERGE_COLUMNS_BEFORE_POINT}, lon, lat, {MERGE_COLUMNS_AFTER_POINT}, import_id)
+             SELECT {before}, s.lon, s.lat, {after}, ?1 FROM staging s WHERE {NEW_ROWS} ORDER BY s.row_no",
+            before = prefixed(MERGE_COLUMNS_BEFORE_POINT),
+            after = prefixed(MERGE_COLUMNS_AFTER_POINT),
+        )))
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?;
+        let updated = sqlx::query(
+            "INSERT INTO changes (incident_id, op, import_id)
+             SELECT i.id, 'update', ?1 FROM staging s
+             JOIN incidents i ON i.source = s.source AND i.source_key = s.source_key
+             WHERE i.content_hash <> s.content_hash ORDER BY s.row_no",
+        )
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        let assignments: Vec<String> = MERGE_COLUMNS_BEFORE_POINT
+            .split(", ")
+            .chain(["lon", "lat"])
+            .chain(MERGE_COLUMNS_AFTER_POINT.split(", "))
+            .filter(|column| !matches!(*column, "id" | "source" | "source_key"))
+            .map(|column| format!("{column} = s.{column}"))
+            .collect();
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE incidents SET {}, import_id = ?1, updated_at = {NOW}
+             FROM staging AS s
+             WHERE incidents.source = s.source AND incidents.source_key = s.source_key
+               AND incidents.content_hash <> s.content_hash",
+            assignments.join(", ")
+        )))
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?;
+        let counts = MergeCounts {
+            accepted,
+            updated,
+            unchanged: staged - accepted - updated,
+        };
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE imports SET finished_at = {NOW}, accepted = ?2, updated = ?3, unchanged = ?4, rejected = ?5, report = ?6 WHERE id = ?1"
+        )))
+        .bind(import_id)
+        .bind(counts.accepted as i64)
+        .bind(counts.updated as i64)
+        .bind(counts.unchanged as i64)
+        .bind(rejected as i64)
+        .bind(report(counts).to_string())
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("DROP TABLE temp.staging")
+            .execute(&mut **tx)
+            .await?;
+        self.tx.commit().await?;
+        Ok(counts)
+    }
+}

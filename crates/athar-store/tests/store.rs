@@ -1,0 +1,310 @@
+//! One suite, run against PostGIS (a fresh database per test, through `#[sqlx::test]`,
+//! which needs `DATABASE_URL`: `scripts/test` provides it) and against SQLite.
+
+use athar_core::{
+    ImportKeys, IncidentDraft, IncidentRecord, StagedIncident, Term, ValidationContext,
+    Vocabularies, VocabularyName,
+};
+use athar_gazetteer::Gazetteer;
+use athar_store::{ImportMeta, MergeCounts, Store};
+
+async fn migrated(store: Store) -> Store {
+    store.migrate().await.expect("migrations run");
+    store
+}
+
+/// Runs each named test body against both backends.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[sqlx::test(migrations = false)]
+            async fn postgres(pool: sqlx::PgPool) {
+                super::$name(super::migrated(athar_store::Store::Postgres(pool)).await).await;
+            }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                let location = athar_store::StoreLocation::Sqlite(dir.path().join("data").join("athar.db"));
+                let store = athar_store::Store::open(&location).await.unwrap();
+                super::$name(super::migrated(store).await).await;
+            }
+        }
+    )*};
+}
+
+both_backends!(
+    reimporting_the_same_rows_changes_nothing,
+    a_changed_row_is_updated_and_logged,
+    identical_rows_without_source_ids_are_kept_apart_and_reimport_cleanly,
+    an_unfinished_import_leaves_the_store_as_it_was,
+    every_field_survives_the_round_trip,
+    vocabularies_are_seeded_once_and_terms_can_be_added,
+    imports_in_many_batches_count_every_row,
+);
+
+fn record(fields: &[(&str, &str)]) -> IncidentRecord {
+    let vocabularies = Vocabularies::defaults();
+    let gazetteer = Gazetteer::empty();
+    let context = ValidationContext::new(&vocabularies, &gazetteer);
+    let mut draft = IncidentDraft::default();
+    for (field, value) in [
+        ("source", "store-test"),
+        ("kind", "attack"),
+        ("occurred_on", "2024-04-10"),
+        ("community", "سرمين"),
+        ("latitude", "35.9"),
+        ("longitude", "36.72"),
+    ]
+    .iter()
+    .chain(fields)
+    {
+        draft.set(field, value).unwrap();
+    }
+    draft.validate(&context).unwrap()
+}
+
+fn staged(records: Vec<IncidentRecord>) -> Vec<StagedIncident> {
+    let mut keys = ImportKeys::default();
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| keys.stage(index as u64 + 2, record).unwrap())
+        .collect()
+}
+
+async fn import(store: &Store, records: Vec<IncidentRecord>) -> MergeCounts {
+    let meta = ImportMeta {
+        source: "store-test".into(),
+        format: "csv".into(),
+        file_name: Some("test.csv".into()),
+    };
+    let mut session = store.begin_import(&meta).await.unwrap();
+    session.stage(&staged(records)).await.unwrap();
+    session
+        .finish(
+            0,
+            |counts| serde_json::json!({ "accepted": counts.accepted }),
+        )
+        .await
+        .unwrap()
+}
+
+fn month() -> Vec<IncidentRecord> {
+    vec![
+        record(&[
+            ("source_id", "a1"),
+            ("weapon", "artillery"),
+            ("killed", "1"),
+        ]),
+        record(&[("source_id", "a2"), ("weapon", "drone"), ("injured", "2")]),
+        record(&[("source_id", "f1"), ("kind", "fire"), ("cause", "gas_leak")]),
+    ]
+}
+
+async fn reimporting_the_same_rows_changes_nothing(store: Store) {
+    let first = import(&store, month()).await;
+    assert_eq!(
+        first,
+        MergeCounts {
+            accepted: 3,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    let second = import(&store, month()).await;
+    assert_eq!(
+        second,
+        MergeCounts {
+            accepted: 0,
+            updated: 0,
+            unchanged: 3
+        }
+    );
+    assert_eq!(store.count_incidents().await.unwrap(), 3);
+    let changes = store.changes_since(0, 100).await.unwrap();
+    assert_eq!(changes.len(), 3);
+    assert!(changes.iter().all(|c| c.op == "insert"));
+}
+
+async fn a_changed_row_is_updated_and_logged(store: Store) {
+    import(&store, month()).await;
+    let mut changed = month();
+    changed[1] = record(&[
+        ("source_id", "a2"),
+        ("weapon", "drone"),
+        ("injured", "3"),
+        ("injured_children", "1"),
+    ]);
+    let counts = import(&store, changed).await;
+    assert_eq!(
+        counts,
+        MergeCounts {
+            accepted: 0,
+            updated: 1,
+            unchanged: 2
+        }
+    );
+    let incidents = store.load_incidents().await.unwrap();
+    let a2 = incidents
+        .iter()
+        .find(|i| i.record.source_id.as_deref() == Some("a2"))
+        .unwrap();
+    assert_eq!(a2.record.casualties.injured(), 3);
+    assert_eq!(a2.record.casualties.injured_children(), 1);
+    let changes = store.changes_since(0, 100).await.unwrap();
+    let last = changes.last().unwrap();
+    assert_eq!((last.op.as_str(), last.incident_id), ("update", a2.id));
+    assert!(
+        changes.windows(2).all(|w| w[0].seq < w[1].seq),
+        "sequence is monotonic"
+    );
+    // Later entries only, for mirrors that follow the log.
+    assert_eq!(
+        store.changes_since(changes[2].seq, 100).await.unwrap(),
+        [last.clone()]
+    );
+}
+
+async fn identical_rows_without_source_ids_are_kept_apart_and_reimport_cleanly(store: Store) {
+    let twins = || {
+        vec![
+            record(&[("weapon", "drone")]),
+            record(&[("weapon", "drone")]),
+            record(&[]),
+        ]
+    };
+    assert_eq!(import(&store, twins()).await.accepted, 3);
+    assert_eq!(
+        import(&store, twins()).await,
+        MergeCounts {
+            accepted: 0,
+            updated: 0,
+            unchanged: 3
+        }
+    );
+    assert_eq!(store.count_incidents().await.unwrap(), 3);
+}
+
+async fn an_unfinished_import_leaves_the_store_as_it_was(store: Store) {
+    import(&store, month()).await;
+    let before = store.load_incidents().await.unwrap();
+    {
+        let meta = ImportMeta {
+            source: "store-test".into(),
+            format: "csv".into(),
+            file_name: None,
+        };
+        let mut session = store.begin_import(&meta).await.unwrap();
+        let mut changed = month();
+        changed[0] = record(&[
+            ("source_id", "a1"),
+            ("weapon", "artillery"),
+            ("killed", "9"),
+        ]);
+        changed.push(record(&[("source_id", "new")]));
+        session.stage(&staged(changed)).await.unwrap();
+        // Dropped here, as when the process dies or the reader fails mid-file.
+    }
+    assert_eq!(store.load_incidents().await.unwrap(), before);
+    assert_eq!(store.changes_since(0, 100).await.unwrap().len(), 3);
+    // The store still takes the next import.
+    assert_eq!(
+        import(&store, vec![record(&[("source_id", "later")])])
+            .await
+            .accepted,
+        1
+    );
+}
+
+async fn every_field_survives_the_round_trip(store: Store) {
+    let full = record(&[
+        ("source_id", "full-1"),
+        ("kind", "traffic_accident"),
+        ("occurred_at", "2024-04-10T17:45"),
+        ("community", "مخيم أطمة"),
+        ("community_pcode", "cp0042"),
+        ("admin1", "Idlib"),
+        ("admin2", "Harim"),
+        ("admin3", "Dana"),
+        ("place_type", "road"),
+        ("cause", "speeding"),
+        ("vehicle", "motorcycle"),
+        ("killed", "2"),
+        ("killed_women", "1"),
+        ("killed_children", "1"),
+        ("injured", "5"),
+        ("injured_women", "2"),
+        ("injured_children", "2"),
+        ("notes", "اصطدام دراجة نارية بسيارة \"مسرعة\", ليلاً"),
+    ]);
+    let bare = record(&[("source_id", "bare-1"), ("kind", "drowning"), ("notes", "")]);
+    import(&store, vec![full.clone(), bare.clone()]).await;
+    let loaded: Vec<IncidentRecord> = store
+        .load_incidents()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.record)
+        .collect();
+    assert_eq!(loaded, vec![bare, full]);
+}
+
+async fn vocabularies_are_seeded_once_and_terms_can_be_added(store: Store) {
+    let vocabularies = store.vocabularies().await.unwrap();
+    assert_eq!(vocabularies, Vocabularies::defaults());
+    let term = Term {
+        vocabulary: VocabularyName::Weapon,
+        slug: athar_core::Slug::parse("cluster_munition").unwrap(),
+        label_en: "Cluster munition".into(),
+        label_ar: "ذخائر عنقودية".into(),
+    };
+    assert_eq!(store.add_terms([&term], false).await.unwrap(), 1);
+    let relabelled = Term {
+        label_en: "Artillery".into(),
+        ..Vocabularies::defaults()
+            .terms()
+            .find(|t| t.slug.as_str() == "artillery")
+            .unwrap()
+            .clone()
+    };
+    store.add_terms([&relabelled], true).await.unwrap();
+    store.migrate().await.unwrap();
+    let after = store.vocabularies().await.unwrap();
+    assert_eq!(after.len(), Vocabularies::defaults().len() + 1);
+    assert_eq!(
+        after
+            .lookup(VocabularyName::Weapon, "ذخائر عنقودية")
+            .unwrap(),
+        term.slug
+    );
+    // Migrating again keeps an organisation's own labels.
+    assert_eq!(
+        after
+            .get(VocabularyName::Weapon, &relabelled.slug)
+            .unwrap()
+            .label_en,
+        "Artillery"
+    );
+}
+
+async fn imports_in_many_batches_count_every_row(store: Store) {
+    let rows: Vec<IncidentRecord> = (0..2_500)
+        .map(|i| record(&[("source_id", &format!("bulk-{i}"))]))
+        .collect();
+    let meta = ImportMeta {
+        source: "store-test".into(),
+        format: "csv".into(),
+        file_name: None,
+    };
+    let mut session = store.begin_import(&meta).await.unwrap();
+    for batch in staged(rows).chunks(700) {
+        session.stage(batch).await.unwrap();
+    }
+    let counts = session
+        .finish(0, |_| serde_json::Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(counts.accepted, 2_500);
+    assert_eq!(store.count_incidents().await.unwrap(), 2_500);
+}
