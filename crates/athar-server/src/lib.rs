@@ -1,1 +1,22 @@
-//! placeholder
+//! Athar's HTTP server: settings, the import pipeline, the application and its routes.
+//!
+//! [`Application::build`] opens and migrates the store, loads the demo month when asked,
+//! takes a snapshot of every incident, binds its listener (port 0 picks a free port, as
+//! tests do) and returns; [`Application::run_until_stopped`] serves until a signal.
+//! Routes are one [`router`] used by the binary and by tests alike.
+#![deny(missing_docs)]
+
+mod error;
+mod features;
+mod import;
+mod routes;
+mod settings;
+mod startup;
+mod state;
+
+pub use error::ApiError;
+pub use import::{DEMO_CSV, ImportError, ImportReport, Rejection, run_import};
+pub use routes::router;
+pub use settings::{DatabaseUrl, Settings};
+pub use startup::{Application, StartupError, open_store};
+pub use state::{AppState, Snapshot};

@@ -1,0 +1,87 @@
+//! The one error type of the HTTP edge: client errors as RFC 9457 problem documents,
+//! internal details logged and never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+/// An error answered to a client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// A query parameter is unknown or has a bad value.
+    #[error("parameter '{parameter}': {message}")]
+    BadParameter {
+        /// The parameter.
+        parameter: String,
+        /// What was wrong and what is allowed.
+        message: String,
+    },
+    /// Nothing is at this path.
+    #[error("{0}")]
+    NotFound(String),
+    /// The database cannot be reached.
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// Anything else: logged, answered as 500 without details.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<athar_store::StoreError> for ApiError {
+    fn from(error: athar_store::StoreError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable
+        } else {
+            Self::Internal(error.to_string())
+        }
+    }
+}
+
+impl From<athar_core::FilterError> for ApiError {
+    fn from(error: athar_core::FilterError) -> Self {
+        Self::BadParameter {
+            parameter: error.parameter,
+            message: error.message,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let mut body = json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+        });
+        match self {
+            Self::BadParameter { parameter, message } => {
+                body["detail"] = json!(format!("parameter '{parameter}': {message}"));
+                body["parameter"] = json!(parameter);
+            }
+            Self::NotFound(detail) => body["detail"] = json!(detail),
+            Self::Unavailable => {
+                body["detail"] = json!("the database is unavailable; try again shortly")
+            }
+            Self::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+            }
+        }
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if matches!(self, Self::Unavailable) {
+            response.insert_header(("Retry-After", "5"));
+        }
+        response.body(body.to_string())
+    }
+}
