@@ -1,0 +1,243 @@
+//! The `athar` binary as a user runs it, against SQLite and a fresh PostGIS database.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use athar_store::{Store, StoreLocation};
+use athar_test_support::FreshDatabase;
+use serde_json::Value;
+
+enum Target {
+    Sqlite(tempfile::TempDir),
+    Postgres(FreshDatabase, tempfile::TempDir),
+}
+
+impl Target {
+    async fn new(postgres: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        if postgres {
+            Self::Postgres(FreshDatabase::create().await, dir)
+        } else {
+            Self::Sqlite(dir)
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        match self {
+            Self::Sqlite(dir) | Self::Postgres(_, dir) => dir.path(),
+        }
+    }
+
+    fn athar(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_athar"));
+        command
+            .env("ATHAR_DATA_DIR", self.dir().join("athar-data"))
+            .env("RUST_LOG", "warn");
+        match self {
+            Self::Sqlite(_) => command.env_remove("DATABASE_URL"),
+            Self::Postgres(database, _) => command.env("DATABASE_URL", database.url()),
+        };
+        command
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir().join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    async fn count(&self) -> u64 {
+        let location = match self {
+            Self::Sqlite(dir) => {
+                StoreLocation::Sqlite(dir.path().join("athar-data").join("athar.db"))
+            }
+            Self::Postgres(database, _) => StoreLocation::Postgres(database.url().to_owned()),
+        };
+        Store::open(&location)
+            .await
+            .unwrap()
+            .count_incidents()
+            .await
+            .unwrap()
+    }
+}
+
+fn ingest_json(target: &Target, file: &Path) -> (i32, Value, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = target
+        .athar()
+        .args(["ingest", "--json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&stdout).unwrap_or(Value::Null);
+    (
+        status.code().unwrap(),
+        report,
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+const GOOD: &str = "\
+source_id,kind,occurred_on,community,latitude,longitude,weapon,killed
+c1,attack,2024-04-01,سرمين,35.904,36.725,artillery,0
+c2,attack,2024-04-02,بلدة سرمين,35.905,36.726,drone,1
+c3,fire,2024-04-03,إدلب,35.930,36.634,,0
+";
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(super::Target::new(false).await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(super::Target::new(true).await).await;
+            }
+        }
+    )*};
+}
+
+both_backends!(
+    ingest_reports_every_row_and_sets_the_exit_code,
+    an_unreadable_file_fails_and_stores_nothing,
+    killing_an_import_midway_stores_all_or_nothing,
+);
+
+async fn ingest_reports_every_row_and_sets_the_exit_code(target: Target) {
+    let good = target.write("april.csv", GOOD);
+    let (code, report, stderr) = ingest_json(&target, &good);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        (
+            report["accepted"].as_u64(),
+            report["rejected"].as_array().map(Vec::len)
+        ),
+        (Some(3), Some(0))
+    );
+
+    let (code, report, _) = ingest_json(&target, &good);
+    assert_eq!(
+        (
+            code,
+            report["unchanged"].as_u64(),
+            report["accepted"].as_u64()
+        ),
+        (0, Some(3), Some(0))
+    );
+
+    let changed = target.write("april.csv", &GOOD.replace("drone,1", "drone,2"));
+    let (_, report, _) = ingest_json(&target, &changed);
+    assert_eq!(
+        (report["updated"].as_u64(), report["unchanged"].as_u64()),
+        (Some(1), Some(2))
+    );
+
+    let mixed = target.write(
+        "mixed.csv",
+        "source_id,kind,occurred_on,community,latitude,longitude,killed,killed_children
+m1,attack,2024-04-05,أريحا,35.81,36.61,1,0
+m2,attack,2024-04-05,أريحا,35.81,36.61,1,2
+m3,fire,2024-04-05,أريحا,95,36.61,0,0
+m4,fire,2024-04-06,أريحا,35.81,36.61,0,0
+",
+    );
+    let (code, report, _) = ingest_json(&target, &mixed);
+    assert_eq!(code, 2);
+    assert_eq!(report["accepted"], 2);
+    assert_eq!(report["rejected_rows"], 2);
+    let rejected: Vec<(u64, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rejected, [(3, "killed_children"), (4, "latitude")]);
+    assert_eq!(target.count().await, 5);
+
+    // The human-readable report names rows and fields too.
+    let output = target.athar().arg("ingest").arg(&mixed).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("0 accepted, 0 updated, 2 unchanged, 2 rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("row 4, latitude: 95 is outside the allowed range -90 to 90"),
+        "{text}"
+    );
+}
+
+async fn an_unreadable_file_fails_and_stores_nothing(target: Target) {
+    let good = target.write("april.csv", GOOD);
+    assert_eq!(ingest_json(&target, &good).0, 0);
+    // Valid features first, then the file breaks off: none of it may be stored.
+    let broken = target.write(
+        "broken.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[36.6,35.9]},"properties":{"kind":"fire","occurred_on":"2024-04-02","community":"سرمين"}},"#,
+    );
+    let (code, _, stderr) = ingest_json(&target, &broken);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("invalid GeoJSON") && stderr.contains("nothing from this file was stored"),
+        "{stderr}"
+    );
+    assert_eq!(target.count().await, 3);
+    let unknown = target.write("notes.txt.xlsx", "x");
+    let (code, _, stderr) = ingest_json(&target, &unknown);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--format"), "{stderr}");
+}
+
+async fn killing_an_import_midway_stores_all_or_nothing(target: Target) {
+    const ROWS: usize = 300_000;
+    let mut csv = String::from("source_id,kind,occurred_on,community,latitude,longitude\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!(
+            "k{i},attack,2024-04-{:02},سرمين,35.9,36.7\n",
+            i % 30 + 1
+        ));
+    }
+    let big = target.write("big.csv", &csv);
+    let mut child = target.athar().arg("ingest").arg(&big).spawn().unwrap();
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let finished_before_kill = child.try_wait().unwrap().is_some();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let stored = target.count().await;
+    assert!(
+        stored == 0 || stored == ROWS as u64,
+        "{stored} of {ROWS} rows are stored after SIGKILL: an import must be all or nothing"
+    );
+    if finished_before_kill {
+        eprintln!(
+            "note: the import finished within {:?}, before the kill",
+            started.elapsed()
+        );
+    } else {
+        assert_eq!(stored, 0, "killed mid-import, yet rows were committed");
+    }
+}
+
+#[test]
+fn help_names_the_configuration() {
+    let output = Command::new(env!("CARGO_BIN_EXE_athar"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for variable in ["DATABASE_URL", "ATHAR_DATA_DIR", "ATHAR_LISTEN", "--demo"] {
+        assert!(
+            help.contains(variable),
+            "serve --help does not mention {variable}:\n{help}"
+        );
+    }
+}
