@@ -235,7 +235,7 @@ async fn ingest_file(
     };
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.metadata().map_or(0, |m| m.len());
     let progress = if size >= PROGRESS_FROM_BYTES {
         indicatif::ProgressBar::new(size).with_style(
             indicatif::ProgressStyle::with_template(

@@ -1,5 +1,6 @@
 //! The `athar` binary as a user runs it, against SQLite and a fresh PostGIS database.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -200,10 +201,7 @@ async fn killing_an_import_midway_stores_all_or_nothing(target: Target) {
     const ROWS: usize = 300_000;
     let mut csv = String::from("source_id,kind,occurred_on,community,latitude,longitude\n");
     for i in 0..ROWS {
-        csv.push_str(&format!(
-            "k{i},attack,2024-04-{:02},سرمين,35.9,36.7\n",
-            i % 30 + 1
-        ));
+        writeln!(csv, "k{i},attack,2024-04-{:02},سرمين,35.9,36.7", i % 30 + 1).unwrap();
     }
     let big = target.write("big.csv", &csv);
     let mut child = target.athar().arg("ingest").arg(&big).spawn().unwrap();

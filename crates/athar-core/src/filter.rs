@@ -192,7 +192,7 @@ impl Filter {
                 self.community_key = Some(resolver.key(value));
             }
             "pcode" => {
-                self.pcode = Some(Pcode::parse(value).map_err(|e| FilterError::new(name, e))?)
+                self.pcode = Some(Pcode::parse(value).map_err(|e| FilterError::new(name, e))?);
             }
             "admin1" => {
                 if value.trim().is_empty() {

@@ -107,6 +107,7 @@ impl OccurredAt {
     }
 
     /// This value at day precision.
+    #[must_use]
     pub fn to_day(self) -> Self {
         Self::day(self.date)
     }

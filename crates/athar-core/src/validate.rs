@@ -378,9 +378,8 @@ impl IncidentDraft {
         });
         let stated = match self.get("location_precision") {
             None => None,
-            Some(value) => match LocationPrecision::parse(value) {
-                Some(precision) => Some(precision),
-                None => {
+            Some(value) => {
+                let Some(precision) = LocationPrecision::parse(value) else {
                     fail(
                         "location_precision",
                         &format!(
@@ -388,8 +387,9 @@ impl IncidentDraft {
                         ),
                     );
                     return (None, None);
-                }
-            },
+                };
+                Some(precision)
+            }
         };
         match (self.get("latitude"), self.get("longitude")) {
             (Some(_), None) => {
@@ -413,20 +413,20 @@ impl IncidentDraft {
                 ),
                 _ => (None, None),
             },
-            (None, None) => match resolved {
-                Some(place) => (Some(place.point), Some(LocationPrecision::Community)),
-                None => {
-                    if let Some(name) = community {
-                        fail(
-                            "latitude",
-                            &format!(
-                                "no coordinates given, and community '{name}' is not a known place: give latitude and longitude"
-                            ),
-                        );
-                    }
-                    (None, None)
+            (None, None) => {
+                if let Some(place) = resolved {
+                    return (Some(place.point), Some(LocationPrecision::Community));
                 }
-            },
+                if let Some(name) = community {
+                    fail(
+                        "latitude",
+                        &format!(
+                            "no coordinates given, and community '{name}' is not a known place: give latitude and longitude"
+                        ),
+                    );
+                }
+                (None, None)
+            }
         }
     }
 

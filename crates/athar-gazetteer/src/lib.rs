@@ -44,14 +44,14 @@ const TYPE_PREFIXES: [&str; 7] = [
 
 fn fold_letter(c: char) -> Option<char> {
     Some(match c {
-        '\u{0640}' => return None, // tatweel
         'ٱ' => 'ا',
         'ة' => 'ه',
         'ى' | 'ی' => 'ي',
         'ک' => 'ك',
         '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
         '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-        '\'' | '`' | '’' | '‘' | 'ʿ' | 'ʾ' | 'ʻ' | 'ʼ' => return None,
+        // Tatweel, and the apostrophes transliterations write for ayn and hamza.
+        '\u{0640}' | '\'' | '`' | '’' | '‘' | 'ʿ' | 'ʾ' | 'ʻ' | 'ʼ' => return None,
         c if c.is_alphanumeric() => c,
         _ => ' ',
     })

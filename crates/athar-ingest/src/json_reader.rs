@@ -80,7 +80,7 @@ impl State<'_, '_> {
         let mut errors = Vec::new();
         match value {
             Value::Object(properties) => {
-                self.draft_from_properties(properties, &mut draft, &mut errors)
+                self.draft_from_properties(properties, &mut draft, &mut errors);
             }
             _ => {
                 return Row::Invalid {
@@ -111,7 +111,7 @@ impl State<'_, '_> {
         let mut errors = Vec::new();
         match feature.get("properties") {
             Some(Value::Object(properties)) => {
-                self.draft_from_properties(properties, &mut draft, &mut errors)
+                self.draft_from_properties(properties, &mut draft, &mut errors);
             }
             Some(Value::Null) | None => {}
             Some(_) => errors.push(FieldError::new("properties", "must be an object")),

@@ -71,7 +71,7 @@ impl ResponseError for ApiError {
             }
             Self::NotFound(detail) => body["detail"] = json!(detail),
             Self::Unavailable => {
-                body["detail"] = json!("the database is unavailable; try again shortly")
+                body["detail"] = json!("the database is unavailable; try again shortly");
             }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");

@@ -141,8 +141,12 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         match self {
-            Self::Postgres(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
-            Self::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Self::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
         }
         Ok(())
     }

@@ -129,14 +129,14 @@ async fn reimporting_the_same_rows_changes_nothing(store: Store) {
 
 async fn a_changed_row_is_updated_and_logged(store: Store) {
     import(&store, month()).await;
-    let mut changed = month();
-    changed[1] = record(&[
+    let mut edited = month();
+    edited[1] = record(&[
         ("source_id", "a2"),
         ("weapon", "drone"),
         ("injured", "3"),
         ("injured_children", "1"),
     ]);
-    let counts = import(&store, changed).await;
+    let counts = import(&store, edited).await;
     assert_eq!(
         counts,
         MergeCounts {
@@ -152,17 +152,17 @@ async fn a_changed_row_is_updated_and_logged(store: Store) {
         .unwrap();
     assert_eq!(a2.record.casualties.injured(), 3);
     assert_eq!(a2.record.casualties.injured_children(), 1);
-    let changes = store.changes_since(0, 100).await.unwrap();
-    let last = changes.last().unwrap();
+    let log = store.changes_since(0, 100).await.unwrap();
+    let last = log.last().unwrap();
     assert_eq!((last.op.as_str(), last.incident_id), ("update", a2.id));
     assert!(
-        changes.windows(2).all(|w| w[0].seq < w[1].seq),
+        log.windows(2).all(|w| w[0].seq < w[1].seq),
         "sequence is monotonic"
     );
     // Later entries only, for mirrors that follow the log.
     assert_eq!(
-        store.changes_since(changes[2].seq, 100).await.unwrap(),
-        [last.clone()]
+        store.changes_since(log[2].seq, 100).await.unwrap(),
+        std::slice::from_ref(last)
     );
 }
 
