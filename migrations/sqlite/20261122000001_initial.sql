@@ -65,7 +65,7 @@ CREATE TABLE incidents (
     injured_women    integer NOT NULL DEFAULT 0 CHECK (injured_women >= 0),
     injured_children integer NOT NULL DEFAULT 0 CHECK (injured_children >= 0),
     notes       text,
-    import_id   blob REFERENCES imports (id),
+    import_id   blob,
     created_at  text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     updated_at  text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (source, source_key),
@@ -73,15 +73,12 @@ CREATE TABLE incidents (
     CHECK (injured_women + injured_children <= injured)
 );
 CREATE INDEX incidents_occurred_on_idx ON incidents (occurred_on);
-CREATE INDEX incidents_kind_idx ON incidents (kind);
-CREATE INDEX incidents_community_key_idx ON incidents (community_key);
-CREATE INDEX incidents_lon_lat_idx ON incidents (lon, lat);
 
 CREATE TABLE changes (
     seq         integer PRIMARY KEY AUTOINCREMENT,
     incident_id blob NOT NULL,
     op          text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
-    import_id   blob REFERENCES imports (id),
+    import_id   blob,
     at          text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX changes_incident_idx ON changes (incident_id);

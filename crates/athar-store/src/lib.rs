@@ -180,7 +180,7 @@ impl Store {
 
     /// Starts an import: one transaction that stays open until [`ImportSession::finish`].
     pub async fn begin_import(&self, meta: &ImportMeta) -> Result<ImportSession> {
-        let id = Uuid::new_v4();
+        let id = Uuid::now_v7();
         let inner = match self {
             Self::Postgres(pool) => {
                 Session::Postgres(postgres::begin_import(pool, id, meta).await?)

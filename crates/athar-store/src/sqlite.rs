@@ -114,7 +114,7 @@ impl SqliteImport {
                 let counts = record.casualties.counts();
                 values
                     .push_bind(staged.row as i64)
-                    .push_bind(Uuid::new_v4())
+                    .push_bind(Uuid::now_v7())
                     .push_bind(record.source.clone())
                     .push_bind(staged.source_key.clone())
                     .push_bind(record.source_id.clone())

@@ -308,3 +308,58 @@ async fn imports_in_many_batches_count_every_row(store: Store) {
     assert_eq!(counts.accepted, 2_500);
     assert_eq!(store.count_incidents().await.unwrap(), 2_500);
 }
+
+/// A bulk load into an empty table takes the path that rebuilds the spatial index; the
+/// index must exist again afterwards, and a failed bulk load must leave it in place.
+#[sqlx::test(migrations = false)]
+async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
+    let store = migrated(Store::Postgres(pool.clone())).await;
+    let template = record(&[]);
+    let rows: Vec<StagedIncident> = (0..100_000u64)
+        .map(|i| StagedIncident {
+            row: i + 2,
+            source_key: format!("bulk-{i}"),
+            content_hash: i,
+            record: IncidentRecord {
+                source_id: Some(format!("bulk-{i}")),
+                ..template.clone()
+            },
+        })
+        .collect();
+    let meta = ImportMeta {
+        source: "store-test".into(),
+        format: "csv".into(),
+        file_name: None,
+    };
+    let index_count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'incidents_geom_gix'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    {
+        let mut session = store.begin_import(&meta).await.unwrap();
+        session.stage(&rows).await.unwrap();
+        // Abandoned before finishing.
+    }
+    assert_eq!(index_count().await, 1);
+    let mut session = store.begin_import(&meta).await.unwrap();
+    session.stage(&rows).await.unwrap();
+    let counts = session.finish(0, |_| serde_json::Value::Null).await.unwrap();
+    assert_eq!(counts.accepted, 100_000);
+    assert_eq!(index_count().await, 1);
+    let near_sarmin: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM incidents WHERE geom && ST_MakeEnvelope(36.7, 35.89, 36.73, 35.91, 4326)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(near_sarmin, 100_000);
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM changes WHERE op = 'insert'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 100_000);
+}
