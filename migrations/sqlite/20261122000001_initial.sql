@@ -72,7 +72,6 @@ CREATE TABLE incidents (
     CHECK (killed_women + killed_children <= killed),
     CHECK (injured_women + injured_children <= injured)
 );
-CREATE INDEX incidents_occurred_on_idx ON incidents (occurred_on);
 
 CREATE TABLE changes (
     seq         integer PRIMARY KEY AUTOINCREMENT,

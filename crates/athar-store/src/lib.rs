@@ -7,8 +7,8 @@
 //! suite runs against both.
 //!
 //! Imports go through an [`ImportSession`]: one transaction, into which validated rows are
-//! staged in batches (COPY on PostgreSQL, multi-row inserts on SQLite) and then merged in
-//! a few set-based statements. Dropping a session without [`ImportSession::finish`] rolls
+//! classified by key (new, changed, unchanged), staged in batches (COPY on PostgreSQL,
+//! multi-row inserts on SQLite) and then merged in a few set-based statements. Dropping a session without [`ImportSession::finish`] rolls
 //! everything back, so a failed or interrupted import leaves the store as it was.
 #![deny(missing_docs)]
 
@@ -17,6 +17,7 @@ mod postgres;
 mod row;
 mod sqlite;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use athar_core::{Incident, StagedIncident, Term, Vocabularies};
@@ -189,7 +190,7 @@ impl Store {
         };
         Ok(ImportSession {
             id,
-            staged: 0,
+            counts: MergeCounts::default(),
             inner,
         })
     }
@@ -258,10 +259,25 @@ enum Session {
     Sqlite(sqlite::SqliteImport),
 }
 
+/// What the store holds for keys: source → source key → (id, content hash).
+pub(crate) type ExistingKeys = HashMap<String, HashMap<String, (Uuid, i64)>>;
+
+/// A staged row with its fate decided: a new incident, or an update of `id`.
+pub(crate) struct Classified<'a> {
+    pub(crate) staged: &'a StagedIncident,
+    pub(crate) id: Uuid,
+    pub(crate) is_new: bool,
+}
+
 /// An import in progress: one open transaction. Dropping it rolls back.
+///
+/// Each staged batch is first looked up by key: rows already stored with the same content
+/// are counted as unchanged and go no further; new rows get a fresh id and changed rows
+/// keep the stored one, and only those are written to the staging table. `finish` then
+/// moves them into `incidents` without another join.
 pub struct ImportSession {
     id: Uuid,
-    staged: u64,
+    counts: MergeCounts,
     inner: Session,
 }
 
@@ -276,26 +292,66 @@ impl ImportSession {
         if rows.is_empty() {
             return Ok(());
         }
-        match &mut self.inner {
-            Session::Postgres(import) => import.stage(rows).await?,
-            Session::Sqlite(import) => import.stage(rows).await?,
+        let existing = match &mut self.inner {
+            Session::Postgres(import) => import.lookup(rows).await?,
+            Session::Sqlite(import) => import.lookup(rows).await?,
+        };
+        let mut classified = Vec::with_capacity(rows.len());
+        for staged in rows {
+            let stored = existing
+                .get(&staged.record.source)
+                .and_then(|keys| keys.get(&staged.source_key));
+            match stored {
+                None => {
+                    self.counts.accepted += 1;
+                    classified.push(Classified {
+                        staged,
+                        id: Uuid::now_v7(),
+                        is_new: true,
+                    });
+                }
+                Some((_, hash)) if *hash == staged.content_hash as i64 => {
+                    self.counts.unchanged += 1;
+                }
+                Some((id, _)) => {
+                    self.counts.updated += 1;
+                    classified.push(Classified {
+                        staged,
+                        id: *id,
+                        is_new: false,
+                    });
+                }
+            }
         }
-        self.staged += rows.len() as u64;
-        Ok(())
+        if classified.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            Session::Postgres(import) => import.stage(&classified).await,
+            Session::Sqlite(import) => import.stage(&classified).await,
+        }
     }
 
-    /// Merges the staged rows into the incidents, writes the change log and the import log
+    /// Moves the staged rows into the incidents, writes the change log and the import log
     /// entry (with `report`, the JSON import report), and commits.
     pub async fn finish(
         self,
         rejected: u64,
         report: impl FnOnce(MergeCounts) -> serde_json::Value,
     ) -> Result<MergeCounts> {
+        let report = report(self.counts);
         match self.inner {
             Session::Postgres(import) => {
-                import.finish(self.id, self.staged, rejected, report).await
+                import
+                    .finish(self.id, self.counts, rejected, report)
+                    .await?
             }
-            Session::Sqlite(import) => import.finish(self.id, self.staged, rejected, report).await,
+            Session::Sqlite(import) => {
+                import
+                    .finish(self.id, self.counts, rejected, report)
+                    .await?
+            }
         }
+        Ok(self.counts)
     }
 }

@@ -7,10 +7,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::row::{
-    MERGE_COLUMNS_AFTER_POINT, MERGE_COLUMNS_BEFORE_POINT, STAGING_COLUMNS, slug_text,
-};
-use crate::{ImportMeta, MergeCounts, Result};
+use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
+use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
@@ -54,6 +52,17 @@ pub(crate) struct PgImport {
     buffer: String,
 }
 
+const DIALECT: Dialect = Dialect {
+    import_id: "$1",
+    point_columns: "geom",
+    point_values: "CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END",
+    point_update: "geom = CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END",
+    now: "now()",
+};
+
+/// Imports adding at least this many rows may rebuild the spatial index (see `finish`).
+const BULK_ROWS: u64 = 100_000;
+
 pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> Result<PgImport> {
     let mut tx = pool.begin().await?;
     // One import at a time: two concurrent imports of the same rows would otherwise both
@@ -70,7 +79,8 @@ pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> 
         .await?;
     sqlx::query(
         "CREATE TEMP TABLE staging (
-            row_no bigint NOT NULL, id uuid NOT NULL, source text NOT NULL, source_key text NOT NULL,
+            row_no bigint NOT NULL, id uuid NOT NULL, is_new boolean NOT NULL,
+            source text COLLATE \"C\" NOT NULL, source_key text COLLATE \"C\" NOT NULL,
             source_id text, content_hash bigint NOT NULL, kind text NOT NULL, occurred_on date NOT NULL,
             occurred_time time, lon double precision, lat double precision, location_precision text NOT NULL,
             community text NOT NULL, community_key text NOT NULL, community_pcode text,
@@ -108,20 +118,25 @@ fn number_field(out: &mut String, value: impl std::fmt::Display) {
     let _ = write!(out, ",{value}");
 }
 
-fn write_row(out: &mut String, staged: &StagedIncident, id: Uuid) {
+fn write_row(out: &mut String, row: &Classified<'_>) {
+    let Classified { staged, id, is_new } = row;
     let record = &staged.record;
-    let _ = write!(out, "{}", staged.row);
-    text_field(out, Some(&id.to_string()));
+    let _ = write!(
+        out,
+        "{},{id},{}",
+        staged.row,
+        if *is_new { 't' } else { 'f' }
+    );
     text_field(out, Some(&record.source));
     text_field(out, Some(&staged.source_key));
     text_field(out, record.source_id.as_deref());
     number_field(out, staged.content_hash as i64);
     text_field(out, Some(record.kind.as_str()));
-    text_field(out, Some(&record.occurred.date().to_string()));
-    text_field(
-        out,
-        record.occurred.time().map(|t| t.to_string()).as_deref(),
-    );
+    number_field(out, record.occurred.date());
+    match record.occurred.time() {
+        Some(time) => number_field(out, time),
+        None => out.push(','),
+    }
     match record.location {
         Some(point) => {
             number_field(out, point.lon.degrees());
@@ -166,16 +181,31 @@ fn write_row(out: &mut String, staged: &StagedIncident, id: Uuid) {
     out.push('\n');
 }
 
-/// Imports at least this large may rebuild the spatial index (see `finish`).
-const BULK_ROWS: u64 = 100_000;
-
-const NEW_ROWS: &str = "NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = s.source AND i.source_key = s.source_key)";
-
 impl PgImport {
-    pub(crate) async fn stage(&mut self, rows: &[StagedIncident]) -> Result<()> {
+    /// The stored id and content hash of every key of `rows` that exists.
+    pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
+        let sources: Vec<&str> = rows.iter().map(|r| r.record.source.as_str()).collect();
+        let keys: Vec<&str> = rows.iter().map(|r| r.source_key.as_str()).collect();
+        let found: Vec<(String, String, Uuid, i64)> = sqlx::query_as(
+            "SELECT i.source, i.source_key, i.id, i.content_hash FROM incidents i
+             JOIN UNNEST($1::text[], $2::text[]) AS k(source, source_key)
+               ON i.source = k.source COLLATE \"C\" AND i.source_key = k.source_key COLLATE \"C\"",
+        )
+        .bind(sources)
+        .bind(keys)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut existing = ExistingKeys::new();
+        for (source, key, id, hash) in found {
+            existing.entry(source).or_default().insert(key, (id, hash));
+        }
+        Ok(existing)
+    }
+
+    pub(crate) async fn stage(&mut self, rows: &[Classified<'_>]) -> Result<()> {
         self.buffer.clear();
-        for staged in rows {
-            write_row(&mut self.buffer, staged, Uuid::now_v7());
+        for row in rows {
+            write_row(&mut self.buffer, row);
         }
         let statement = format!("COPY staging ({STAGING_COLUMNS}) FROM STDIN (FORMAT csv)");
         let mut copy = self.tx.copy_in_raw(&statement).await?;
@@ -187,75 +217,51 @@ impl PgImport {
     pub(crate) async fn finish(
         mut self,
         import_id: Uuid,
-        staged: u64,
+        counts: MergeCounts,
         rejected: u64,
-        report: impl FnOnce(MergeCounts) -> serde_json::Value,
-    ) -> Result<MergeCounts> {
+        report: serde_json::Value,
+    ) -> Result<()> {
         let tx = &mut self.tx;
-        sqlx::query("ANALYZE staging").execute(&mut **tx).await?;
-        // A bulk load (at least 100,000 rows, and at least as many as the table holds)
-        // rebuilds the spatial index instead of updating it row by row: about four times
-        // faster here. The index is dropped and made again inside the transaction, so a
-        // failure restores it; the table is locked against other writers meanwhile.
-        let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
-            .fetch_one(&mut **tx)
-            .await?;
-        let rebuild_spatial_index = staged >= BULK_ROWS && staged >= existing.unsigned_abs();
-        if rebuild_spatial_index {
-            sqlx::query("DROP INDEX incidents_geom_gix").execute(&mut **tx).await?;
+        let sql = DIALECT.merge_sql();
+        if counts.accepted > 0 {
+            // A bulk load (at least 100,000 new rows, at least as many as the table holds)
+            // rebuilds the spatial index instead of updating it row by row: about four
+            // times faster. The index is dropped and made again inside the transaction, so
+            // a failure restores it; other writers of the table wait meanwhile.
+            let rebuild_spatial_index = counts.accepted >= BULK_ROWS && {
+                let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                counts.accepted >= existing.unsigned_abs()
+            };
+            if rebuild_spatial_index {
+                sqlx::query("DROP INDEX incidents_geom_gix")
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            sqlx::query(AssertSqlSafe(sql.insert_new))
+                .bind(import_id)
+                .execute(&mut **tx)
+                .await?;
+            if rebuild_spatial_index {
+                sqlx::query("CREATE INDEX incidents_geom_gix ON incidents USING gist (geom)")
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
-        // Rows go in key order, so the unique index on (source, source_key) grows in order.
-        let accepted = sqlx::query(AssertSqlSafe(format!(
-            "WITH inserted AS (
-                 INSERT INTO incidents ({MERGE_COLUMNS_BEFORE_POINT}, geom, {MERGE_COLUMNS_AFTER_POINT}, import_id)
-                 SELECT {before}, CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END, {after}, $1
-                 FROM staging s WHERE {NEW_ROWS} ORDER BY s.source, s.source_key
-                 RETURNING id
-             )
-             INSERT INTO changes (incident_id, op, import_id) SELECT id, 'insert', $1 FROM inserted ORDER BY id",
-            before = prefixed(MERGE_COLUMNS_BEFORE_POINT),
-            after = prefixed(MERGE_COLUMNS_AFTER_POINT),
-        )))
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if rebuild_spatial_index {
-            sqlx::query("CREATE INDEX incidents_geom_gix ON incidents USING gist (geom)")
+        if counts.updated > 0 {
+            sqlx::query("ANALYZE staging").execute(&mut **tx).await?;
+            sqlx::query(AssertSqlSafe(sql.update_changed))
+                .bind(import_id)
                 .execute(&mut **tx)
                 .await?;
         }
-        let updated = sqlx::query(
-            "INSERT INTO changes (incident_id, op, import_id)
-             SELECT i.id, 'update', $1 FROM staging s
-             JOIN incidents i ON i.source = s.source AND i.source_key = s.source_key
-             WHERE i.content_hash <> s.content_hash ORDER BY s.row_no",
-        )
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        let assignments: Vec<String> = MERGE_COLUMNS_BEFORE_POINT
-            .split(", ")
-            .chain(MERGE_COLUMNS_AFTER_POINT.split(", "))
-            .filter(|column| !matches!(*column, "id" | "source" | "source_key"))
-            .map(|column| format!("{column} = s.{column}"))
-            .collect();
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE incidents AS i SET {}, geom = CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END,
-                 import_id = $1, updated_at = now()
-             FROM staging s
-             WHERE i.source = s.source AND i.source_key = s.source_key AND i.content_hash <> s.content_hash",
-            assignments.join(", ")
-        )))
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?;
-        let counts = MergeCounts {
-            accepted,
-            updated,
-            unchanged: staged - accepted - updated,
-        };
+        if counts.accepted + counts.updated > 0 {
+            sqlx::query(AssertSqlSafe(sql.log_changes))
+                .bind(import_id)
+                .execute(&mut **tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE imports SET finished_at = now(), accepted = $2, updated = $3, unchanged = $4, rejected = $5, report = $6 WHERE id = $1",
         )
@@ -264,19 +270,10 @@ impl PgImport {
         .bind(counts.updated as i64)
         .bind(counts.unchanged as i64)
         .bind(rejected as i64)
-        .bind(sqlx::types::Json(report(counts)))
+        .bind(sqlx::types::Json(report))
         .execute(&mut **tx)
         .await?;
         self.tx.commit().await?;
-        Ok(counts)
+        Ok(())
     }
-}
-
-/// `a, b` → `s.a, s.b`.
-pub(crate) fn prefixed(columns: &str) -> String {
-    columns
-        .split(", ")
-        .map(|column| format!("s.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

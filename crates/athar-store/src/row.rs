@@ -13,12 +13,79 @@ pub(crate) const SELECT_TERMS: &str =
     "SELECT vocabulary, slug, label_en, label_ar FROM vocabulary_terms ORDER BY vocabulary, slug";
 
 /// The staged columns, in the order of COPY and of multi-row inserts.
-pub(crate) const STAGING_COLUMNS: &str = "row_no, id, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+pub(crate) const STAGING_COLUMNS: &str = "row_no, id, is_new, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
 
 /// The columns copied from staging into incidents, before the point and after it.
-pub(crate) const MERGE_COLUMNS_BEFORE_POINT: &str =
+const MERGE_COLUMNS_BEFORE_POINT: &str =
     "id, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time";
-pub(crate) const MERGE_COLUMNS_AFTER_POINT: &str = "location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+const MERGE_COLUMNS_AFTER_POINT: &str = "location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+
+/// What differs between the backends' SQL for merging staged rows.
+pub(crate) struct Dialect {
+    /// The import id parameter.
+    pub(crate) import_id: &'static str,
+    /// The incidents columns holding the point.
+    pub(crate) point_columns: &'static str,
+    /// The staged values for them.
+    pub(crate) point_values: &'static str,
+    /// The assignments that update them from staging.
+    pub(crate) point_update: &'static str,
+    /// The current time.
+    pub(crate) now: &'static str,
+}
+
+/// The statements that move classified staged rows into incidents and the change log.
+pub(crate) struct MergeSql {
+    /// Inserts the new rows, in key order.
+    pub(crate) insert_new: String,
+    /// Logs every staged row as an insert or an update, in row order.
+    pub(crate) log_changes: String,
+    /// Updates the changed rows by id.
+    pub(crate) update_changed: String,
+}
+
+fn prefixed(columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|column| format!("s.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Dialect {
+    pub(crate) fn merge_sql(&self) -> MergeSql {
+        let Self {
+            import_id,
+            point_columns,
+            point_values,
+            point_update,
+            now,
+        } = self;
+        let assignments: Vec<String> = MERGE_COLUMNS_BEFORE_POINT
+            .split(", ")
+            .chain(MERGE_COLUMNS_AFTER_POINT.split(", "))
+            .filter(|column| !matches!(*column, "id" | "source" | "source_key"))
+            .map(|column| format!("{column} = s.{column}"))
+            .collect();
+        MergeSql {
+            insert_new: format!(
+                "INSERT INTO incidents ({MERGE_COLUMNS_BEFORE_POINT}, {point_columns}, {MERGE_COLUMNS_AFTER_POINT}, import_id)
+                 SELECT {}, {point_values}, {}, {import_id} FROM staging s WHERE s.is_new ORDER BY s.source, s.source_key",
+                prefixed(MERGE_COLUMNS_BEFORE_POINT),
+                prefixed(MERGE_COLUMNS_AFTER_POINT),
+            ),
+            log_changes: format!(
+                "INSERT INTO changes (incident_id, op, import_id)
+                 SELECT s.id, CASE WHEN s.is_new THEN 'insert' ELSE 'update' END, {import_id} FROM staging s ORDER BY s.row_no"
+            ),
+            update_changed: format!(
+                "UPDATE incidents SET {}, {point_update}, import_id = {import_id}, updated_at = {now}
+                 FROM staging AS s WHERE NOT s.is_new AND incidents.id = s.id",
+                assignments.join(", "),
+            ),
+        }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TermRow {

@@ -1,5 +1,6 @@
 //! The embedded SQLite backend.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use athar_core::{StagedIncident, Term};
@@ -7,11 +8,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
-use crate::postgres::prefixed;
-use crate::row::{
-    MERGE_COLUMNS_AFTER_POINT, MERGE_COLUMNS_BEFORE_POINT, STAGING_COLUMNS, slug_text,
-};
-use crate::{ImportMeta, MergeCounts, Result};
+use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
+use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
@@ -69,12 +67,25 @@ pub(crate) struct SqliteImport {
     tx: Transaction<'static, Sqlite>,
 }
 
+const DIALECT: Dialect = Dialect {
+    import_id: "?1",
+    point_columns: "lon, lat",
+    point_values: "s.lon, s.lat",
+    point_update: "lon = s.lon, lat = s.lat",
+    now: NOW,
+};
+
+/// Keys looked up per statement (SQLite allows 32,766 bound values).
+const KEYS_PER_LOOKUP: usize = 5_000;
+
 pub(crate) async fn begin_import(
     pool: &SqlitePool,
     id: Uuid,
     meta: &ImportMeta,
 ) -> Result<SqliteImport> {
-    let mut tx = pool.begin().await?;
+    // BEGIN IMMEDIATE takes the write lock at once: imports are serialised, and one that
+    // must wait does so here rather than failing halfway.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("INSERT INTO imports (id, source, format, file_name) VALUES (?1, ?2, ?3, ?4)")
         .bind(id)
         .bind(&meta.source)
@@ -87,7 +98,8 @@ pub(crate) async fn begin_import(
         .await?;
     sqlx::query(
         "CREATE TEMP TABLE staging (
-            row_no integer NOT NULL, id blob NOT NULL, source text NOT NULL, source_key text NOT NULL,
+            row_no integer NOT NULL, id blob NOT NULL, is_new integer NOT NULL,
+            source text NOT NULL, source_key text NOT NULL,
             source_id text, content_hash integer NOT NULL, kind text NOT NULL, occurred_on text NOT NULL,
             occurred_time text, lon real, lat real, location_precision text NOT NULL,
             community text NOT NULL, community_key text NOT NULL, community_pcode text,
@@ -102,19 +114,50 @@ pub(crate) async fn begin_import(
     Ok(SqliteImport { tx })
 }
 
-const NEW_ROWS: &str = "NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = s.source AND i.source_key = s.source_key)";
-
 impl SqliteImport {
-    pub(crate) async fn stage(&mut self, rows: &[StagedIncident]) -> Result<()> {
+    /// The stored id and content hash of every key of `rows` that exists.
+    pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
+        let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+        for row in rows {
+            by_source
+                .entry(row.record.source.as_str())
+                .or_default()
+                .push(row.source_key.as_str());
+        }
+        let mut existing = ExistingKeys::new();
+        for (source, keys) in by_source {
+            for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+                let mut lookup: QueryBuilder<Sqlite> = QueryBuilder::new(
+                    "SELECT source, source_key, id, content_hash FROM incidents WHERE source = ",
+                );
+                lookup.push_bind(source).push(" AND source_key IN (");
+                let mut separated = lookup.separated(", ");
+                for key in chunk {
+                    separated.push_bind(*key);
+                }
+                lookup.push(")");
+                let found: Vec<(String, String, Uuid, i64)> =
+                    lookup.build_query_as().fetch_all(&mut *self.tx).await?;
+                for (source, key, id, hash) in found {
+                    existing.entry(source).or_default().insert(key, (id, hash));
+                }
+            }
+        }
+        Ok(existing)
+    }
+
+    pub(crate) async fn stage(&mut self, rows: &[Classified<'_>]) -> Result<()> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut insert: QueryBuilder<Sqlite> =
                 QueryBuilder::new(format!("INSERT INTO staging ({STAGING_COLUMNS}) "));
-            insert.push_values(chunk, |mut values, staged| {
+            insert.push_values(chunk, |mut values, classified| {
+                let Classified { staged, id, is_new } = classified;
                 let record = &staged.record;
                 let counts = record.casualties.counts();
                 values
                     .push_bind(staged.row as i64)
-                    .push_bind(Uuid::now_v7())
+                    .push_bind(*id)
+                    .push_bind(*is_new)
                     .push_bind(record.source.clone())
                     .push_bind(staged.source_key.clone())
                     .push_bind(record.source_id.clone())
@@ -157,62 +200,24 @@ impl SqliteImport {
     pub(crate) async fn finish(
         mut self,
         import_id: Uuid,
-        staged: u64,
+        counts: MergeCounts,
         rejected: u64,
-        report: impl FnOnce(MergeCounts) -> serde_json::Value,
-    ) -> Result<MergeCounts> {
+        report: serde_json::Value,
+    ) -> Result<()> {
         let tx = &mut self.tx;
-        sqlx::query("CREATE INDEX temp.staging_key ON staging (source, source_key)")
-            .execute(&mut **tx)
-            .await?;
-        let accepted = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO changes (incident_id, op, import_id) SELECT s.id, 'insert', ?1 FROM staging s WHERE {NEW_ROWS} ORDER BY s.row_no"
-        )))
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO incidents ({MERGE_COLUMNS_BEFORE_POINT}, lon, lat, {MERGE_COLUMNS_AFTER_POINT}, import_id)
-             SELECT {before}, s.lon, s.lat, {after}, ?1 FROM staging s WHERE {NEW_ROWS} ORDER BY s.row_no",
-            before = prefixed(MERGE_COLUMNS_BEFORE_POINT),
-            after = prefixed(MERGE_COLUMNS_AFTER_POINT),
-        )))
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?;
-        let updated = sqlx::query(
-            "INSERT INTO changes (incident_id, op, import_id)
-             SELECT i.id, 'update', ?1 FROM staging s
-             JOIN incidents i ON i.source = s.source AND i.source_key = s.source_key
-             WHERE i.content_hash <> s.content_hash ORDER BY s.row_no",
-        )
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        let assignments: Vec<String> = MERGE_COLUMNS_BEFORE_POINT
-            .split(", ")
-            .chain(["lon", "lat"])
-            .chain(MERGE_COLUMNS_AFTER_POINT.split(", "))
-            .filter(|column| !matches!(*column, "id" | "source" | "source_key"))
-            .map(|column| format!("{column} = s.{column}"))
-            .collect();
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE incidents SET {}, import_id = ?1, updated_at = {NOW}
-             FROM staging AS s
-             WHERE incidents.source = s.source AND incidents.source_key = s.source_key
-               AND incidents.content_hash <> s.content_hash",
-            assignments.join(", ")
-        )))
-        .bind(import_id)
-        .execute(&mut **tx)
-        .await?;
-        let counts = MergeCounts {
-            accepted,
-            updated,
-            unchanged: staged - accepted - updated,
-        };
+        let sql = DIALECT.merge_sql();
+        for (needed, statement) in [
+            (counts.accepted > 0, sql.insert_new),
+            (counts.updated > 0, sql.update_changed),
+            (counts.accepted + counts.updated > 0, sql.log_changes),
+        ] {
+            if needed {
+                sqlx::query(AssertSqlSafe(statement))
+                    .bind(import_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
         sqlx::query(AssertSqlSafe(format!(
             "UPDATE imports SET finished_at = {NOW}, accepted = ?2, updated = ?3, unchanged = ?4, rejected = ?5, report = ?6 WHERE id = ?1"
         )))
@@ -221,13 +226,13 @@ impl SqliteImport {
         .bind(counts.updated as i64)
         .bind(counts.unchanged as i64)
         .bind(rejected as i64)
-        .bind(report(counts).to_string())
+        .bind(report.to_string())
         .execute(&mut **tx)
         .await?;
         sqlx::query("DROP TABLE temp.staging")
             .execute(&mut **tx)
             .await?;
         self.tx.commit().await?;
-        Ok(counts)
+        Ok(())
     }
 }

@@ -347,7 +347,10 @@ async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
     assert_eq!(index_count().await, 1);
     let mut session = store.begin_import(&meta).await.unwrap();
     session.stage(&rows).await.unwrap();
-    let counts = session.finish(0, |_| serde_json::Value::Null).await.unwrap();
+    let counts = session
+        .finish(0, |_| serde_json::Value::Null)
+        .await
+        .unwrap();
     assert_eq!(counts.accepted, 100_000);
     assert_eq!(index_count().await, 1);
     let near_sarmin: i64 = sqlx::query_scalar(
