@@ -70,6 +70,11 @@ pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> 
     sqlx::query("SELECT pg_advisory_xact_lock(7478001)")
         .execute(&mut *tx)
         .await?;
+    // The merge sorts the staged rows (by key for the unique index, by row for the change
+    // log): give those sorts memory instead of temporary files.
+    sqlx::query("SET LOCAL work_mem = '256MB'")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO imports (id, source, format, file_name) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(&meta.source)
