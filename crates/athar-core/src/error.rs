@@ -23,7 +23,7 @@ pub enum ValueError {
         max: String,
     },
     /// A whole non-negative number was expected.
-    #[error("'{value}' is not a whole number of 0 or more")]
+    #[error("'{value}' is not a whole number from 0 to 65535")]
     NotACount {
         /// The text given.
         value: String,

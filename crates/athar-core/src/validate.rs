@@ -473,7 +473,7 @@ fn parse_count(value: &str) -> Result<u32, ValueError> {
     whole
         .parse::<u32>()
         .ok()
-        .filter(|count| *count <= 100_000)
+        .filter(|count| u16::try_from(*count).is_ok())
         .ok_or_else(|| ValueError::NotACount {
             value: value.to_owned(),
         })

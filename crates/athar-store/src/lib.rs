@@ -344,12 +344,12 @@ impl ImportSession {
             Session::Postgres(import) => {
                 import
                     .finish(self.id, self.counts, rejected, report)
-                    .await?
+                    .await?;
             }
             Session::Sqlite(import) => {
                 import
                     .finish(self.id, self.counts, rejected, report)
-                    .await?
+                    .await?;
             }
         }
         Ok(self.counts)

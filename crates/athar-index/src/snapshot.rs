@@ -1,0 +1,612 @@
+//! Compact rows, interning and selection.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use athar_core::{
+    Casualties, CasualtyCounts, Filter, Incident, IncidentRecord, LocationPrecision, OccurredAt,
+    Pcode, Point, Slug, Vocabularies,
+};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, RTree};
+use uuid::Uuid;
+
+/// The position of a row in a snapshot.
+pub type RowId = u32;
+
+const NONE: u32 = u32::MAX;
+const NO_TERM: u16 = u16::MAX;
+
+/// Strings stored once, referred to by number.
+#[derive(Debug, Default)]
+struct Interner {
+    strings: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, value: &str) -> u32 {
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        let id = u32::try_from(self.strings.len()).expect("fewer than 4 billion distinct strings");
+        self.strings.push(value.into());
+        self.ids.insert(value.into(), id);
+        id
+    }
+
+    fn intern_optional(&mut self, value: Option<&str>) -> u32 {
+        value.map_or(NONE, |value| self.intern(value))
+    }
+
+    fn find(&self, value: &str) -> Option<u32> {
+        self.ids.get(value).copied()
+    }
+
+    fn get(&self, id: u32) -> Option<&str> {
+        self.strings.get(id as usize).map(AsRef::as_ref)
+    }
+}
+
+/// A span of the text arena; `start == NONE` means absent.
+#[derive(Debug, Clone, Copy)]
+struct TextRef {
+    start: u32,
+    len: u32,
+}
+
+/// One incident, in 112 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    id: Uuid,
+    lon: f64,
+    lat: f64,
+    date: i32,
+    source: u32,
+    community: u32,
+    community_key: u32,
+    pcode: u32,
+    admin: [u32; 3],
+    source_id: TextRef,
+    notes: TextRef,
+    minute: u16,
+    kind: u16,
+    place_type: u16,
+    perpetrator: u16,
+    weapon: u16,
+    cause: u16,
+    vehicle: u16,
+    casualties: [u16; 6],
+    location_precision: u8,
+}
+
+/// What is known of a community across the whole snapshot, whatever the filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityInfo {
+    /// The grouping key.
+    pub key: String,
+    /// The most frequent spelling in Arabic script, if any.
+    pub name_ar: Option<String>,
+    /// The most frequent spelling in Latin script, if any.
+    pub name_en: Option<String>,
+    /// The most frequent p-code, if any.
+    pub pcode: Option<String>,
+    /// The mean of its incidents' points, if any has one.
+    pub centroid: Option<(f64, f64)>,
+    /// Its governorate, as most often reported.
+    pub admin1: Option<String>,
+}
+
+/// An immutable view of every incident.
+pub struct Snapshot {
+    version: u64,
+    vocabularies: Arc<Vocabularies>,
+    rows: Vec<Row>,
+    strings: Interner,
+    slugs: Vec<Slug>,
+    slug_ids: HashMap<Slug, u16>,
+    text: String,
+    tree: RTree<GeomWithData<[f64; 2], RowId>>,
+    communities: Vec<CommunityInfo>,
+    /// community key id → index in `communities`.
+    community_of_key: HashMap<u32, u32>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Snapshot")
+            .field("version", &self.version)
+            .field("incidents", &self.rows.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_arabic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+/// The name seen most often (ties: the first in sort order).
+fn most_frequent(counts: HashMap<&str, u32>) -> Option<String> {
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(name, _)| name.to_owned())
+}
+
+impl Snapshot {
+    /// An empty snapshot.
+    pub fn empty(vocabularies: Arc<Vocabularies>) -> Self {
+        Self::build(0, vocabularies, Vec::new())
+    }
+
+    /// Builds a snapshot of `incidents` (in any order).
+    pub fn build(
+        version: u64,
+        vocabularies: Arc<Vocabularies>,
+        mut incidents: Vec<Incident>,
+    ) -> Self {
+        incidents.sort_by(|a, b| {
+            (a.record.occurred.date(), a.record.occurred.time(), a.id).cmp(&(
+                b.record.occurred.date(),
+                b.record.occurred.time(),
+                b.id,
+            ))
+        });
+        let mut snapshot = Self {
+            version,
+            vocabularies,
+            rows: Vec::with_capacity(incidents.len()),
+            strings: Interner::default(),
+            slugs: Vec::new(),
+            slug_ids: HashMap::new(),
+            text: String::new(),
+            tree: RTree::new(),
+            communities: Vec::new(),
+            community_of_key: HashMap::new(),
+        };
+        for incident in incidents {
+            let row = snapshot.compact(&incident);
+            snapshot.rows.push(row);
+        }
+        snapshot.rows.shrink_to_fit();
+        snapshot.text.shrink_to_fit();
+        let points = snapshot
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| !row.lon.is_nan())
+            .map(|(index, row)| GeomWithData::new([row.lon, row.lat], index as RowId))
+            .collect();
+        snapshot.tree = RTree::bulk_load(points);
+        snapshot.index_communities();
+        snapshot
+    }
+
+    fn slug_id(&mut self, slug: Option<&Slug>) -> u16 {
+        let Some(slug) = slug else { return NO_TERM };
+        if let Some(id) = self.slug_ids.get(slug) {
+            return *id;
+        }
+        let id = u16::try_from(self.slugs.len()).expect("fewer than 65,535 vocabulary terms");
+        self.slugs.push(slug.clone());
+        self.slug_ids.insert(slug.clone(), id);
+        id
+    }
+
+    fn store_text(&mut self, value: Option<&str>) -> TextRef {
+        match value {
+            None => TextRef {
+                start: NONE,
+                len: 0,
+            },
+            Some(value) => {
+                let start = u32::try_from(self.text.len()).expect("text arena under 4 GiB");
+                self.text.push_str(value);
+                TextRef {
+                    start,
+                    len: value.len() as u32,
+                }
+            }
+        }
+    }
+
+    fn compact(&mut self, incident: &Incident) -> Row {
+        let record = &incident.record;
+        let counts = record.casualties.counts();
+        let small = |count: u32| u16::try_from(count).unwrap_or(u16::MAX);
+        let (lon, lat) = record
+            .location
+            .map_or((f64::NAN, f64::NAN), |p| (p.lon.degrees(), p.lat.degrees()));
+        Row {
+            id: incident.id,
+            lon,
+            lat,
+            date: record.occurred.date().num_days_from_ce(),
+            source: self.strings.intern(&record.source),
+            community: self.strings.intern(&record.community),
+            community_key: self.strings.intern(&record.community_key),
+            pcode: self
+                .strings
+                .intern_optional(record.community_pcode.as_ref().map(Pcode::as_str)),
+            admin: [
+                self.strings.intern_optional(record.admin1.as_deref()),
+                self.strings.intern_optional(record.admin2.as_deref()),
+                self.strings.intern_optional(record.admin3.as_deref()),
+            ],
+            source_id: self.store_text(record.source_id.as_deref()),
+            notes: self.store_text(record.notes.as_deref()),
+            minute: record
+                .occurred
+                .time()
+                .map_or(u16::MAX, |t| (t.hour() * 60 + t.minute()) as u16),
+            kind: self.slug_id(Some(&record.kind)),
+            place_type: self.slug_id(record.place_type.as_ref()),
+            perpetrator: self.slug_id(record.perpetrator.as_ref()),
+            weapon: self.slug_id(record.weapon.as_ref()),
+            cause: self.slug_id(record.cause.as_ref()),
+            vehicle: self.slug_id(record.vehicle.as_ref()),
+            casualties: [
+                small(counts.killed),
+                small(counts.killed_women),
+                small(counts.killed_children),
+                small(counts.injured),
+                small(counts.injured_women),
+                small(counts.injured_children),
+            ],
+            location_precision: match record.location_precision {
+                LocationPrecision::Exact => 0,
+                LocationPrecision::Community => 1,
+                LocationPrecision::Admin => 2,
+            },
+        }
+    }
+
+    fn index_communities(&mut self) {
+        struct Gathered<'a> {
+            arabic: HashMap<&'a str, u32>,
+            latin: HashMap<&'a str, u32>,
+            pcodes: HashMap<&'a str, u32>,
+            admin1: HashMap<&'a str, u32>,
+            sum: (f64, f64, u32),
+        }
+        let mut gathered: HashMap<u32, Gathered<'_>> = HashMap::new();
+        for row in &self.rows {
+            let entry = gathered
+                .entry(row.community_key)
+                .or_insert_with(|| Gathered {
+                    arabic: HashMap::new(),
+                    latin: HashMap::new(),
+                    pcodes: HashMap::new(),
+                    admin1: HashMap::new(),
+                    sum: (0.0, 0.0, 0),
+                });
+            let name = self.strings.get(row.community).unwrap_or_default();
+            let names = if is_arabic(name) {
+                &mut entry.arabic
+            } else {
+                &mut entry.latin
+            };
+            *names.entry(name).or_default() += 1;
+            if let Some(pcode) = self.strings.get(row.pcode) {
+                *entry.pcodes.entry(pcode).or_default() += 1;
+            }
+            if let Some(admin1) = self.strings.get(row.admin[0]) {
+                *entry.admin1.entry(admin1).or_default() += 1;
+            }
+            if !row.lon.is_nan() {
+                entry.sum.0 += row.lon;
+                entry.sum.1 += row.lat;
+                entry.sum.2 += 1;
+            }
+        }
+        let mut communities: Vec<(u32, CommunityInfo)> = gathered
+            .into_iter()
+            .map(|(key, g)| {
+                let centroid = (g.sum.2 > 0)
+                    .then(|| (g.sum.0 / f64::from(g.sum.2), g.sum.1 / f64::from(g.sum.2)));
+                (
+                    key,
+                    CommunityInfo {
+                        key: self.strings.get(key).unwrap_or_default().to_owned(),
+                        name_ar: most_frequent(g.arabic),
+                        name_en: most_frequent(g.latin),
+                        pcode: most_frequent(g.pcodes),
+                        centroid,
+                        admin1: most_frequent(g.admin1),
+                    },
+                )
+            })
+            .collect();
+        communities.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+        self.community_of_key = communities
+            .iter()
+            .enumerate()
+            .map(|(index, (key, _))| (*key, index as u32))
+            .collect();
+        self.communities = communities.into_iter().map(|(_, info)| info).collect();
+    }
+
+    /// The version, used as the ETag of reads.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The vocabularies the snapshot was built with.
+    pub fn vocabularies(&self) -> &Arc<Vocabularies> {
+        &self.vocabularies
+    }
+
+    /// Number of incidents.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Every community seen, ordered by key.
+    pub fn communities(&self) -> &[CommunityInfo] {
+        &self.communities
+    }
+
+    /// The community a row belongs to, as an index into [`Self::communities`].
+    pub(crate) fn community_index(&self, row: RowId) -> u32 {
+        self.community_of_key[&self.rows[row as usize].community_key]
+    }
+
+    /// The dates covered, first and last.
+    pub fn date_extent(&self) -> Option<(NaiveDate, NaiveDate)> {
+        Some((
+            self.date_of(0)?,
+            self.date_of(self.rows.len().checked_sub(1)? as RowId)?,
+        ))
+    }
+
+    /// The bounding box of every point: `[min_lon, min_lat, max_lon, max_lat]`.
+    pub fn spatial_extent(&self) -> Option<[f64; 4]> {
+        let envelope = self.tree.root().envelope();
+        (self.tree.size() > 0).then(|| {
+            let (lower, upper) = (envelope.lower(), envelope.upper());
+            [lower[0], lower[1], upper[0], upper[1]]
+        })
+    }
+
+    pub(crate) fn date_of(&self, row: RowId) -> Option<NaiveDate> {
+        NaiveDate::from_num_days_from_ce_opt(self.rows.get(row as usize)?.date)
+    }
+
+    pub(crate) fn kind_slug(&self, row: RowId) -> &Slug {
+        &self.slugs[self.rows[row as usize].kind as usize]
+    }
+
+    pub(crate) fn term(&self, row: RowId, vocabulary: athar_core::VocabularyName) -> Option<&Slug> {
+        let r = &self.rows[row as usize];
+        let id = match vocabulary {
+            athar_core::VocabularyName::Kind => r.kind,
+            athar_core::VocabularyName::PlaceType => r.place_type,
+            athar_core::VocabularyName::Perpetrator => r.perpetrator,
+            athar_core::VocabularyName::Weapon => r.weapon,
+            athar_core::VocabularyName::Cause => r.cause,
+            athar_core::VocabularyName::Vehicle => r.vehicle,
+        };
+        self.slugs.get(id as usize)
+    }
+
+    pub(crate) fn casualties_of(&self, row: RowId) -> [u16; 6] {
+        self.rows[row as usize].casualties
+    }
+
+    /// The row with this id.
+    pub fn find(&self, id: Uuid) -> Option<RowId> {
+        // Rows are sorted by date, not id: a linear scan over 16-byte keys is fast enough
+        // for single-item requests (about a millisecond per million rows).
+        self.rows
+            .iter()
+            .position(|row| row.id == id)
+            .map(|index| index as RowId)
+    }
+
+    /// The incident at `row`, rebuilt in full.
+    pub fn incident(&self, row: RowId) -> Incident {
+        let r = &self.rows[row as usize];
+        let text = |span: TextRef| {
+            (span.start != NONE).then(|| {
+                self.text[span.start as usize..(span.start + span.len) as usize].to_owned()
+            })
+        };
+        let string = |id: u32| self.strings.get(id).map(str::to_owned);
+        let slug = |id: u16| self.slugs.get(id as usize).cloned();
+        let date = NaiveDate::from_num_days_from_ce_opt(r.date).unwrap_or_default();
+        let occurred = if r.minute == u16::MAX {
+            OccurredAt::day(date)
+        } else {
+            OccurredAt::minute(
+                date,
+                NaiveTime::from_hms_opt(u32::from(r.minute / 60), u32::from(r.minute % 60), 0)
+                    .unwrap_or_default(),
+            )
+        };
+        let [
+            killed,
+            killed_women,
+            killed_children,
+            injured,
+            injured_women,
+            injured_children,
+        ] = r.casualties.map(u32::from);
+        Incident {
+            id: r.id,
+            record: IncidentRecord {
+                source: string(r.source).unwrap_or_default(),
+                source_id: text(r.source_id),
+                kind: slug(r.kind).unwrap_or_else(|| Slug::parse("other").expect("valid slug")),
+                occurred,
+                location: (!r.lon.is_nan())
+                    .then(|| Point::from_degrees(r.lon, r.lat).ok())
+                    .flatten(),
+                location_precision: match r.location_precision {
+                    0 => LocationPrecision::Exact,
+                    1 => LocationPrecision::Community,
+                    _ => LocationPrecision::Admin,
+                },
+                community: string(r.community).unwrap_or_default(),
+                community_key: string(r.community_key).unwrap_or_default(),
+                community_pcode: string(r.pcode).and_then(|p| Pcode::parse(&p).ok()),
+                admin1: string(r.admin[0]),
+                admin2: string(r.admin[1]),
+                admin3: string(r.admin[2]),
+                place_type: slug(r.place_type),
+                perpetrator: slug(r.perpetrator),
+                weapon: slug(r.weapon),
+                cause: slug(r.cause),
+                vehicle: slug(r.vehicle),
+                casualties: Casualties::new(CasualtyCounts {
+                    killed,
+                    killed_women,
+                    killed_children,
+                    injured,
+                    injured_women,
+                    injured_children,
+                })
+                .unwrap_or_default(),
+                notes: text(r.notes),
+            },
+        }
+    }
+
+    /// The rows `filter` matches, in date order.
+    pub fn select(&self, filter: &Filter) -> Vec<RowId> {
+        let Some(compiled) = Compiled::new(filter, self) else {
+            return Vec::new();
+        };
+        let from = filter.from.map_or(0, |d| {
+            let day = d.num_days_from_ce();
+            self.rows.partition_point(|row| row.date < day)
+        });
+        let to = filter.to.map_or(self.rows.len(), |d| {
+            let day = d.num_days_from_ce();
+            self.rows.partition_point(|row| row.date <= day)
+        });
+        if from >= to {
+            return Vec::new();
+        }
+        match filter.bbox {
+            Some(bbox) => {
+                let envelope =
+                    AABB::from_corners([bbox.min_lon, bbox.min_lat], [bbox.max_lon, bbox.max_lat]);
+                let mut rows: Vec<RowId> = self
+                    .tree
+                    .locate_in_envelope(&envelope)
+                    .map(|point| point.data)
+                    .filter(|row| (from..to).contains(&(*row as usize)))
+                    .filter(|row| compiled.matches(&self.rows[*row as usize]))
+                    .collect();
+                rows.sort_unstable();
+                rows
+            }
+            None => (from..to)
+                .filter(|index| compiled.matches(&self.rows[*index]))
+                .map(|index| index as RowId)
+                .collect(),
+        }
+    }
+
+    /// Approximate heap bytes held, for the memory benchmark.
+    pub fn heap_bytes(&self) -> usize {
+        let strings: usize = self.strings.strings.iter().map(|s| s.len() * 2 + 48).sum();
+        self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.text.capacity()
+            + strings
+            + self.tree.size() * 40
+            + self.communities.len() * 200
+    }
+}
+
+/// A filter translated to the snapshot's numbers.
+struct Compiled {
+    kinds: Option<Vec<u16>>,
+    perpetrators: Option<Vec<u16>>,
+    weapons: Option<Vec<u16>>,
+    place_types: Option<Vec<u16>>,
+    causes: Option<Vec<u16>>,
+    vehicles: Option<Vec<u16>>,
+    community_key: Option<u32>,
+    pcode: Option<u32>,
+    admin1: Option<Vec<u32>>,
+}
+
+impl Compiled {
+    /// `None` when the filter can match nothing (it names terms or places the snapshot
+    /// does not hold).
+    fn new(filter: &Filter, snapshot: &Snapshot) -> Option<Self> {
+        let terms = |wanted: &[Slug]| -> Option<Option<Vec<u16>>> {
+            if wanted.is_empty() {
+                return Some(None);
+            }
+            let ids: Vec<u16> = wanted
+                .iter()
+                .filter_map(|slug| snapshot.slug_ids.get(slug).copied())
+                .collect();
+            (!ids.is_empty()).then_some(Some(ids))
+        };
+        let admin1 = match &filter.admin1 {
+            None => None,
+            Some(wanted) => {
+                let wanted = wanted.to_lowercase();
+                let ids: Vec<u32> = snapshot
+                    .strings
+                    .strings
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.to_lowercase() == wanted)
+                    .map(|(id, _)| id as u32)
+                    .collect();
+                if ids.is_empty() {
+                    return None;
+                }
+                Some(ids)
+            }
+        };
+        Some(Self {
+            kinds: terms(&filter.kinds)?,
+            perpetrators: terms(&filter.perpetrators)?,
+            weapons: terms(&filter.weapons)?,
+            place_types: terms(&filter.place_types)?,
+            causes: terms(&filter.causes)?,
+            vehicles: terms(&filter.vehicles)?,
+            community_key: match &filter.community_key {
+                None => None,
+                Some(key) => Some(snapshot.strings.find(key)?),
+            },
+            pcode: match &filter.pcode {
+                None => None,
+                Some(pcode) => Some(snapshot.strings.find(pcode.as_str())?),
+            },
+            admin1,
+        })
+    }
+
+    fn matches(&self, row: &Row) -> bool {
+        let term = |wanted: &Option<Vec<u16>>, value: u16| {
+            wanted.as_ref().is_none_or(|ids| ids.contains(&value))
+        };
+        term(&self.kinds, row.kind)
+            && term(&self.perpetrators, row.perpetrator)
+            && term(&self.weapons, row.weapon)
+            && term(&self.place_types, row.place_type)
+            && term(&self.causes, row.cause)
+            && term(&self.vehicles, row.vehicle)
+            && self
+                .community_key
+                .is_none_or(|key| key == row.community_key)
+            && self.pcode.is_none_or(|pcode| pcode == row.pcode)
+            && self
+                .admin1
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&row.admin[0]))
+    }
+}

@@ -1,0 +1,239 @@
+//! The snapshot against brute force: every selection equals `Filter::matches` over the
+//! incidents it was built from.
+
+use std::sync::Arc;
+
+use athar_core::{
+    BBox, Filter, Incident, IncidentDraft, IncidentRecord, Slug, ValidationContext, Vocabularies,
+    VocabularyName,
+};
+use athar_gazetteer::{Gazetteer, community_key};
+use athar_index::{Interval, Snapshot};
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use uuid::Uuid;
+
+const COMMUNITIES: [&str; 6] = ["فطيرة", "فطيره", "قرية فطيرة", "سرمين", "Sarmin", "أريحا"];
+const WEAPONS: [&str; 3] = ["artillery", "drone", ""];
+
+static VOCABULARIES: std::sync::LazyLock<Vocabularies> =
+    std::sync::LazyLock::new(Vocabularies::defaults);
+
+fn record(
+    kind: &str,
+    day: u32,
+    community: &str,
+    point: Option<(f64, f64)>,
+    weapon: &str,
+    killed: u32,
+) -> IncidentRecord {
+    let gazetteer = Gazetteer::empty();
+    let context = ValidationContext::new(&VOCABULARIES, &gazetteer);
+    let mut draft = IncidentDraft::default();
+    let (lon, lat) = point.map_or((String::new(), String::new()), |(lon, lat)| {
+        (lon.to_string(), lat.to_string())
+    });
+    for (field, value) in [
+        ("source", "test"),
+        ("kind", kind),
+        ("occurred_on", &format!("2024-04-{day:02}")),
+        ("community", community),
+        ("longitude", &lon),
+        ("latitude", &lat),
+        ("weapon", if kind == "attack" { weapon } else { "" }),
+        ("killed", &killed.to_string()),
+        (
+            "admin1",
+            if day.is_multiple_of(2) {
+                "Idlib"
+            } else {
+                "Aleppo"
+            },
+        ),
+    ] {
+        draft.set(field, value).unwrap();
+    }
+    let mut context = context;
+    context.today = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    draft.validate(&context).unwrap()
+}
+
+fn incidents_strategy() -> impl Strategy<Value = Vec<Incident>> {
+    prop::collection::vec(
+        (
+            prop::sample::select(vec!["attack", "fire", "traffic_accident"]),
+            1u32..=30,
+            prop::sample::select(COMMUNITIES.to_vec()),
+            (36.0f64..37.0, 35.5f64..36.5),
+            prop::sample::select(WEAPONS.to_vec()),
+            0u32..4,
+        ),
+        0..120,
+    )
+    .prop_map(|rows| {
+        rows.into_iter()
+            .map(|(kind, day, community, point, weapon, killed)| Incident {
+                id: Uuid::new_v4(),
+                record: record(kind, day, community, Some(point), weapon, killed),
+            })
+            .collect()
+    })
+}
+
+fn filter_strategy() -> impl Strategy<Value = Filter> {
+    (
+        prop::option::of(1u32..=30),
+        prop::option::of(1u32..=30),
+        prop::sample::subsequence(vec!["attack", "fire", "traffic_accident"], 0..=2),
+        prop::option::of((36.0f64..37.0, 35.5f64..36.5, 0.0f64..0.6, 0.0f64..0.6)),
+        prop::option::of(prop::sample::select(COMMUNITIES.to_vec())),
+        prop::option::of(prop::sample::select(vec!["idlib", "ALEPPO", "Hama"])),
+        prop::sample::subsequence(vec!["artillery", "drone", "missile"], 0..=2),
+    )
+        .prop_map(
+            |(from, to, kinds, bbox, community, admin1, weapons)| Filter {
+                from: from.map(|d| NaiveDate::from_ymd_opt(2024, 4, d).unwrap()),
+                to: to.map(|d| NaiveDate::from_ymd_opt(2024, 4, d).unwrap()),
+                kinds: kinds.into_iter().map(|k| Slug::parse(k).unwrap()).collect(),
+                bbox: bbox.map(|(lon, lat, w, h)| BBox {
+                    min_lon: lon,
+                    min_lat: lat,
+                    max_lon: lon + w,
+                    max_lat: lat + h,
+                }),
+                community_key: community.map(community_key),
+                admin1: admin1.map(str::to_owned),
+                weapons: weapons
+                    .into_iter()
+                    .map(|w| Slug::parse(w).unwrap())
+                    .collect(),
+                ..Filter::default()
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn selections_equal_the_reference_filter(incidents in incidents_strategy(), filter in filter_strategy()) {
+        let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents.clone());
+        let selected: Vec<Uuid> = snapshot.select(&filter).into_iter().map(|row| snapshot.incident(row).id).collect();
+        let mut expected: Vec<&Incident> = incidents.iter().filter(|i| filter.matches(&i.record)).collect();
+        expected.sort_by_key(|i| (i.record.occurred.date(), i.id));
+        let expected: Vec<Uuid> = expected.into_iter().map(|i| i.id).collect();
+        prop_assert_eq!(selected, expected);
+    }
+
+    #[test]
+    fn every_incident_comes_back_whole(incidents in incidents_strategy()) {
+        let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents.clone());
+        for incident in &incidents {
+            let row = snapshot.find(incident.id).unwrap();
+            prop_assert_eq!(&snapshot.incident(row), incident);
+        }
+    }
+
+    #[test]
+    fn totals_counts_and_series_agree(incidents in incidents_strategy(), filter in filter_strategy()) {
+        let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents);
+        let rows = snapshot.select(&filter);
+        let totals = snapshot.totals(&rows);
+        let ranking = snapshot.community_counts(&rows, None);
+        prop_assert_eq!(ranking.iter().map(|c| c.count).sum::<u64>(), totals.incidents);
+        prop_assert_eq!(ranking.iter().map(|c| c.killed).sum::<u64>(), totals.killed);
+        let stats = snapshot.kind_stats(&rows);
+        prop_assert_eq!(stats.iter().map(|k| k.totals.incidents).sum::<u64>(), totals.incidents);
+        for kind in &stats {
+            for (_, breakdown) in &kind.breakdowns {
+                if !breakdown.is_empty() {
+                    prop_assert_eq!(breakdown.iter().map(|b| b.count).sum::<u64>(), kind.totals.incidents);
+                }
+            }
+        }
+        let first = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(2024, 4, 30).unwrap();
+        for interval in [Interval::Day, Interval::Week, Interval::Month] {
+            let series = snapshot.series(&rows, interval, first, last);
+            prop_assert_eq!(series.iter().map(|b| b.totals.incidents).sum::<u64>(), totals.incidents);
+        }
+    }
+}
+
+#[test]
+fn spellings_of_one_village_rank_as_one_and_ties_share_a_rank() {
+    let mut incidents = Vec::new();
+    let mut add = |community: &str, n: usize| {
+        for _ in 0..n {
+            incidents.push(Incident {
+                id: Uuid::new_v4(),
+                record: record("attack", 3, community, Some((36.5, 35.6)), "artillery", 1),
+            });
+        }
+    };
+    add("فطيرة", 2);
+    add("فطيره", 1);
+    add("قرية فطيرة", 1);
+    add("سرمين", 2);
+    add("أريحا", 2);
+    add("Binnish", 1);
+    let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents);
+    let rows = snapshot.select(&Filter::default());
+    let ranking = snapshot.community_counts(&rows, None);
+    let named: Vec<(u32, String, u64)> = ranking
+        .iter()
+        .map(|c| {
+            let info = &snapshot.communities()[c.community as usize];
+            (
+                c.rank,
+                info.name_ar.clone().or(info.name_en.clone()).unwrap(),
+                c.count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (1, "فطيرة".to_owned(), 4),
+            (2, "أريحا".to_owned(), 2),
+            (2, "سرمين".to_owned(), 2),
+            (4, "Binnish".to_owned(), 1),
+        ]
+    );
+}
+
+#[test]
+fn breakdowns_list_recorded_terms_by_count_and_unrecorded_last() {
+    let incidents: Vec<Incident> = [("artillery", 3), ("drone", 2), ("", 1)]
+        .into_iter()
+        .flat_map(|(weapon, n)| {
+            (0..n).map(move |_| Incident {
+                id: Uuid::new_v4(),
+                record: record("attack", 5, "سرمين", Some((36.7, 35.9)), weapon, 0),
+            })
+        })
+        .collect();
+    let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents);
+    let stats = snapshot.kind_stats(&snapshot.select(&Filter::default()));
+    let weapons = &stats[0]
+        .breakdowns
+        .iter()
+        .find(|(v, _)| *v == VocabularyName::Weapon)
+        .unwrap()
+        .1;
+    let listed: Vec<(Option<&str>, u64)> = weapons
+        .iter()
+        .map(|b| (b.slug.as_ref().map(Slug::as_str), b.count))
+        .collect();
+    assert_eq!(
+        listed,
+        [(Some("artillery"), 3), (Some("drone"), 2), (None, 1)]
+    );
+    let causes = &stats[0]
+        .breakdowns
+        .iter()
+        .find(|(v, _)| *v == VocabularyName::Cause)
+        .unwrap()
+        .1;
+    assert!(causes.is_empty(), "no attack records a cause");
+}
