@@ -35,6 +35,7 @@ CREATE TABLE imports (
     source      text NOT NULL,
     format      text NOT NULL,
     file_name   text,
+    actor       text,
     started_at  timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
     accepted    bigint NOT NULL DEFAULT 0,
@@ -90,6 +91,7 @@ CREATE TABLE changes (
     incident_id uuid NOT NULL,
     op          text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
     import_id   uuid,
+    actor       text,
     at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX changes_incident_idx ON changes (incident_id);

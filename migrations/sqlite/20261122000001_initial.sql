@@ -32,6 +32,7 @@ CREATE TABLE imports (
     source      text NOT NULL,
     format      text NOT NULL,
     file_name   text,
+    actor       text,
     started_at  text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     finished_at text,
     accepted    integer NOT NULL DEFAULT 0,
@@ -78,6 +79,7 @@ CREATE TABLE changes (
     incident_id blob NOT NULL,
     op          text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
     import_id   blob,
+    actor       text,
     at          text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX changes_incident_idx ON changes (incident_id);

@@ -259,6 +259,7 @@ async fn ingest_file(
         source,
         format: format.as_str().to_owned(),
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        actor: None,
     };
     let report = run_import(
         store,

@@ -132,6 +132,72 @@ impl IncidentDraft {
         field_index(field).and_then(|index| self.values[index].as_deref())
     }
 
+    /// Clears a field.
+    pub fn clear(&mut self, field: &str) {
+        if let Some(index) = field_index(field) {
+            self.values[index] = None;
+        }
+    }
+
+    /// The draft a record would have been written as, so that an edit can change some
+    /// fields and validate the whole again.
+    pub fn from_record(record: &IncidentRecord) -> Self {
+        let mut draft = Self::default();
+        let mut put = |field: &str, value: Option<String>| {
+            if let (Some(index), Some(value)) = (field_index(field), value) {
+                draft.values[index] = Some(value);
+            }
+        };
+        let counts = record.casualties.counts();
+        put("source", Some(record.source.clone()));
+        put("source_id", record.source_id.clone());
+        put("kind", Some(record.kind.to_string()));
+        match record.occurred.time() {
+            Some(_) => put("occurred_at", Some(record.occurred.to_string())),
+            None => put("occurred_on", Some(record.occurred.date().to_string())),
+        }
+        if let Some(point) = record.location {
+            put("latitude", Some(point.lat.degrees().to_string()));
+            put("longitude", Some(point.lon.degrees().to_string()));
+            put(
+                "location_precision",
+                Some(record.location_precision.as_str().to_owned()),
+            );
+        }
+        put("community", Some(record.community.clone()));
+        put(
+            "community_pcode",
+            record
+                .community_pcode
+                .as_ref()
+                .map(|p| p.as_str().to_owned()),
+        );
+        put("admin1", record.admin1.clone());
+        put("admin2", record.admin2.clone());
+        put("admin3", record.admin3.clone());
+        for (field, slug) in [
+            ("place_type", &record.place_type),
+            ("perpetrator", &record.perpetrator),
+            ("weapon", &record.weapon),
+            ("cause", &record.cause),
+            ("vehicle", &record.vehicle),
+        ] {
+            put(field, slug.as_ref().map(ToString::to_string));
+        }
+        for (field, count) in [
+            ("killed", counts.killed),
+            ("killed_women", counts.killed_women),
+            ("killed_children", counts.killed_children),
+            ("injured", counts.injured),
+            ("injured_women", counts.injured_women),
+            ("injured_children", counts.injured_children),
+        ] {
+            put(field, Some(count.to_string()));
+        }
+        put("notes", record.notes.clone());
+        draft
+    }
+
     /// Checks every rule and returns the record, or every broken rule.
     pub fn validate(
         &self,
@@ -734,6 +800,23 @@ mod tests {
             fields_at_fault(&[("location_precision", "rough")]),
             ["location_precision"]
         );
+    }
+
+    #[test]
+    fn a_record_round_trips_through_its_draft() {
+        let record = valid(&[
+            ("occurred_at", "2024-04-12T14:30"),
+            ("weapon", "drone"),
+            ("killed", "2"),
+            ("killed_children", "1"),
+            ("community_pcode", "C1234"),
+            ("notes", "x"),
+        ]);
+        let vocabularies = Vocabularies::defaults();
+        let again = IncidentDraft::from_record(&record)
+            .validate(&context(&vocabularies))
+            .unwrap();
+        assert_eq!(again, record);
     }
 
     #[test]

@@ -135,6 +135,27 @@ proptest! {
     }
 
     #[test]
+    fn a_patched_snapshot_equals_one_built_afresh(incidents in incidents_strategy(), more in incidents_strategy(), cut in 0usize..10) {
+        let vocabularies = Arc::new(Vocabularies::defaults());
+        let before = Snapshot::build(1, Arc::clone(&vocabularies), incidents.clone());
+        let deleted: Vec<Uuid> = incidents.iter().take(cut).map(|i| i.id).collect();
+        // Some rows edited in place (same id), some added.
+        let mut upserts = more.clone();
+        if let (Some(first), Some(edit)) = (incidents.get(cut), upserts.first_mut()) {
+            edit.id = first.id;
+        }
+        let patched = before.patch(2, Arc::clone(&vocabularies), upserts.clone(), &deleted);
+        let mut expected: Vec<Incident> = incidents.into_iter().filter(|i| !deleted.contains(&i.id)).collect();
+        expected.retain(|i| !upserts.iter().any(|u| u.id == i.id));
+        expected.extend(upserts);
+        let fresh = Snapshot::build(2, vocabularies, expected);
+        let all = Filter::default();
+        let ids = |s: &Snapshot| s.select(&all).into_iter().map(|row| s.incident(row)).collect::<Vec<_>>();
+        prop_assert_eq!(ids(&patched), ids(&fresh));
+        prop_assert_eq!(patched.communities(), fresh.communities());
+    }
+
+    #[test]
     fn totals_counts_and_series_agree(incidents in incidents_strategy(), filter in filter_strategy()) {
         let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents);
         let rows = snapshot.select(&filter);

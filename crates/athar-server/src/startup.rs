@@ -68,6 +68,7 @@ impl Application {
                     source: "athar-demo (synthetic)".into(),
                     format: "csv".into(),
                     file_name: Some("incidents-2024-04.csv".into()),
+                    actor: None,
                 },
             )
             .await?;

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use athar_core::{Incident, StagedIncident, Term, Vocabularies};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
 use uuid::Uuid;
 
 pub use error::{Result, StoreError};
@@ -83,6 +83,8 @@ pub struct ImportMeta {
     pub format: String,
     /// The file it came from, if any.
     pub file_name: Option<String>,
+    /// Who imported it (a token's name), for the audit trail.
+    pub actor: Option<String>,
 }
 
 /// How staged rows were merged.
@@ -107,6 +109,8 @@ pub struct Change {
     pub op: String,
     /// The import that made it, if any.
     pub import_id: Option<Uuid>,
+    /// Who made it, when known.
+    pub actor: Option<String>,
 }
 
 impl Store {
@@ -231,9 +235,139 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
+    /// The incidents with these ids (those that exist).
+    pub async fn load_incidents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Incident>> {
+        let mut incidents = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(5_000) {
+            let rows: Vec<row::IncidentRow> = match self {
+                Self::Postgres(pool) => {
+                    sqlx::query_as(AssertSqlSafe(format!(
+                        "{} WHERE id = ANY($1)",
+                        postgres::SELECT_COLUMNS
+                    )))
+                    .bind(chunk)
+                    .fetch_all(pool)
+                    .await?
+                }
+                Self::Sqlite(pool) => {
+                    let mut query: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+                        format!("{} WHERE id IN (", sqlite::SELECT_COLUMNS),
+                    );
+                    let mut separated = query.separated(", ");
+                    for id in chunk {
+                        separated.push_bind(*id);
+                    }
+                    query.push(")");
+                    query.build_query_as().fetch_all(pool).await?
+                }
+            };
+            for row in rows {
+                incidents.push(row.into_incident()?);
+            }
+        }
+        Ok(incidents)
+    }
+
+    /// The sequence number of the newest change-log entry (0 when there is none).
+    pub async fn last_change_seq(&self) -> Result<i64> {
+        const SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM changes";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+        })
+    }
+
+    /// Deletes an incident and logs it. Returns whether it existed.
+    pub async fn delete_incident(&self, id: Uuid, actor: Option<&str>) -> Result<bool> {
+        let deleted = match self {
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let deleted = sqlx::query("DELETE FROM incidents WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted > 0 {
+                    sqlx::query(
+                        "INSERT INTO changes (incident_id, op, actor) VALUES ($1, 'delete', $2)",
+                    )
+                    .bind(id)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                deleted
+            }
+            Self::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                let deleted = sqlx::query("DELETE FROM incidents WHERE id = ?1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted > 0 {
+                    sqlx::query(
+                        "INSERT INTO changes (incident_id, op, actor) VALUES (?1, 'delete', ?2)",
+                    )
+                    .bind(id)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                deleted
+            }
+        };
+        Ok(deleted > 0)
+    }
+
+    /// Replaces the record of an existing incident (same source and source id), logging
+    /// the update. `None` when there is no such incident.
+    pub async fn update_incident(
+        &self,
+        id: Uuid,
+        record: athar_core::IncidentRecord,
+        actor: Option<&str>,
+    ) -> Result<Option<MergeCounts>> {
+        let meta = ImportMeta {
+            source: record.source.clone(),
+            format: "edit".into(),
+            file_name: None,
+            actor: actor.map(str::to_owned),
+        };
+        let mut session = self.begin_import(&meta).await?;
+        let key = match &mut session.inner {
+            Session::Postgres(import) => import.key_of(id).await?,
+            Session::Sqlite(import) => import.key_of(id).await?,
+        };
+        let Some((source, source_key)) = key else {
+            return Ok(None);
+        };
+        if source != record.source {
+            return Err(StoreError::Config(
+                "the source of an incident cannot be changed".into(),
+            ));
+        }
+        let staged = StagedIncident {
+            row: 1,
+            source_key,
+            content_hash: record.content_hash(),
+            record,
+        };
+        session.stage(std::slice::from_ref(&staged)).await?;
+        let counts = session
+            .finish(
+                0,
+                |counts| serde_json::json!({ "edited": id, "updated": counts.updated }),
+            )
+            .await?;
+        Ok(Some(counts))
+    }
+
     /// Change-log entries after `since`, oldest first, at most `limit`.
     pub async fn changes_since(&self, since: i64, limit: i64) -> Result<Vec<Change>> {
-        const SQL_PG: &str = "SELECT seq, incident_id, op, import_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2";
+        const SQL_PG: &str = "SELECT seq, incident_id, op, import_id, actor FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2";
         let rows: Vec<row::ChangeRow> = match self {
             Self::Postgres(pool) => {
                 sqlx::query_as(SQL_PG)

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
 use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
+pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents";
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
 pub(crate) async fn open(url: &str) -> Result<PgPool> {
@@ -75,13 +76,16 @@ pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> 
     sqlx::query("SET LOCAL work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO imports (id, source, format, file_name) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(&meta.source)
-        .bind(&meta.format)
-        .bind(&meta.file_name)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO imports (id, source, format, file_name, actor) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(&meta.source)
+    .bind(&meta.format)
+    .bind(&meta.file_name)
+    .bind(&meta.actor)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "CREATE TEMP TABLE staging (
             row_no bigint NOT NULL, id uuid NOT NULL, is_new boolean NOT NULL,
@@ -187,6 +191,16 @@ fn write_row(out: &mut String, row: &Classified<'_>) {
 }
 
 impl PgImport {
+    /// The source and key of the incident with this id, if it exists.
+    pub(crate) async fn key_of(&mut self, id: Uuid) -> Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT source, source_key FROM incidents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
     /// The stored id and content hash of every key of `rows` that exists.
     pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
         let sources: Vec<&str> = rows.iter().map(|r| r.record.source.as_str()).collect();

@@ -75,8 +75,10 @@ impl Dialect {
                 prefixed(MERGE_COLUMNS_AFTER_POINT),
             ),
             log_changes: format!(
-                "INSERT INTO changes (incident_id, op, import_id)
-                 SELECT s.id, CASE WHEN s.is_new THEN 'insert' ELSE 'update' END, {import_id} FROM staging s ORDER BY s.row_no"
+                "INSERT INTO changes (incident_id, op, import_id, actor)
+                 SELECT s.id, CASE WHEN s.is_new THEN 'insert' ELSE 'update' END, {import_id},
+                        (SELECT actor FROM imports WHERE id = {import_id})
+                 FROM staging s ORDER BY s.row_no"
             ),
             update_changed: format!(
                 "UPDATE incidents SET {}, {point_update}, import_id = {import_id}, updated_at = {now}
@@ -117,6 +119,7 @@ pub(crate) struct ChangeRow {
     incident_id: Uuid,
     op: String,
     import_id: Option<Uuid>,
+    actor: Option<String>,
 }
 
 impl From<ChangeRow> for Change {
@@ -126,6 +129,7 @@ impl From<ChangeRow> for Change {
             incident_id: row.incident_id,
             op: row.op,
             import_id: row.import_id,
+            actor: row.actor,
         }
     }
 }

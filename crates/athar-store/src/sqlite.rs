@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
 use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
+pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents";
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -86,13 +87,16 @@ pub(crate) async fn begin_import(
     // BEGIN IMMEDIATE takes the write lock at once: imports are serialised, and one that
     // must wait does so here rather than failing halfway.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("INSERT INTO imports (id, source, format, file_name) VALUES (?1, ?2, ?3, ?4)")
-        .bind(id)
-        .bind(&meta.source)
-        .bind(&meta.format)
-        .bind(&meta.file_name)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO imports (id, source, format, file_name, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(id)
+    .bind(&meta.source)
+    .bind(&meta.format)
+    .bind(&meta.file_name)
+    .bind(&meta.actor)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DROP TABLE IF EXISTS temp.staging")
         .execute(&mut *tx)
         .await?;
@@ -115,6 +119,16 @@ pub(crate) async fn begin_import(
 }
 
 impl SqliteImport {
+    /// The source and key of the incident with this id, if it exists.
+    pub(crate) async fn key_of(&mut self, id: Uuid) -> Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT source, source_key FROM incidents WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
     /// The stored id and content hash of every key of `rows` that exists.
     pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
         let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();

@@ -78,6 +78,7 @@ async fn import(store: &Store, records: Vec<IncidentRecord>) -> MergeCounts {
         source: "store-test".into(),
         format: "csv".into(),
         file_name: Some("test.csv".into()),
+        actor: None,
     };
     let mut session = store.begin_import(&meta).await.unwrap();
     session.stage(&staged(records)).await.unwrap();
@@ -194,6 +195,7 @@ async fn an_unfinished_import_leaves_the_store_as_it_was(store: Store) {
             source: "store-test".into(),
             format: "csv".into(),
             file_name: None,
+            actor: None,
         };
         let mut session = store.begin_import(&meta).await.unwrap();
         let mut changed = month();
@@ -296,6 +298,7 @@ async fn imports_in_many_batches_count_every_row(store: Store) {
         source: "store-test".into(),
         format: "csv".into(),
         file_name: None,
+        actor: None,
     };
     let mut session = store.begin_import(&meta).await.unwrap();
     for batch in staged(rows).chunks(700) {
@@ -330,6 +333,7 @@ async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
         source: "store-test".into(),
         format: "csv".into(),
         file_name: None,
+        actor: None,
     };
     let index_count = || async {
         sqlx::query_scalar::<_, i64>(
@@ -365,4 +369,66 @@ async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
         .await
         .unwrap();
     assert_eq!(logged, 100_000);
+}
+
+both_backends!(edits_and_deletions_are_logged_with_their_actor);
+
+async fn edits_and_deletions_are_logged_with_their_actor(store: Store) {
+    import(&store, month()).await;
+    let incidents = store.load_incidents().await.unwrap();
+    let a1 = incidents
+        .iter()
+        .find(|i| i.record.source_id.as_deref() == Some("a1"))
+        .unwrap();
+    let mut edited = a1.record.clone();
+    edited.notes = Some("corrected by the team".into());
+    let counts = store
+        .update_incident(a1.id, edited.clone(), Some("editor-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(counts.updated, 1);
+    let reloaded = store.load_incidents_by_ids(&[a1.id]).await.unwrap();
+    assert_eq!(reloaded[0].record, edited);
+    // Saving the same record again changes nothing and logs nothing.
+    let again = store
+        .update_incident(a1.id, edited, Some("editor-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.updated, again.unchanged), (0, 1));
+    assert!(
+        store
+            .update_incident(uuid::Uuid::now_v7(), a1.record.clone(), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    assert!(
+        store
+            .delete_incident(a1.id, Some("editor-2"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_incident(a1.id, Some("editor-2"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.count_incidents().await.unwrap(), 2);
+    let log = store.changes_since(0, 100).await.unwrap();
+    let tail: Vec<(&str, Option<&str>)> = log[3..]
+        .iter()
+        .map(|c| (c.op.as_str(), c.actor.as_deref()))
+        .collect();
+    assert_eq!(
+        tail,
+        [("update", Some("editor-1")), ("delete", Some("editor-2"))]
+    );
+    assert_eq!(
+        store.last_change_seq().await.unwrap(),
+        log.last().unwrap().seq
+    );
 }
