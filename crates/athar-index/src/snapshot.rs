@@ -623,11 +623,12 @@ impl Snapshot {
     /// A new snapshot: this one with `upserts` added or replacing the rows of the same id,
     /// and `deletions` removed. Cheaper than a build from the store: the rows are copied,
     /// not reloaded, and only the index and the community table are made again.
+    #[must_use]
     pub fn patch(
         &self,
         version: u64,
         vocabularies: Arc<Vocabularies>,
-        upserts: Vec<Incident>,
+        upserts: &[Incident],
         deletions: &[Uuid],
     ) -> Self {
         let replaced: std::collections::HashSet<Uuid> = upserts
@@ -655,7 +656,7 @@ impl Snapshot {
             communities: Vec::new(),
             community_of_key: HashMap::new(),
         };
-        for incident in &upserts {
+        for incident in upserts {
             let row = next.compact(incident);
             next.rows.push(row);
         }

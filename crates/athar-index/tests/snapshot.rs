@@ -144,7 +144,7 @@ proptest! {
         if let (Some(first), Some(edit)) = (incidents.get(cut), upserts.first_mut()) {
             edit.id = first.id;
         }
-        let patched = before.patch(2, Arc::clone(&vocabularies), upserts.clone(), &deleted);
+        let patched = before.patch(2, Arc::clone(&vocabularies), &upserts, &deleted);
         let mut expected: Vec<Incident> = incidents.into_iter().filter(|i| !deleted.contains(&i.id)).collect();
         expected.retain(|i| !upserts.iter().any(|u| u.id == i.id));
         expected.extend(upserts);
