@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use athar_ingest::Format;
-use athar_server::{Application, DatabaseUrl, ImportReport, Settings, open_store, run_import};
+use athar_server::{
+    Application, DatabaseUrl, ImportReport, Secret, Settings, open_store, run_import,
+};
 use athar_store::ImportMeta;
 use clap::{Parser, Subcommand};
 
@@ -46,6 +48,21 @@ enum Command {
         /// Load the bundled demo month (synthetic incidents at real places) into an empty store.
         #[arg(long)]
         demo: bool,
+        /// A bearer token with the admin role.
+        #[arg(long, env = "ATHAR_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// A JSON file of tokens: [{"name", "role": "reader|editor|admin", "sha256", "expires"}].
+        #[arg(long, env = "ATHAR_TOKENS_FILE")]
+        tokens_file: Option<PathBuf>,
+        /// Largest import body, in bytes.
+        #[arg(long, env = "ATHAR_IMPORT_LIMIT", default_value_t = 100 * 1024 * 1024)]
+        import_limit: usize,
+        /// Largest other request body, in bytes.
+        #[arg(long, env = "ATHAR_BODY_LIMIT", default_value_t = 1024 * 1024)]
+        body_limit: usize,
+        /// Origins allowed to read from browsers, comma separated (default: any).
+        #[arg(long, env = "ATHAR_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -110,9 +127,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ..Settings::default()
     };
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            admin_token,
+            tokens_file,
+            import_limit,
+            body_limit,
+            cors_origins,
+        } => {
             settings.listen = listen;
             settings.demo = demo;
+            settings.admin_token = admin_token.filter(|t| !t.is_empty()).map(Secret::new);
+            settings.tokens_file = tokens_file;
+            settings.import_limit = import_limit;
+            settings.body_limit = body_limit;
+            settings.cors_origins = cors_origins.into_iter().filter(|o| !o.is_empty()).collect();
             let application = Application::build(settings).await?;
             eprintln!("athar: serving on http://127.0.0.1:{}", application.port());
             application.run_until_stopped().await?;

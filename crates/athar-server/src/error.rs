@@ -20,6 +20,26 @@ pub enum ApiError {
     /// Nothing is at this path.
     #[error("{0}")]
     NotFound(String),
+    /// No valid token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A token whose role is not enough.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A body over the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// A body that breaks the domain's rules.
+    #[error("{detail}")]
+    Invalid {
+        /// What is wrong as a whole.
+        detail: String,
+        /// Each broken rule.
+        errors: Vec<athar_core::FieldError>,
+    },
     /// The database cannot be reached.
     #[error("the database is unavailable")]
     Unavailable,
@@ -52,6 +72,10 @@ impl ResponseError for ApiError {
         match self {
             Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,7 +93,14 @@ impl ResponseError for ApiError {
                 body["detail"] = json!(format!("parameter '{parameter}': {message}"));
                 body["parameter"] = json!(parameter);
             }
-            Self::NotFound(detail) => body["detail"] = json!(detail),
+            Self::NotFound(detail) | Self::Unauthorized(detail) | Self::Forbidden(detail) => {
+                body["detail"] = json!(detail);
+            }
+            Self::PayloadTooLarge { .. } => body["detail"] = json!(self.to_string()),
+            Self::Invalid { detail, errors } => {
+                body["detail"] = json!(detail);
+                body["errors"] = json!(errors);
+            }
             Self::Unavailable => {
                 body["detail"] = json!("the database is unavailable; try again shortly");
             }
@@ -79,8 +110,14 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if matches!(self, Self::Unavailable) {
-            response.insert_header(("Retry-After", "5"));
+        match self {
+            Self::Unavailable => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            Self::Unauthorized(_) => {
+                response.insert_header(("WWW-Authenticate", "Bearer realm=\"athar\""));
+            }
+            _ => {}
         }
         response.body(body.to_string())
     }

@@ -6,17 +6,21 @@
 //! Routes are one [`router`] used by the binary and by tests alike.
 #![deny(missing_docs)]
 
+mod auth;
 mod error;
 mod features;
+mod http;
 mod import;
+mod query;
 mod routes;
 mod settings;
 mod startup;
 mod state;
 
+pub use auth::{Caller, Role, TokenEntry, Tokens};
 pub use error::ApiError;
 pub use import::{DEMO_CSV, ImportError, ImportReport, Rejection, run_import};
 pub use routes::router;
-pub use settings::{DatabaseUrl, Settings};
+pub use settings::{DatabaseUrl, Secret, Settings};
 pub use startup::{Application, StartupError, open_store};
-pub use state::{AppState, Snapshot};
+pub use state::AppState;

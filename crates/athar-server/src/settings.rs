@@ -3,27 +3,30 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// A database URL, which may hold a password: it never prints.
+/// A secret (database URL with a password, a token): it never prints.
 #[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
+pub struct Secret(String);
 
-impl DatabaseUrl {
-    /// Wraps a URL.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(url.into())
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
     }
 
-    /// The URL itself, for connecting.
+    /// The value itself.
     pub fn expose(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for DatabaseUrl {
+impl fmt::Debug for Secret {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("DatabaseUrl([redacted])")
+        formatter.write_str("[redacted]")
     }
 }
+
+/// A database URL, which may hold a password.
+pub type DatabaseUrl = Secret;
 
 /// How Athar runs.
 #[derive(Debug, Clone)]
@@ -37,6 +40,20 @@ pub struct Settings {
     pub database_url: Option<DatabaseUrl>,
     /// Load the demo month into an empty store at start.
     pub demo: bool,
+    /// A token with the admin role (`ATHAR_ADMIN_TOKEN`).
+    pub admin_token: Option<Secret>,
+    /// A JSON file of further tokens (`ATHAR_TOKENS_FILE`): `[{"name", "role",
+    /// "sha256", "expires"}]`, with the SHA-256 of each token in hex.
+    pub tokens_file: Option<PathBuf>,
+    /// Largest import body in bytes (`ATHAR_IMPORT_LIMIT`, default 100 MB).
+    pub import_limit: usize,
+    /// Largest other request body in bytes (`ATHAR_BODY_LIMIT`, default 1 MB).
+    pub body_limit: usize,
+    /// Origins allowed to read from a browser (`ATHAR_CORS_ORIGINS`, comma separated);
+    /// empty means any origin, as widgets are embedded anywhere.
+    pub cors_origins: Vec<String>,
+    /// How often to look for writes made by other processes (milliseconds; 0: never).
+    pub poll_interval_ms: u64,
 }
 
 impl Default for Settings {
@@ -46,6 +63,12 @@ impl Default for Settings {
             data_dir: PathBuf::from("athar-data"),
             database_url: None,
             demo: false,
+            admin_token: None,
+            tokens_file: None,
+            import_limit: 100 * 1024 * 1024,
+            body_limit: 1024 * 1024,
+            cors_origins: Vec::new(),
+            poll_interval_ms: 1_000,
         }
     }
 }

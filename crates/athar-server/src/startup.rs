@@ -3,12 +3,14 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::{App, HttpServer, middleware, web};
 use athar_ingest::Format;
 use athar_store::{ImportMeta, Store, StoreError, StoreLocation};
 
-use crate::{AppState, DEMO_CSV, ImportError, Settings, router, run_import};
+use crate::{AppState, DEMO_CSV, ImportError, Settings, Tokens, router, run_import};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,9 @@ pub enum StartupError {
     /// The demo data could not be loaded.
     #[error("loading the demo data failed: {0}")]
     Demo(#[from] ImportError),
+    /// The settings are not usable.
+    #[error("{0}")]
+    Config(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -43,6 +48,26 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
     let store = Store::open(&location).await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// Reads are open to any origin (widgets are embedded anywhere) unless origins are
+/// configured; writes are not open to other origins.
+fn cors(origins: &[String]) -> Cors {
+    let cors = if origins.is_empty() {
+        Cors::default().allow_any_origin().send_wildcard()
+    } else {
+        origins
+            .iter()
+            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+    };
+    cors.allowed_methods(["GET", "HEAD"])
+        .allowed_headers([
+            header::IF_NONE_MATCH,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+        ])
+        .expose_headers([header::ETAG])
+        .max_age(3600)
 }
 
 /// A bound, ready-to-run server.
@@ -78,7 +103,27 @@ impl Application {
                 "demo data loaded"
             );
         }
-        let state = web::Data::new(AppState::load(store).await?);
+        let tokens = Tokens::load(
+            settings.admin_token.as_ref(),
+            settings.tokens_file.as_deref(),
+        )
+        .map_err(StartupError::Config)?;
+        let state = web::Data::new(AppState::load(store, tokens, settings.clone()).await?);
+        if settings.poll_interval_ms > 0 {
+            // Writes by other processes (the CLI, other replicas) reach this snapshot
+            // through the change log.
+            let polled = state.clone();
+            let period = std::time::Duration::from_millis(settings.poll_interval_ms);
+            actix_web::rt::spawn(async move {
+                let mut ticks = tokio::time::interval(period);
+                loop {
+                    ticks.tick().await;
+                    if let Err(error) = polled.catch_up().await {
+                        tracing::warn!(%error, "could not read the change log");
+                    }
+                }
+            });
+        }
         let listener =
             TcpListener::bind(&settings.listen).map_err(|source| StartupError::Bind {
                 address: settings.listen.clone(),
@@ -89,11 +134,12 @@ impl Application {
             source,
         })?;
         let server_state = state.clone();
+        let origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
                 .wrap(middleware::Compress::default())
-                .wrap(middleware::NormalizePath::trim())
+                .wrap(cors(&origins))
                 .configure(router)
         })
         .listen(listener)

@@ -1,66 +1,11 @@
-//! End-to-end: the real server on a random port, over HTTP, against SQLite and against a
-//! fresh PostGIS database.
+//! The demo month served from a fresh store; filters, paging and bad parameters.
 
 use std::collections::BTreeSet;
 
 use athar_gazetteer::community_key;
-use athar_server::{Application, DEMO_CSV, DatabaseUrl, Settings};
-use athar_test_support::FreshDatabase;
-use serde_json::Value;
+use athar_server::DEMO_CSV;
 
-#[derive(Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Where a test's data lives; kept alive for the whole test.
-struct TestStore {
-    dir: tempfile::TempDir,
-    database: Option<FreshDatabase>,
-}
-
-impl TestStore {
-    async fn new(backend: Backend) -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-            database: match backend {
-                Backend::Sqlite => None,
-                Backend::Postgres => Some(FreshDatabase::create().await),
-            },
-        }
-    }
-
-    async fn spawn(&self, demo: bool) -> String {
-        let settings = Settings {
-            listen: "127.0.0.1:0".into(),
-            data_dir: self.dir.path().join("athar-data"),
-            database_url: self.database.as_ref().map(|db| DatabaseUrl::new(db.url())),
-            demo,
-        };
-        let application = Application::build(settings)
-            .await
-            .expect("the application starts");
-        let address = format!("http://127.0.0.1:{}", application.port());
-        actix_web::rt::spawn(application.run_until_stopped());
-        address
-    }
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let mut response = awc::Client::default()
-        .get(url)
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let body = response
-        .body()
-        .limit(64 * 1024 * 1024)
-        .await
-        .expect("body read");
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
+use crate::support::{Backend, TestStore, both_backends, client, get};
 
 /// The demo rows as a reference, read with an independent CSV reader.
 fn demo_rows() -> Vec<csv::StringRecord> {
@@ -78,26 +23,11 @@ fn demo_column(name: &str) -> usize {
         .unwrap()
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[actix_web::test]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await;
-            }
-
-            #[actix_web::test]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
 both_backends!(
     a_fresh_store_serves_the_demo_month,
     filters_match_a_reference_count_and_group_spellings,
     pages_cover_every_match_once,
+    bbox_and_datetime_match_a_brute_force_count,
     bad_parameters_are_client_errors_that_name_the_parameter,
     data_survives_a_restart_and_demo_is_not_loaded_twice,
 );
@@ -114,7 +44,13 @@ async fn a_fresh_store_serves_the_demo_month(backend: Backend) {
     let (status, ready) = get(&format!("{address}/readyz")).await;
     assert_eq!((status, ready["database"].as_str()), (200, Some("up")));
     let (_, vocabularies) = get(&format!("{address}/v1/vocabularies")).await;
-    assert_eq!(vocabularies["terms"].as_array().unwrap().len(), 49);
+    let weapons = vocabularies["vocabularies"]["weapon"].as_array().unwrap();
+    assert_eq!(weapons.len(), 10);
+    assert!(
+        weapons
+            .iter()
+            .any(|t| t["slug"] == "drone" && t["label_ar"] == "طائرة مسيرة")
+    );
 }
 
 async fn filters_match_a_reference_count_and_group_spellings(backend: Backend) {
@@ -187,26 +123,86 @@ async fn filters_match_a_reference_count_and_group_spellings(backend: Backend) {
 async fn pages_cover_every_match_once(backend: Backend) {
     let store = TestStore::new(backend).await;
     let address = store.spawn(true).await;
+    // Follow `next` links from the first page: every filter is kept, nothing is lost or
+    // served twice.
+    let expected = demo_rows()
+        .iter()
+        .filter(|r| &r[demo_column("kind")] == "attack")
+        .count();
     let mut seen = BTreeSet::new();
-    let mut offset = 0;
-    loop {
-        let (_, page) = get(&format!(
-            "{address}/collections/incidents/items?limit=50&offset={offset}"
-        ))
-        .await;
-        let features = page["features"].as_array().unwrap();
-        if features.is_empty() {
-            break;
-        }
-        for feature in features {
+    let mut url = Some(format!(
+        "{address}/collections/incidents/items?kind=attack&limit=37"
+    ));
+    let mut pages = 0;
+    while let Some(next) = url {
+        let (status, page) = get(&next).await;
+        assert_eq!(status, 200, "{next}");
+        pages += 1;
+        for feature in page["features"].as_array().unwrap() {
+            assert_eq!(
+                feature["properties"]["kind"], "attack",
+                "the filter was lost on {next}"
+            );
             assert!(
                 seen.insert(feature["id"].as_str().unwrap().to_owned()),
-                "duplicate across pages"
+                "served twice: {next}"
             );
         }
-        offset += 50;
+        assert_eq!(page["numberMatched"].as_u64().unwrap() as usize, expected);
+        url = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|link| link["rel"] == "next")
+            .map(|link| link["href"].as_str().unwrap().to_owned());
+        if let Some(prev) = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "prev")
+        {
+            assert!(prev["href"].as_str().unwrap().contains("kind=attack"));
+        }
     }
-    assert_eq!(seen.len(), demo_rows().len());
+    assert_eq!(seen.len(), expected);
+    assert_eq!(pages, expected.div_ceil(37));
+}
+
+async fn bbox_and_datetime_match_a_brute_force_count(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let rows = demo_rows();
+    let (lat, lon, day) = (
+        demo_column("latitude"),
+        demo_column("longitude"),
+        demo_column("occurred_on"),
+    );
+    for (bbox, from, to) in [
+        ((36.5, 35.6, 36.7, 35.95), "2024-04-01", "2024-04-30"),
+        ((36.7, 35.85, 36.9, 36.3), "2024-04-08", "2024-04-21"),
+        ((36.0, 35.0, 37.0, 37.0), "2024-04-15", "2024-04-15"),
+        ((36.52, 35.62, 36.56, 35.70), "2024-04-01", "2024-04-10"),
+    ] {
+        let expected = rows
+            .iter()
+            .filter(|r| {
+                let (y, x): (f64, f64) = (r[lat].parse().unwrap(), r[lon].parse().unwrap());
+                (bbox.0..=bbox.2).contains(&x)
+                    && (bbox.1..=bbox.3).contains(&y)
+                    && (from..=to).contains(&&r[day])
+            })
+            .count();
+        let url = format!(
+            "{address}/collections/incidents/items?bbox={},{},{},{}&datetime={from}T00:00:00Z/{to}T23:59:59Z&limit=1",
+            bbox.0, bbox.1, bbox.2, bbox.3
+        );
+        let (_, page) = get(&url).await;
+        assert_eq!(
+            page["numberMatched"].as_u64().unwrap() as usize,
+            expected,
+            "{url}"
+        );
+    }
 }
 
 async fn bad_parameters_are_client_errors_that_name_the_parameter(backend: Backend) {
@@ -233,7 +229,7 @@ async fn bad_parameters_are_client_errors_that_name_the_parameter(backend: Backe
             "{problem}"
         );
     }
-    let response = awc::Client::default()
+    let response = client()
         .post(format!("{address}/collections/incidents/items"))
         .send()
         .await

@@ -1,0 +1,184 @@
+//! Bearer tokens with roles.
+//!
+//! Tokens are kept as SHA-256 digests, never in the clear, and a presented token is
+//! compared with every known digest in constant time. Roles are ordered: a `reader` may
+//! read private endpoints, an `editor` may also write, an `admin` may do everything.
+
+use std::path::Path;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::{ApiError, Secret};
+
+/// What a token may do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads private endpoints.
+    Reader,
+    /// Writes incidents and imports.
+    Editor,
+    /// Everything.
+    Admin,
+}
+
+/// A known token.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TokenEntry {
+    /// Who holds it; recorded as the actor of every change it makes.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// SHA-256 of the token, hex.
+    pub sha256: String,
+    /// Last day it is valid, if it expires.
+    #[serde(default)]
+    pub expires: Option<NaiveDate>,
+}
+
+/// Who made a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The token's name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+}
+
+/// Every known token.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens {
+    entries: Vec<([u8; 32], TokenEntry)>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn constant_time_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn parse_hex(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.trim();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(index * 2..index * 2 + 2)?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+impl Tokens {
+    /// The admin token, if any, and the tokens of a file, if any.
+    pub fn load(admin: Option<&Secret>, file: Option<&Path>) -> Result<Self, String> {
+        let mut tokens = Self::default();
+        if let Some(admin) = admin.filter(|t| !t.expose().is_empty()) {
+            tokens.entries.push((
+                digest(admin.expose()),
+                TokenEntry {
+                    name: "admin".into(),
+                    role: Role::Admin,
+                    sha256: String::new(),
+                    expires: None,
+                },
+            ));
+        }
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let entries: Vec<TokenEntry> =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            for (index, entry) in entries.into_iter().enumerate() {
+                let hash = parse_hex(&entry.sha256).ok_or_else(|| {
+                    format!(
+                        "{}: token {} ('{}'): sha256 must be 64 hex digits",
+                        path.display(),
+                        index + 1,
+                        entry.name
+                    )
+                })?;
+                tokens.entries.push((hash, entry));
+            }
+        }
+        Ok(tokens)
+    }
+
+    /// Adds a token in the clear (for tests and the admin token).
+    pub fn add(&mut self, token: &str, name: &str, role: Role) {
+        self.entries.push((
+            digest(token),
+            TokenEntry {
+                name: name.into(),
+                role,
+                sha256: String::new(),
+                expires: None,
+            },
+        ));
+    }
+
+    /// The caller a request's bearer token names: 401 without a valid one, 403 when its
+    /// role is below `needed`.
+    pub fn authorize(&self, request: &HttpRequest, needed: Role) -> Result<Caller, ApiError> {
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::Unauthorized("an Authorization: Bearer token is required".into())
+            })?;
+        let presented = digest(presented);
+        let today = chrono::Utc::now().date_naive();
+        let mut found = None;
+        for (hash, entry) in &self.entries {
+            if constant_time_equal(hash, &presented) {
+                found = Some(entry);
+            }
+        }
+        let entry = found.ok_or_else(|| ApiError::Unauthorized("the token is not valid".into()))?;
+        if entry.expires.is_some_and(|last| today > last) {
+            return Err(ApiError::Unauthorized("the token has expired".into()));
+        }
+        if entry.role < needed {
+            return Err(ApiError::Forbidden(format!(
+                "this needs the {needed:?} role; the token has {:?}",
+                entry.role
+            )));
+        }
+        Ok(Caller {
+            name: entry.name.clone(),
+            role: entry.role,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_digests_parse_and_bad_ones_do_not() {
+        let hex = "a".repeat(64);
+        assert_eq!(parse_hex(&hex), Some([0xaa; 32]));
+        assert_eq!(parse_hex("abc"), None);
+        assert_eq!(parse_hex(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Reader < Role::Editor && Role::Editor < Role::Admin);
+    }
+}

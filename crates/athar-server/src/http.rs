@@ -1,0 +1,72 @@
+//! Response helpers: ETags from the snapshot version, and absolute URLs for links.
+
+use std::fmt::Write as _;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// The ETag of every read answered from snapshot `version`. Weak: bodies carry a
+/// time stamp, but say the same thing until the snapshot changes.
+pub(crate) fn etag(version: u64) -> String {
+    format!("W/\"v{version}\"")
+}
+
+/// 304 when the request's `If-None-Match` names the current ETag.
+pub(crate) fn not_modified(request: &HttpRequest, version: u64) -> Option<HttpResponse> {
+    let tag = etag(version);
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value.split(',').map(str::trim).any(|candidate| {
+                candidate == "*"
+                    || candidate.trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        });
+    matches.then(|| {
+        HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish()
+    })
+}
+
+/// A 200 response with the snapshot's ETag and a short cache lifetime.
+pub(crate) fn cached(version: u64, content_type: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .body(body)
+}
+
+/// `scheme://host` of the request, for absolute links.
+pub(crate) fn base_url(request: &HttpRequest) -> String {
+    let info = request.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Percent-encodes a query-string value.
+pub(crate) fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char);
+            }
+            _ => {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// A query string from pairs.
+pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}

@@ -1,0 +1,330 @@
+//! Counts per community, statistics, time series and vocabularies: the numbers of a
+//! monthly report.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use athar_core::{Filter, Slug, VocabularyName};
+use athar_index::{CommunityCount, Interval, Snapshot, Totals};
+use chrono::{Duration, NaiveDate};
+use serde_json::{Map, Value, json};
+
+use crate::http::{cached, not_modified};
+use crate::query::Query;
+use crate::{ApiError, AppState};
+
+const MAX_BUCKETS: usize = 10_000;
+
+fn community_entry(snapshot: &Snapshot, count: &CommunityCount) -> Value {
+    let info = &snapshot.communities()[count.community as usize];
+    json!({
+        "rank": count.rank,
+        "community_id": info.key,
+        "pcode": info.pcode,
+        "name_ar": info.name_ar,
+        "name_en": info.name_en,
+        "count": count.count,
+        "killed": count.killed,
+        "injured": count.injured,
+        "lon": info.centroid.map(|c| c.0),
+        "lat": info.centroid.map(|c| c.1),
+        "previous_count": count.previous_count,
+        "change": count.previous_count.map(|previous| count.count as i64 - previous as i64),
+    })
+}
+
+/// The period of the same length just before `filter`'s, when it has both ends.
+fn previous_period(filter: &Filter) -> Option<Filter> {
+    let (from, to) = (filter.from?, filter.to?);
+    let days = (to - from).num_days() + 1;
+    let mut previous = filter.clone();
+    previous.to = Some(from - Duration::days(1));
+    previous.from = Some(from - Duration::days(days));
+    Some(previous)
+}
+
+fn totals_json(totals: &Totals) -> Map<String, Value> {
+    let value = json!({
+        "incidents": totals.incidents,
+        "killed": totals.killed,
+        "killed_women": totals.killed_women,
+        "killed_children": totals.killed_children,
+        "injured": totals.injured,
+        "injured_women": totals.injured_women,
+        "injured_children": totals.injured_children,
+    });
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// `GET /v1/communities/counts`: communities ranked by incidents, with the previous
+/// period of the same length for comparison.
+pub(super) async fn community_counts(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(
+        &request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["limit", "format"],
+    )?;
+    let limit = query.number("limit", 100, 1, 100_000)?;
+    let format = query.choice("format", &["json", "geojson", "csv"], "json")?;
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return Ok(response);
+    }
+    let rows = snapshot.select(&query.filter);
+    let previous = previous_period(&query.filter).map(|filter| snapshot.select(&filter));
+    let ranking = snapshot.community_counts(&rows, previous.as_deref());
+    let entries: Vec<Value> = ranking
+        .iter()
+        .take(limit)
+        .map(|c| community_entry(&snapshot, c))
+        .collect();
+    let version = snapshot.version();
+    Ok(match format {
+        "geojson" => {
+            let features: Vec<Value> = entries
+                .into_iter()
+                .map(|entry| {
+                    let geometry = match (entry["lon"].as_f64(), entry["lat"].as_f64()) {
+                        (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
+                        _ => Value::Null,
+                    };
+                    json!({ "type": "Feature", "id": entry["community_id"], "geometry": geometry, "properties": entry })
+                })
+                .collect();
+            cached(
+                version,
+                "application/geo+json",
+                json!({ "type": "FeatureCollection", "features": features }).to_string(),
+            )
+        }
+        "csv" => {
+            let columns = [
+                "rank",
+                "community_id",
+                "pcode",
+                "name_ar",
+                "name_en",
+                "count",
+                "killed",
+                "injured",
+                "lon",
+                "lat",
+                "previous_count",
+                "change",
+            ];
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer
+                .write_record(columns)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            for entry in &entries {
+                let cells = columns.map(|column| match &entry[column] {
+                    Value::Null => String::new(),
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                });
+                writer
+                    .write_record(&cells)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+            }
+            let bytes = writer
+                .into_inner()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            cached(
+                version,
+                "text/csv; charset=utf-8",
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
+        }
+        _ => {
+            let totals = snapshot.totals(&rows);
+            cached(
+                version,
+                "application/json",
+                json!({
+                    "from": query.filter.from,
+                    "to": query.filter.to,
+                    "total_incidents": totals.incidents,
+                    "total_communities": ranking.len(),
+                    "communities": entries,
+                })
+                .to_string(),
+            )
+        }
+    })
+}
+
+fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -> (Value, Value) {
+    match slug {
+        None => (json!("Not recorded"), json!("غير مسجل")),
+        Some(slug) => match snapshot.vocabularies().get(vocabulary, slug) {
+            Some(term) => (json!(term.label_en), json!(term.label_ar)),
+            None => (json!(slug.as_str()), json!(slug.as_str())),
+        },
+    }
+}
+
+/// `GET /v1/stats`: incidents and casualties by kind, each broken down by perpetrator,
+/// weapon, place type, cause and vehicle, with shares and the top communities.
+pub(super) async fn stats(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return Ok(response);
+    }
+    let rows = snapshot.select(&query.filter);
+    let totals = snapshot.totals(&rows);
+    let mut kinds = Map::new();
+    for kind in snapshot.kind_stats(&rows) {
+        let mut entry = totals_json(&kind.totals);
+        entry.insert("communities".into(), json!(kind.communities));
+        let (label_en, label_ar) = label(&snapshot, VocabularyName::Kind, Some(&kind.kind));
+        entry.insert("label_en".into(), label_en);
+        entry.insert("label_ar".into(), label_ar);
+        for (vocabulary, breakdown) in &kind.breakdowns {
+            let list: Vec<Value> = breakdown
+                .iter()
+                .map(|item| {
+                    let (label_en, label_ar) = label(&snapshot, *vocabulary, item.slug.as_ref());
+                    let share = item.count as f64 / kind.totals.incidents as f64;
+                    json!({
+                        "slug": item.slug,
+                        "label_en": label_en,
+                        "label_ar": label_ar,
+                        "count": item.count,
+                        "share": share,
+                        "percent": (share * 100.0).round(),
+                    })
+                })
+                .collect();
+            entry.insert(format!("by_{vocabulary}"), json!(list));
+        }
+        let top: Vec<Value> = kind
+            .top_communities
+            .iter()
+            .map(|c| community_entry(&snapshot, c))
+            .collect();
+        entry.insert("top_communities".into(), json!(top));
+        kinds.insert(kind.kind.to_string(), Value::Object(entry));
+    }
+    let mut body = totals_json(&totals);
+    body.insert("from".into(), json!(query.filter.from));
+    body.insert("to".into(), json!(query.filter.to));
+    body.insert(
+        "communities".into(),
+        json!(snapshot.community_counts(&rows, None).len()),
+    );
+    body.insert("kinds".into(), Value::Object(kinds));
+    Ok(cached(
+        snapshot.version(),
+        "application/json",
+        Value::Object(body).to_string(),
+    ))
+}
+
+/// `GET /v1/stats/series`: counts and casualties per day, week or month, per kind.
+pub(super) async fn series(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(
+        &request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["interval"],
+    )?;
+    let interval = match query.choice("interval", &["day", "week", "month"], "month")? {
+        "day" => Interval::Day,
+        "week" => Interval::Week,
+        _ => Interval::Month,
+    };
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return Ok(response);
+    }
+    let rows = snapshot.select(&query.filter);
+    let extent = snapshot.date_extent();
+    let first = query
+        .filter
+        .from
+        .or_else(|| rows.first().and_then(|_| extent.map(|e| e.0)));
+    let last = query
+        .filter
+        .to
+        .or_else(|| rows.last().and_then(|_| extent.map(|e| e.1)));
+    let buckets = match (first, last) {
+        (Some(first), Some(last)) => {
+            let days = (last - first).num_days().unsigned_abs() as usize + 1;
+            let approximate = match interval {
+                Interval::Day => days,
+                Interval::Week => days / 7 + 2,
+                Interval::Month => days / 28 + 2,
+            };
+            if approximate > MAX_BUCKETS {
+                return Err(ApiError::BadParameter {
+                    parameter: "interval".into(),
+                    message: format!(
+                        "the period would need about {approximate} buckets; at most {MAX_BUCKETS} are served (narrow from/to or use a longer interval)"
+                    ),
+                });
+            }
+            snapshot.series(&rows, interval, first, last)
+        }
+        _ => Vec::new(),
+    };
+    let buckets: Vec<Value> = buckets
+        .iter()
+        .map(|bucket| {
+            let mut entry = totals_json(&bucket.totals);
+            entry.insert("start".into(), json!(bucket.start));
+            entry.insert("end".into(), json!(bucket.end));
+            let kinds: Map<String, Value> = bucket
+                .kinds
+                .iter()
+                .map(|(kind, totals)| (kind.to_string(), Value::Object(totals_json(totals))))
+                .collect();
+            entry.insert("kinds".into(), Value::Object(kinds));
+            Value::Object(entry)
+        })
+        .collect();
+    let body = json!({
+        "interval": query.get("interval").unwrap_or("month"),
+        "from": first.map(|d: NaiveDate| d.to_string()),
+        "to": last.map(|d: NaiveDate| d.to_string()),
+        "buckets": buckets,
+    });
+    Ok(cached(
+        snapshot.version(),
+        "application/json",
+        body.to_string(),
+    ))
+}
+
+/// `GET /v1/vocabularies`: every term with both labels, by vocabulary.
+pub(super) async fn vocabularies(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let snapshot = state.snapshot();
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return response;
+    }
+    let mut vocabularies = Map::new();
+    for vocabulary in VocabularyName::ALL {
+        let terms: Vec<Value> = snapshot
+            .vocabularies()
+            .terms_of(vocabulary)
+            .map(|term| json!({ "slug": term.slug, "label_en": term.label_en, "label_ar": term.label_ar }))
+            .collect();
+        vocabularies.insert(vocabulary.to_string(), json!(terms));
+    }
+    cached(
+        snapshot.version(),
+        "application/json",
+        json!({ "vocabularies": vocabularies }).to_string(),
+    )
+}

@@ -1,0 +1,97 @@
+//! The routes, in one place for the binary and the tests.
+
+mod aggregates;
+mod ogc;
+mod writes;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::AppState;
+
+/// Registers every route.
+pub fn router(config: &mut web::ServiceConfig) {
+    config
+        .service(get("/", ogc::landing))
+        .service(get("/conformance", ogc::conformance))
+        .service(get("/collections", ogc::collections))
+        .service(get("/collections/incidents", ogc::incidents_collection))
+        .service(get("/collections/incidents/items", ogc::items))
+        .service(get("/collections/incidents/items/{id}", ogc::item))
+        .service(get("/v1/communities/counts", aggregates::community_counts))
+        .service(get("/v1/stats", aggregates::stats))
+        .service(get("/v1/stats/series", aggregates::series))
+        .service(get("/v1/vocabularies", aggregates::vocabularies))
+        .service(only("/v1/imports", &["POST"]).route(web::post().to(writes::import)))
+        .service(only("/v1/incidents", &["POST"]).route(web::post().to(writes::create)))
+        .service(
+            only("/v1/incidents/{id}", &["PATCH", "DELETE"])
+                .route(web::patch().to(writes::edit))
+                .route(web::delete().to(writes::delete)),
+        )
+        .service(get("/v1/changes", writes::changes))
+        .service(get("/healthz", healthz))
+        .service(get("/readyz", readyz));
+}
+
+/// A resource that answers GET and HEAD with `handler`, and 405 to anything else.
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    only(path, &["GET"])
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+}
+
+/// A resource that answers its methods (GET also answers HEAD) and 405 with `Allow` to
+/// anything else.
+fn only(path: &str, methods: &'static [&'static str]) -> actix_web::Resource {
+    let allow = if methods.contains(&"GET") {
+        format!("{}, HEAD", methods.join(", "))
+    } else {
+        methods.join(", ")
+    };
+    web::resource(path).default_service(web::to(move || {
+        let allow = allow.clone();
+        async move {
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow))
+                .content_type("application/problem+json")
+                .body(
+                    json!({"type": "about:blank", "title": "Method Not Allowed", "status": 405})
+                        .to_string(),
+                )
+        }
+    }))
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let snapshot = state.snapshot();
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "incidents": snapshot.len(),
+        "snapshot_version": snapshot.version(),
+        "store": state.store.backend(),
+    }))
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await;
+    match ping {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "up" })),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "status": "not ready", "database": "down" }))
+        }
+        Err(_) => HttpResponse::ServiceUnavailable().json(json!({
+            "status": "not ready",
+            "database": "down",
+            "detail": "no answer within 2 s",
+        })),
+    }
+}

@@ -1,0 +1,200 @@
+//! OGC API – Features, Part 1: landing page, conformance, collections, items.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use athar_index::Snapshot;
+use serde_json::{Value, json};
+
+use crate::features::incident_feature;
+use crate::http::{base_url, cached, not_modified, query_string};
+use crate::query::Query;
+use crate::{ApiError, AppState};
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 10_000;
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+
+fn link(href: impl Into<String>, rel: &str, media_type: &str, title: &str) -> Value {
+    let href = href.into();
+    json!({ "href": href, "rel": rel, "type": media_type, "title": title })
+}
+
+pub(super) async fn landing(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let base = base_url(&request);
+    let snapshot = state.snapshot();
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return response;
+    }
+    let body = json!({
+        "title": "Athar",
+        "description": "Incidents in north-west Syria: military attacks, fires, traffic accidents, drownings and more, with counts by community.",
+        "links": [
+            link(format!("{base}/"), "self", JSON, "This document"),
+            link(format!("{base}/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
+            link(format!("{base}/docs"), "service-doc", "text/html", "The API documentation"),
+            link(format!("{base}/conformance"), "conformance", JSON, "Conformance classes"),
+            link(format!("{base}/collections"), "data", JSON, "Collections"),
+        ],
+    });
+    cached(snapshot.version(), JSON, body.to_string())
+}
+
+pub(super) async fn conformance(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let version = state.snapshot().version();
+    if let Some(response) = not_modified(&request, version) {
+        return response;
+    }
+    let body = json!({
+        "conformsTo": [
+            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        ]
+    });
+    cached(version, JSON, body.to_string())
+}
+
+fn incidents_collection_document(base: &str, snapshot: &Snapshot) -> Value {
+    let bbox = snapshot
+        .spatial_extent()
+        .unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+    let interval = snapshot
+        .date_extent()
+        .map_or(json!([null, null]), |(first, last)| {
+            json!([format!("{first}T00:00:00Z"), format!("{last}T23:59:59Z")])
+        });
+    json!({
+        "id": "incidents",
+        "title": "Incidents",
+        "description": "Every recorded incident, one point each, with its kind, date, community, casualties and classification.",
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {
+            "spatial": { "bbox": [bbox], "crs": CRS84 },
+            "temporal": { "interval": [interval], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" },
+        },
+        "links": [
+            link(format!("{base}/collections/incidents"), "self", JSON, "This collection"),
+            link(format!("{base}/collections/incidents/items"), "items", GEOJSON, "The incidents"),
+        ],
+    })
+}
+
+pub(super) async fn collections(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let base = base_url(&request);
+    let snapshot = state.snapshot();
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return response;
+    }
+    let body = json!({
+        "links": [link(format!("{base}/collections"), "self", JSON, "Collections")],
+        "collections": [incidents_collection_document(&base, &snapshot)],
+    });
+    cached(snapshot.version(), JSON, body.to_string())
+}
+
+pub(super) async fn incidents_collection(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let snapshot = state.snapshot();
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return response;
+    }
+    let body = incidents_collection_document(&base_url(&request), &snapshot);
+    cached(snapshot.version(), JSON, body.to_string())
+}
+
+/// `GET /collections/incidents/items`: a page of incidents, with `next` and `prev` links
+/// that keep every filter.
+pub(super) async fn items(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(
+        &request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["limit", "offset", "f"],
+    )?;
+    let limit = query.number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
+    let offset = query.number("offset", 0, 0, usize::MAX)?;
+    query.choice("f", &["json", "geojson"], "json")?;
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return Ok(response);
+    }
+    let rows = snapshot.select(&query.filter);
+    let features: Vec<Value> = rows
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|row| incident_feature(&snapshot.incident(*row)))
+        .collect();
+    let base = format!("{}{}", base_url(&request), request.path());
+    let page = |offset: usize| {
+        let mut pairs: Vec<(String, String)> = query
+            .pairs
+            .iter()
+            .filter(|(name, _)| name != "offset" && name != "limit")
+            .cloned()
+            .collect();
+        pairs.push(("limit".into(), limit.to_string()));
+        pairs.push(("offset".into(), offset.to_string()));
+        format!("{base}?{}", query_string(&pairs))
+    };
+    let mut links = vec![link(page(offset), "self", GEOJSON, "This page")];
+    if offset + features.len() < rows.len() {
+        links.push(link(page(offset + limit), "next", GEOJSON, "Next page"));
+    }
+    if offset > 0 {
+        links.push(link(
+            page(offset.saturating_sub(limit)),
+            "prev",
+            GEOJSON,
+            "Previous page",
+        ));
+    }
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": rows.len(),
+        "numberReturned": features.len(),
+        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "links": links,
+        "features": features,
+    });
+    Ok(cached(snapshot.version(), GEOJSON, body.to_string()))
+}
+
+/// `GET /collections/incidents/items/{id}`.
+pub(super) async fn item(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let not_found = || ApiError::NotFound(format!("there is no incident '{path}'"));
+    let id = uuid::Uuid::parse_str(&path).map_err(|_| not_found())?;
+    let row = snapshot.find(id).ok_or_else(not_found)?;
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return Ok(response);
+    }
+    let base = base_url(&request);
+    let mut feature = incident_feature(&snapshot.incident(row));
+    feature["links"] = json!([
+        link(
+            format!("{base}/collections/incidents/items/{id}"),
+            "self",
+            GEOJSON,
+            "This incident"
+        ),
+        link(
+            format!("{base}/collections/incidents"),
+            "collection",
+            JSON,
+            "The collection"
+        ),
+    ]);
+    Ok(cached(snapshot.version(), GEOJSON, feature.to_string()))
+}

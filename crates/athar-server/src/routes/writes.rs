@@ -1,0 +1,271 @@
+//! Writes with a bearer token (editor role): imports, new incidents, edits, deletions; and
+//! the change log that mirrors follow.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use athar_core::{IncidentDraft, ValidationContext};
+use athar_ingest::Format;
+use athar_store::ImportMeta;
+use futures_util::StreamExt as _;
+use serde_json::{Value, json};
+
+use crate::auth::{Caller, Role};
+use crate::features::incident_feature;
+use crate::query::Query;
+use crate::{ApiError, AppState, ImportError, run_import};
+
+/// Reads a body of at most `limit` bytes.
+async fn read_body(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadParameter {
+            parameter: "(body)".into(),
+            message: format!("could not be read: {e}"),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn source_parameter(request: &HttpRequest, state: &AppState) -> Result<Option<String>, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(
+        request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["source"],
+    )?;
+    if query.filter != athar_core::Filter::default() {
+        return Err(ApiError::BadParameter {
+            parameter: "(query string)".into(),
+            message: "writes take only the 'source' parameter".into(),
+        });
+    }
+    Ok(query.get("source").map(str::to_owned))
+}
+
+async fn import_body(
+    state: &AppState,
+    caller: &Caller,
+    format: Format,
+    body: Vec<u8>,
+    source: String,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let meta = ImportMeta {
+        source,
+        format: format.as_str().into(),
+        file_name: None,
+        actor: Some(caller.name.clone()),
+    };
+    let report = run_import(
+        &state.store,
+        Arc::clone(snapshot.vocabularies()),
+        state.resolver(),
+        format,
+        std::io::Cursor::new(body),
+        meta,
+    )
+    .await
+    .map_err(|error| match error {
+        ImportError::Input(error) => ApiError::Invalid {
+            detail: error.to_string(),
+            errors: Vec::new(),
+        },
+        ImportError::Store(error) => ApiError::from(error),
+        other @ ImportError::Reader(_) => ApiError::Internal(other.to_string()),
+    })?;
+    state.catch_up().await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// `POST /v1/imports?source=`: a CSV (`text/csv`), GeoJSON (`application/geo+json`) or
+/// JSON body, imported in one transaction; answers the import report.
+pub(super) async fn import(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let source =
+        source_parameter(&request, &state)?.unwrap_or_else(|| format!("import by {}", caller.name));
+    let media_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let format = Format::from_media_type(media_type).ok_or_else(|| ApiError::BadParameter {
+        parameter: "Content-Type".into(),
+        message: format!("'{media_type}' is not importable (allowed: text/csv, application/geo+json, application/json)"),
+    })?;
+    let body = read_body(&request, payload, state.settings.import_limit).await?;
+    import_body(&state, &caller, format, body, source).await
+}
+
+/// `POST /v1/incidents`: one incident object or an array of them, as JSON.
+pub(super) async fn create(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let source =
+        source_parameter(&request, &state)?.unwrap_or_else(|| format!("api:{}", caller.name));
+    let body = read_body(&request, payload, state.settings.body_limit).await?;
+    import_body(&state, &caller, Format::Json, body, source).await
+}
+
+fn incident_id(path: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(path)
+        .map_err(|_| ApiError::NotFound(format!("there is no incident '{path}'")))
+}
+
+/// `PATCH /v1/incidents/{id}`: a JSON object of the fields to change (`null` clears one);
+/// the whole incident is validated again.
+pub(super) async fn edit(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let id = incident_id(&path)?;
+    let body = read_body(&request, payload, state.settings.body_limit).await?;
+    let changes: serde_json::Map<String, Value> =
+        serde_json::from_slice(&body).map_err(|e| ApiError::Invalid {
+            detail: format!("the body must be a JSON object of fields: {e}"),
+            errors: Vec::new(),
+        })?;
+    let snapshot = state.snapshot();
+    let row = snapshot
+        .find(id)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no incident '{id}'")))?;
+    let current = snapshot.incident(row);
+    let mut draft = IncidentDraft::from_record(&current.record);
+    let mut errors = Vec::new();
+    for (field, value) in &changes {
+        if matches!(field.as_str(), "source" | "source_id" | "id") {
+            errors.push(athar_core::FieldError::new(
+                field,
+                "identifies the record and cannot be changed",
+            ));
+            continue;
+        }
+        let text = match value {
+            Value::Null => None,
+            Value::String(text) => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => {
+                errors.push(athar_core::FieldError::new(
+                    field,
+                    "must be text, a number or null",
+                ));
+                continue;
+            }
+        };
+        if matches!(field.as_str(), "occurred_on" | "occurred_at") {
+            draft.clear("occurred_on");
+            draft.clear("occurred_at");
+        }
+        match text {
+            None => draft.clear(field),
+            Some(text) => {
+                if let Err(error) = draft.set(field, &text) {
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    let vocabularies = Arc::clone(snapshot.vocabularies());
+    let resolver = state.resolver();
+    let context = ValidationContext::new(&vocabularies, &*resolver);
+    let record = match draft.validate(&context) {
+        Ok(record) if errors.is_empty() => record,
+        Ok(_) => {
+            return Err(ApiError::Invalid {
+                detail: "the edit breaks the rules of an incident".into(),
+                errors,
+            });
+        }
+        Err(more) => {
+            errors.extend(more);
+            return Err(ApiError::Invalid {
+                detail: "the edit breaks the rules of an incident".into(),
+                errors,
+            });
+        }
+    };
+    let counts = state
+        .store
+        .update_incident(id, record, Some(&caller.name))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no incident '{id}'")))?;
+    state.catch_up().await?;
+    let snapshot = state.snapshot();
+    let row = snapshot
+        .find(id)
+        .ok_or_else(|| ApiError::Internal(format!("incident {id} vanished after an edit")))?;
+    let mut feature = incident_feature(&snapshot.incident(row));
+    feature["changed"] = json!(counts.updated > 0);
+    Ok(HttpResponse::Ok()
+        .content_type("application/geo+json")
+        .body(feature.to_string()))
+}
+
+/// `DELETE /v1/incidents/{id}`.
+pub(super) async fn delete(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let id = incident_id(&path)?;
+    if !state.store.delete_incident(id, Some(&caller.name)).await? {
+        return Err(ApiError::NotFound(format!("there is no incident '{id}'")));
+    }
+    state.catch_up().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /v1/changes?since=SEQ&limit=N`: the change log after `since`, oldest first,
+/// deletions included.
+pub(super) async fn changes(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(
+        &request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["since", "limit"],
+    )?;
+    if query.filter != athar_core::Filter::default() {
+        return Err(ApiError::BadParameter {
+            parameter: "(query string)".into(),
+            message: "the change log takes only 'since' and 'limit'".into(),
+        });
+    }
+    let since = query.number("since", 0, 0, i64::MAX as usize)? as i64;
+    let limit = query.number("limit", 1_000, 1, 10_000)? as i64;
+    let changes = state.store.changes_since(since, limit).await?;
+    let next = changes.last().map_or(since, |c| c.seq);
+    Ok(HttpResponse::Ok().json(json!({ "changes": changes, "next_since": next })))
+}

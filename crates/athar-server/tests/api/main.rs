@@ -1,0 +1,11 @@
+//! End-to-end: the real server on a random port, over HTTP, against SQLite and against a
+//! fresh PostGIS database.
+
+// Exact float comparison is the point where a share must equal count / total; tuples of
+// expected rows read best inline.
+#![allow(clippy::float_cmp, clippy::type_complexity, clippy::similar_names)]
+
+mod basics;
+mod report;
+mod support;
+mod writes;

@@ -1,0 +1,288 @@
+//! Writes with tokens and roles, the change log, ETags, CORS and compression.
+
+use serde_json::{Value, json};
+
+use crate::support::{
+    ADMIN_TOKEN, Backend, EDITOR_TOKEN, READER_TOKEN, TestStore, body_of, both_backends, client,
+    get,
+};
+
+both_backends!(
+    writes_need_a_token_with_the_editor_role,
+    incidents_are_created_edited_and_deleted_with_an_audit_trail,
+    etags_answer_304_until_the_data_changes,
+    writes_by_another_process_reach_the_snapshot,
+);
+
+const ONE: &str = r#"{"source_id":"w1","kind":"attack","occurred_on":"2024-05-02","community":"سرمين","latitude":35.904,"longitude":36.725,"weapon":"drone","killed":1}"#;
+
+async fn post(
+    address: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> (u16, Value, Option<String>) {
+    let mut request = client()
+        .post(format!("{address}{path}"))
+        .insert_header(("Content-Type", content_type));
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    let response = request.send_body(body).await.unwrap();
+    let authenticate = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let (status, body) = body_of(response).await;
+    (status, body, authenticate)
+}
+
+async fn writes_need_a_token_with_the_editor_role(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(false).await;
+    let json = "application/json";
+    let (status, problem, challenge) =
+        post(&address, "/v1/incidents", None, json, ONE.into()).await;
+    assert_eq!(status, 401, "{problem}");
+    assert!(challenge.unwrap().starts_with("Bearer"));
+    assert_eq!(
+        post(&address, "/v1/incidents", Some("wrong"), json, ONE.into())
+            .await
+            .0,
+        401
+    );
+    let (status, problem, _) = post(
+        &address,
+        "/v1/incidents",
+        Some("expired-token"),
+        json,
+        ONE.into(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(problem["detail"].as_str().unwrap().contains("expired"));
+    let (status, problem, _) = post(
+        &address,
+        "/v1/incidents",
+        Some(READER_TOKEN),
+        json,
+        ONE.into(),
+    )
+    .await;
+    assert_eq!(status, 403, "{problem}");
+    let (status, report, _) = post(
+        &address,
+        "/v1/incidents",
+        Some(EDITOR_TOKEN),
+        json,
+        ONE.into(),
+    )
+    .await;
+    assert_eq!(
+        (status, report["accepted"].as_u64()),
+        (200, Some(1)),
+        "{report}"
+    );
+    // Bodies over the limit: 1 MB for JSON.
+    let huge = format!("[{}]", vec![ONE; 8_000].join(","));
+    assert!(huge.len() > 1024 * 1024);
+    let (status, problem, _) = post(&address, "/v1/incidents", Some(ADMIN_TOKEN), json, huge).await;
+    assert_eq!(status, 413, "{problem}");
+    assert_eq!(
+        get(&format!("{address}/healthz")).await.1["incidents"],
+        1,
+        "nothing from the refused body is stored"
+    );
+    // Imports say what they cannot read.
+    let (status, problem, _) = post(
+        &address,
+        "/v1/imports",
+        Some(ADMIN_TOKEN),
+        "application/pdf",
+        "x".into(),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["parameter"].as_str()),
+        (400, Some("Content-Type"))
+    );
+    let (status, problem, _) = post(
+        &address,
+        "/v1/imports",
+        Some(ADMIN_TOKEN),
+        "application/geo+json",
+        "{\"type\":".into(),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+}
+
+async fn incidents_are_created_edited_and_deleted_with_an_audit_trail(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(false).await;
+    let json = "application/json";
+    let (_, report, _) = post(
+        &address,
+        "/v1/incidents?source=field",
+        Some(EDITOR_TOKEN),
+        json,
+        ONE.into(),
+    )
+    .await;
+    assert_eq!(report["accepted"], 1);
+    let (_, page) = get(&format!("{address}/collections/incidents/items")).await;
+    let id = page["features"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(page["features"][0]["properties"]["source"], "field");
+
+    let patch = |body: Value| {
+        let address = address.clone();
+        let id = id.clone();
+        async move {
+            let response = client()
+                .patch(format!("{address}/v1/incidents/{id}"))
+                .insert_header(("Authorization", format!("Bearer {EDITOR_TOKEN}")))
+                .insert_header(("Content-Type", "application/json"))
+                .send_body(body.to_string())
+                .await
+                .unwrap();
+            body_of(response).await
+        }
+    };
+    let (status, edited) =
+        patch(json!({"killed": 3, "killed_children": 2, "notes": "تصحيح"})).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        (
+            edited["properties"]["killed"].as_u64(),
+            edited["changed"].as_bool()
+        ),
+        (Some(3), Some(true))
+    );
+    let (_, item) = get(&format!("{address}/collections/incidents/items/{id}")).await;
+    assert_eq!(item["properties"]["notes"], "تصحيح");
+    assert_eq!(
+        item["properties"]["weapon"], "drone",
+        "fields not named are kept"
+    );
+
+    let (status, problem) = patch(json!({"killed_children": 9})).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        problem["errors"][0]["field"], "killed_children",
+        "{problem}"
+    );
+    let (status, problem) = patch(json!({"source_id": "other"})).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("source_id"))
+    );
+
+    let response = client()
+        .delete(format!("{address}/v1/incidents/{id}"))
+        .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    assert_eq!(
+        get(&format!("{address}/collections/incidents/items/{id}"))
+            .await
+            .0,
+        404
+    );
+
+    let (_, log) = get(&format!("{address}/v1/changes?since=0")).await;
+    let entries: Vec<(&str, &str)> = log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["op"].as_str().unwrap(), c["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("insert", "field-editor"),
+            ("update", "field-editor"),
+            ("delete", "admin")
+        ]
+    );
+    let last = log["next_since"].as_i64().unwrap();
+    let (_, tail) = get(&format!("{address}/v1/changes?since={last}")).await;
+    assert!(tail["changes"].as_array().unwrap().is_empty());
+}
+
+async fn etags_answer_304_until_the_data_changes(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let url = format!("{address}/v1/stats?kind=attack");
+    let response = client()
+        .get(&url)
+        .insert_header(("Origin", "https://reports.example.org"))
+        .insert_header(("Accept-Encoding", "gzip"))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    let etag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(headers.get("access-control-allow-origin").unwrap(), "*");
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    let again = client()
+        .get(&url)
+        .insert_header(("If-None-Match", etag.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    post(
+        &address,
+        "/v1/incidents",
+        Some(EDITOR_TOKEN),
+        "application/json",
+        ONE.into(),
+    )
+    .await;
+    let after = client()
+        .get(&url)
+        .insert_header(("If-None-Match", etag))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 200, "a write changes the ETag");
+    let head = client().head(&url).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+}
+
+async fn writes_by_another_process_reach_the_snapshot(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let settings = store.settings(false);
+    let address = store.spawn_with(settings.clone()).await;
+    // Another writer: the store opened on its own, as the CLI or another replica would.
+    let other = athar_server::open_store(&settings).await.unwrap();
+    athar_server::run_import(
+        &other,
+        std::sync::Arc::new(athar_core::Vocabularies::defaults()),
+        std::sync::Arc::new(athar_gazetteer::Gazetteer::empty()),
+        athar_ingest::Format::Json,
+        std::io::Cursor::new(ONE.as_bytes().to_vec()),
+        athar_store::ImportMeta {
+            source: "cli".into(),
+            format: "json".into(),
+            file_name: None,
+            actor: None,
+        },
+    )
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if get(&format!("{address}/healthz")).await.1["incidents"] == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the write never reached the server's snapshot"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
