@@ -516,6 +516,7 @@ impl Snapshot {
                 rows.sort_unstable();
                 rows
             }
+            None if compiled.is_trivial() => (from as RowId..to as RowId).collect(),
             None => (from..to)
                 .filter(|index| compiled.matches(&self.rows[*index]))
                 .map(|index| index as RowId)
@@ -596,6 +597,19 @@ impl Compiled {
             },
             admin1,
         })
+    }
+
+    /// Whether every row passes (the filter had only dates, handled by the caller).
+    fn is_trivial(&self) -> bool {
+        self.kinds.is_none()
+            && self.perpetrators.is_none()
+            && self.weapons.is_none()
+            && self.place_types.is_none()
+            && self.causes.is_none()
+            && self.vehicles.is_none()
+            && self.community_key.is_none()
+            && self.pcode.is_none()
+            && self.admin1.is_none()
     }
 
     fn matches(&self, row: &Row) -> bool {
