@@ -175,9 +175,7 @@ fn main() {
             .take(1_000)
             .map(|row| snapshot.incident(*row))
             .collect();
-        serde_json::to_string(&features)
-            .map(|s| s.len())
-            .unwrap_or(0)
+        serde_json::to_string(&features).map_or(0, |json| json.len())
     });
     println!(
         "a page of 1,000 incidents from the middle, rebuilt and written as JSON: median {:.2} ms ({bytes} bytes)",
