@@ -256,6 +256,14 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(element) = seq.next_element::<Value>()? {
+            // A JSON array whose element is not an object is not a list of incidents
+            // with a bad one among them: it is not the document it claims to be.
+            if self.0.shape == Shape::Json && !element.is_object() {
+                return Err(de::Error::custom(format!(
+                    "element {} of the array is not an object: each incident must be a JSON object",
+                    self.0.rows + 1
+                )));
+            }
             if !self.0.emit(&element) {
                 return Ok(());
             }

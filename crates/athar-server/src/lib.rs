@@ -11,6 +11,7 @@ mod error;
 mod features;
 mod http;
 mod import;
+mod openapi;
 mod query;
 mod routes;
 mod settings;

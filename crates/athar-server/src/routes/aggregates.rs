@@ -59,7 +59,25 @@ fn totals_json(totals: &Totals) -> Map<String, Value> {
 
 /// `GET /v1/communities/counts`: communities ranked by incidents, with the previous
 /// period of the same length for comparison.
-pub(super) async fn community_counts(
+#[utoipa::path(
+    get,
+    path = "/v1/communities/counts",
+    tag = "Counts and statistics",
+    params(
+        crate::openapi::FilterParams,
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100_000, description = "Communities listed (default 100)"),
+        ("format" = Option<crate::openapi::CountsFormat>, Query, description = "json (default), geojson or csv"),
+    ),
+    responses(
+        (status = 200, description = "Communities ranked by incidents", content(
+            (crate::openapi::CommunityCounts = "application/json"),
+            (Object = "application/geo+json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn community_counts(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -170,7 +188,17 @@ fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -
 
 /// `GET /v1/stats`: incidents and casualties by kind, each broken down by perpetrator,
 /// weapon, place type, cause and vehicle, with shares and the top communities.
-pub(super) async fn stats(
+#[utoipa::path(
+    get,
+    path = "/v1/stats",
+    tag = "Counts and statistics",
+    params(crate::openapi::FilterParams),
+    responses(
+        (status = 200, description = "Incidents and casualties by kind, with breakdowns", body = crate::openapi::Stats),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -230,7 +258,17 @@ pub(super) async fn stats(
 }
 
 /// `GET /v1/stats/series`: counts and casualties per day, week or month, per kind.
-pub(super) async fn series(
+#[utoipa::path(
+    get,
+    path = "/v1/stats/series",
+    tag = "Counts and statistics",
+    params(crate::openapi::FilterParams, ("interval" = Option<crate::openapi::IntervalName>, Query, description = "day, week or month (default)")),
+    responses(
+        (status = 200, description = "Counts per interval and kind", body = crate::openapi::Series),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn series(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -308,7 +346,8 @@ pub(super) async fn series(
 }
 
 /// `GET /v1/vocabularies`: every term with both labels, by vocabulary.
-pub(super) async fn vocabularies(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/v1/vocabularies", tag = "Counts and statistics", responses((status = 200, description = "Every term with English and Arabic labels", body = crate::openapi::VocabulariesDoc)))]
+pub(crate) async fn vocabularies(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.snapshot();
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return response;

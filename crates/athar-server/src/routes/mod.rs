@@ -1,8 +1,8 @@
 //! The routes, in one place for the binary and the tests.
 
-mod aggregates;
-mod ogc;
-mod writes;
+pub(crate) mod aggregates;
+pub(crate) mod ogc;
+pub(crate) mod writes;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -31,6 +31,11 @@ pub fn router(config: &mut web::ServiceConfig) {
                 .route(web::delete().to(writes::delete)),
         )
         .service(get("/v1/changes", writes::changes))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", crate::openapi::document()),
+        )
+        .service(web::redirect("/docs", "/docs/"))
         .service(get("/healthz", healthz))
         .service(get("/readyz", readyz));
 }
@@ -69,7 +74,8 @@ fn only(path: &str, methods: &'static [&'static str]) -> actix_web::Resource {
     }))
 }
 
-async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/healthz", tag = "Operations", responses((status = 200, description = "Alive, with the snapshot size", body = crate::openapi::Health)))]
+pub(crate) async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.snapshot();
     HttpResponse::Ok().json(json!({
         "status": "ok",
@@ -79,7 +85,8 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/readyz", tag = "Operations", responses((status = 200, description = "The database answers", body = crate::openapi::Health), (status = 503, description = "The database does not answer", body = crate::openapi::Health)))]
+pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await;
     match ping {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "up" })),

@@ -20,7 +20,8 @@ fn link(href: impl Into<String>, rel: &str, media_type: &str, title: &str) -> Va
     json!({ "href": href, "rel": rel, "type": media_type, "title": title })
 }
 
-pub(super) async fn landing(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/", tag = "OGC API – Features", responses((status = 200, description = "The landing page", body = crate::openapi::Landing)))]
+pub(crate) async fn landing(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let base = base_url(&request);
     let snapshot = state.snapshot();
     if let Some(response) = not_modified(&request, snapshot.version()) {
@@ -40,7 +41,8 @@ pub(super) async fn landing(request: HttpRequest, state: web::Data<AppState>) ->
     cached(snapshot.version(), JSON, body.to_string())
 }
 
-pub(super) async fn conformance(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/conformance", tag = "OGC API – Features", responses((status = 200, description = "Conformance classes", body = crate::openapi::Conformance)))]
+pub(crate) async fn conformance(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let version = state.snapshot().version();
     if let Some(response) = not_modified(&request, version) {
         return response;
@@ -81,7 +83,8 @@ fn incidents_collection_document(base: &str, snapshot: &Snapshot) -> Value {
     })
 }
 
-pub(super) async fn collections(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/collections", tag = "OGC API – Features", responses((status = 200, description = "The collections", body = crate::openapi::Collections)))]
+pub(crate) async fn collections(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let base = base_url(&request);
     let snapshot = state.snapshot();
     if let Some(response) = not_modified(&request, snapshot.version()) {
@@ -94,7 +97,8 @@ pub(super) async fn collections(request: HttpRequest, state: web::Data<AppState>
     cached(snapshot.version(), JSON, body.to_string())
 }
 
-pub(super) async fn incidents_collection(
+#[utoipa::path(get, path = "/collections/incidents", tag = "OGC API – Features", responses((status = 200, description = "The incidents collection", body = crate::openapi::Collection)))]
+pub(crate) async fn incidents_collection(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> HttpResponse {
@@ -108,7 +112,22 @@ pub(super) async fn incidents_collection(
 
 /// `GET /collections/incidents/items`: a page of incidents, with `next` and `prev` links
 /// that keep every filter.
-pub(super) async fn items(
+#[utoipa::path(
+    get,
+    path = "/collections/incidents/items",
+    tag = "OGC API – Features",
+    params(
+        crate::openapi::FilterParams,
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Features per page (default 100)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Features to skip"),
+        ("f" = Option<crate::openapi::ItemsFormat>, Query, description = "json or geojson"),
+    ),
+    responses(
+        (status = 200, description = "A page of incidents", body = crate::openapi::IncidentPage, content_type = "application/geo+json"),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn items(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -120,7 +139,7 @@ pub(super) async fn items(
         &["limit", "offset", "f"],
     )?;
     let limit = query.number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
-    let offset = query.number("offset", 0, 0, usize::MAX)?;
+    let offset = query.number("offset", 0, 0, i64::MAX as usize)?;
     query.choice("f", &["json", "geojson"], "json")?;
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
@@ -168,7 +187,17 @@ pub(super) async fn items(
 }
 
 /// `GET /collections/incidents/items/{id}`.
-pub(super) async fn item(
+#[utoipa::path(
+    get,
+    path = "/collections/incidents/items/{id}",
+    tag = "OGC API – Features",
+    params(("id" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "One incident", body = crate::openapi::IncidentFeature, content_type = "application/geo+json"),
+        (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn item(
     request: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,

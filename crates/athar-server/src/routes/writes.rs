@@ -98,7 +98,24 @@ async fn import_body(
 
 /// `POST /v1/imports?source=`: a CSV (`text/csv`), GeoJSON (`application/geo+json`) or
 /// JSON body, imported in one transaction; answers the import report.
-pub(super) async fn import(
+#[utoipa::path(
+    post,
+    path = "/v1/imports",
+    tag = "Writes",
+    params(("source" = Option<String>, Query, description = "The source of rows that name none")),
+    request_body(content = String, content_type = "text/csv", description = "CSV, GeoJSON (application/geo+json) or JSON (application/json)"),
+    responses(
+        (status = 200, description = "The import report", body = crate::openapi::ImportReportDoc),
+        (status = 400, description = "An unknown content type or parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body cannot be read as a whole", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn import(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -120,7 +137,24 @@ pub(super) async fn import(
 }
 
 /// `POST /v1/incidents`: one incident object or an array of them, as JSON.
-pub(super) async fn create(
+#[utoipa::path(
+    post,
+    path = "/v1/incidents",
+    tag = "Writes",
+    params(("source" = Option<String>, Query, description = "The source of incidents that name none")),
+    request_body(content = crate::openapi::IncidentsBody, content_type = "application/json", description = "An incident object or an array of them"),
+    responses(
+        (status = 200, description = "The import report", body = crate::openapi::ImportReportDoc),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn create(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -139,7 +173,24 @@ fn incident_id(path: &str) -> Result<uuid::Uuid, ApiError> {
 
 /// `PATCH /v1/incidents/{id}`: a JSON object of the fields to change (`null` clears one);
 /// the whole incident is validated again.
-pub(super) async fn edit(
+#[utoipa::path(
+    patch,
+    path = "/v1/incidents/{id}",
+    tag = "Writes",
+    params(("id" = String, Path, description = "The incident's id")),
+    request_body(content = Object, content_type = "application/json", description = "The fields to change; null clears one"),
+    responses(
+        (status = 200, description = "The incident as it now is", body = crate::openapi::IncidentFeature, content_type = "application/geo+json"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The edit breaks the rules", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn edit(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
@@ -230,7 +281,21 @@ pub(super) async fn edit(
 }
 
 /// `DELETE /v1/incidents/{id}`.
-pub(super) async fn delete(
+#[utoipa::path(
+    delete,
+    path = "/v1/incidents/{id}",
+    tag = "Writes",
+    params(("id" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn delete(
     request: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -246,7 +311,21 @@ pub(super) async fn delete(
 
 /// `GET /v1/changes?since=SEQ&limit=N`: the change log after `since`, oldest first,
 /// deletions included.
-pub(super) async fn changes(
+#[utoipa::path(
+    get,
+    path = "/v1/changes",
+    tag = "Writes",
+    params(
+        ("since" = Option<i64>, Query, minimum = 0, description = "The last sequence already seen"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Entries (default 1000)"),
+    ),
+    responses(
+        (status = 200, description = "The change log after `since`", body = crate::openapi::Changes),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn changes(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {

@@ -1,0 +1,404 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the schemas below.
+//!
+//! Handlers build their JSON with `serde_json`; the schema types here describe those
+//! bodies for the document only. `scripts/schemathesis` checks real responses against
+//! them, so a schema that drifts from what a handler sends fails the tests.
+
+#![allow(dead_code)]
+
+use serde::Serialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The filters every query takes.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FilterParams {
+    /// First day, inclusive (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date, example = "2024-04-01")]
+    from: Option<String>,
+    /// Last day, inclusive (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date, example = "2024-04-30")]
+    to: Option<String>,
+    /// An RFC 3339 interval instead of from/to: `start/end`, either end `..` for open.
+    #[param(example = "2024-04-01/2024-04-30")]
+    datetime: Option<String>,
+    /// Kinds, comma separated (slugs or labels): attack, fire, traffic_accident, drowning, uxo, other.
+    #[param(example = "attack")]
+    kind: Option<String>,
+    /// minLon,minLat,maxLon,maxLat in WGS84 degrees.
+    #[param(example = "36.3,35.5,37.2,36.4")]
+    bbox: Option<String>,
+    /// The CRS of bbox: only CRS84.
+    #[param(rename = "bbox-crs", value_type = Option<BboxCrs>)]
+    bbox_crs: Option<String>,
+    /// A community, in any spelling (Arabic or Latin).
+    #[param(example = "فطيرة")]
+    community: Option<String>,
+    /// A community p-code (letters then digits).
+    #[param(example = "C4150")]
+    pcode: Option<String>,
+    /// A governorate name, any case.
+    #[param(example = "Idlib")]
+    admin1: Option<String>,
+    /// Perpetrators, comma separated.
+    perpetrator: Option<String>,
+    /// Weapons, comma separated.
+    weapon: Option<String>,
+    /// Place types, comma separated.
+    place_type: Option<String>,
+    /// Causes, comma separated.
+    cause: Option<String>,
+    /// Vehicles, comma separated.
+    vehicle: Option<String>,
+}
+
+/// The CRS a bbox may be given in.
+#[derive(Serialize, ToSchema)]
+pub(crate) enum BboxCrs {
+    #[serde(rename = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
+    Crs84,
+}
+
+/// The length of a series bucket.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum IntervalName {
+    Day,
+    Week,
+    Month,
+}
+
+/// The formats of the community counts.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CountsFormat {
+    Json,
+    Geojson,
+    Csv,
+}
+
+/// The formats of items.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ItemsFormat {
+    Json,
+    Geojson,
+}
+
+/// An error (RFC 9457).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Problem {
+    #[schema(example = "about:blank")]
+    r#type: String,
+    #[schema(example = "Bad Request")]
+    title: String,
+    #[schema(example = 400)]
+    status: u16,
+    /// What was wrong and what is allowed.
+    detail: Option<String>,
+    /// The query parameter at fault, for 400s.
+    parameter: Option<String>,
+    /// Each broken rule, for 422s.
+    errors: Option<Vec<FieldErrorDoc>>,
+}
+
+/// One broken rule.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FieldErrorDoc {
+    field: String,
+    message: String,
+}
+
+/// A link.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Link {
+    href: String,
+    rel: String,
+    r#type: Option<String>,
+    title: Option<String>,
+}
+
+/// The landing page.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Landing {
+    title: String,
+    description: Option<String>,
+    links: Vec<Link>,
+}
+
+/// The conformance classes.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Conformance {
+    #[serde(rename = "conformsTo")]
+    conforms_to: Vec<String>,
+}
+
+/// A collection.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Collection {
+    id: String,
+    title: Option<String>,
+    description: Option<String>,
+    links: Vec<Link>,
+    #[schema(value_type = Object)]
+    extent: Option<serde_json::Value>,
+    #[serde(rename = "itemType")]
+    item_type: Option<String>,
+    crs: Option<Vec<String>>,
+}
+
+/// The collections.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Collections {
+    links: Vec<Link>,
+    collections: Vec<Collection>,
+}
+
+/// A point.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PointGeometry {
+    #[schema(example = "Point")]
+    r#type: String,
+    #[schema(example = json!([36.72, 35.9]))]
+    coordinates: Vec<f64>,
+}
+
+/// An incident as a GeoJSON feature; the properties are the incident fields.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IncidentFeature {
+    #[schema(example = "Feature")]
+    r#type: String,
+    id: uuid::Uuid,
+    geometry: Option<PointGeometry>,
+    #[schema(value_type = Object)]
+    properties: serde_json::Value,
+    links: Option<Vec<Link>>,
+}
+
+/// A page of incidents.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IncidentPage {
+    r#type: String,
+    #[serde(rename = "numberMatched")]
+    number_matched: u64,
+    #[serde(rename = "numberReturned")]
+    number_returned: u64,
+    #[serde(rename = "timeStamp")]
+    time_stamp: String,
+    links: Vec<Link>,
+    features: Vec<IncidentFeature>,
+}
+
+/// A community's line in a ranking.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CommunityCountDoc {
+    rank: u32,
+    community_id: String,
+    pcode: Option<String>,
+    name_ar: Option<String>,
+    name_en: Option<String>,
+    count: u64,
+    killed: u64,
+    injured: u64,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    /// Incidents in the period of the same length just before `from` (needs from and to).
+    previous_count: Option<u64>,
+    change: Option<i64>,
+}
+
+/// Communities ranked by incidents (format=json).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CommunityCounts {
+    from: Option<String>,
+    to: Option<String>,
+    total_incidents: u64,
+    total_communities: u64,
+    communities: Vec<CommunityCountDoc>,
+}
+
+/// One term's count in a breakdown.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BreakdownDoc {
+    /// The term; null for incidents that do not record one.
+    slug: Option<String>,
+    label_en: String,
+    label_ar: String,
+    count: u64,
+    /// count / incidents of the kind.
+    share: f64,
+    /// The share as a whole percentage, as reports print it.
+    percent: f64,
+}
+
+/// The statistics of one kind.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct KindStatsDoc {
+    label_en: String,
+    label_ar: String,
+    incidents: u64,
+    communities: u64,
+    killed: u64,
+    killed_women: u64,
+    killed_children: u64,
+    injured: u64,
+    injured_women: u64,
+    injured_children: u64,
+    by_perpetrator: Vec<BreakdownDoc>,
+    by_weapon: Vec<BreakdownDoc>,
+    by_place_type: Vec<BreakdownDoc>,
+    by_cause: Vec<BreakdownDoc>,
+    by_vehicle: Vec<BreakdownDoc>,
+    top_communities: Vec<CommunityCountDoc>,
+}
+
+/// Statistics by kind.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Stats {
+    from: Option<String>,
+    to: Option<String>,
+    incidents: u64,
+    communities: u64,
+    killed: u64,
+    killed_women: u64,
+    killed_children: u64,
+    injured: u64,
+    injured_women: u64,
+    injured_children: u64,
+    kinds: std::collections::BTreeMap<String, KindStatsDoc>,
+}
+
+/// One bucket of a series.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Bucket {
+    start: String,
+    end: String,
+    incidents: u64,
+    killed: u64,
+    injured: u64,
+    #[schema(value_type = Object)]
+    kinds: serde_json::Value,
+}
+
+/// A time series.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Series {
+    interval: String,
+    from: Option<String>,
+    to: Option<String>,
+    buckets: Vec<Bucket>,
+}
+
+/// One vocabulary term.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TermDoc {
+    slug: String,
+    label_en: String,
+    label_ar: String,
+}
+
+/// Every vocabulary.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct VocabulariesDoc {
+    vocabularies: std::collections::BTreeMap<String, Vec<TermDoc>>,
+}
+
+/// An incident's fields (see the README), or an array of such objects.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub(crate) enum IncidentsBody {
+    One(std::collections::HashMap<String, serde_json::Value>),
+    Many(Vec<std::collections::HashMap<String, serde_json::Value>>),
+}
+
+/// One rejected row.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RejectionDoc {
+    row: u64,
+    field: String,
+    message: String,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportReportDoc {
+    import_id: uuid::Uuid,
+    accepted: u64,
+    updated: u64,
+    unchanged: u64,
+    rejected: Vec<RejectionDoc>,
+    rejected_rows: u64,
+    ignored_columns: Vec<String>,
+}
+
+/// One change-log entry.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ChangeDoc {
+    seq: i64,
+    incident_id: uuid::Uuid,
+    #[schema(example = "insert")]
+    op: String,
+    import_id: Option<uuid::Uuid>,
+    actor: Option<String>,
+}
+
+/// The change log.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Changes {
+    changes: Vec<ChangeDoc>,
+    next_since: i64,
+}
+
+/// Liveness.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    status: String,
+    incidents: Option<u64>,
+    snapshot_version: Option<u64>,
+    store: Option<String>,
+    database: Option<String>,
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Athar", description = "Incident-mapping API for north-west Syria: OGC API – Features, counts by community, statistics and writes."),
+    paths(
+        crate::routes::ogc::landing,
+        crate::routes::ogc::conformance,
+        crate::routes::ogc::collections,
+        crate::routes::ogc::incidents_collection,
+        crate::routes::ogc::items,
+        crate::routes::ogc::item,
+        crate::routes::aggregates::community_counts,
+        crate::routes::aggregates::stats,
+        crate::routes::aggregates::series,
+        crate::routes::aggregates::vocabularies,
+        crate::routes::writes::import,
+        crate::routes::writes::create,
+        crate::routes::writes::edit,
+        crate::routes::writes::delete,
+        crate::routes::writes::changes,
+        crate::routes::healthz,
+        crate::routes::readyz,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub(crate) struct ApiDoc;
+
+/// The document, as served at `/openapi.json`.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
