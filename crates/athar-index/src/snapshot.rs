@@ -56,12 +56,14 @@ struct TextRef {
     len: u32,
 }
 
-/// One incident, in 112 bytes.
+/// One incident, in 120 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     id: Uuid,
     lon: f64,
     lat: f64,
+    /// Web Mercator (EPSG:3857) metres, for tiles; f32 is within about a metre.
+    mercator: [f32; 2],
     date: i32,
     source: u32,
     community: u32,
@@ -121,6 +123,22 @@ impl std::fmt::Debug for Snapshot {
             .field("incidents", &self.rows.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The radius of the Web Mercator sphere, metres.
+const EARTH_RADIUS: f64 = 6_378_137.0;
+/// Web Mercator stops at about 85.05°, where the map is square.
+const MAX_MERCATOR_LATITUDE: f64 = 85.051_128_779_806_59;
+
+/// WGS84 degrees to Web Mercator metres (NaN in, NaN out).
+fn web_mercator(lon: f64, lat: f64) -> [f32; 2] {
+    let lat = lat.clamp(-MAX_MERCATOR_LATITUDE, MAX_MERCATOR_LATITUDE);
+    let x = EARTH_RADIUS * lon.to_radians();
+    let y = EARTH_RADIUS
+        * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln();
+    [x as f32, y as f32]
 }
 
 fn is_arabic(text: &str) -> bool {
@@ -231,6 +249,7 @@ impl Snapshot {
             id: incident.id,
             lon,
             lat,
+            mercator: web_mercator(lon, lat),
             date: record.occurred.date().num_days_from_ce(),
             source: self.strings.intern(&record.source),
             community: self.strings.intern(&record.community),
@@ -406,6 +425,12 @@ impl Snapshot {
 
     pub(crate) fn casualties_of(&self, row: RowId) -> [u16; 6] {
         self.rows[row as usize].casualties
+    }
+
+    /// The Web Mercator (EPSG:3857) position of a row, in metres, if it has a point.
+    pub fn mercator(&self, row: RowId) -> Option<[f32; 2]> {
+        let r = self.rows.get(row as usize)?;
+        (!r.lon.is_nan()).then_some(r.mercator)
     }
 
     /// The row with this id.
@@ -676,5 +701,25 @@ impl Snapshot {
         }
         next.index();
         next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_mercator_matches_known_positions() {
+        // Idlib city; the expected values are the EPSG:3857 formulas worked in Python.
+        let [x, y] = web_mercator(36.633_93, 35.930_62);
+        assert!((f64::from(x) - 4_078_070.4).abs() < 1.0, "{x}");
+        assert!((f64::from(y) - 4_291_079.0).abs() < 1.0, "{y}");
+        let [x, y] = web_mercator(0.0, 0.0);
+        assert!(x.abs() < 1e-6 && y.abs() < 1e-6, "{x} {y}");
+        let [_, top] = web_mercator(0.0, 90.0);
+        assert!(
+            (f64::from(top) - 20_037_508.34).abs() < 2.0,
+            "clamped at the square's edge: {top}"
+        );
     }
 }

@@ -29,15 +29,24 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the database could not be reached (as opposed to refusing a statement).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Self::Database(
                 sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-            )
-        )
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_),
+            ) => true,
+            // PostgreSQL refusing the connection itself: connection exceptions (08...),
+            // shutdowns and restarts (57P...), a database that is gone (3D000) or not
+            // accepting connections (55000).
+            Self::Database(sqlx::Error::Database(error)) => error.code().is_some_and(|code| {
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code == "3D000"
+                    || code == "55000"
+            }),
+            _ => false,
+        }
     }
 }
 

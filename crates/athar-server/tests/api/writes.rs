@@ -286,3 +286,67 @@ async fn writes_by_another_process_reach_the_snapshot(backend: Backend) {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// With the database gone, reads are answered from the snapshot, `/readyz` says so,
+/// writes answer 503 with `Retry-After`; when it returns, writes resume.
+#[actix_web::test]
+async fn reads_are_answered_while_the_database_is_away() {
+    use sqlx::{Connection, Executor};
+    let store = TestStore::new(Backend::Postgres).await;
+    let address = store.spawn(true).await;
+    let database = store.database.as_ref().unwrap();
+    let name = database.url().rsplit('/').next().unwrap().to_owned();
+    let mut admin = sqlx::PgConnection::connect(&athar_test_support::server_url())
+        .await
+        .unwrap();
+    let (_, before) = get(&format!("{address}/v1/stats?kind=attack")).await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false"
+        )))
+        .await
+        .unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        )))
+        .await
+        .unwrap();
+
+    let (status, during) = get(&format!("{address}/v1/stats?kind=attack")).await;
+    assert_eq!((status, &during), (200, &before));
+    let (status, page) = get(&format!("{address}/collections/incidents/items?limit=5")).await;
+    assert_eq!((status, page["numberReturned"].as_u64()), (200, Some(5)));
+    let (status, ready) = get(&format!("{address}/readyz")).await;
+    assert_eq!((status, ready["database"].as_str()), (503, Some("down")));
+    let response = client()
+        .post(format!("{address}/v1/incidents"))
+        .insert_header(("Authorization", format!("Bearer {EDITOR_TOKEN}")))
+        .insert_header(("Content-Type", "application/json"))
+        .send_body(ONE)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "5");
+
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS true"
+        )))
+        .await
+        .unwrap();
+    assert_eq!(get(&format!("{address}/readyz")).await.0, 200);
+    let (status, report, _) = post(
+        &address,
+        "/v1/incidents",
+        Some(EDITOR_TOKEN),
+        "application/json",
+        ONE.into(),
+    )
+    .await;
+    assert_eq!(
+        (status, report["accepted"].as_u64()),
+        (200, Some(1)),
+        "{report}"
+    );
+}
