@@ -16,4 +16,4 @@ mod aggregate;
 mod snapshot;
 
 pub use aggregate::{Breakdown, CommunityCount, Interval, KindStats, SeriesBucket, Totals};
-pub use snapshot::{CommunityInfo, RowId, Snapshot};
+pub use snapshot::{CommunityInfo, RowId, Snapshot, SnapshotBuilder};

@@ -100,6 +100,47 @@ pub struct CommunityInfo {
     pub admin1: Option<String>,
 }
 
+/// Builds a snapshot one incident at a time, so that a store can stream its rows in
+/// without holding them all as full incidents first.
+pub struct SnapshotBuilder {
+    snapshot: Snapshot,
+}
+
+impl SnapshotBuilder {
+    /// An empty builder.
+    pub fn new(vocabularies: Arc<Vocabularies>) -> Self {
+        Self {
+            snapshot: Snapshot {
+                version: 0,
+                vocabularies,
+                rows: Vec::new(),
+                strings: Interner::default(),
+                slugs: Vec::new(),
+                slug_ids: HashMap::new(),
+                text: String::new(),
+                tree: RTree::new(),
+                communities: Vec::new(),
+                community_of_key: HashMap::new(),
+            },
+        }
+    }
+
+    /// Adds an incident (in any order).
+    pub fn push(&mut self, incident: &Incident) {
+        let row = self.snapshot.compact(incident);
+        self.snapshot.rows.push(row);
+    }
+
+    /// Sorts, indexes and returns the snapshot.
+    pub fn finish(mut self, version: u64) -> Snapshot {
+        self.snapshot.version = version;
+        self.snapshot.rows.shrink_to_fit();
+        self.snapshot.text.shrink_to_fit();
+        self.snapshot.index();
+        self.snapshot
+    }
+}
+
 /// An immutable view of every incident.
 pub struct Snapshot {
     version: u64,
@@ -160,38 +201,13 @@ impl Snapshot {
     }
 
     /// Builds a snapshot of `incidents` (in any order).
-    pub fn build(
-        version: u64,
-        vocabularies: Arc<Vocabularies>,
-        mut incidents: Vec<Incident>,
-    ) -> Self {
-        incidents.sort_by(|a, b| {
-            (a.record.occurred.date(), a.record.occurred.time(), a.id).cmp(&(
-                b.record.occurred.date(),
-                b.record.occurred.time(),
-                b.id,
-            ))
-        });
-        let mut snapshot = Self {
-            version,
-            vocabularies,
-            rows: Vec::with_capacity(incidents.len()),
-            strings: Interner::default(),
-            slugs: Vec::new(),
-            slug_ids: HashMap::new(),
-            text: String::new(),
-            tree: RTree::new(),
-            communities: Vec::new(),
-            community_of_key: HashMap::new(),
-        };
-        for incident in incidents {
-            let row = snapshot.compact(&incident);
-            snapshot.rows.push(row);
+    pub fn build(version: u64, vocabularies: Arc<Vocabularies>, incidents: Vec<Incident>) -> Self {
+        let mut builder = SnapshotBuilder::new(vocabularies);
+        for incident in &incidents {
+            builder.push(incident);
         }
-        snapshot.rows.shrink_to_fit();
-        snapshot.text.shrink_to_fit();
-        snapshot.index();
-        snapshot
+        drop(incidents);
+        builder.finish(version)
     }
 
     /// Sorts the rows (by date, then time with undated times first, then id) and makes the

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use athar_core::{CommunityResolver, Vocabularies};
 use athar_gazetteer::Gazetteer;
-use athar_index::Snapshot;
+use athar_index::{Snapshot, SnapshotBuilder};
 use athar_store::{Store, StoreError};
 
 use crate::Settings;
@@ -76,9 +76,12 @@ impl AppState {
         let mut applied = self.applied.lock().await;
         let seq = self.store.last_change_seq().await?;
         let vocabularies = Arc::new(self.store.vocabularies().await?);
-        let incidents = self.store.load_incidents().await?;
+        let mut builder = SnapshotBuilder::new(vocabularies);
+        self.store
+            .for_each_incident(|incident| builder.push(&incident))
+            .await?;
         let version = self.snapshot().version() + 1;
-        self.swap(Snapshot::build(version, vocabularies, incidents));
+        self.swap(builder.finish(version));
         *applied = seq;
         Ok(())
     }

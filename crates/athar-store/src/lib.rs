@@ -218,6 +218,29 @@ impl Store {
             .collect()
     }
 
+    /// Passes every incident, in no particular order, to `each`, one row at a time: the
+    /// rows are streamed, never all held at once.
+    pub async fn for_each_incident(&self, mut each: impl FnMut(Incident)) -> Result<()> {
+        use futures_util::TryStreamExt as _;
+        match self {
+            Self::Postgres(pool) => {
+                let mut rows =
+                    sqlx::query_as::<_, row::IncidentRow>(postgres::SELECT_COLUMNS).fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    each(row.into_incident()?);
+                }
+            }
+            Self::Sqlite(pool) => {
+                let mut rows =
+                    sqlx::query_as::<_, row::IncidentRow>(sqlite::SELECT_COLUMNS).fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    each(row.into_incident()?);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// How many incidents are stored.
     pub async fn count_incidents(&self) -> Result<u64> {
         let count: i64 = match self {

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use athar_index::Snapshot;
 use serde_json::{Value, json};
 
-use crate::features::incident_feature;
+use crate::features::{Feature, feature, incident_feature};
 use crate::http::{base_url, cached, not_modified, query_string};
 use crate::query::Query;
 use crate::{ApiError, AppState};
@@ -110,6 +110,20 @@ pub(crate) async fn incidents_collection(
     cached(snapshot.version(), JSON, body.to_string())
 }
 
+#[derive(serde::Serialize)]
+struct Page<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "numberMatched")]
+    number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    #[serde(rename = "timeStamp")]
+    time_stamp: String,
+    links: Vec<Value>,
+    features: Vec<Feature<'a>>,
+}
+
 /// `GET /collections/incidents/items`: a page of incidents, with `next` and `prev` links
 /// that keep every filter.
 #[utoipa::path(
@@ -145,12 +159,13 @@ pub(crate) async fn items(
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
-    let features: Vec<Value> = rows
+    let incidents: Vec<_> = rows
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|row| incident_feature(&snapshot.incident(*row)))
+        .map(|row| snapshot.incident(*row))
         .collect();
+    let features: Vec<_> = incidents.iter().map(feature).collect();
     let base = format!("{}{}", base_url(&request), request.path());
     let page = |offset: usize| {
         let mut pairs: Vec<(String, String)> = query
@@ -175,15 +190,16 @@ pub(crate) async fn items(
             "Previous page",
         ));
     }
-    let body = json!({
-        "type": "FeatureCollection",
-        "numberMatched": rows.len(),
-        "numberReturned": features.len(),
-        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "links": links,
-        "features": features,
-    });
-    Ok(cached(snapshot.version(), GEOJSON, body.to_string()))
+    let body = Page {
+        kind: "FeatureCollection",
+        number_matched: rows.len(),
+        number_returned: features.len(),
+        time_stamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        links,
+        features,
+    };
+    let body = serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(cached(snapshot.version(), GEOJSON, body))
 }
 
 /// `GET /collections/incidents/items/{id}`.
