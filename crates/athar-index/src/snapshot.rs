@@ -203,6 +203,7 @@ impl Snapshot {
     /// Builds a snapshot of `incidents` (in any order).
     pub fn build(version: u64, vocabularies: Arc<Vocabularies>, incidents: Vec<Incident>) -> Self {
         let mut builder = SnapshotBuilder::new(vocabularies);
+        builder.snapshot.rows.reserve_exact(incidents.len());
         for incident in &incidents {
             builder.push(incident);
         }
