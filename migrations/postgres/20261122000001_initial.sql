@@ -95,3 +95,9 @@ CREATE TABLE changes (
     at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX changes_incident_idx ON changes (incident_id);
+
+-- Which database this is, so that a snapshot cached on disk is never applied to another.
+CREATE TABLE athar_instance (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    id        uuid NOT NULL
+);

@@ -83,3 +83,9 @@ CREATE TABLE changes (
     at          text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX changes_incident_idx ON changes (incident_id);
+
+-- Which database this is, so that a snapshot cached on disk is never applied to another.
+CREATE TABLE athar_instance (
+    singleton integer PRIMARY KEY DEFAULT 1 CHECK (singleton = 1),
+    id        blob NOT NULL
+);

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod aggregate;
+mod persist;
 mod snapshot;
 
 pub use aggregate::{Breakdown, CommunityCount, Interval, KindStats, SeriesBucket, Totals};

@@ -15,18 +15,18 @@ use uuid::Uuid;
 /// The position of a row in a snapshot.
 pub type RowId = u32;
 
-const NONE: u32 = u32::MAX;
-const NO_TERM: u16 = u16::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
+pub(crate) const NO_TERM: u16 = u16::MAX;
 
 /// Strings stored once, referred to by number.
 #[derive(Debug, Default)]
-struct Interner {
-    strings: Vec<Box<str>>,
+pub(crate) struct Interner {
+    pub(crate) strings: Vec<Box<str>>,
     ids: HashMap<Box<str>, u32>,
 }
 
 impl Interner {
-    fn intern(&mut self, value: &str) -> u32 {
+    pub(crate) fn intern(&mut self, value: &str) -> u32 {
         if let Some(id) = self.ids.get(value) {
             return *id;
         }
@@ -51,36 +51,36 @@ impl Interner {
 
 /// A span of the text arena; `start == NONE` means absent.
 #[derive(Debug, Clone, Copy)]
-struct TextRef {
-    start: u32,
-    len: u32,
+pub(crate) struct TextRef {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
 }
 
 /// One incident, in 120 bytes.
 #[derive(Debug, Clone, Copy)]
-struct Row {
-    id: Uuid,
-    lon: f64,
-    lat: f64,
+pub(crate) struct Row {
+    pub(crate) id: Uuid,
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
     /// Web Mercator (EPSG:3857) metres, for tiles; f32 is within about a metre.
-    mercator: [f32; 2],
-    date: i32,
-    source: u32,
-    community: u32,
-    community_key: u32,
-    pcode: u32,
-    admin: [u32; 3],
-    source_id: TextRef,
-    notes: TextRef,
-    minute: u16,
-    kind: u16,
-    place_type: u16,
-    perpetrator: u16,
-    weapon: u16,
-    cause: u16,
-    vehicle: u16,
-    casualties: [u16; 6],
-    location_precision: u8,
+    pub(crate) mercator: [f32; 2],
+    pub(crate) date: i32,
+    pub(crate) source: u32,
+    pub(crate) community: u32,
+    pub(crate) community_key: u32,
+    pub(crate) pcode: u32,
+    pub(crate) admin: [u32; 3],
+    pub(crate) source_id: TextRef,
+    pub(crate) notes: TextRef,
+    pub(crate) minute: u16,
+    pub(crate) kind: u16,
+    pub(crate) place_type: u16,
+    pub(crate) perpetrator: u16,
+    pub(crate) weapon: u16,
+    pub(crate) cause: u16,
+    pub(crate) vehicle: u16,
+    pub(crate) casualties: [u16; 6],
+    pub(crate) location_precision: u8,
 }
 
 /// What is known of a community across the whole snapshot, whatever the filter.
@@ -103,7 +103,7 @@ pub struct CommunityInfo {
 /// Builds a snapshot one incident at a time, so that a store can stream its rows in
 /// without holding them all as full incidents first.
 pub struct SnapshotBuilder {
-    snapshot: Snapshot,
+    pub(crate) snapshot: Snapshot,
 }
 
 impl SnapshotBuilder {
@@ -143,17 +143,17 @@ impl SnapshotBuilder {
 
 /// An immutable view of every incident.
 pub struct Snapshot {
-    version: u64,
-    vocabularies: Arc<Vocabularies>,
-    rows: Vec<Row>,
-    strings: Interner,
-    slugs: Vec<Slug>,
-    slug_ids: HashMap<Slug, u16>,
-    text: String,
-    tree: RTree<GeomWithData<[f64; 2], RowId>>,
-    communities: Vec<CommunityInfo>,
+    pub(crate) version: u64,
+    pub(crate) vocabularies: Arc<Vocabularies>,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) strings: Interner,
+    pub(crate) slugs: Vec<Slug>,
+    pub(crate) slug_ids: HashMap<Slug, u16>,
+    pub(crate) text: String,
+    pub(crate) tree: RTree<GeomWithData<[f64; 2], RowId>>,
+    pub(crate) communities: Vec<CommunityInfo>,
     /// community key id → index in `communities`.
-    community_of_key: HashMap<u32, u32>,
+    pub(crate) community_of_key: HashMap<u32, u32>,
 }
 
 impl std::fmt::Debug for Snapshot {

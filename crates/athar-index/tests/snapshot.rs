@@ -156,6 +156,28 @@ proptest! {
     }
 
     #[test]
+    fn a_snapshot_read_back_from_its_cache_is_the_same(incidents in incidents_strategy()) {
+        let vocabularies = Arc::new(Vocabularies::defaults());
+        let snapshot = Snapshot::build(3, Arc::clone(&vocabularies), incidents);
+        let mut bytes = Vec::new();
+        snapshot.write_cache(&mut bytes, "store-a", 42).unwrap();
+        let (read, seq) = Snapshot::read_cache(bytes.as_slice(), "store-a", Arc::clone(&vocabularies), 4).unwrap().unwrap();
+        prop_assert_eq!(seq, 42);
+        prop_assert_eq!(read.version(), 4);
+        let all = Filter::default();
+        let whole = |s: &Snapshot| s.select(&all).into_iter().map(|row| (s.incident(row), s.mercator(row))).collect::<Vec<_>>();
+        prop_assert_eq!(whole(&read), whole(&snapshot));
+        prop_assert_eq!(read.communities(), snapshot.communities());
+        // Another store's cache is not used; a damaged one is refused.
+        prop_assert!(Snapshot::read_cache(bytes.as_slice(), "store-b", Arc::clone(&vocabularies), 4).unwrap().is_none());
+        let cut = &bytes[..bytes.len() - 1];
+        prop_assert!(Snapshot::read_cache(cut, "store-a", Arc::clone(&vocabularies), 4).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        prop_assert!(Snapshot::read_cache(longer.as_slice(), "store-a", vocabularies, 4).is_err());
+    }
+
+    #[test]
     fn totals_counts_and_series_agree(incidents in incidents_strategy(), filter in filter_strategy()) {
         let snapshot = Snapshot::build(1, Arc::new(Vocabularies::defaults()), incidents);
         let rows = snapshot.select(&filter);

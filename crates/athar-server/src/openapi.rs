@@ -356,6 +356,8 @@ pub(crate) struct Health {
     incidents: Option<u64>,
     snapshot_version: Option<u64>,
     store: Option<String>,
+    /// Where the first snapshot came from: `cache` or `store`.
+    loaded_from: Option<String>,
     database: Option<String>,
 }
 

@@ -116,10 +116,17 @@ impl Application {
             let period = std::time::Duration::from_millis(settings.poll_interval_ms);
             actix_web::rt::spawn(async move {
                 let mut ticks = tokio::time::interval(period);
+                let mut since_cached = std::time::Instant::now();
                 loop {
                     ticks.tick().await;
                     if let Err(error) = polled.catch_up().await {
                         tracing::warn!(%error, "could not read the change log");
+                    }
+                    // Keep the cached snapshot at most a minute behind, so a restart has
+                    // little of the change log to apply.
+                    if since_cached.elapsed() >= std::time::Duration::from_mins(1) {
+                        polled.refresh_cache().await;
+                        since_cached = std::time::Instant::now();
                     }
                 }
             });
@@ -166,8 +173,11 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGINT or SIGTERM, draining requests in flight.
+    /// Serves until SIGINT or SIGTERM, draining requests in flight, then caches the
+    /// snapshot for the next start.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.server.await?;
+        self.state.refresh_cache().await;
+        Ok(())
     }
 }

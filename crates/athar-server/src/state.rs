@@ -31,7 +31,14 @@ pub struct AppState {
     snapshot: RwLock<Arc<Snapshot>>,
     /// The last change-log sequence the snapshot includes; held while catching up.
     applied: tokio::sync::Mutex<i64>,
+    /// Where the first snapshot came from: `cache` or `store`.
+    loaded_from: std::sync::OnceLock<&'static str>,
+    /// The snapshot version last written to the cache file.
+    cached_version: std::sync::atomic::AtomicU64,
 }
+
+/// The file a snapshot is cached in, beside the embedded store.
+const CACHE_FILE: &str = "snapshot.cache";
 
 impl AppState {
     /// Loads the first snapshot from the store.
@@ -49,9 +56,119 @@ impl AppState {
                 Arc::new(Vocabularies::defaults()),
             ))),
             applied: tokio::sync::Mutex::new(0),
+            loaded_from: std::sync::OnceLock::new(),
+            cached_version: std::sync::atomic::AtomicU64::new(0),
         };
-        state.reload().await?;
+        if state.load_cache().await {
+            let _ = state.loaded_from.set("cache");
+        } else {
+            state.reload().await?;
+            let _ = state.loaded_from.set("store");
+            state.write_cache().await;
+        }
         Ok(state)
+    }
+
+    /// Where the first snapshot came from: `cache` or `store`.
+    pub fn loaded_from(&self) -> &'static str {
+        self.loaded_from.get().copied().unwrap_or("store")
+    }
+
+    fn cache_path(&self) -> std::path::PathBuf {
+        self.settings.data_dir.join(CACHE_FILE)
+    }
+
+    /// Starts from the snapshot cached on disk, if it belongs to this store, and brings it
+    /// up to date from the change log. Any doubt (another store, a damaged file, a count
+    /// that does not match the store's) means `false`, and a full load.
+    async fn load_cache(&self) -> bool {
+        let path = self.cache_path();
+        if !path.exists() {
+            return false;
+        }
+        let attempt = async {
+            let store_id = self.store.instance_id().await?.to_string();
+            let vocabularies = Arc::new(self.store.vocabularies().await?);
+            let read = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(&path)?;
+                Snapshot::read_cache(file, &store_id, vocabularies, 1)
+            })
+            .await
+            .map_err(std::io::Error::other)?;
+            let Some((snapshot, seq)) = read? else {
+                tracing::info!(
+                    "the cached snapshot belongs to another store; loading from the store"
+                );
+                return Ok::<bool, StoreError>(false);
+            };
+            self.swap(snapshot);
+            *self.applied.lock().await = seq;
+            self.catch_up().await?;
+            let stored = self.store.count_incidents().await?;
+            if stored != self.snapshot().len() as u64 {
+                tracing::warn!(
+                    stored,
+                    cached = self.snapshot().len(),
+                    "the cached snapshot disagrees with the store; loading from the store"
+                );
+                return Ok(false);
+            }
+            Ok(true)
+        };
+        match attempt.await {
+            Ok(used) => used,
+            Err(error) => {
+                tracing::warn!(%error, "the cached snapshot could not be used; loading from the store");
+                false
+            }
+        }
+    }
+
+    /// Writes the current snapshot to the cache file (through a temporary file, renamed
+    /// into place, so a crash never leaves half a file). Failures are logged: the cache
+    /// only saves time.
+    pub async fn write_cache(&self) {
+        let (snapshot, seq) = {
+            let applied = self.applied.lock().await;
+            (self.snapshot(), *applied)
+        };
+        let version = snapshot.version();
+        let store_id = match self.store.instance_id().await {
+            Ok(id) => id.to_string(),
+            Err(error) => {
+                tracing::warn!(%error, "not caching the snapshot");
+                return;
+            }
+        };
+        let path = self.cache_path();
+        let written = tokio::task::spawn_blocking(move || {
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            let temporary =
+                path.with_extension(format!("partial-{}", uuid::Uuid::new_v4().simple()));
+            snapshot.write_cache(std::fs::File::create(&temporary)?, &store_id, seq)?;
+            std::fs::rename(&temporary, &path)
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => self
+                .cached_version
+                .store(version, std::sync::atomic::Ordering::Relaxed),
+            Ok(Err(error)) => tracing::warn!(%error, "could not cache the snapshot"),
+            Err(error) => tracing::warn!(%error, "could not cache the snapshot"),
+        }
+    }
+
+    /// Writes the cache if the snapshot changed since it was last written.
+    pub async fn refresh_cache(&self) {
+        if self.snapshot().version()
+            != self
+                .cached_version
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.write_cache().await;
+        }
     }
 
     /// The current snapshot.

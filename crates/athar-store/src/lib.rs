@@ -140,7 +140,31 @@ impl Store {
         }
         let defaults = Vocabularies::defaults();
         self.add_terms(defaults.terms(), false).await?;
+        let id = Uuid::now_v7();
+        match self {
+            Self::Postgres(pool) => {
+                sqlx::query("INSERT INTO athar_instance (singleton, id) VALUES (true, $1) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query("INSERT INTO athar_instance (singleton, id) VALUES (1, ?1) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+            }
+        }
         Ok(())
+    }
+
+    /// The identity of this database, set once by the first migration.
+    pub async fn instance_id(&self) -> Result<Uuid> {
+        const SQL: &str = "SELECT id FROM athar_instance";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+        })
     }
 
     /// Checks that the database answers.

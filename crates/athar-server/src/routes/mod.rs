@@ -82,6 +82,7 @@ pub(crate) async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         "incidents": snapshot.len(),
         "snapshot_version": snapshot.version(),
         "store": state.store.backend(),
+        "loaded_from": state.loaded_from(),
     }))
 }
 

@@ -350,3 +350,57 @@ async fn reads_are_answered_while_the_database_is_away() {
         "{report}"
     );
 }
+
+both_backends!(a_restart_starts_from_the_cached_snapshot_and_catches_up);
+
+/// A second start on the same data folder reads the cached snapshot, applies what the
+/// change log added meanwhile, and serves the same numbers as a full load.
+async fn a_restart_starts_from_the_cached_snapshot_and_catches_up(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let settings = store.settings(true);
+    let first = store.spawn_with(settings.clone()).await;
+    let (_, health) = get(&format!("{first}/healthz")).await;
+    assert_eq!(health["loaded_from"], "store");
+    // Written while no server of this folder is looking: only the change log knows.
+    let other = athar_server::open_store(&settings).await.unwrap();
+    athar_server::run_import(
+        &other,
+        std::sync::Arc::new(athar_core::Vocabularies::defaults()),
+        std::sync::Arc::new(athar_gazetteer::Gazetteer::empty()),
+        athar_ingest::Format::Json,
+        std::io::Cursor::new(ONE.as_bytes().to_vec()),
+        athar_store::ImportMeta {
+            source: "cli".into(),
+            format: "json".into(),
+            file_name: None,
+            actor: None,
+        },
+    )
+    .await
+    .unwrap();
+    let second = store.spawn_with(settings.clone()).await;
+    let (_, restarted) = get(&format!("{second}/healthz")).await;
+    assert_eq!(restarted["loaded_from"], "cache");
+    assert_eq!(
+        restarted["incidents"].as_u64(),
+        health["incidents"].as_u64().map(|n| n + 1)
+    );
+    let stats =
+        |address: String| async move { get(&format!("{address}/v1/stats?kind=attack")).await.1 };
+    // A third server with no cache (another folder) computes the same statistics.
+    let mut fresh_settings = settings.clone();
+    fresh_settings.data_dir = store.dir.path().join("elsewhere");
+    if fresh_settings.database_url.is_none() {
+        // SQLite keeps its store in the data folder: point at the same file instead.
+        fresh_settings.database_url = Some(athar_server::Secret::new(format!(
+            "sqlite://{}",
+            settings.data_dir.join("athar.db").display()
+        )));
+    }
+    let third = store.spawn_with(fresh_settings).await;
+    assert_eq!(
+        get(&format!("{third}/healthz")).await.1["loaded_from"],
+        "store"
+    );
+    assert_eq!(stats(second).await, stats(third).await);
+}
