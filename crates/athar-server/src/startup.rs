@@ -109,6 +109,9 @@ impl Application {
         )
         .map_err(StartupError::Config)?;
         let state = web::Data::new(AppState::load(store, tokens, settings.clone()).await?);
+        // Cache the first snapshot for the next start, without delaying this one.
+        let caching = state.clone();
+        actix_web::rt::spawn(async move { caching.refresh_cache().await });
         if settings.poll_interval_ms > 0 {
             // Writes by other processes (the CLI, other replicas) reach this snapshot
             // through the change log.

@@ -64,7 +64,6 @@ impl AppState {
         } else {
             state.reload().await?;
             let _ = state.loaded_from.set("store");
-            state.write_cache().await;
         }
         Ok(state)
     }
@@ -101,6 +100,8 @@ impl AppState {
                 );
                 return Ok::<bool, StoreError>(false);
             };
+            self.cached_version
+                .store(snapshot.version(), std::sync::atomic::Ordering::Relaxed);
             self.swap(snapshot);
             *self.applied.lock().await = seq;
             self.catch_up().await?;

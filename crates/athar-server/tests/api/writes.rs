@@ -361,6 +361,16 @@ async fn a_restart_starts_from_the_cached_snapshot_and_catches_up(backend: Backe
     let first = store.spawn_with(settings.clone()).await;
     let (_, health) = get(&format!("{first}/healthz")).await;
     assert_eq!(health["loaded_from"], "store");
+    // The first start caches its snapshot in the background.
+    let cache = settings.data_dir.join("snapshot.cache");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !cache.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no cached snapshot was written"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     // Written while no server of this folder is looking: only the change log knows.
     let other = athar_server::open_store(&settings).await.unwrap();
     athar_server::run_import(
