@@ -194,12 +194,27 @@ impl AppState {
         let mut applied = self.applied.lock().await;
         let seq = self.store.last_change_seq().await?;
         let vocabularies = Arc::new(self.store.vocabularies().await?);
+        let started = std::time::Instant::now();
         let mut builder = SnapshotBuilder::new(vocabularies);
+        let mut compacting = std::time::Duration::ZERO;
         self.store
-            .for_each_incident(|incident| builder.push(&incident))
+            .for_each_incident(|incident| {
+                let pushed = std::time::Instant::now();
+                builder.push(&incident);
+                compacting += pushed.elapsed();
+            })
             .await?;
+        let read = started.elapsed();
         let version = self.snapshot().version() + 1;
-        self.swap(builder.finish(version));
+        let snapshot = builder.finish(version);
+        tracing::info!(
+            incidents = snapshot.len(),
+            reading_ms = (read - compacting).as_millis() as u64,
+            compacting_ms = compacting.as_millis() as u64,
+            indexing_ms = (started.elapsed() - read).as_millis() as u64,
+            "snapshot loaded from the store"
+        );
+        self.swap(snapshot);
         *applied = seq;
         Ok(())
     }
