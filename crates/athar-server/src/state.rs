@@ -195,28 +195,60 @@ impl AppState {
         let seq = self.store.last_change_seq().await?;
         let vocabularies = Arc::new(self.store.vocabularies().await?);
         let started = std::time::Instant::now();
-        let mut builder = SnapshotBuilder::new(vocabularies);
-        let mut compacting = std::time::Duration::ZERO;
-        self.store
-            .for_each_incident(|incident| {
-                let pushed = std::time::Instant::now();
-                builder.push(&incident);
-                compacting += pushed.elapsed();
-            })
-            .await?;
-        let read = started.elapsed();
         let version = self.snapshot().version() + 1;
-        let snapshot = builder.finish(version);
+        let snapshot = self.load_in_parallel(vocabularies, version).await?;
         tracing::info!(
             incidents = snapshot.len(),
-            reading_ms = (read - compacting).as_millis() as u64,
-            compacting_ms = compacting.as_millis() as u64,
-            indexing_ms = (started.elapsed() - read).as_millis() as u64,
+            milliseconds = started.elapsed().as_millis() as u64,
             "snapshot loaded from the store"
         );
         self.swap(snapshot);
         *applied = seq;
         Ok(())
+    }
+
+    /// Reads every incident on two connections of a loader of its own (a two-thread
+    /// runtime, so that rows are decoded on both cores while PostgreSQL or SQLite produce
+    /// them) and compacts them into a snapshot on a blocking thread as they arrive.
+    async fn load_in_parallel(
+        &self,
+        vocabularies: Arc<Vocabularies>,
+        version: u64,
+    ) -> Result<Snapshot, StoreError> {
+        let location = athar_store::StoreLocation::from_settings(
+            self.settings
+                .database_url
+                .as_ref()
+                .map(crate::Secret::expose),
+            &self.settings.data_dir,
+        )?;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<athar_core::Incident>>(8);
+        let loader = std::thread::spawn(move || -> Result<(), StoreError> {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let store = Store::open(&location).await?;
+                store.send_incidents(2, sender).await
+            })
+        });
+        let compacted = tokio::task::spawn_blocking(move || {
+            let mut builder = SnapshotBuilder::new(vocabularies);
+            while let Some(batch) = receiver.blocking_recv() {
+                for incident in &batch {
+                    builder.push(incident);
+                }
+            }
+            builder.finish(version)
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        // The compactor has seen the channel close, so the loader is done or failed.
+        loader
+            .join()
+            .map_err(|_| StoreError::Io(std::io::Error::other("the snapshot loader panicked")))??;
+        Ok(compacted)
     }
 
     /// Applies the change log written since the snapshot was taken. Returns whether the

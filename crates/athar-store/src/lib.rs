@@ -242,25 +242,105 @@ impl Store {
             .collect()
     }
 
-    /// Passes every incident, in no particular order, to `each`, one row at a time: the
-    /// rows are streamed, never all held at once.
-    pub async fn for_each_incident(&self, mut each: impl FnMut(Incident)) -> Result<()> {
+    /// Sends every incident, in batches and in no particular order, reading `parts` ranges
+    /// of ids at once, each on its own connection and task: on a multi-threaded runtime
+    /// the rows are decoded in parallel. Never holds more than a few batches.
+    pub async fn send_incidents(
+        &self,
+        parts: usize,
+        sender: tokio::sync::mpsc::Sender<Vec<Incident>>,
+    ) -> Result<()> {
+        let count = self.count_incidents().await?;
+        let mut bounds: Vec<Option<Uuid>> = vec![None];
+        for part in 1..parts.max(1) {
+            let offset = (count * part as u64 / parts as u64) as i64;
+            let bound: Option<Uuid> = match self {
+                Self::Postgres(pool) => {
+                    sqlx::query_scalar("SELECT id FROM incidents ORDER BY id LIMIT 1 OFFSET $1")
+                        .bind(offset)
+                        .fetch_optional(pool)
+                        .await?
+                }
+                Self::Sqlite(pool) => {
+                    sqlx::query_scalar("SELECT id FROM incidents ORDER BY id LIMIT 1 OFFSET ?1")
+                        .bind(offset)
+                        .fetch_optional(pool)
+                        .await?
+                }
+            };
+            bounds.push(bound);
+        }
+        bounds.push(None);
+        let mut readers = Vec::new();
+        for range in bounds.windows(2) {
+            let (store, sender, from, to) = (self.clone(), sender.clone(), range[0], range[1]);
+            readers.push(tokio::spawn(async move {
+                store.send_range(from, to, sender).await
+            }));
+        }
+        drop(sender);
+        for reader in readers {
+            reader
+                .await
+                .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
+        }
+        Ok(())
+    }
+
+    /// Sends the incidents with ids in `[from, to)` (open ends: `None`).
+    async fn send_range(
+        &self,
+        from: Option<Uuid>,
+        to: Option<Uuid>,
+        sender: tokio::sync::mpsc::Sender<Vec<Incident>>,
+    ) -> Result<()> {
         use futures_util::TryStreamExt as _;
+        const BATCH: usize = 4_096;
+        let mut batch = Vec::with_capacity(BATCH);
+        let send = |incident: Incident, batch: &mut Vec<Incident>| {
+            batch.push(incident);
+            (batch.len() >= BATCH).then(|| std::mem::replace(batch, Vec::with_capacity(BATCH)))
+        };
+        macro_rules! stream_rows {
+            ($rows:expr) => {{
+                let mut rows = $rows;
+                while let Some(row) = rows.try_next().await? {
+                    if let Some(full) = send(row.into_incident()?, &mut batch) {
+                        if sender.send(full).await.is_err() {
+                            return Ok(()); // the receiver stopped listening
+                        }
+                    }
+                }
+            }};
+        }
         match self {
             Self::Postgres(pool) => {
-                let mut rows =
-                    sqlx::query_as::<_, row::IncidentRow>(postgres::SELECT_COLUMNS).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    each(row.into_incident()?);
-                }
+                let sql = format!(
+                    "{} WHERE ($1::uuid IS NULL OR id >= $1) AND ($2::uuid IS NULL OR id < $2)",
+                    postgres::SELECT_COLUMNS
+                );
+                stream_rows!(
+                    sqlx::query_as::<_, row::IncidentRow>(AssertSqlSafe(sql))
+                        .bind(from)
+                        .bind(to)
+                        .fetch(pool)
+                );
             }
             Self::Sqlite(pool) => {
-                let mut rows =
-                    sqlx::query_as::<_, row::IncidentRow>(sqlite::SELECT_COLUMNS).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    each(row.into_incident()?);
-                }
+                let sql = format!(
+                    "{} WHERE (?1 IS NULL OR id >= ?1) AND (?2 IS NULL OR id < ?2)",
+                    sqlite::SELECT_COLUMNS
+                );
+                stream_rows!(
+                    sqlx::query_as::<_, row::IncidentRow>(AssertSqlSafe(sql))
+                        .bind(from)
+                        .bind(to)
+                        .fetch(pool)
+                );
             }
+        }
+        if !batch.is_empty() {
+            let _ = sender.send(batch).await;
         }
         Ok(())
     }

@@ -432,3 +432,28 @@ async fn edits_and_deletions_are_logged_with_their_actor(store: Store) {
         log.last().unwrap().seq
     );
 }
+
+both_backends!(incidents_are_sent_in_parts_each_exactly_once);
+
+async fn incidents_are_sent_in_parts_each_exactly_once(store: Store) {
+    let rows: Vec<IncidentRecord> = (0..1_000)
+        .map(|i| record(&[("source_id", &format!("part-{i}"))]))
+        .collect();
+    import(&store, rows).await;
+    for parts in [1, 2, 3, 7] {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+        let sending = {
+            let store = store.clone();
+            tokio::spawn(async move { store.send_incidents(parts, sender).await })
+        };
+        let mut ids = Vec::new();
+        while let Some(batch) = receiver.recv().await {
+            ids.extend(batch.into_iter().map(|incident| incident.id));
+        }
+        sending.await.unwrap().unwrap();
+        ids.sort();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!((before, ids.len()), (1_000, 1_000), "{parts} parts");
+    }
+}
