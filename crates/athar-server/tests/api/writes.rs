@@ -14,6 +14,26 @@ both_backends!(
     writes_by_another_process_reach_the_snapshot,
 );
 
+/// Imports JSON through a store opened on its own, as the CLI or another replica would.
+async fn import_elsewhere(settings: &athar_server::Settings, json: &str) {
+    let other = athar_server::open_store(settings).await.unwrap();
+    athar_server::run_import(
+        &other,
+        std::sync::Arc::new(athar_core::Vocabularies::defaults()),
+        std::sync::Arc::new(athar_gazetteer::Gazetteer::empty()),
+        athar_ingest::Format::Json,
+        std::io::Cursor::new(json.as_bytes().to_vec()),
+        athar_store::ImportMeta {
+            source: "cli".into(),
+            format: "json".into(),
+            file_name: None,
+            actor: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 const ONE: &str = r#"{"source_id":"w1","kind":"attack","occurred_on":"2024-05-02","community":"سرمين","latitude":35.904,"longitude":36.725,"weapon":"drone","killed":1}"#;
 
 async fn post(
@@ -257,23 +277,7 @@ async fn writes_by_another_process_reach_the_snapshot(backend: Backend) {
     let store = TestStore::new(backend).await;
     let settings = store.settings(false);
     let address = store.spawn_with(settings.clone()).await;
-    // Another writer: the store opened on its own, as the CLI or another replica would.
-    let other = athar_server::open_store(&settings).await.unwrap();
-    athar_server::run_import(
-        &other,
-        std::sync::Arc::new(athar_core::Vocabularies::defaults()),
-        std::sync::Arc::new(athar_gazetteer::Gazetteer::empty()),
-        athar_ingest::Format::Json,
-        std::io::Cursor::new(ONE.as_bytes().to_vec()),
-        athar_store::ImportMeta {
-            source: "cli".into(),
-            format: "json".into(),
-            file_name: None,
-            actor: None,
-        },
-    )
-    .await
-    .unwrap();
+    import_elsewhere(&settings, ONE).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         if get(&format!("{address}/healthz")).await.1["incidents"] == 1 {
@@ -372,22 +376,7 @@ async fn a_restart_starts_from_the_cached_snapshot_and_catches_up(backend: Backe
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // Written while no server of this folder is looking: only the change log knows.
-    let other = athar_server::open_store(&settings).await.unwrap();
-    athar_server::run_import(
-        &other,
-        std::sync::Arc::new(athar_core::Vocabularies::defaults()),
-        std::sync::Arc::new(athar_gazetteer::Gazetteer::empty()),
-        athar_ingest::Format::Json,
-        std::io::Cursor::new(ONE.as_bytes().to_vec()),
-        athar_store::ImportMeta {
-            source: "cli".into(),
-            format: "json".into(),
-            file_name: None,
-            actor: None,
-        },
-    )
-    .await
-    .unwrap();
+    import_elsewhere(&settings, ONE).await;
     let second = store.spawn_with(settings.clone()).await;
     let (_, restarted) = get(&format!("{second}/healthz")).await;
     assert_eq!(restarted["loaded_from"], "cache");
