@@ -215,7 +215,7 @@ impl Snapshot {
     /// R-tree and the community table for them.
     fn index(&mut self) {
         self.rows
-            .sort_by_key(|row| (row.date, row.minute.wrapping_add(1), row.id));
+            .sort_unstable_by_key(|row| (row.date, row.minute.wrapping_add(1), row.id));
         let points = self
             .rows
             .iter()

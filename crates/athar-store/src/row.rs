@@ -134,7 +134,7 @@ impl From<ChangeRow> for Change {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A stored incident as both backends return it, columns in `SELECT_COLUMNS` order.
 pub(crate) struct IncidentRow {
     id: Uuid,
     source: String,
@@ -164,6 +164,49 @@ pub(crate) struct IncidentRow {
     injured_children: i32,
     notes: Option<String>,
 }
+
+/// Reads the columns by position: looking each up by name costs more than decoding it,
+/// which matters when a million rows are loaded at start.
+macro_rules! incident_row_from {
+    ($row:ty) => {
+        impl<'r> sqlx::FromRow<'r, $row> for IncidentRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok(Self {
+                    id: row.try_get(0)?,
+                    source: row.try_get(1)?,
+                    source_id: row.try_get(2)?,
+                    kind: row.try_get(3)?,
+                    occurred_on: row.try_get(4)?,
+                    occurred_time: row.try_get(5)?,
+                    lon: row.try_get(6)?,
+                    lat: row.try_get(7)?,
+                    location_precision: row.try_get(8)?,
+                    community: row.try_get(9)?,
+                    community_key: row.try_get(10)?,
+                    community_pcode: row.try_get(11)?,
+                    admin1: row.try_get(12)?,
+                    admin2: row.try_get(13)?,
+                    admin3: row.try_get(14)?,
+                    place_type: row.try_get(15)?,
+                    perpetrator: row.try_get(16)?,
+                    weapon: row.try_get(17)?,
+                    cause: row.try_get(18)?,
+                    vehicle: row.try_get(19)?,
+                    killed: row.try_get(20)?,
+                    killed_women: row.try_get(21)?,
+                    killed_children: row.try_get(22)?,
+                    injured: row.try_get(23)?,
+                    injured_women: row.try_get(24)?,
+                    injured_children: row.try_get(25)?,
+                    notes: row.try_get(26)?,
+                })
+            }
+        }
+    };
+}
+incident_row_from!(sqlx::postgres::PgRow);
+incident_row_from!(sqlx::sqlite::SqliteRow);
 
 impl IncidentRow {
     pub(crate) fn into_incident(self) -> Result<Incident, StoreError> {
