@@ -565,16 +565,6 @@ impl Snapshot {
                 .collect(),
         }
     }
-
-    /// Approximate heap bytes held, for the memory benchmark.
-    pub fn heap_bytes(&self) -> usize {
-        let strings: usize = self.strings.strings.iter().map(|s| s.len() * 2 + 48).sum();
-        self.rows.capacity() * std::mem::size_of::<Row>()
-            + self.text.capacity()
-            + strings
-            + self.tree.size() * 40
-            + self.communities.len() * 200
-    }
 }
 
 /// A filter translated to the snapshot's numbers.

@@ -406,45 +406,37 @@ impl Store {
 
     /// Deletes an incident and logs it. Returns whether it existed.
     pub async fn delete_incident(&self, id: Uuid, actor: Option<&str>) -> Result<bool> {
+        // The same two statements on either backend; only the placeholders differ.
+        macro_rules! delete_logged {
+            ($pool:expr, $delete:literal, $log:literal) => {{
+                let mut tx = $pool.begin().await?;
+                let deleted = sqlx::query($delete)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted > 0 {
+                    sqlx::query($log)
+                        .bind(id)
+                        .bind(actor)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                deleted
+            }};
+        }
         let deleted = match self {
-            Self::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let deleted = sqlx::query("DELETE FROM incidents WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if deleted > 0 {
-                    sqlx::query(
-                        "INSERT INTO changes (incident_id, op, actor) VALUES ($1, 'delete', $2)",
-                    )
-                    .bind(id)
-                    .bind(actor)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                deleted
-            }
-            Self::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                let deleted = sqlx::query("DELETE FROM incidents WHERE id = ?1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if deleted > 0 {
-                    sqlx::query(
-                        "INSERT INTO changes (incident_id, op, actor) VALUES (?1, 'delete', ?2)",
-                    )
-                    .bind(id)
-                    .bind(actor)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                deleted
-            }
+            Self::Postgres(pool) => delete_logged!(
+                pool,
+                "DELETE FROM incidents WHERE id = $1",
+                "INSERT INTO changes (incident_id, op, actor) VALUES ($1, 'delete', $2)"
+            ),
+            Self::Sqlite(pool) => delete_logged!(
+                pool,
+                "DELETE FROM incidents WHERE id = ?1",
+                "INSERT INTO changes (incident_id, op, actor) VALUES (?1, 'delete', ?2)"
+            ),
         };
         Ok(deleted > 0)
     }
