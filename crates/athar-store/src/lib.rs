@@ -12,6 +12,7 @@
 //! everything back, so a failed or interrupted import leaves the store as it was.
 #![deny(missing_docs)]
 
+mod copy_out;
 mod error;
 mod postgres;
 mod row;
@@ -301,42 +302,68 @@ impl Store {
             batch.push(incident);
             (batch.len() >= BATCH).then(|| std::mem::replace(batch, Vec::with_capacity(BATCH)))
         };
-        macro_rules! stream_rows {
-            ($rows:expr) => {{
-                let mut rows = $rows;
-                while let Some(row) = rows.try_next().await? {
-                    if let Some(full) = send(row.into_incident()?, &mut batch) {
-                        if sender.send(full).await.is_err() {
-                            return Ok(()); // the receiver stopped listening
-                        }
-                    }
-                }
-            }};
-        }
         match self {
             Self::Postgres(pool) => {
+                // COPY takes no parameters; the bounds are ids, formatted by uuid.
+                let bounds: Vec<String> = [
+                    from.map(|id| format!("id >= '{id}'")),
+                    to.map(|id| format!("id < '{id}'")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let filter = if bounds.is_empty() {
+                    String::new()
+                } else {
+                    format!(" WHERE {}", bounds.join(" AND "))
+                };
                 let sql = format!(
-                    "{} WHERE ($1::uuid IS NULL OR id >= $1) AND ($2::uuid IS NULL OR id < $2)",
+                    "COPY ({}{filter}) TO STDOUT (FORMAT binary)",
                     postgres::SELECT_COLUMNS
                 );
-                stream_rows!(
-                    sqlx::query_as::<_, row::IncidentRow>(AssertSqlSafe(sql))
-                        .bind(from)
-                        .bind(to)
-                        .fetch(pool)
-                );
+                let mut connection = pool.acquire().await?;
+                let mut stream = connection.copy_out_raw(&sql).await?;
+                let mut reader = copy_out::TupleReader::default();
+                let mut stopped = false;
+                while let Some(chunk) = stream.try_next().await? {
+                    let mut full_batches = Vec::new();
+                    reader.feed(&chunk, |fields| {
+                        let incident = copy_out::incident_row(fields)?.into_incident()?;
+                        full_batches.extend(send(incident, &mut batch));
+                        Ok(())
+                    })?;
+                    for full in full_batches {
+                        if sender.send(full).await.is_err() {
+                            stopped = true; // the receiver stopped listening
+                        }
+                    }
+                    if stopped {
+                        break;
+                    }
+                }
+                if stopped {
+                    // Read the stream to its end, so the connection goes back to the pool usable.
+                    while stream.try_next().await?.is_some() {}
+                    return Ok(());
+                }
+                reader.finish()?;
             }
             Self::Sqlite(pool) => {
-                let sql = format!(
-                    "{} WHERE (?1 IS NULL OR id >= ?1) AND (?2 IS NULL OR id < ?2)",
-                    sqlite::SELECT_COLUMNS
-                );
-                stream_rows!(
-                    sqlx::query_as::<_, row::IncidentRow>(AssertSqlSafe(sql))
-                        .bind(from)
-                        .bind(to)
-                        .fetch(pool)
-                );
+                let path = pool.connect_options().get_filename().to_path_buf();
+                return tokio::task::spawn_blocking(move || {
+                    sqlite::read_incidents(&path, from, to, |incident| {
+                        match send(incident, &mut batch) {
+                            Some(full) => sender.blocking_send(full).is_ok(),
+                            None => true,
+                        }
+                    })?;
+                    if !batch.is_empty() {
+                        let _ = sender.blocking_send(batch);
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
             }
         }
         if !batch.is_empty() {

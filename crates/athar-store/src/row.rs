@@ -136,33 +136,33 @@ impl From<ChangeRow> for Change {
 
 /// A stored incident as both backends return it, columns in `SELECT_COLUMNS` order.
 pub(crate) struct IncidentRow {
-    id: Uuid,
-    source: String,
-    source_id: Option<String>,
-    kind: String,
-    occurred_on: NaiveDate,
-    occurred_time: Option<NaiveTime>,
-    lon: Option<f64>,
-    lat: Option<f64>,
-    location_precision: String,
-    community: String,
-    community_key: String,
-    community_pcode: Option<String>,
-    admin1: Option<String>,
-    admin2: Option<String>,
-    admin3: Option<String>,
-    place_type: Option<String>,
-    perpetrator: Option<String>,
-    weapon: Option<String>,
-    cause: Option<String>,
-    vehicle: Option<String>,
-    killed: i32,
-    killed_women: i32,
-    killed_children: i32,
-    injured: i32,
-    injured_women: i32,
-    injured_children: i32,
-    notes: Option<String>,
+    pub(crate) id: Uuid,
+    pub(crate) source: String,
+    pub(crate) source_id: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) occurred_on: NaiveDate,
+    pub(crate) occurred_time: Option<NaiveTime>,
+    pub(crate) lon: Option<f64>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) location_precision: String,
+    pub(crate) community: String,
+    pub(crate) community_key: String,
+    pub(crate) community_pcode: Option<String>,
+    pub(crate) admin1: Option<String>,
+    pub(crate) admin2: Option<String>,
+    pub(crate) admin3: Option<String>,
+    pub(crate) place_type: Option<String>,
+    pub(crate) perpetrator: Option<String>,
+    pub(crate) weapon: Option<String>,
+    pub(crate) cause: Option<String>,
+    pub(crate) vehicle: Option<String>,
+    pub(crate) killed: i32,
+    pub(crate) killed_women: i32,
+    pub(crate) killed_children: i32,
+    pub(crate) injured: i32,
+    pub(crate) injured_women: i32,
+    pub(crate) injured_children: i32,
+    pub(crate) notes: Option<String>,
 }
 
 /// Reads the columns by position: looking each up by name costs more than decoding it,
@@ -207,6 +207,68 @@ macro_rules! incident_row_from {
 }
 incident_row_from!(sqlx::postgres::PgRow);
 incident_row_from!(sqlx::sqlite::SqliteRow);
+
+impl IncidentRow {
+    /// Reads a row of `sqlite::SELECT_COLUMNS` through rusqlite, decoding the values as
+    /// sqlx stores them: the id as a 16-byte blob, dates and times as ISO 8601 text.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        fn parsed<T: std::str::FromStr>(
+            row: &rusqlite::Row<'_>,
+            index: usize,
+        ) -> rusqlite::Result<Option<T>>
+        where
+            T::Err: std::error::Error + Send + Sync + 'static,
+        {
+            let text: Option<&str> = match row.get_ref(index)? {
+                rusqlite::types::ValueRef::Null => None,
+                value => Some(value.as_str()?),
+            };
+            text.map(str::parse).transpose().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    index,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })
+        }
+        let id = Uuid::from_slice(row.get_ref(0)?.as_blob()?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
+        })?;
+        Ok(Self {
+            id,
+            source: row.get(1)?,
+            source_id: row.get(2)?,
+            kind: row.get(3)?,
+            occurred_on: parsed(row, 4)?.ok_or(rusqlite::Error::InvalidColumnType(
+                4,
+                "occurred_on".into(),
+                rusqlite::types::Type::Null,
+            ))?,
+            occurred_time: parsed(row, 5)?,
+            lon: row.get(6)?,
+            lat: row.get(7)?,
+            location_precision: row.get(8)?,
+            community: row.get(9)?,
+            community_key: row.get(10)?,
+            community_pcode: row.get(11)?,
+            admin1: row.get(12)?,
+            admin2: row.get(13)?,
+            admin3: row.get(14)?,
+            place_type: row.get(15)?,
+            perpetrator: row.get(16)?,
+            weapon: row.get(17)?,
+            cause: row.get(18)?,
+            vehicle: row.get(19)?,
+            killed: row.get(20)?,
+            killed_women: row.get(21)?,
+            killed_children: row.get(22)?,
+            injured: row.get(23)?,
+            injured_women: row.get(24)?,
+            injured_children: row.get(25)?,
+            notes: row.get(26)?,
+        })
+    }
+}
 
 impl IncidentRow {
     pub(crate) fn into_incident(self) -> Result<Incident, StoreError> {
