@@ -1,0 +1,466 @@
+//! Community lists: the bundled GeoNames gazetteer, and lists in the layout organisations
+//! hold (OCHA's Syria "populated places" columns, or plain ones).
+
+use std::io::Read;
+
+use crate::{AdminArea, Community, CommunityKind, CommunityStatus, community_key};
+
+/// The bundled gazetteer: every populated place of Syria in GeoNames with 500 people or
+/// more (CC BY 4.0; see `data/README.md`).
+const BUNDLED: &str =
+    include_str!("../../../data/gazetteer/syria_all_gazetteer_geonames_cities500.csv");
+
+/// What GeoNames-derived data must carry wherever it is shown.
+pub const GEONAMES_ATTRIBUTION: &str =
+    "Contains data from GeoNames (www.geonames.org), licensed CC BY 4.0; modified.";
+
+/// A row of a community list that could not be taken, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectedRow {
+    /// Spreadsheet row number: the header is row 1.
+    pub row: u64,
+    /// The column at fault.
+    pub field: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// What reading a community list found.
+#[derive(Debug, Default)]
+pub struct ListReport {
+    /// The communities of the good rows, in file order.
+    pub communities: Vec<Community>,
+    /// The rows left out.
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// A list that cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// Not CSV, or not UTF-8.
+    #[error("row {row}: {message}")]
+    Unreadable {
+        /// Where reading stopped.
+        row: u64,
+        /// The reader's complaint.
+        message: String,
+    },
+    /// No column names a place.
+    #[error("no name column: expected one of {expected}")]
+    NoNameColumn {
+        /// The recognised column names.
+        expected: String,
+    },
+}
+
+/// The columns a list may hold, each with the header names recognised for it (compared
+/// without case, spaces, hyphens or underscores).
+const COLUMNS: [(&str, &[&str]); 15] = [
+    (
+        "pcode",
+        &[
+            "admin4pcode",
+            "pcode",
+            "communitypcode",
+            "locationpcode",
+            "code",
+        ],
+    ),
+    (
+        "name_ar",
+        &["admin4namear", "namear", "arabicname", "arabic", "name_ar"],
+    ),
+    (
+        "name_en",
+        &["admin4nameen", "nameen", "englishname", "english", "name"],
+    ),
+    ("latitude", &["latitude", "lat", "y"]),
+    ("longitude", &["longitude", "lon", "long", "lng", "x"]),
+    (
+        "admin1",
+        &["admin1nameen", "admin1name", "admin1", "governorate"],
+    ),
+    ("admin1_pcode", &["admin1pcode", "admin1code"]),
+    (
+        "admin2",
+        &["admin2nameen", "admin2name", "admin2", "district"],
+    ),
+    ("admin2_pcode", &["admin2pcode", "admin2code"]),
+    (
+        "admin3",
+        &["admin3nameen", "admin3name", "admin3", "subdistrict"],
+    ),
+    ("admin3_pcode", &["admin3pcode", "admin3code"]),
+    ("kind", &["kind", "placekind", "type", "placetype"]),
+    (
+        "alternate_names",
+        &["alternatenames", "altnames", "aliases", "alternates"],
+    ),
+    ("alternate_names_ar", &["altnamesar", "alternatenamesar"]),
+    ("alternate_names_en", &["altnamesen", "alternatenamesen"]),
+];
+
+fn header_key(header: &str) -> String {
+    header
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Reads a community list: CSV with a header row, comma or semicolon separated.
+///
+/// # Errors
+/// When the file is not CSV or names no name column; bad rows are reported in
+/// [`ListReport::rejected`] and the others kept.
+pub fn read_community_list(mut reader: impl Read) -> Result<ListReport, ListError> {
+    let mut text = String::new();
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| ListError::Unreadable {
+            row: 1,
+            message: e.to_string(),
+        })?;
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = csv.headers().map_err(|e| ListError::Unreadable {
+        row: 1,
+        message: e.to_string(),
+    })?;
+    let keys: Vec<String> = headers.iter().map(header_key).collect();
+    let position = |column: &str| -> Option<usize> {
+        let names = COLUMNS.iter().find(|(name, _)| *name == column)?.1;
+        // The first recognised name wins: "admin4Name_en" before a plain "name".
+        names
+            .iter()
+            .find_map(|name| keys.iter().position(|key| key == &header_key(name)))
+    };
+    let columns: Vec<(&str, Option<usize>)> = COLUMNS
+        .iter()
+        .map(|(name, _)| (*name, position(name)))
+        .collect();
+    let at = |column: &str| {
+        columns
+            .iter()
+            .find(|(name, _)| *name == column)
+            .and_then(|c| c.1)
+    };
+    if at("name_ar").is_none() && at("name_en").is_none() {
+        return Err(ListError::NoNameColumn {
+            expected: "admin4Name_ar, admin4Name_en, name_ar, name_en, name".into(),
+        });
+    }
+    let mut report = ListReport::default();
+    for (index, record) in csv.records().enumerate() {
+        let row = index as u64 + 2;
+        let record = record.map_err(|e| ListError::Unreadable {
+            row,
+            message: e.to_string(),
+        })?;
+        let get = |column: &str| {
+            at(column)
+                .and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        match community_of_row(&get) {
+            Ok(community) => report.communities.push(community),
+            Err((field, message)) => report.rejected.push(RejectedRow {
+                row,
+                field: field.to_owned(),
+                message,
+            }),
+        }
+    }
+    Ok(report)
+}
+
+fn community_of_row(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Community, (&'static str, String)> {
+    let name_ar = get("name_ar");
+    let name_en = get("name_en");
+    let key = name_ar
+        .as_deref()
+        .or(name_en.as_deref())
+        .map(community_key)
+        .filter(|k| !k.is_empty())
+        .ok_or((
+            "name_ar",
+            "the row names no place (no Arabic or English name)".to_owned(),
+        ))?;
+    let coordinate =
+        |field: &'static str, range: f64| -> Result<Option<f64>, (&'static str, String)> {
+            get(field)
+                .map(|value| {
+                    value
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && v.abs() <= range)
+                        .ok_or((
+                            field,
+                            format!("'{value}' is not a {field} in [-{range}, {range}]"),
+                        ))
+                })
+                .transpose()
+        };
+    let lat = coordinate("latitude", 90.0)?;
+    let lon = coordinate("longitude", 180.0)?;
+    let lon_lat = match (lon, lat) {
+        (Some(lon), Some(lat)) => Some((lon, lat)),
+        (None, None) => None,
+        (Some(_), None) => return Err(("latitude", "is missing while longitude is given".into())),
+        (None, Some(_)) => return Err(("longitude", "is missing while latitude is given".into())),
+    };
+    let kind = match get("kind") {
+        None if name_ar.as_deref().and_then(crate::kind_hint) == Some(CommunityKind::Camp) => {
+            CommunityKind::Camp
+        }
+        None => CommunityKind::Village,
+        Some(value) => CommunityKind::parse(&value).ok_or((
+            "kind",
+            format!("'{value}' is not a kind (allowed: city, town, village, camp, neighbourhood)"),
+        ))?,
+    };
+    let pcode = get("pcode");
+    if let Some(code) = &pcode
+        && !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err((
+            "pcode",
+            format!("'{code}' is not a p-code (letters, digits, - and _)"),
+        ));
+    }
+    let admin = |name: &str, code: &str| AdminArea {
+        name: get(name),
+        pcode: get(code),
+    };
+    let admin1 = admin("admin1", "admin1_pcode");
+    let alternate_names = [
+        "alternate_names",
+        "alternate_names_ar",
+        "alternate_names_en",
+    ]
+    .into_iter()
+    .filter_map(get)
+    .flat_map(|names| {
+        names
+            .split(['|', ';'])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    let id = pcode.clone().unwrap_or_else(|| {
+        let area = admin1
+            .pcode
+            .clone()
+            .or_else(|| admin1.name.as_deref().map(community_key))
+            .unwrap_or_default();
+        format!("list:{area}:{key}")
+    });
+    Ok(Community {
+        id,
+        pcode,
+        name_ar,
+        name_en,
+        alternate_names,
+        kind,
+        status: CommunityStatus::Reference,
+        lon_lat,
+        admin1,
+        admin2: admin("admin2", "admin2_pcode"),
+        admin3: admin("admin3", "admin3_pcode"),
+    })
+}
+
+/// Reads a gazetteer in the bundled GeoNames layout (`geonameid`, `name`, `asciiname`,
+/// `name_ar`, `alt_names_ar`, `alt_names_latin`, `lat`, `lon`, `population`,
+/// `feature_code`, `admin1_name`, `admin1_ocha_pcode`, `admin2_name`).
+///
+/// # Errors
+/// When the text is not CSV of that layout.
+pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
+    let mut csv = csv::Reader::from_reader(text.as_bytes());
+    let headers = csv.headers().map_err(|e| ListError::Unreadable {
+        row: 1,
+        message: e.to_string(),
+    })?;
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let columns = [
+        "geonameid",
+        "name",
+        "asciiname",
+        "name_ar",
+        "alt_names_ar",
+        "alt_names_latin",
+        "lat",
+        "lon",
+        "population",
+        "feature_code",
+        "admin1_name",
+        "admin1_ocha_pcode",
+        "admin2_name",
+    ]
+    .map(column);
+    let mut communities = Vec::new();
+    for (index, record) in csv.records().enumerate() {
+        let row = index as u64 + 2;
+        let record = record.map_err(|e| ListError::Unreadable {
+            row,
+            message: e.to_string(),
+        })?;
+        let get = |i: usize| {
+            columns[i]
+                .and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let unreadable = |what: &str| ListError::Unreadable {
+            row,
+            message: format!("no valid {what}"),
+        };
+        let id = get(0).ok_or_else(|| unreadable("geonameid"))?;
+        let lat: f64 = get(6)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| unreadable("lat"))?;
+        let lon: f64 = get(7)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| unreadable("lon"))?;
+        let population: u64 = get(8).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let kind = match get(9).as_deref() {
+            Some("PPLC" | "PPLA") => CommunityKind::City,
+            Some("PPLA2") if population >= 50_000 => CommunityKind::City,
+            Some("PPLA2") => CommunityKind::Town,
+            _ if population >= 10_000 => CommunityKind::Town,
+            _ => CommunityKind::Village,
+        };
+        let name_ar = get(3);
+        let name_en = get(1);
+        let mut alternate_names: Vec<String> = [get(2), get(4), get(5)]
+            .into_iter()
+            .flatten()
+            .flat_map(|names| names.split('|').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|n| !n.trim().is_empty())
+            .filter(|n| Some(n) != name_ar.as_ref() && Some(n) != name_en.as_ref())
+            .collect();
+        alternate_names.dedup();
+        communities.push(Community {
+            id: format!("geonames:{id}"),
+            pcode: None,
+            name_ar,
+            name_en,
+            alternate_names,
+            kind,
+            status: CommunityStatus::Reference,
+            lon_lat: Some((lon, lat)),
+            admin1: AdminArea {
+                name: get(10),
+                pcode: get(11),
+            },
+            admin2: AdminArea {
+                name: get(12),
+                pcode: None,
+            },
+            admin3: AdminArea::default(),
+        });
+    }
+    Ok(communities)
+}
+
+/// The bundled gazetteer's communities.
+pub fn bundled() -> Vec<Community> {
+    read_geonames(BUNDLED).expect("the bundled gazetteer is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_gazetteer_holds_syrian_towns_in_both_scripts() {
+        let communities = bundled();
+        assert!(communities.len() > 300, "{}", communities.len());
+        let saraqib = communities
+            .iter()
+            .find(|c| c.name_ar.as_deref() == Some("سراقب"))
+            .expect("Saraqib");
+        assert_eq!(saraqib.admin1.name.as_deref(), Some("Idlib"));
+        assert!(saraqib.lon_lat.is_some());
+        assert!(saraqib.id.starts_with("geonames:"));
+    }
+
+    #[test]
+    fn ocha_and_plain_column_names_are_both_recognised() {
+        let ocha = "admin1Name_en,admin1Pcode,admin2Name_en,admin2Pcode,admin3Name_en,admin3Pcode,admin4Name_en,admin4Name_ar,admin4Pcode,latitude,longitude\n\
+                    Idlib,SY07,Maarrat An Nu'man,SY0703,Kafr Nobol,SY070302,Fatira,فطيرة,C4150,35.6461,36.4806\n";
+        let report = read_community_list(ocha.as_bytes()).unwrap();
+        assert_eq!(report.rejected, vec![]);
+        let fatira = &report.communities[0];
+        assert_eq!(fatira.id, "C4150");
+        assert_eq!(fatira.pcode.as_deref(), Some("C4150"));
+        assert_eq!(fatira.name_ar.as_deref(), Some("فطيرة"));
+        assert_eq!(fatira.name_en.as_deref(), Some("Fatira"));
+        assert_eq!(fatira.lon_lat, Some((36.4806, 35.6461)));
+        assert_eq!(fatira.admin1.pcode.as_deref(), Some("SY07"));
+        assert_eq!(fatira.admin3.name.as_deref(), Some("Kafr Nobol"));
+
+        let plain = "\u{feff}pcode;name_ar;name_en;lat;lon;admin1;kind;alt_names\n\
+                     CP001;مخيم أطمة;Atmeh camp;36.3;36.59;Idlib;camp;Atma camp|مخيمات أطمة\n";
+        let report = read_community_list(plain.as_bytes()).unwrap();
+        let camp = &report.communities[0];
+        assert_eq!(camp.kind, CommunityKind::Camp);
+        assert_eq!(camp.admin1.name.as_deref(), Some("Idlib"));
+        assert_eq!(camp.alternate_names, vec!["Atma camp", "مخيمات أطمة"]);
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_row_and_column_and_the_rest_kept() {
+        let list = "pcode,name_ar,name_en,lat,lon,kind\n\
+                    C1,سرمين,Sarmin,35.9,36.7,village\n\
+                    C2,,,35.9,36.7,village\n\
+                    C3,بنش,Binnish,95,36.7,village\n\
+                    C4,تفتناز,Taftanaz,35.99,,village\n\
+                    C5,أريحا,Ariha,35.81,36.6,hamlet\n\
+                    C 6,حزانو,Hazano,36.1,36.6,village\n";
+        let report = read_community_list(list.as_bytes()).unwrap();
+        assert_eq!(report.communities.len(), 1);
+        let rejected: Vec<(u64, &str)> = report
+            .rejected
+            .iter()
+            .map(|r| (r.row, r.field.as_str()))
+            .collect();
+        assert_eq!(
+            rejected,
+            vec![
+                (3, "name_ar"),
+                (4, "latitude"),
+                (5, "longitude"),
+                (6, "kind"),
+                (7, "pcode")
+            ]
+        );
+        assert!(report.rejected[1].message.contains("'95'"));
+    }
+
+    #[test]
+    fn a_list_without_a_name_column_is_refused() {
+        let error = read_community_list("pcode,lat,lon\nC1,1,2\n".as_bytes()).unwrap_err();
+        assert!(matches!(error, ListError::NoNameColumn { .. }), "{error}");
+    }
+}

@@ -1,0 +1,409 @@
+//! Community names as keys: what every spelling of one name folds to.
+//!
+//! [`community_key`] folds the differences that do not change a name:
+//!
+//! - compatibility and presentation forms (NFKD), diacritics and other combining marks,
+//!   tatweel;
+//! - the hamza and madda forms of alef (أ إ آ ٱ → ا), hamza on waw and yeh (ؤ → و,
+//!   ئ → ي), taa marbuta (ة → ه), alef maqsura (ى → ي), Persian and Urdu yeh, kaf, heh;
+//! - Arabic-Indic digits, case, punctuation, apostrophes and hyphens;
+//! - the type words مدينة, بلدة, قرية (city, town, village) in front of a name, and their
+//!   English forms, which say what kind of place it is, not which ([`kind_hint`] keeps
+//!   them);
+//! - the Latin forms of the Arabic article (al-, el-, an-, ash-…) as separate words;
+//! - spaces, since writers join or split compound names (كفر نبل, كفرنبل; دير حافر).
+//!
+//! The words مخيم and تجمع (camp, camp cluster), حي (neighbourhood) and مزرعة (farm) are
+//! kept: مخيم أطمة (Atmeh camp) is not أطمة (Atmeh), and two different places must never
+//! share a key. Transliterations that differ in their vowels (Kafr Nabl, Kafranbel) are
+//! told apart by the key and brought together by the gazetteer's alternate names or by
+//! [`skeleton`] within an area.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::CommunityKind;
+
+/// Type words dropped from the front of a key (folded forms), with the kind they hint at.
+const DROPPED_TYPE_WORDS: [(&str, CommunityKind); 8] = [
+    ("مدينه", CommunityKind::City),
+    ("بلده", CommunityKind::Town),
+    ("قريه", CommunityKind::Village),
+    ("city", CommunityKind::City),
+    ("town", CommunityKind::Town),
+    ("village", CommunityKind::Village),
+    ("madinat", CommunityKind::City),
+    ("qaryat", CommunityKind::Village),
+];
+
+/// Type words kept in the key, since "camp X" or "farm X" is a place of its own.
+const KEPT_TYPE_WORDS: [(&str, CommunityKind); 6] = [
+    ("مخيم", CommunityKind::Camp),
+    ("مخيمات", CommunityKind::Camp),
+    ("تجمع", CommunityKind::Camp),
+    ("حي", CommunityKind::Neighbourhood),
+    ("مزرعه", CommunityKind::Village),
+    ("camp", CommunityKind::Camp),
+];
+
+/// The Latin spellings of the Arabic article, written as a word of their own.
+const LATIN_ARTICLES: [&str; 15] = [
+    "al", "el", "an", "ar", "as", "ash", "ad", "at", "az", "ath", "adh", "aj", "es", "ed", "et",
+];
+
+/// Words that make a different place of the same name: east and west, upper and lower,
+/// great and small. A name with one never fuzzily matches a name without it.
+const QUALIFIERS: [&str; 24] = [
+    "الشرقي",
+    "الشرقيه",
+    "الغربي",
+    "الغربيه",
+    "الشمالي",
+    "الشماليه",
+    "الجنوبي",
+    "الجنوبيه",
+    "الكبير",
+    "الكبيره",
+    "الكبري",
+    "الصغير",
+    "الصغيره",
+    "الصغري",
+    "فوقاني",
+    "تحتاني",
+    "الفوقاني",
+    "التحتاني",
+    "east",
+    "west",
+    "north",
+    "south",
+    "kabir",
+    "saghir",
+];
+
+fn fold_letter(c: char) -> Option<char> {
+    Some(match c {
+        'ٱ' => 'ا',
+        'ى' | 'ی' | 'ې' | 'ۍ' => 'ي',
+        'ک' | 'ڪ' | 'گ' => 'ك',
+        'ة' | 'ہ' | 'ھ' | 'ە' | 'ۀ' => 'ه',
+        'ڤ' => 'ف',
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        // Tatweel, the apostrophes transliterations write for ayn and hamza, and marks of
+        // direction (left-to-right and right-to-left marks, zero-width joiners).
+        '\u{0640}' | '\'' | '`' | '’' | '‘' | 'ʿ' | 'ʾ' | 'ʻ' | 'ʼ' | '\u{200B}'..='\u{200F}' =>
+        {
+            return None;
+        }
+        c if c.is_alphanumeric() => c,
+        _ => ' ',
+    })
+}
+
+/// The folded words of a name, in order: letters folded, marks dropped, lower case.
+pub fn words(name: &str) -> Vec<String> {
+    // NFKD splits أ into ا + hamza above, ḩ into h + dot below, presentation forms into
+    // letters; the combining marks (and Arabic diacritics) are then dropped.
+    let folded: String = name
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .filter_map(fold_letter)
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.split_whitespace().map(str::to_owned).collect()
+}
+
+fn key_of_words(words: &[String]) -> String {
+    let mut start = 0;
+    while words.len() - start > 1
+        && DROPPED_TYPE_WORDS
+            .iter()
+            .any(|(word, _)| *word == words[start])
+    {
+        start += 1;
+    }
+    let rest = &words[start..];
+    let latin = rest.iter().all(|w| w.is_ascii());
+    let mut key = String::new();
+    for (index, word) in rest.iter().enumerate() {
+        // An article is dropped when a word follows it ("al bab" → "bab").
+        if latin && index + 1 < rest.len() && LATIN_ARTICLES.contains(&word.as_str()) {
+            continue;
+        }
+        key.push_str(word);
+    }
+    key
+}
+
+/// The key under which every spelling of one community name groups together. A name
+/// written with another in brackets or after a slash ("سرمدا (Sarmada)") is keyed by the
+/// first.
+pub fn community_key(name: &str) -> String {
+    let first = name
+        .split(ALIAS_SEPARATORS)
+        .map(|part| key_of_words(&words(part)))
+        .find(|key| !key.is_empty());
+    first.unwrap_or_default()
+}
+
+/// What separates the names of one place written together.
+const ALIAS_SEPARATORS: [char; 6] = ['/', '(', ')', '|', '،', ';'];
+
+/// The kind of place a name's leading type word says it is (قرية → village, مخيم → camp).
+pub fn kind_hint(name: &str) -> Option<CommunityKind> {
+    let words = words(name);
+    let first = words.first()?;
+    DROPPED_TYPE_WORDS
+        .iter()
+        .chain(&KEPT_TYPE_WORDS)
+        .find(|(word, _)| word == first)
+        .map(|(_, kind)| *kind)
+}
+
+/// The qualifiers (east, west, upper, lower, great, small) a name carries, sorted.
+pub fn qualifiers(name: &str) -> Vec<&'static str> {
+    let words = words(name);
+    let mut found: Vec<&'static str> = QUALIFIERS
+        .iter()
+        .copied()
+        .filter(|q| words.iter().any(|w| w == q))
+        .map(|q| q.trim_start_matches("ال"))
+        .map(|q| q.trim_end_matches('ه'))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// The names a written name stands for: itself, and when it holds several ("سرمدا /
+/// Sarmada", "معرة النعمان (المعرة)"), each of them.
+pub fn aliases(name: &str) -> Vec<String> {
+    let mut names = vec![name.trim().to_owned()];
+    let parts: Vec<String> = name
+        .split(ALIAS_SEPARATORS)
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if parts.len() > 1 {
+        names.extend(parts);
+    }
+    names.retain(|n| !key_of_words(&words(n)).is_empty());
+    names.dedup();
+    names
+}
+
+/// Whether a key is written in Latin letters (and digits).
+pub fn is_latin(key: &str) -> bool {
+    key.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A coarser key for finding candidates that differ in vowels and doubled letters: Kafr
+/// Nabl, Kafranbel and Kafrnabel share one; so do معرة مصرين and معرتمصرين. Only used
+/// among places of one area, and every candidate is then scored on the full key.
+pub fn skeleton(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut previous = None;
+    for c in key.chars() {
+        let mapped = match c {
+            // Vowels, and the letters taa marbuta is written as (ة, ه, and ت when a
+            // compound is joined: معرة مصرين, معرتمصرين).
+            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'w' | 'h' | 'ا' | 'و' | 'ي' | 'ء' | 'ه' | 'ت' => {
+                None
+            }
+            'q' | 'c' => Some('k'),
+            'ث' | 'س' | 'ص' => Some('س'),
+            'ذ' | 'ز' | 'ظ' | 'ض' => Some('ز'),
+            'ح' | 'خ' => Some('ح'),
+            'ع' | 'غ' => None,
+            other => Some(other),
+        };
+        if let Some(mapped) = mapped
+            && previous != Some(mapped)
+        {
+            out.push(mapped);
+            previous = Some(mapped);
+        }
+    }
+    if out.is_empty() { key.to_owned() } else { out }
+}
+
+/// How alike two keys are, from 0 (nothing shared) to 1 (equal): one minus the edit
+/// distance over the longer length.
+pub fn similarity(a: &[char], b: &[char]) -> f64 {
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    1.0 - edit_distance(a, b) as f64 / longest as f64
+}
+
+/// Levenshtein distance over letters (insertions, deletions and substitutions), with one
+/// row of working memory on the stack for names of up to 64 letters.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut stack_row = [0usize; 65];
+    let mut heap_row = Vec::new();
+    let row: &mut [usize] = if b.len() < stack_row.len() {
+        &mut stack_row[..=b.len()]
+    } else {
+        heap_row.resize(b.len() + 1, 0);
+        &mut heap_row
+    };
+    for (j, cell) in row.iter_mut().enumerate() {
+        *cell = j;
+    }
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn edit_distances_agree_with_strsim() {
+        for (a, b) in [
+            ("kitten", "sitting"),
+            ("", "abc"),
+            ("كفرنبل", "كفرنبوده"),
+            ("same", "same"),
+        ] {
+            let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            assert_eq!(
+                edit_distance(&x, &y),
+                strsim::levenshtein(a, b),
+                "{a} / {b}"
+            );
+        }
+        let long: Vec<char> = "a".repeat(100).chars().collect();
+        assert_eq!(edit_distance(&long, &long[..30]), 70);
+    }
+
+    fn same(a: &str, b: &str) {
+        assert_eq!(community_key(a), community_key(b), "{a} / {b}");
+    }
+
+    #[test]
+    fn hamza_and_madda_forms_of_alef_group_together() {
+        same("أريحا", "اريحا");
+        same("إحسم", "احسم");
+        same("آفس", "افس");
+        same("ٱريحا", "اريحا");
+    }
+
+    #[test]
+    fn taa_marbuta_and_haa_group_together() {
+        same("فطيرة", "فطيره");
+        same("معرة النعمان", "معره النعمان");
+    }
+
+    #[test]
+    fn alef_maqsura_persian_letters_and_hamza_carriers_group_together() {
+        same("كفر عويد الكبرى", "كفر عويد الكبري");
+        same("کفرنبل", "كفرنبل");
+        same("بئر", "بير");
+        same("مؤتة", "موته");
+    }
+
+    #[test]
+    fn diacritics_tatweel_and_direction_marks_are_ignored() {
+        same("سَرْمِين", "سرمين");
+        same("ســرمــين", "سرمين");
+        same("الحولة\u{200e}", "الحولة");
+    }
+
+    #[test]
+    fn type_prefixes_are_dropped_but_camp_is_kept_and_both_hint_the_kind() {
+        same("قرية فطيرة", "فطيرة");
+        same("مدينة إدلب", "ادلب");
+        same("بلدة سرمين", "سرمين");
+        same("Village Fatira", "Fatira");
+        assert_ne!(community_key("مخيم أطمة"), community_key("أطمة"));
+        same("مخيّم  أطمه", "مخيم أطمة");
+        assert_eq!(kind_hint("مخيم أطمة"), Some(CommunityKind::Camp));
+        assert_eq!(kind_hint("قرية فطيرة"), Some(CommunityKind::Village));
+        assert_eq!(kind_hint("فطيرة"), None);
+        // A name that is only a type word keeps it.
+        assert_eq!(community_key("مدينة"), community_key("مدينه"));
+        assert!(!community_key("مدينة").is_empty());
+    }
+
+    #[test]
+    fn spaces_hyphens_case_and_latin_articles_are_ignored() {
+        same("كفر نبل", "كفرنبل");
+        same("Kafr-Nabl", "kafr nabl");
+        same("Ma'arrat al-Nu'man", "Maarrat An Numan");
+        same("Ḩārim", "Harim");
+        same("Al Bab", "Bab");
+        same("Ash Shaykh Najjar", "Shaykh Najjar");
+    }
+
+    #[test]
+    fn transliterations_share_a_skeleton() {
+        let skeleton_of = |name: &str| skeleton(&community_key(name));
+        assert_eq!(skeleton_of("Kafr Nabl"), skeleton_of("Kafranbel"));
+        assert_eq!(skeleton_of("Kafrnabel"), skeleton_of("Kafranbel"));
+        assert_eq!(
+            skeleton_of("Maarat al-Numan"),
+            skeleton_of("Ma'arrat an Nu'man")
+        );
+        assert_eq!(skeleton_of("معرة مصرين"), skeleton_of("معرتمصرين"));
+        assert_ne!(skeleton_of("كفرنبل"), skeleton_of("كفرنبودة"));
+    }
+
+    #[test]
+    fn qualifiers_are_found_in_either_script() {
+        assert_eq!(qualifiers("الدير الشرقي"), vec!["شرقي"]);
+        assert_eq!(qualifiers("أورم الكبرى"), vec!["كبري"]);
+        assert!(qualifiers("أورم").is_empty());
+        assert_eq!(qualifiers("Tall Rifat East"), vec!["east"]);
+    }
+
+    #[test]
+    fn names_split_into_aliases_on_slashes_and_brackets() {
+        assert_eq!(
+            aliases("معرة النعمان (المعرة)"),
+            vec!["معرة النعمان (المعرة)", "معرة النعمان", "المعرة"]
+        );
+        assert_eq!(
+            aliases("سرمدا / Sarmada"),
+            vec!["سرمدا / Sarmada", "سرمدا", "Sarmada"]
+        );
+        assert_eq!(aliases("سرمدا"), vec!["سرمدا"]);
+    }
+
+    #[test]
+    fn different_places_keep_different_keys() {
+        assert_ne!(community_key("كفرنبل"), community_key("كفرنبودة"));
+        assert_ne!(community_key("سرمين"), community_key("سرمدا"));
+        assert_ne!(community_key("Binnish"), community_key("Sarmin"));
+    }
+
+    #[test]
+    fn arabic_indic_digits_become_ascii() {
+        same("مخيم ٣", "مخيم 3");
+        same("مخيم ۳", "مخيم 3");
+    }
+
+    proptest! {
+        #[test]
+        fn the_key_is_idempotent_and_never_has_spaces(name in "\\PC{0,24}") {
+            let key = community_key(&name);
+            prop_assert!(!key.contains(char::is_whitespace));
+            prop_assert_eq!(community_key(&key), key.clone());
+        }
+    }
+}
