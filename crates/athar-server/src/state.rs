@@ -22,8 +22,11 @@ const PATCH_LIMIT: usize = 50_000;
 pub struct AppState {
     /// The database.
     pub store: Store,
-    /// Community names and places.
+    /// Community names and places, as imports resolve them.
     pub gazetteer: Arc<Gazetteer>,
+    /// The reference places searched and resolved by `/v1/communities` (the bundled
+    /// GeoNames gazetteer). Imports do not resolve against it yet.
+    pub places: Arc<Gazetteer>,
     /// Known tokens.
     pub tokens: Tokens,
     /// The settings it runs with.
@@ -50,6 +53,7 @@ impl AppState {
         let state = Self {
             store,
             gazetteer: Arc::new(Gazetteer::empty()),
+            places: Arc::new(Gazetteer::bundled()),
             tokens,
             settings,
             snapshot: RwLock::new(Arc::new(Snapshot::empty(

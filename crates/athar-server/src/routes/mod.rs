@@ -1,6 +1,7 @@
 //! The routes, in one place for the binary and the tests.
 
 pub(crate) mod aggregates;
+pub(crate) mod communities;
 pub(crate) mod ogc;
 pub(crate) mod writes;
 
@@ -19,7 +20,10 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/collections/incidents", ogc::incidents_collection))
         .service(get("/collections/incidents/items", ogc::items))
         .service(get("/collections/incidents/items/{id}", ogc::item))
+        .service(get("/v1/communities", communities::search))
         .service(get("/v1/communities/counts", aggregates::community_counts))
+        .service(get("/v1/communities/resolve", communities::resolve))
+        .service(get("/v1/communities/{id}", communities::community))
         .service(get("/v1/stats", aggregates::stats))
         .service(get("/v1/stats/series", aggregates::series))
         .service(get("/v1/vocabularies", aggregates::vocabularies))

@@ -6,6 +6,7 @@
 #![allow(clippy::float_cmp, clippy::type_complexity, clippy::similar_names)]
 
 mod basics;
+mod communities;
 mod gdal;
 mod report;
 mod support;
