@@ -73,6 +73,19 @@ fn coordinate(query: &Query, name: &str, range: f64) -> Result<Option<f64>, ApiE
 
 /// `GET /v1/communities?q=&limit=`: places whose names match `q` in either script: the
 /// name itself first, then names that start with it, then names that contain it.
+#[utoipa::path(
+    get,
+    path = "/v1/communities",
+    tag = "Communities",
+    params(
+        ("q" = String, Query, min_length = 1, description = "A name, or part of one, in Arabic or Latin script"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1_000, description = "Places listed (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "Matching places, best first, with the GeoNames attribution", body = Object, content_type = "application/json"),
+        (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn search(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -105,6 +118,22 @@ pub(crate) async fn search(
 /// `GET /v1/communities/resolve?name=&admin1=&lon=&lat=&pcode=`: the place a written name
 /// stands for, how it was matched and how sure, and every candidate considered with why it
 /// was kept or ruled out.
+#[utoipa::path(
+    get,
+    path = "/v1/communities/resolve",
+    tag = "Communities",
+    params(
+        ("name" = String, Query, description = "The community name as written, Arabic or Latin"),
+        ("admin1" = Option<String>, Query, description = "The governorate written with it (either script, or its p-code)"),
+        ("pcode" = Option<String>, Query, description = "A p-code written with it"),
+        ("lon" = Option<f64>, Query, minimum = -180, maximum = 180, description = "The incident's longitude (with lat)"),
+        ("lat" = Option<f64>, Query, minimum = -90, maximum = 90, description = "The incident's latitude (with lon)"),
+    ),
+    responses(
+        (status = 200, description = "The place chosen (or none), its method (pcode, exact, alias, fuzzy, unresolved), score and reason, and every candidate", body = Object, content_type = "application/json"),
+        (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn resolve(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -165,6 +194,20 @@ pub(crate) async fn resolve(
 
 /// `GET /v1/communities/{id}`: one place, with the incidents counted under its names for
 /// the filters given (every incident when none).
+#[utoipa::path(
+    get,
+    path = "/v1/communities/{id}",
+    tag = "Communities",
+    params(
+        ("id" = String, Path, description = "The place's id (`geonames:<id>`, or its p-code)"),
+        crate::openapi::FilterParams,
+    ),
+    responses(
+        (status = 200, description = "The place, with its incident counts", body = Object, content_type = "application/json"),
+        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub(crate) async fn community(
     request: HttpRequest,
     state: web::Data<AppState>,

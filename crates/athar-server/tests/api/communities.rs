@@ -147,4 +147,17 @@ async fn bad_community_parameters_are_client_errors(backend: Backend) {
     }
     let (status, _) = get(&format!("{address}/v1/communities/geonames%3A0")).await;
     assert_eq!(status, 404);
+    // The OpenAPI document describes the three endpoints, and schemathesis (run by the
+    // test command) exercises them from it.
+    let (_, document) = get(&format!("{address}/openapi.json")).await;
+    for path in [
+        "/v1/communities",
+        "/v1/communities/resolve",
+        "/v1/communities/{id}",
+    ] {
+        assert!(
+            document["paths"][path]["get"].is_object(),
+            "{path} is not documented"
+        );
+    }
 }
