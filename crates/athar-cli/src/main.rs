@@ -86,6 +86,21 @@ enum Command {
         #[command(subcommand)]
         command: VocabularyCommand,
     },
+    /// Manage the gazetteer of communities.
+    Gazetteer {
+        #[command(subcommand)]
+        command: GazetteerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GazetteerCommand {
+    /// Import a community list (CSV with OCHA admin4 columns or plain ones: pcode,
+    /// name_ar, name_en, lat, lon, admin1…); places are inserted or updated in place by id.
+    Import {
+        /// The list.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +169,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Gazetteer {
+            command: GazetteerCommand::Import { file },
+        } => {
+            let store = open_store(&settings).await?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let report = athar_server::import_community_list(&store, input)
+                .await
+                .with_context(|| format!("{}: nothing was stored", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(
+                if report["rejected"].as_array().is_some_and(|r| !r.is_empty()) {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
+        }
         Command::Ingest {
             files,
             source,
@@ -207,12 +240,14 @@ async fn ingest(
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(settings).await?;
     let vocabularies = Arc::new(store.vocabularies().await?);
-    let resolver = Arc::new(athar_gazetteer::Gazetteer::empty());
+    let mut resolver = Arc::new(athar_server::load_gazetteer(&store).await?);
     let mut reports = Vec::new();
     let mut failed = false;
     for path in files {
         match ingest_file(&store, &vocabularies, &resolver, path, source, format).await {
             Ok(report) => {
+                // The next file resolves against the places this one taught.
+                resolver = Arc::new(athar_server::load_gazetteer(&store).await?);
                 if !json {
                     print_report(path, &report);
                 }

@@ -252,14 +252,14 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Pcode, ResolvedCommunity};
+    use crate::ResolvedCommunity;
 
     struct Lowercase;
     impl CommunityResolver for Lowercase {
         fn key(&self, name: &str) -> String {
             name.trim().to_lowercase()
         }
-        fn resolve(&self, _: &str, _: Option<&Pcode>) -> Option<ResolvedCommunity> {
+        fn resolve(&self, _: &str, _: &crate::NameContext<'_>) -> Option<ResolvedCommunity> {
             None
         }
     }

@@ -107,6 +107,68 @@ pub struct IncidentRecord {
     pub casualties: Casualties,
     /// Free text, often Arabic.
     pub notes: Option<String>,
+    /// The place the community name was resolved to, and how.
+    pub resolution: CommunityResolution,
+}
+
+/// How a community name was resolved to a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolutionMethod {
+    /// By the p-code given with it.
+    Pcode,
+    /// Its key equals the key of the place's Arabic or English name.
+    Exact,
+    /// Its key equals the key of one of the place's other names.
+    Alias,
+    /// Its key is close to the key of one of the place's names, within the area.
+    Fuzzy,
+    /// To a place learned from incidents of the same name and area.
+    Learned,
+    /// Not resolved: no place, or more than one.
+    #[default]
+    Unresolved,
+}
+
+impl ResolutionMethod {
+    /// Every method.
+    pub const ALL: [Self; 6] = [
+        Self::Pcode,
+        Self::Exact,
+        Self::Alias,
+        Self::Fuzzy,
+        Self::Learned,
+        Self::Unresolved,
+    ];
+
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pcode => "pcode",
+            Self::Exact => "exact",
+            Self::Alias => "alias",
+            Self::Fuzzy => "fuzzy",
+            Self::Learned => "learned",
+            Self::Unresolved => "unresolved",
+        }
+    }
+
+    /// The method a stored name stands for.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+}
+
+/// The place an incident's community name resolved to: its id in the gazetteer (none when
+/// unresolved), how, and how sure (0–1).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct CommunityResolution {
+    /// The community's id, when resolved.
+    pub community_id: Option<String>,
+    /// How.
+    pub method: ResolutionMethod,
+    /// How sure, 0–1; 0 when unresolved.
+    pub score: f32,
 }
 
 impl IncidentRecord {
@@ -149,6 +211,12 @@ impl IncidentRecord {
                 counts.injured_children
             ),
             opt(self.notes.as_ref()),
+            &format!(
+                "{}:{}:{:.3}",
+                opt(self.resolution.community_id.as_ref()),
+                self.resolution.method.as_str(),
+                self.resolution.score
+            ),
         ]
         .join("\u{1f}");
         xxhash_rust::xxh3::xxh3_64(canonical.as_bytes())

@@ -10,14 +10,14 @@
 //!
 //! # Example
 //! ```
-//! use athar_core::{CommunityResolver, IncidentDraft, Pcode, ResolvedCommunity};
+//! use athar_core::{CommunityResolver, IncidentDraft, NameContext, ResolvedCommunity};
 //! use athar_core::{ValidationContext, Vocabularies};
 //!
 //! // The gazetteer crate provides the real resolver; this one knows no places.
 //! struct Verbatim;
 //! impl CommunityResolver for Verbatim {
 //!     fn key(&self, name: &str) -> String { name.to_owned() }
-//!     fn resolve(&self, _: &str, _: Option<&Pcode>) -> Option<ResolvedCommunity> { None }
+//!     fn resolve(&self, _: &str, _: &NameContext<'_>) -> Option<ResolvedCommunity> { None }
 //! }
 //! # fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let vocabularies = Vocabularies::defaults();
@@ -60,10 +60,12 @@ pub use error::{FieldError, FilterError, ValueError};
 pub use filter::{BBox, FILTER_PARAMETERS, Filter};
 pub use geo::{Latitude, Longitude, Point};
 pub use import::{ImportKeys, StagedIncident};
-pub use incident::{Incident, IncidentRecord, LocationPrecision, Pcode};
+pub use incident::{
+    CommunityResolution, Incident, IncidentRecord, LocationPrecision, Pcode, ResolutionMethod,
+};
 pub use slug::Slug;
 pub use time::{OccurredAt, TimePrecision};
 pub use validate::{
-    CommunityResolver, FIELDS, IncidentDraft, ResolvedCommunity, ValidationContext,
+    CommunityResolver, FIELDS, IncidentDraft, NameContext, ResolvedCommunity, ValidationContext,
 };
 pub use vocabulary::{Term, Vocabularies, VocabularyName};

@@ -56,8 +56,14 @@ const KIND_SPECIFIC: [(VocabularyName, &[&str]); 4] = [
 /// A place a community name resolved to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedCommunity {
-    /// Its location.
-    pub point: Point,
+    /// Its id in the gazetteer.
+    pub community_id: String,
+    /// How the name matched it.
+    pub method: crate::ResolutionMethod,
+    /// How sure, 0–1.
+    pub score: f32,
+    /// Its location, when known.
+    pub point: Option<Point>,
     /// Its p-code, when known.
     pub pcode: Option<Pcode>,
     /// Governorate.
@@ -68,13 +74,24 @@ pub struct ResolvedCommunity {
     pub admin3: Option<String>,
 }
 
-/// Turns community names into grouping keys and, when it knows the place, into locations.
+/// What is known where a name was written, to tell places of one name apart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NameContext<'a> {
+    /// A p-code written with it.
+    pub pcode: Option<&'a Pcode>,
+    /// The governorate written with it.
+    pub admin1: Option<&'a str>,
+    /// The incident's point.
+    pub point: Option<Point>,
+}
+
+/// Turns community names into grouping keys and, when it knows the place, into places.
 /// The gazetteer implements it.
 pub trait CommunityResolver: Send + Sync {
     /// The normalised key under which every spelling of one name groups together.
     fn key(&self, name: &str) -> String;
-    /// The place a name (and optional p-code) resolves to, if known.
-    fn resolve(&self, name: &str, pcode: Option<&Pcode>) -> Option<ResolvedCommunity>;
+    /// The place a name resolves to where it was written, if one is known.
+    fn resolve(&self, name: &str, context: &NameContext<'_>) -> Option<ResolvedCommunity>;
 }
 
 /// What validation needs to know besides the row itself.
@@ -264,9 +281,33 @@ impl IncidentDraft {
                 .map_err(|e| fail("community_pcode", &e))
                 .ok()
         });
-        let resolved = community
-            .as_deref()
-            .and_then(|name| context.resolver.resolve(name, community_pcode.as_ref()));
+        // The written point and governorate tell places of one name apart; bad values are
+        // reported below, by `location`.
+        let written_point = match (self.get("latitude"), self.get("longitude")) {
+            (Some(lat), Some(lon)) => match (Latitude::parse(lat), Longitude::parse(lon)) {
+                (Ok(lat), Ok(lon)) => Some(Point { lon, lat }),
+                _ => None,
+            },
+            _ => None,
+        };
+        let resolved = community.as_deref().and_then(|name| {
+            context.resolver.resolve(
+                name,
+                &NameContext {
+                    pcode: community_pcode.as_ref(),
+                    admin1: self.get("admin1"),
+                    point: written_point,
+                },
+            )
+        });
+        let resolution = resolved
+            .as_ref()
+            .map(|place| crate::CommunityResolution {
+                community_id: Some(place.community_id.clone()),
+                method: place.method,
+                score: place.score,
+            })
+            .unwrap_or_default();
 
         let (location, location_precision) =
             self.location(community.as_deref(), resolved.as_ref(), &mut fail);
@@ -349,6 +390,7 @@ impl IncidentDraft {
                     vehicle,
                     casualties,
                     notes,
+                    resolution,
                 })
             }
             _ => Err(errors),
@@ -480,18 +522,12 @@ impl IncidentDraft {
                 _ => (None, None),
             },
             (None, None) => {
-                if let Some(place) = resolved {
-                    return (Some(place.point), Some(LocationPrecision::Community));
+                if let Some(point) = resolved.and_then(|place| place.point) {
+                    return (Some(point), Some(LocationPrecision::Community));
                 }
-                if let Some(name) = community {
-                    fail(
-                        "latitude",
-                        &format!(
-                            "no coordinates given, and community '{name}' is not a known place: give latitude and longitude"
-                        ),
-                    );
-                }
-                (None, None)
+                // A name no place is known for is kept, without a point, and shown for
+                // review; it is located no better than its admin area.
+                (None, community.map(|_| LocationPrecision::Admin))
             }
         }
     }
@@ -564,9 +600,12 @@ mod tests {
         fn key(&self, name: &str) -> String {
             name.to_lowercase()
         }
-        fn resolve(&self, name: &str, _: Option<&Pcode>) -> Option<ResolvedCommunity> {
+        fn resolve(&self, name: &str, _: &NameContext<'_>) -> Option<ResolvedCommunity> {
             (name == "Known Town").then(|| ResolvedCommunity {
-                point: Point::from_degrees(36.6, 35.9).unwrap(),
+                community_id: "C1234".into(),
+                method: crate::ResolutionMethod::Exact,
+                score: 1.0,
+                point: Some(Point::from_degrees(36.6, 35.9).unwrap()),
                 pcode: Some(Pcode::parse("C1234").unwrap()),
                 admin1: Some("Idlib".into()),
                 admin2: None,
@@ -654,20 +693,16 @@ mod tests {
     }
 
     #[test]
-    fn no_coordinates_and_an_unknown_community_is_rejected() {
+    fn no_coordinates_and_an_unknown_community_is_kept_without_a_point_for_review() {
         let mut draft = draft(&[]);
         draft.set("latitude", "").unwrap();
         draft.set("longitude", "").unwrap();
         let vocabularies = Vocabularies::defaults();
-        let errors = draft.validate(&context(&vocabularies)).unwrap_err();
-        assert_eq!(errors[0].field, "latitude");
-        assert!(
-            errors[0]
-                .message
-                .contains("'Kafr Nabl' is not a known place"),
-            "{}",
-            errors[0].message
-        );
+        let record = draft.validate(&context(&vocabularies)).unwrap();
+        assert_eq!(record.location, None);
+        assert_eq!(record.location_precision, LocationPrecision::Admin);
+        assert_eq!(record.community, "Kafr Nabl");
+        assert_eq!(record.resolution, crate::CommunityResolution::default());
     }
 
     #[test]
@@ -678,6 +713,8 @@ mod tests {
         let vocabularies = Vocabularies::defaults();
         let record = draft.validate(&context(&vocabularies)).unwrap();
         assert_eq!(record.location_precision, LocationPrecision::Community);
+        assert_eq!(record.resolution.community_id.as_deref(), Some("C1234"));
+        assert_eq!(record.resolution.method, crate::ResolutionMethod::Exact);
         assert_eq!(record.community_pcode.unwrap().as_str(), "C1234");
         assert_eq!(record.admin1.as_deref(), Some("Idlib"));
     }

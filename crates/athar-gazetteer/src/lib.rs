@@ -24,7 +24,7 @@ pub mod lists;
 pub mod name;
 pub mod resolve;
 
-use athar_core::{CommunityResolver, Pcode, Point, ResolvedCommunity};
+use athar_core::{CommunityResolver, NameContext, Pcode, Point, ResolvedCommunity};
 
 pub use community::{AdminArea, Community, CommunityKind, CommunityStatus, distance_km};
 pub use lists::GEONAMES_ATTRIBUTION;
@@ -36,19 +36,29 @@ impl CommunityResolver for Gazetteer {
         community_key(name)
     }
 
-    fn resolve(&self, name: &str, pcode: Option<&Pcode>) -> Option<ResolvedCommunity> {
+    fn resolve(&self, name: &str, context: &NameContext<'_>) -> Option<ResolvedCommunity> {
         let resolution = Gazetteer::resolve(
             self,
             &Query {
                 name,
-                pcode: pcode.map(Pcode::as_str),
-                ..Query::default()
+                pcode: context.pcode.map(Pcode::as_str),
+                admin1: context.admin1,
+                point: context.point.map(|p| (p.lon.degrees(), p.lat.degrees())),
             },
         );
         let community = self.get(resolution.community_id.as_deref()?)?;
-        let (lon, lat) = community.lon_lat?;
+        // A name matched to a place learned from earlier incidents says so.
+        let method = match (community.status, resolution.method) {
+            (CommunityStatus::Learned, Method::Exact | Method::Alias) => Method::Learned,
+            (_, method) => method,
+        };
         Some(ResolvedCommunity {
-            point: Point::from_degrees(lon, lat).ok()?,
+            community_id: community.id.clone(),
+            method,
+            score: resolution.score as f32,
+            point: community
+                .lon_lat
+                .and_then(|(lon, lat)| Point::from_degrees(lon, lat).ok()),
             pcode: community
                 .pcode
                 .as_deref()

@@ -383,9 +383,12 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
     Ok(communities)
 }
 
-/// The bundled gazetteer's communities.
+/// The bundled gazetteer's communities (read once per process).
 pub fn bundled() -> Vec<Community> {
-    read_geonames(BUNDLED).expect("the bundled gazetteer is valid")
+    static BUNDLED_COMMUNITIES: std::sync::OnceLock<Vec<Community>> = std::sync::OnceLock::new();
+    BUNDLED_COMMUNITIES
+        .get_or_init(|| read_geonames(BUNDLED).expect("the bundled gazetteer is valid"))
+        .clone()
 }
 
 #[cfg(test)]

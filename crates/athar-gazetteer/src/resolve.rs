@@ -25,51 +25,8 @@ pub const FUZZY_MIN_SIMILARITY: f64 = 0.8;
 /// The least similarity of keys a fuzzy match needs when their skeletons are equal.
 pub const FUZZY_MIN_SIMILARITY_SAME_SKELETON: f64 = 0.7;
 
-/// How a name was resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// By the p-code given with it.
-    Pcode,
-    /// Its key equals the key of the place's Arabic or English name.
-    Exact,
-    /// Its key equals the key of one of the place's other names.
-    Alias,
-    /// Its key is close to the key of one of the place's names, within the area.
-    Fuzzy,
-    /// To a place learned from earlier incidents of the same name and area.
-    Learned,
-    /// Not resolved: no place, or more than one.
-    Unresolved,
-}
-
-impl Method {
-    /// The name stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pcode => "pcode",
-            Self::Exact => "exact",
-            Self::Alias => "alias",
-            Self::Fuzzy => "fuzzy",
-            Self::Learned => "learned",
-            Self::Unresolved => "unresolved",
-        }
-    }
-
-    /// The method a stored name stands for.
-    pub fn parse(value: &str) -> Option<Self> {
-        [
-            Self::Pcode,
-            Self::Exact,
-            Self::Alias,
-            Self::Fuzzy,
-            Self::Learned,
-            Self::Unresolved,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == value)
-    }
-}
+/// How a name was resolved (the same type incidents record).
+pub use athar_core::ResolutionMethod as Method;
 
 /// What is known about where a name was written.
 #[derive(Debug, Clone, Copy, Default)]

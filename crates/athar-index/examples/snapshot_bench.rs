@@ -86,6 +86,7 @@ fn generate(rows: usize) -> Vec<Incident> {
                     })
                     .unwrap(),
                     notes: Some("قصف مدفعي".into()),
+                    resolution: athar_core::CommunityResolution::default(),
                 },
             }
         })

@@ -14,7 +14,7 @@ use athar_core::{Slug, Vocabularies};
 
 use crate::snapshot::{NO_TERM, NONE, Row, Snapshot, SnapshotBuilder, TextRef};
 
-const MAGIC: &[u8; 16] = b"ATHAR-SNAPSHOT\0\x01";
+const MAGIC: &[u8; 16] = b"ATHAR-SNAPSHOT\0\x02";
 
 /// The longest text (or text arena) a file may declare: 16 GiB.
 const LIMIT: u64 = 1 << 34;
@@ -114,6 +114,7 @@ impl Snapshot {
                 row.admin[0],
                 row.admin[1],
                 row.admin[2],
+                row.community_id,
             ] {
                 out.u32(value)?;
             }
@@ -136,6 +137,8 @@ impl Snapshot {
                 out.u16(value)?;
             }
             out.u8(row.location_precision)?;
+            out.u8(row.resolution)?;
+            out.u16(row.score)?;
         }
         out.0.flush()
     }
@@ -191,7 +194,7 @@ impl Snapshot {
             let lat = f64::from_bits(input.u64()?);
             let mercator = [f32::from_bits(input.u32()?), f32::from_bits(input.u32()?)];
             let date = input.u32()? as i32;
-            let mut ids = [0u32; 7];
+            let mut ids = [0u32; 8];
             for slot in &mut ids {
                 *slot = input.u32()?;
             }
@@ -214,6 +217,8 @@ impl Snapshot {
                 *slot = input.u16()?;
             }
             let location_precision = input.u8()?;
+            let resolution = input.u8()?;
+            let score = input.u16()?;
             let valid = ids.iter().all(|id| string_ok(*id, snapshot))
                 && ids[0] != NONE
                 && ids[1] != NONE
@@ -230,7 +235,9 @@ impl Snapshot {
                                     && snapshot.text.is_char_boundary(end)
                             })
                 })
-                && location_precision <= 2;
+                && location_precision <= 2
+                && usize::from(resolution) < athar_core::ResolutionMethod::ALL.len()
+                && score <= 10_000;
             if !valid {
                 return Err(invalid("a row refers to something the file does not hold"));
             }
@@ -256,6 +263,9 @@ impl Snapshot {
                 vehicle: terms[6],
                 casualties,
                 location_precision,
+                community_id: ids[7],
+                resolution,
+                score,
             });
         }
         let mut rest = [0u8; 1];

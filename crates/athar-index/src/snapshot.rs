@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use athar_core::{
-    Casualties, CasualtyCounts, Filter, Incident, IncidentRecord, LocationPrecision, OccurredAt,
-    Pcode, Point, Slug, Vocabularies,
+    Casualties, CasualtyCounts, CommunityResolution, Filter, Incident, IncidentRecord,
+    LocationPrecision, OccurredAt, Pcode, Point, ResolutionMethod, Slug, Vocabularies,
 };
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use rstar::primitives::GeomWithData;
@@ -56,7 +56,7 @@ pub(crate) struct TextRef {
     pub(crate) len: u32,
 }
 
-/// One incident, in 120 bytes.
+/// One incident, in 128 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Row {
     pub(crate) id: Uuid,
@@ -81,13 +81,34 @@ pub(crate) struct Row {
     pub(crate) vehicle: u16,
     pub(crate) casualties: [u16; 6],
     pub(crate) location_precision: u8,
+    /// The place the community name resolved to (`NONE` when unresolved).
+    pub(crate) community_id: u32,
+    /// The resolution method, as an index into [`ResolutionMethod::ALL`].
+    pub(crate) resolution: u8,
+    /// The resolution score in ten-thousandths.
+    pub(crate) score: u16,
+}
+
+impl Row {
+    /// What the row is counted under: the place its name resolved to, otherwise the
+    /// normalised spelling.
+    pub(crate) fn group(&self) -> u32 {
+        if self.community_id == NONE {
+            self.community_key
+        } else {
+            self.community_id
+        }
+    }
 }
 
 /// What is known of a community across the whole snapshot, whatever the filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommunityInfo {
-    /// The grouping key.
+    /// The grouping key: the id of the place the names resolved to, or the normalised
+    /// spelling of an unresolved name.
     pub key: String,
+    /// Whether `key` is a place's id (the names resolved) rather than a spelling.
+    pub resolved: bool,
     /// The most frequent spelling in Arabic script, if any.
     pub name_ar: Option<String>,
     /// The most frequent spelling in Latin script, if any.
@@ -304,6 +325,16 @@ impl Snapshot {
                 LocationPrecision::Community => 1,
                 LocationPrecision::Admin => 2,
             },
+            community_id: self
+                .strings
+                .intern_optional(record.resolution.community_id.as_deref()),
+            resolution: ResolutionMethod::ALL
+                .iter()
+                .position(|m| *m == record.resolution.method)
+                .and_then(|i| u8::try_from(i).ok())
+                .unwrap_or_default(),
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped to 0..=10,000
+            score: (f64::from(record.resolution.score).clamp(0.0, 1.0) * 10_000.0).round() as u16,
         }
     }
 
@@ -314,18 +345,18 @@ impl Snapshot {
             pcodes: HashMap<&'a str, u32>,
             admin1: HashMap<&'a str, u32>,
             sum: (f64, f64, u32),
+            resolved: bool,
         }
         let mut gathered: HashMap<u32, Gathered<'_>> = HashMap::new();
         for row in &self.rows {
-            let entry = gathered
-                .entry(row.community_key)
-                .or_insert_with(|| Gathered {
-                    arabic: HashMap::new(),
-                    latin: HashMap::new(),
-                    pcodes: HashMap::new(),
-                    admin1: HashMap::new(),
-                    sum: (0.0, 0.0, 0),
-                });
+            let entry = gathered.entry(row.group()).or_insert_with(|| Gathered {
+                arabic: HashMap::new(),
+                latin: HashMap::new(),
+                pcodes: HashMap::new(),
+                admin1: HashMap::new(),
+                sum: (0.0, 0.0, 0),
+                resolved: row.community_id != NONE,
+            });
             let name = self.strings.get(row.community).unwrap_or_default();
             let names = if is_arabic(name) {
                 &mut entry.arabic
@@ -354,6 +385,7 @@ impl Snapshot {
                     key,
                     CommunityInfo {
                         key: self.strings.get(key).unwrap_or_default().to_owned(),
+                        resolved: g.resolved,
                         name_ar: most_frequent(g.arabic),
                         name_en: most_frequent(g.latin),
                         pcode: most_frequent(g.pcodes),
@@ -397,9 +429,22 @@ impl Snapshot {
         &self.communities
     }
 
+    /// The ids of the incidents counted under `group`: a place's id, or the normalised
+    /// spelling of an unresolved name.
+    pub fn incident_ids_in_group(&self, group: &str) -> Vec<Uuid> {
+        let Some(wanted) = self.strings.find(group) else {
+            return Vec::new();
+        };
+        self.rows
+            .iter()
+            .filter(|row| row.group() == wanted)
+            .map(|row| row.id)
+            .collect()
+    }
+
     /// The community a row belongs to, as an index into [`Self::communities`].
     pub(crate) fn community_index(&self, row: RowId) -> u32 {
-        self.community_of_key[&self.rows[row as usize].community_key]
+        self.community_of_key[&self.rows[row as usize].group()]
     }
 
     /// The dates covered, first and last.
@@ -524,6 +569,14 @@ impl Snapshot {
                 })
                 .unwrap_or_default(),
                 notes: text(r.notes),
+                resolution: CommunityResolution {
+                    community_id: string(r.community_id),
+                    method: ResolutionMethod::ALL
+                        .get(r.resolution as usize)
+                        .copied()
+                        .unwrap_or_default(),
+                    score: f32::from(r.score) / 10_000.0,
+                },
             },
         }
     }

@@ -200,21 +200,18 @@ fn geojson_features_are_numbered_from_one_and_non_points_are_rejected() {
     let outcome = read_all(Format::GeoJson, input.as_bytes()).unwrap();
     assert_eq!(
         outcome.valid.iter().map(|v| v.0).collect::<Vec<_>>(),
-        [1, 4]
+        [1, 3, 4]
     );
+    // A feature with no geometry whose community no place is known for is kept without
+    // a point, for the review queue.
+    let unlocated = &outcome.valid[1].1;
+    assert_eq!(unlocated.location, None);
+    assert_eq!(unlocated.community, "قرية مجهولة");
     let first = &outcome.valid[0].1;
     assert_eq!(first.source_id.as_deref(), Some("f1"));
     assert!((first.location.unwrap().lon.degrees() - 36.56).abs() < 1e-12);
     assert_eq!(first.casualties.killed_women(), 1);
-    // Row 2 also has no usable coordinates, which validation says too.
-    assert_eq!(
-        rejected_fields(&outcome),
-        [
-            (2, "geometry".into()),
-            (2, "latitude".into()),
-            (3, "latitude".into())
-        ]
-    );
+    assert_eq!(rejected_fields(&outcome), [(2, "geometry".into())]);
     assert_eq!(outcome.summary.ignored_columns, ["extra"]);
 }
 

@@ -50,6 +50,10 @@ struct Properties<'a> {
     injured_women: u32,
     injured_children: u32,
     notes: Option<&'a str>,
+    /// The place the community name resolved to, none when unresolved.
+    community_id: Option<&'a str>,
+    resolution_method: athar_core::ResolutionMethod,
+    resolution_score: f32,
 }
 
 /// One incident as a GeoJSON Feature with every field as a property.
@@ -89,6 +93,9 @@ pub(crate) fn feature(incident: &Incident) -> Feature<'_> {
             injured_women: counts.injured_women,
             injured_children: counts.injured_children,
             notes: record.notes.as_deref(),
+            community_id: record.resolution.community_id.as_deref(),
+            resolution_method: record.resolution.method,
+            resolution_score: record.resolution.score,
         },
     }
 }

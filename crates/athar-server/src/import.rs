@@ -109,13 +109,18 @@ pub async fn run_import<R: Read + Send + 'static>(
         context.default_source = Some(default_source);
         let mut keys = ImportKeys::default();
         let mut rejections = Rejections::default();
+        let mut learning = crate::gazetteer::Learning::default();
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         let summary = athar_ingest::read(format, input, &context, &mut |row| {
             match row {
-                Row::Valid { row, record } => match keys.stage(row, *record) {
-                    Ok(staged) => batch.push(staged),
-                    Err(error) => rejections.add(row, vec![error]),
-                },
+                Row::Valid { row, record } => {
+                    let mut record = *record;
+                    learning.learn(&mut record);
+                    match keys.stage(row, record) {
+                        Ok(staged) => batch.push(staged),
+                        Err(error) => rejections.add(row, vec![error]),
+                    }
+                }
                 Row::Invalid { row, errors } => rejections.add(row, errors),
             }
             if batch.len() >= BATCH_ROWS {
@@ -132,14 +137,14 @@ pub async fn run_import<R: Read + Send + 'static>(
             // A closed channel means the store side already failed and reports why.
             let _ = sender.blocking_send(batch);
         }
-        Ok::<_, IngestError>((summary, rejections))
+        Ok::<_, IngestError>((summary, rejections, learning))
     });
 
     let mut session = store.begin_import(&meta).await?;
     while let Some(batch) = receiver.recv().await {
         session.stage(&batch).await?;
     }
-    let (summary, rejections) = reader
+    let (summary, rejections, learning) = reader
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;
     if summary.stopped {
@@ -147,6 +152,7 @@ pub async fn run_import<R: Read + Send + 'static>(
             "the reader was stopped before the end of the input".into(),
         ));
     }
+    session.learn(&learning.communities()).await?;
     let import_id = session.id();
     let mut report = ImportReport {
         import_id,

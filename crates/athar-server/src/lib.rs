@@ -9,6 +9,7 @@
 mod auth;
 mod error;
 mod features;
+mod gazetteer;
 mod http;
 mod import;
 mod openapi;
@@ -20,7 +21,9 @@ mod state;
 
 pub use auth::{Caller, Role, TokenEntry, Tokens};
 pub use error::ApiError;
+pub use gazetteer::{learned_id, load_gazetteer};
 pub use import::{DEMO_CSV, ImportError, ImportReport, Rejection, run_import};
+pub use routes::communities::{CommunityImportError, import_community_list};
 pub use routes::router;
 pub use settings::{DatabaseUrl, Secret, Settings};
 pub use startup::{Application, StartupError, open_store};

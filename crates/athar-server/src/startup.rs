@@ -86,7 +86,7 @@ impl Application {
             let report = run_import(
                 &store,
                 Arc::new(store.vocabularies().await?),
-                Arc::new(athar_gazetteer::Gazetteer::empty()),
+                Arc::new(crate::load_gazetteer(&store).await?),
                 Format::Csv,
                 DEMO_CSV,
                 ImportMeta {

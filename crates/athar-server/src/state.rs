@@ -22,11 +22,9 @@ const PATCH_LIMIT: usize = 50_000;
 pub struct AppState {
     /// The database.
     pub store: Store,
-    /// Community names and places, as imports resolve them.
-    pub gazetteer: Arc<Gazetteer>,
-    /// The reference places searched and resolved by `/v1/communities` (the bundled
-    /// GeoNames gazetteer). Imports do not resolve against it yet.
-    pub places: Arc<Gazetteer>,
+    /// Community places and names: the bundled gazetteer with the store's communities and
+    /// attached spellings. Reloaded whenever the store changes.
+    gazetteer: RwLock<Arc<Gazetteer>>,
     /// Known tokens.
     pub tokens: Tokens,
     /// The settings it runs with.
@@ -52,8 +50,7 @@ impl AppState {
     ) -> Result<Self, StoreError> {
         let state = Self {
             store,
-            gazetteer: Arc::new(Gazetteer::empty()),
-            places: Arc::new(Gazetteer::bundled()),
+            gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
             tokens,
             settings,
             snapshot: RwLock::new(Arc::new(Snapshot::empty(
@@ -63,6 +60,7 @@ impl AppState {
             loaded_from: std::sync::OnceLock::new(),
             cached_version: std::sync::atomic::AtomicU64::new(0),
         };
+        state.reload_gazetteer().await?;
         if state.load_cache().await {
             let _ = state.loaded_from.set("cache");
         } else {
@@ -266,6 +264,8 @@ impl AppState {
         let Some(last) = changes.last().map(|c| c.seq) else {
             return Ok(false);
         };
+        // Writes may have learned places or moved incidents between them.
+        self.reload_gazetteer().await?;
         if changes.len() > PATCH_LIMIT {
             drop(applied);
             self.reload().await?;
@@ -290,6 +290,27 @@ impl AppState {
 
     /// The resolver for names in filters and imports.
     pub fn resolver(&self) -> Arc<dyn CommunityResolver> {
-        Arc::clone(&self.gazetteer) as Arc<dyn CommunityResolver>
+        self.gazetteer() as Arc<dyn CommunityResolver>
+    }
+
+    /// The gazetteer as it stands.
+    pub fn gazetteer(&self) -> Arc<Gazetteer> {
+        Arc::clone(
+            &self
+                .gazetteer
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Reads the gazetteer again from the store (after a list import, a learned place, an
+    /// attached spelling or a merge).
+    pub async fn reload_gazetteer(&self) -> Result<(), StoreError> {
+        let gazetteer = crate::load_gazetteer(&self.store).await?;
+        *self
+            .gazetteer
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(gazetteer);
+        Ok(())
     }
 }

@@ -145,7 +145,7 @@ fn tuple<'a>(input: &'a [u8], fields: &mut Vec<Option<&'a [u8]>>) -> crate::Resu
 
 /// Decodes one row of `postgres::SELECT_COLUMNS` from its binary fields.
 pub(crate) fn incident_row(fields: &[Option<&[u8]>]) -> crate::Result<IncidentRow> {
-    const COLUMNS: usize = 27;
+    const COLUMNS: usize = 30;
     if fields.len() != COLUMNS {
         return Err(malformed(format!(
             "{} fields in a row of {COLUMNS}",
@@ -220,6 +220,11 @@ pub(crate) fn incident_row(fields: &[Option<&[u8]>]) -> crate::Result<IncidentRo
         injured_women: integer(24)?,
         injured_children: integer(25)?,
         notes: text(26)?,
+        community_id: text(27)?,
+        resolution_method: required_text(28)?,
+        resolution_score: f32::from_be_bytes(
+            required(29, Some(4))?.try_into().expect("four bytes"),
+        ),
     })
 }
 

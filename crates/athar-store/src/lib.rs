@@ -12,6 +12,7 @@
 //! everything back, so a failed or interrupted import leaves the store as it was.
 #![deny(missing_docs)]
 
+mod communities;
 mod copy_out;
 mod error;
 mod postgres;
@@ -22,9 +23,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use athar_core::{Incident, StagedIncident, Term, Vocabularies};
+use athar_gazetteer::Community;
 use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
 use uuid::Uuid;
 
+pub use communities::CommunityCounts;
 pub use error::{Result, StoreError};
 
 /// Where the store lives.
@@ -221,6 +224,7 @@ impl Store {
             id,
             counts: MergeCounts::default(),
             inner,
+            learned: Vec::new(),
         })
     }
 
@@ -370,6 +374,185 @@ impl Store {
             let _ = sender.send(batch).await;
         }
         Ok(())
+    }
+
+    /// Every stored community (imported lists, learned and confirmed places), by id.
+    pub async fn communities(&self) -> Result<Vec<Community>> {
+        let sql = format!(
+            "SELECT {} FROM communities ORDER BY id",
+            communities::COLUMNS
+        );
+        let rows: Vec<communities::CommunityRow> = match self {
+            Self::Postgres(pool) => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?,
+        };
+        rows.into_iter()
+            .map(communities::CommunityRow::into_community)
+            .collect()
+    }
+
+    /// Every spelling a person attached to a place, as (community id, name), oldest first.
+    pub async fn community_aliases(&self) -> Result<Vec<(String, String)>> {
+        const SQL: &str = "SELECT community_id, name FROM community_aliases ORDER BY created_at, community_id, key";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        })
+    }
+
+    /// Writes a community list in one transaction: places new to the store are inserted,
+    /// stored ones with other values updated in place (by id), equal ones left alone.
+    pub async fn upsert_communities(&self, list: &[Community]) -> Result<CommunityCounts> {
+        let stored: std::collections::HashMap<String, Community> = self
+            .communities()
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        let mut counts = CommunityCounts::default();
+        let mut changed = Vec::new();
+        for community in list {
+            match stored.get(&community.id) {
+                None => counts.accepted += 1,
+                Some(existing) if existing == community => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => counts.updated += 1,
+            }
+            changed.push(community);
+        }
+        macro_rules! write_all {
+            ($pool:expr, $sql:expr) => {{
+                let sql: String = $sql;
+                let mut tx = $pool.begin().await?;
+                for community in changed {
+                    communities::bind_community!(
+                        sqlx::query(AssertSqlSafe(sql.clone())),
+                        community
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            }};
+        }
+        match self {
+            Self::Postgres(pool) => write_all!(pool, communities::upsert_sql(true, "now()")),
+            Self::Sqlite(pool) => write_all!(
+                pool,
+                communities::for_sqlite(&communities::upsert_sql(true, sqlite::NOW))
+            ),
+        }
+        Ok(counts)
+    }
+
+    /// Attaches a spelling (with its key) to a place, by `actor`. Returns false when that
+    /// spelling was attached to it already.
+    pub async fn add_community_alias(
+        &self,
+        community_id: &str,
+        name: &str,
+        key: &str,
+        actor: Option<&str>,
+    ) -> Result<bool> {
+        const SQL: &str = "INSERT INTO community_aliases (community_id, name, key, actor) VALUES ($1, $2, $3, $4) ON CONFLICT (community_id, key) DO NOTHING";
+        let added = match self {
+            Self::Postgres(pool) => sqlx::query(SQL)
+                .bind(community_id)
+                .bind(name)
+                .bind(key)
+                .bind(actor)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Self::Sqlite(pool) => sqlx::query(AssertSqlSafe(communities::for_sqlite(SQL)))
+                .bind(community_id)
+                .bind(name)
+                .bind(key)
+                .bind(actor)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        };
+        Ok(added > 0)
+    }
+
+    /// Writes incidents back as they now are (another place or resolution), in one
+    /// transaction logged as an import of `format` by `actor`: each is an update in the
+    /// change log, with its content hash made again. Incidents deleted meanwhile are left
+    /// out.
+    pub async fn rewrite_incidents(
+        &self,
+        incidents: Vec<Incident>,
+        format: &str,
+        actor: Option<&str>,
+    ) -> Result<MergeCounts> {
+        let meta = ImportMeta {
+            source: "gazetteer".into(),
+            format: format.into(),
+            file_name: None,
+            actor: actor.map(str::to_owned),
+        };
+        let mut session = self.begin_import(&meta).await?;
+        let mut staged = Vec::with_capacity(incidents.len());
+        for (index, incident) in incidents.into_iter().enumerate() {
+            let key = match &mut session.inner {
+                Session::Postgres(import) => import.key_of(incident.id).await?,
+                Session::Sqlite(import) => import.key_of(incident.id).await?,
+            };
+            let Some((_, source_key)) = key else {
+                continue;
+            };
+            staged.push(StagedIncident {
+                row: index as u64 + 1,
+                source_key,
+                content_hash: incident.record.content_hash(),
+                record: incident.record,
+            });
+        }
+        session.stage(&staged).await?;
+        session
+            .finish(
+                0,
+                |counts| serde_json::json!({ "rewritten": counts.updated }),
+            )
+            .await
+    }
+
+    /// Removes a stored community merged into `into`, moving the spellings attached to it
+    /// there. Returns false when it was not stored.
+    pub async fn remove_community(&self, id: &str, into: &str) -> Result<bool> {
+        const MOVE: &str = "INSERT INTO community_aliases (community_id, name, key, actor)
+             SELECT $2, name, key, actor FROM community_aliases WHERE community_id = $1
+             ON CONFLICT (community_id, key) DO NOTHING";
+        const FORGET: &str = "DELETE FROM community_aliases WHERE community_id = $1";
+        const REMOVE: &str = "DELETE FROM communities WHERE id = $1";
+        macro_rules! run {
+            ($pool:expr, $sql:expr) => {{
+                let mut tx = $pool.begin().await?;
+                sqlx::query(AssertSqlSafe($sql(MOVE)))
+                    .bind(id)
+                    .bind(into)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(AssertSqlSafe($sql(FORGET)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let removed = sqlx::query(AssertSqlSafe($sql(REMOVE)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                removed > 0
+            }};
+        }
+        Ok(match self {
+            Self::Postgres(pool) => run!(pool, str::to_owned),
+            Self::Sqlite(pool) => run!(pool, communities::for_sqlite),
+        })
     }
 
     /// How many incidents are stored.
@@ -559,12 +742,40 @@ pub struct ImportSession {
     id: Uuid,
     counts: MergeCounts,
     inner: Session,
+    /// Places learned by this import, whose points are set when it finishes.
+    learned: Vec<String>,
 }
 
 impl ImportSession {
     /// The id of this import in the import log.
     pub fn id(&self) -> Uuid {
         self.id
+    }
+
+    /// Records places learned from this import's rows (kept if they exist already). Their
+    /// points become the centroid of their incidents when the import finishes; nothing is
+    /// visible to others until then.
+    pub async fn learn(&mut self, communities: &[Community]) -> Result<()> {
+        for community in communities {
+            match &mut self.inner {
+                Session::Postgres(import) => {
+                    let sql = communities::upsert_sql(false, "now()");
+                    communities::bind_community!(sqlx::query(AssertSqlSafe(sql)), community)
+                        .execute(&mut *import.tx)
+                        .await?;
+                }
+                Session::Sqlite(import) => {
+                    let sql = communities::for_sqlite(&communities::upsert_sql(false, "now()"));
+                    communities::bind_community!(sqlx::query(AssertSqlSafe(sql)), community)
+                        .execute(&mut *import.tx)
+                        .await?;
+                }
+            }
+            if !self.learned.contains(&community.id) {
+                self.learned.push(community.id.clone());
+            }
+        }
+        Ok(())
     }
 
     /// Stages validated rows. Nothing is visible to others until [`Self::finish`].
@@ -623,12 +834,12 @@ impl ImportSession {
         match self.inner {
             Session::Postgres(import) => {
                 import
-                    .finish(self.id, self.counts, rejected, report)
+                    .finish(self.id, self.counts, rejected, report, &self.learned)
                     .await?;
             }
             Session::Sqlite(import) => {
                 import
-                    .finish(self.id, self.counts, rejected, report)
+                    .finish(self.id, self.counts, rejected, report, &self.learned)
                     .await?;
             }
         }

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
 use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
-pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents";
-pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
+pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
+pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
 pub(crate) async fn open(url: &str) -> Result<PgPool> {
     let options: PgConnectOptions = url.parse()?;
@@ -49,7 +49,7 @@ pub(crate) async fn add_terms(pool: &PgPool, terms: &[&Term], replace: bool) -> 
 }
 
 pub(crate) struct PgImport {
-    tx: Transaction<'static, Postgres>,
+    pub(crate) tx: Transaction<'static, Postgres>,
     buffer: String,
 }
 
@@ -96,7 +96,8 @@ pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> 
             admin1 text, admin2 text, admin3 text, place_type text, perpetrator text, weapon text,
             cause text, vehicle text, killed integer NOT NULL, killed_women integer NOT NULL,
             killed_children integer NOT NULL, injured integer NOT NULL, injured_women integer NOT NULL,
-            injured_children integer NOT NULL, notes text
+            injured_children integer NOT NULL, notes text,
+            community_id text, resolution_method text NOT NULL, resolution_score real NOT NULL
         ) ON COMMIT DROP",
     )
     .execute(&mut *tx)
@@ -187,6 +188,9 @@ fn write_row(out: &mut String, row: &Classified<'_>) {
         number_field(out, count);
     }
     text_field(out, record.notes.as_deref());
+    text_field(out, record.resolution.community_id.as_deref());
+    text_field(out, Some(record.resolution.method.as_str()));
+    number_field(out, record.resolution.score);
     out.push('\n');
 }
 
@@ -239,6 +243,7 @@ impl PgImport {
         counts: MergeCounts,
         rejected: u64,
         report: serde_json::Value,
+        learned: &[String],
     ) -> Result<()> {
         let tx = &mut self.tx;
         let sql = DIALECT.merge_sql();
@@ -292,6 +297,19 @@ impl PgImport {
         .bind(sqlx::types::Json(report))
         .execute(&mut **tx)
         .await?;
+        if !learned.is_empty() {
+            // Learned places stand at the centroid of their incidents.
+            sqlx::query(
+                "UPDATE communities SET lon = x.lon, lat = x.lat, updated_at = now()
+                 FROM (SELECT community_id, avg(ST_X(geom)) AS lon, avg(ST_Y(geom)) AS lat
+                       FROM incidents WHERE community_id = ANY($1) AND geom IS NOT NULL
+                       GROUP BY community_id) x
+                 WHERE communities.id = x.community_id",
+            )
+            .bind(learned)
+            .execute(&mut **tx)
+            .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

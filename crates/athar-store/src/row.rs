@@ -1,8 +1,8 @@
 //! Rows as both backends return them, and their conversion back into domain types.
 
 use athar_core::{
-    Casualties, CasualtyCounts, Incident, IncidentRecord, LocationPrecision, OccurredAt, Pcode,
-    Point, Slug, Term, VocabularyName,
+    Casualties, CasualtyCounts, CommunityResolution, Incident, IncidentRecord, LocationPrecision,
+    OccurredAt, Pcode, Point, ResolutionMethod, Slug, Term, VocabularyName,
 };
 use chrono::{NaiveDate, NaiveTime};
 use uuid::Uuid;
@@ -13,12 +13,12 @@ pub(crate) const SELECT_TERMS: &str =
     "SELECT vocabulary, slug, label_en, label_ar FROM vocabulary_terms ORDER BY vocabulary, slug";
 
 /// The staged columns, in the order of COPY and of multi-row inserts.
-pub(crate) const STAGING_COLUMNS: &str = "row_no, id, is_new, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+pub(crate) const STAGING_COLUMNS: &str = "row_no, id, is_new, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score";
 
 /// The columns copied from staging into incidents, before the point and after it.
 const MERGE_COLUMNS_BEFORE_POINT: &str =
     "id, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time";
-const MERGE_COLUMNS_AFTER_POINT: &str = "location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes";
+const MERGE_COLUMNS_AFTER_POINT: &str = "location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score";
 
 /// What differs between the backends' SQL for merging staged rows.
 pub(crate) struct Dialect {
@@ -163,6 +163,9 @@ pub(crate) struct IncidentRow {
     pub(crate) injured_women: i32,
     pub(crate) injured_children: i32,
     pub(crate) notes: Option<String>,
+    pub(crate) community_id: Option<String>,
+    pub(crate) resolution_method: String,
+    pub(crate) resolution_score: f32,
 }
 
 /// Reads the columns by position: looking each up by name costs more than decoding it,
@@ -200,6 +203,9 @@ macro_rules! incident_row_from {
                     injured_women: row.try_get(24)?,
                     injured_children: row.try_get(25)?,
                     notes: row.try_get(26)?,
+                    community_id: row.try_get(27)?,
+                    resolution_method: row.try_get(28)?,
+                    resolution_score: row.try_get(29)?,
                 })
             }
         }
@@ -266,6 +272,10 @@ impl IncidentRow {
             injured_women: row.get(24)?,
             injured_children: row.get(25)?,
             notes: row.get(26)?,
+            community_id: row.get(27)?,
+            resolution_method: row.get(28)?,
+            #[allow(clippy::cast_possible_truncation)] // stored from an f32
+            resolution_score: row.get::<_, f64>(29)? as f32,
         })
     }
 }
@@ -325,6 +335,13 @@ impl IncidentRow {
             vehicle: optional_slug(self.vehicle)?,
             casualties,
             notes: self.notes,
+            resolution: CommunityResolution {
+                community_id: self.community_id,
+                method: ResolutionMethod::parse(&self.resolution_method).ok_or_else(|| {
+                    corrupt(format!("resolution_method '{}'", self.resolution_method))
+                })?,
+                score: self.resolution_score,
+            },
         };
         Ok(Incident { id, record })
     }

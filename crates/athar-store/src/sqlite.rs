@@ -11,13 +11,13 @@ use uuid::Uuid;
 use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
 use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
-pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents";
-pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
+pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
+pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// SQLite allows 32,766 bound values per statement; 30 columns a row.
-const ROWS_PER_INSERT: usize = 1_000;
+/// SQLite allows 32,766 bound values per statement; 34 columns a row.
+const ROWS_PER_INSERT: usize = 900;
 
 pub(crate) async fn open(path: &Path) -> Result<SqlitePool> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -106,7 +106,7 @@ pub(crate) async fn add_terms(pool: &SqlitePool, terms: &[&Term], replace: bool)
 }
 
 pub(crate) struct SqliteImport {
-    tx: Transaction<'static, Sqlite>,
+    pub(crate) tx: Transaction<'static, Sqlite>,
 }
 
 const DIALECT: Dialect = Dialect {
@@ -151,7 +151,8 @@ pub(crate) async fn begin_import(
             admin1 text, admin2 text, admin3 text, place_type text, perpetrator text, weapon text,
             cause text, vehicle text, killed integer NOT NULL, killed_women integer NOT NULL,
             killed_children integer NOT NULL, injured integer NOT NULL, injured_women integer NOT NULL,
-            injured_children integer NOT NULL, notes text
+            injured_children integer NOT NULL, notes text,
+            community_id text, resolution_method text NOT NULL, resolution_score real NOT NULL
         )",
     )
     .execute(&mut *tx)
@@ -245,7 +246,10 @@ impl SqliteImport {
                     .push_bind(i64::from(counts.injured))
                     .push_bind(i64::from(counts.injured_women))
                     .push_bind(i64::from(counts.injured_children))
-                    .push_bind(record.notes.clone());
+                    .push_bind(record.notes.clone())
+                    .push_bind(record.resolution.community_id.clone())
+                    .push_bind(record.resolution.method.as_str())
+                    .push_bind(f64::from(record.resolution.score));
             });
             insert.build().execute(&mut *self.tx).await?;
         }
@@ -258,6 +262,7 @@ impl SqliteImport {
         counts: MergeCounts,
         rejected: u64,
         report: serde_json::Value,
+        learned: &[String],
     ) -> Result<()> {
         let tx = &mut self.tx;
         let sql = DIALECT.merge_sql();
@@ -287,6 +292,19 @@ impl SqliteImport {
         sqlx::query("DROP TABLE temp.staging")
             .execute(&mut **tx)
             .await?;
+        if !learned.is_empty() {
+            // Learned places stand at the centroid of their incidents.
+            sqlx::query(
+                "UPDATE communities SET
+                   lon = (SELECT avg(i.lon) FROM incidents i WHERE i.community_id = communities.id AND i.lon IS NOT NULL),
+                   lat = (SELECT avg(i.lat) FROM incidents i WHERE i.community_id = communities.id AND i.lon IS NOT NULL),
+                   updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(serde_json::to_string(learned).expect("strings serialise"))
+            .execute(&mut *self.tx)
+            .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_core::{Filter, Slug, VocabularyName};
+use athar_gazetteer::Gazetteer;
 use athar_index::{CommunityCount, Interval, Snapshot, Totals};
 use chrono::{Duration, NaiveDate};
 use serde_json::{Map, Value, json};
@@ -13,19 +14,37 @@ use crate::{ApiError, AppState};
 
 const MAX_BUCKETS: usize = 10_000;
 
-fn community_entry(snapshot: &Snapshot, count: &CommunityCount) -> Value {
+/// One community of a ranking: a resolved place with its gazetteer id, names and point; an
+/// unresolved name under its most frequent spellings and the centroid of its incidents.
+/// For places of the bundled GeoNames gazetteer, whose Arabic names are sometimes unusual
+/// or wrong (دار تعزة for دارة عزة), the Arabic spelling the reports used most is shown;
+/// an imported community list's names are shown as they are.
+fn community_entry(snapshot: &Snapshot, places: &Gazetteer, count: &CommunityCount) -> Value {
     let info = &snapshot.communities()[count.community as usize];
+    let place = info.resolved.then(|| places.get(&info.key)).flatten();
+    let point = place.and_then(|p| p.lon_lat).or(info.centroid);
+    let from_geonames = place.is_some_and(|p| p.id.starts_with("geonames:"));
+    let name_ar = if from_geonames {
+        info.name_ar
+            .as_deref()
+            .or(place.and_then(|p| p.name_ar.as_deref()))
+    } else {
+        place
+            .and_then(|p| p.name_ar.as_deref())
+            .or(info.name_ar.as_deref())
+    };
     json!({
         "rank": count.rank,
         "community_id": info.key,
-        "pcode": info.pcode,
-        "name_ar": info.name_ar,
-        "name_en": info.name_en,
+        "pcode": place.map_or(info.pcode.as_deref(), |p| p.pcode.as_deref()),
+        "name_ar": name_ar,
+        "name_en": place.and_then(|p| p.name_en.as_deref()).or(info.name_en.as_deref()),
+        "status": place.map_or("unresolved", |p| p.status.as_str()),
         "count": count.count,
         "killed": count.killed,
         "injured": count.injured,
-        "lon": info.centroid.map(|c| c.0),
-        "lat": info.centroid.map(|c| c.1),
+        "lon": point.map(|c| c.0),
+        "lat": point.map(|c| c.1),
         "previous_count": count.previous_count,
         "change": count.previous_count.map(|previous| count.count as i64 - previous as i64),
     })
@@ -82,6 +101,7 @@ pub(crate) async fn community_counts(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.snapshot();
+    let places = state.gazetteer();
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -99,7 +119,7 @@ pub(crate) async fn community_counts(
     let entries: Vec<Value> = ranking
         .iter()
         .take(limit)
-        .map(|c| community_entry(&snapshot, c))
+        .map(|c| community_entry(&snapshot, &places, c))
         .collect();
     let version = snapshot.version();
     Ok(match format {
@@ -203,6 +223,7 @@ pub(crate) async fn stats(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.snapshot();
+    let places = state.gazetteer();
     let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
@@ -237,7 +258,7 @@ pub(crate) async fn stats(
         let top: Vec<Value> = kind
             .top_communities
             .iter()
-            .map(|c| community_entry(&snapshot, c))
+            .map(|c| community_entry(&snapshot, &places, c))
             .collect();
         entry.insert("top_communities".into(), json!(top));
         kinds.insert(kind.kind.to_string(), Value::Object(entry));

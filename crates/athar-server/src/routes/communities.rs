@@ -1,12 +1,14 @@
 //! The gazetteer over HTTP: search places by name in either script, resolve a written name
 //! with the candidates and why, and one place with its incident counts.
 //!
-//! The places are the bundled GeoNames gazetteer (CC BY 4.0, attributed in every answer).
+//! The places are the bundled GeoNames gazetteer (CC BY 4.0, attributed in every answer),
+//! with the communities of the store: imported lists, learned and confirmed places.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_gazetteer::{Community, GEONAMES_ATTRIBUTION, Query as NameQuery, community_key};
 use serde_json::{Value, json};
 
+use crate::auth::Role;
 use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
@@ -102,8 +104,8 @@ pub(crate) async fn search(
             message: format!("'{q}' holds no letters or digits"),
         });
     }
-    let found: Vec<Value> = state
-        .places
+    let places = state.gazetteer();
+    let found: Vec<Value> = places
         .search(q, limit)
         .into_iter()
         .map(community_json)
@@ -162,7 +164,8 @@ pub(crate) async fn resolve(
             });
         }
     };
-    let resolution = state.places.resolve(&NameQuery {
+    let places = state.gazetteer();
+    let resolution = places.resolve(&NameQuery {
         name,
         pcode: query.get("pcode"),
         admin1: query.get("admin1"),
@@ -173,7 +176,7 @@ pub(crate) async fn resolve(
         .iter()
         .map(|candidate| {
             let mut entry = json!(candidate);
-            if let Some(place) = state.places.get(&candidate.community_id) {
+            if let Some(place) = places.get(&candidate.community_id) {
                 entry["community"] = community_json(place);
             }
             entry
@@ -183,7 +186,7 @@ pub(crate) async fn resolve(
         "name": name,
         "key": community_key(name),
         "community_id": resolution.community_id,
-        "community": resolution.community_id.as_deref().and_then(|id| state.places.get(id)).map(community_json),
+        "community": resolution.community_id.as_deref().and_then(|id| places.get(id)).map(community_json),
         "method": resolution.method,
         "score": resolution.score,
         "reason": resolution.reason,
@@ -192,8 +195,8 @@ pub(crate) async fn resolve(
     })))
 }
 
-/// `GET /v1/communities/{id}`: one place, with the incidents counted under its names for
-/// the filters given (every incident when none).
+/// `GET /v1/communities/{id}`: one place, with the incidents whose names resolved to it,
+/// counted for the filters given (every incident when none).
 #[utoipa::path(
     get,
     path = "/v1/communities/{id}",
@@ -215,44 +218,340 @@ pub(crate) async fn community(
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.snapshot();
     let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    let place = state
-        .places
+    let places = state.gazetteer();
+    let place = places
         .get(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
     }
-    // Incidents are grouped by the key of the name they were reported under; every key of
-    // the place's names counts for it.
-    let keys: std::collections::HashSet<String> = place.names().map(community_key).collect();
+    // Incidents whose names resolved to the place are counted under its id.
     let rows = snapshot.select(&query.filter);
-    let (mut incidents, mut killed, mut injured) = (0u64, 0u64, 0u64);
-    let mut spellings = Vec::new();
-    for count in snapshot.community_counts(&rows, None) {
-        let info = &snapshot.communities()[count.community as usize];
-        if keys.contains(&info.key) {
-            incidents += count.count;
-            killed += count.killed;
-            injured += count.injured;
-            spellings.push(json!({
-                "key": info.key,
-                "name_ar": info.name_ar,
-                "name_en": info.name_en,
-                "count": count.count,
-            }));
-        }
-    }
+    let counted = snapshot
+        .community_counts(&rows, None)
+        .into_iter()
+        .find(|count| snapshot.communities()[count.community as usize].key == place.id);
+    let (count, killed, injured) = counted.map_or((0, 0, 0), |c| (c.count, c.killed, c.injured));
     let mut body = community_json(place);
-    body["incidents"] = json!({
-        "count": incidents,
-        "killed": killed,
-        "injured": injured,
-        "reported_as": spellings,
-    });
+    body["incidents"] = json!({ "count": count, "killed": killed, "injured": injured });
     body["attribution"] = json!(GEONAMES_ATTRIBUTION);
     Ok(cached(
         snapshot.version(),
         "application/json",
         body.to_string(),
     ))
+}
+
+/// `GET /v1/communities/review`: what a person should look at: every name that resolved to
+/// no place (by normalised spelling) and every place learned from incidents, each with its
+/// incidents for the filters given, most first.
+#[utoipa::path(
+    get,
+    path = "/v1/communities/review",
+    tag = "Communities",
+    params(crate::openapi::FilterParams),
+    responses(
+        (status = 200, description = "Unresolved names and learned places with their incident counts", body = Object, content_type = "application/json"),
+        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn review(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    if let Some(response) = not_modified(&request, snapshot.version()) {
+        return Ok(response);
+    }
+    let places = state.gazetteer();
+    let rows = snapshot.select(&query.filter);
+    let (mut unresolved, mut learned) = (Vec::new(), Vec::new());
+    for count in snapshot.community_counts(&rows, None) {
+        let info = &snapshot.communities()[count.community as usize];
+        let entry = json!({
+            "name_ar": info.name_ar,
+            "name_en": info.name_en,
+            "admin1": info.admin1,
+            "count": count.count,
+            "killed": count.killed,
+            "injured": count.injured,
+            "lon": info.centroid.map(|c| c.0),
+            "lat": info.centroid.map(|c| c.1),
+        });
+        if !info.resolved {
+            let mut entry = entry;
+            entry["key"] = json!(info.key);
+            unresolved.push(entry);
+        } else if places
+            .get(&info.key)
+            .is_some_and(|place| place.status == athar_gazetteer::CommunityStatus::Learned)
+        {
+            let mut entry = entry;
+            entry["community_id"] = json!(info.key);
+            learned.push(entry);
+        }
+    }
+    let body = json!({
+        "unresolved_incidents": unresolved.iter().map(|e| e["count"].as_u64().unwrap_or(0)).sum::<u64>(),
+        "unresolved": unresolved,
+        "learned": learned,
+    });
+    Ok(cached(
+        snapshot.version(),
+        "application/json",
+        body.to_string(),
+    ))
+}
+
+/// A JSON body of at most the configured size.
+async fn json_body(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Value, ApiError> {
+    let body = super::writes::read_body(request, payload, state.settings.body_limit).await?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::Invalid {
+        detail: format!("the body is not JSON: {e}"),
+        errors: Vec::new(),
+    })
+}
+
+/// A required text field of a JSON body.
+fn text_field<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
+    body[field]
+        .as_str()
+        .filter(|value| !community_key(value).is_empty())
+        .ok_or_else(|| ApiError::Invalid {
+            detail: format!("'{field}' is required: a community name with letters"),
+            errors: vec![athar_core::FieldError::new(field, "is required")],
+        })
+}
+
+/// Moves the incidents counted under `groups` to `place` (after the store learned the
+/// spelling or the merge), re-resolving each as a fresh import would, and brings the
+/// gazetteer and the snapshot up to date. Returns how many moved.
+async fn move_incidents(
+    state: &AppState,
+    groups: &[String],
+    place: &athar_gazetteer::Community,
+    actor: &str,
+) -> Result<u64, ApiError> {
+    state.reload_gazetteer().await?;
+    let snapshot = state.snapshot();
+    let ids: Vec<uuid::Uuid> = groups
+        .iter()
+        .flat_map(|group| snapshot.incident_ids_in_group(group))
+        .collect();
+    let incidents = state.store.load_incidents_by_ids(&ids).await?;
+    // A spelling a person attached counts as an alias; of a learned place, as learned.
+    let fallback = if place.status == athar_gazetteer::CommunityStatus::Learned {
+        athar_core::ResolutionMethod::Learned
+    } else {
+        athar_core::ResolutionMethod::Alias
+    };
+    let moved = crate::gazetteer::repointed(incidents, place, &state.gazetteer(), (fallback, 0.95));
+    let counts = state
+        .store
+        .rewrite_incidents(moved, "community", Some(actor))
+        .await?;
+    state.catch_up().await?;
+    Ok(counts.updated)
+}
+
+/// `POST /v1/communities/{id}/aliases` with `{"name": "…"}` (editor): attaches a spelling
+/// to a place. Incidents of that spelling that resolved to nothing, or to the place
+/// learned for it in the same governorate, move to the place at once.
+#[utoipa::path(
+    post,
+    path = "/v1/communities/{id}/aliases",
+    tag = "Communities",
+    params(("id" = String, Path, description = "The place's id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"name\": \"the spelling\"}"),
+    responses(
+        (status = 200, description = "The spelling is attached; how many incidents moved", body = Object, content_type = "application/json"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No name in the body", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn add_alias(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let place = state
+        .gazetteer()
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
+    let body = json_body(&request, payload, &state).await?;
+    let name = text_field(&body, "name")?;
+    let key = community_key(name);
+    let added = state
+        .store
+        .add_community_alias(&place.id, name, &key, Some(&caller.name))
+        .await?;
+    let learned_here = crate::learned_id(
+        name,
+        place
+            .admin1
+            .pcode
+            .as_deref()
+            .or(place.admin1.name.as_deref()),
+    );
+    let groups: Vec<String> = [key.clone(), learned_here]
+        .into_iter()
+        .filter(|group| *group != place.id)
+        .collect();
+    let moved = move_incidents(&state, &groups, &place, &caller.name).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "community_id": place.id,
+        "name": name,
+        "key": key,
+        "added": added,
+        "incidents_moved": moved,
+    })))
+}
+
+/// `POST /v1/communities/{id}/merge` with `{"into": "<place id>"}` (editor): merges a
+/// learned place into another place: its incidents move there, its names become that
+/// place's spellings, and it is removed.
+#[utoipa::path(
+    post,
+    path = "/v1/communities/{id}/merge",
+    tag = "Communities",
+    params(("id" = String, Path, description = "The learned place's id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"into\": \"the id of the place it is\"}"),
+    responses(
+        (status = 200, description = "Merged; how many incidents moved", body = Object, content_type = "application/json"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a learned place, or no target", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn merge(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let places = state.gazetteer();
+    let learned = places
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
+    let body = json_body(&request, payload, &state).await?;
+    let into = body["into"].as_str().unwrap_or_default();
+    let invalid = |field: &str, message: String| ApiError::Invalid {
+        detail: message.clone(),
+        errors: vec![athar_core::FieldError::new(field, &message)],
+    };
+    if learned.status != athar_gazetteer::CommunityStatus::Learned {
+        return Err(invalid(
+            "id",
+            format!(
+                "'{id}' is a {} place; only learned places are merged",
+                learned.status.as_str()
+            ),
+        ));
+    }
+    let target = places
+        .get(into)
+        .filter(|target| target.id != learned.id)
+        .cloned()
+        .ok_or_else(|| invalid("into", format!("'{into}' is not another known place")))?;
+    for name in learned.names() {
+        state
+            .store
+            .add_community_alias(&target.id, name, &community_key(name), Some(&caller.name))
+            .await?;
+    }
+    state
+        .store
+        .remove_community(&learned.id, &target.id)
+        .await?;
+    let moved = move_incidents(
+        &state,
+        std::slice::from_ref(&learned.id),
+        &target,
+        &caller.name,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "merged": learned.id,
+        "into": target.id,
+        "incidents_moved": moved,
+    })))
+}
+
+/// `POST /v1/communities/imports` (editor): a community list as CSV (OCHA's admin4
+/// columns or plain ones), inserted or updated in place by id; answers what changed and
+/// the rows rejected with their row and column.
+#[utoipa::path(
+    post,
+    path = "/v1/communities/imports",
+    tag = "Communities",
+    request_body(content = String, content_type = "text/csv", description = "pcode/admin4Pcode, name_ar/admin4Name_ar, name_en/admin4Name_en, lat/latitude, lon/longitude, admin1–3 names and p-codes, kind, alternate names"),
+    responses(
+        (status = 200, description = "accepted, updated, unchanged and rejected rows", body = Object, content_type = "application/json"),
+        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a community list", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn import_list(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.tokens.authorize(&request, Role::Editor)?;
+    let body = super::writes::read_body(&request, payload, state.settings.import_limit).await?;
+    let report = import_community_list(&state.store, &body[..])
+        .await
+        .map_err(|e| match e {
+            CommunityImportError::List(error) => ApiError::Invalid {
+                detail: error.to_string(),
+                errors: Vec::new(),
+            },
+            CommunityImportError::Store(error) => ApiError::from(error),
+        })?;
+    state.reload_gazetteer().await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Why a community list was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum CommunityImportError {
+    /// Not a community list.
+    #[error(transparent)]
+    List(#[from] athar_gazetteer::lists::ListError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] athar_store::StoreError),
+}
+
+/// Reads a community list and writes it to the store (one transaction); the report says
+/// what changed and which rows were rejected, with their row and column.
+pub async fn import_community_list(
+    store: &athar_store::Store,
+    input: impl std::io::Read,
+) -> Result<Value, CommunityImportError> {
+    let list = athar_gazetteer::lists::read_community_list(input)?;
+    let counts = store.upsert_communities(&list.communities).await?;
+    Ok(json!({
+        "accepted": counts.accepted,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": list.rejected,
+    }))
 }

@@ -23,7 +23,19 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/v1/communities", communities::search))
         .service(get("/v1/communities/counts", aggregates::community_counts))
         .service(get("/v1/communities/resolve", communities::resolve))
+        .service(get("/v1/communities/review", communities::review))
+        .service(
+            only("/v1/communities/imports", &["POST"])
+                .route(web::post().to(communities::import_list)),
+        )
         .service(get("/v1/communities/{id}", communities::community))
+        .service(
+            only("/v1/communities/{id}/aliases", &["POST"])
+                .route(web::post().to(communities::add_alias)),
+        )
+        .service(
+            only("/v1/communities/{id}/merge", &["POST"]).route(web::post().to(communities::merge)),
+        )
         .service(get("/v1/stats", aggregates::stats))
         .service(get("/v1/stats/series", aggregates::series))
         .service(get("/v1/vocabularies", aggregates::vocabularies))

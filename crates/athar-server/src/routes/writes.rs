@@ -17,7 +17,7 @@ use crate::query::Query;
 use crate::{ApiError, AppState, ImportError, run_import};
 
 /// Reads a body of at most `limit` bytes.
-async fn read_body(
+pub(crate) async fn read_body(
     request: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

@@ -7,21 +7,7 @@ use athar_gazetteer::community_key;
 use athar_server::DEMO_CSV;
 use serde_json::Value;
 
-use crate::support::{Backend, TestStore, both_backends, get};
-
-/// Percent-encodes a query value (every byte but the unreserved ones).
-fn encoded(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use crate::support::{Backend, TestStore, both_backends, encoded, get};
 
 both_backends!(
     places_are_found_by_name_in_either_script,

@@ -10,4 +10,5 @@ mod communities;
 mod gdal;
 mod report;
 mod support;
+mod villages;
 mod writes;

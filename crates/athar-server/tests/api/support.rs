@@ -100,6 +100,20 @@ pub async fn body_of(
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
+/// Percent-encodes a query value (every byte but the unreserved ones).
+pub fn encoded(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 pub async fn get(url: &str) -> (u16, Value) {
     body_of(client().get(url).send().await.expect("request sent")).await
 }

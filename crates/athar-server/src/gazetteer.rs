@@ -1,0 +1,189 @@
+//! The gazetteer a running Athar resolves names against: the bundled GeoNames places,
+//! overridden and extended by the communities in the store (imported lists, places learned
+//! from incidents, confirmed places), with the spellings people attached to them.
+
+use std::collections::HashMap;
+
+use athar_core::{Incident, ResolutionMethod};
+use athar_gazetteer::{
+    AdminArea, Community, CommunityKind, CommunityStatus, Gazetteer, admin1_identity,
+    community_key, kind_hint,
+};
+use athar_store::{Store, StoreError};
+
+/// Reads the gazetteer: bundled places, then the store's (same id: the store's wins), then
+/// the attached spellings.
+pub async fn load_gazetteer(store: &Store) -> Result<Gazetteer, StoreError> {
+    let mut gazetteer = Gazetteer::bundled();
+    for community in store.communities().await? {
+        gazetteer.upsert(community);
+    }
+    for (community_id, name) in store.community_aliases().await? {
+        gazetteer.add_alias(&community_id, &name);
+    }
+    Ok(gazetteer)
+}
+
+/// The id of the place learned for a name in an area: one per normalised name and
+/// governorate, so every spelling that keys alike joins it.
+pub fn learned_id(name: &str, admin1: Option<&str>) -> String {
+    format!(
+        "learned:{}:{}",
+        admin1.map(admin1_identity).unwrap_or_default(),
+        community_key(name)
+    )
+}
+
+/// Places learned from the rows of one import: every row whose name resolved to nothing
+/// but that has a point joins (or founds) the learned place of its name and governorate.
+#[derive(Default)]
+pub struct Learning {
+    places: HashMap<String, Gathered>,
+}
+
+#[derive(Default)]
+struct Gathered {
+    spellings: HashMap<String, u32>,
+    admin1: HashMap<String, u32>,
+    sum: (f64, f64, u32),
+}
+
+fn most_frequent(counts: &HashMap<String, u32>, keep: impl Fn(&str) -> bool) -> Option<String> {
+    counts
+        .iter()
+        .filter(|(value, _)| keep(value))
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(value, _)| value.clone())
+}
+
+fn is_arabic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+impl Learning {
+    /// Gives an unresolved row with a point its learned place.
+    pub fn learn(&mut self, record: &mut athar_core::IncidentRecord) {
+        let Some(point) = record.location else {
+            return;
+        };
+        if record.resolution.community_id.is_some() {
+            return;
+        }
+        let id = learned_id(&record.community, record.admin1.as_deref());
+        let gathered = self.places.entry(id.clone()).or_default();
+        *gathered
+            .spellings
+            .entry(record.community.trim().to_owned())
+            .or_default() += 1;
+        if let Some(admin1) = &record.admin1 {
+            *gathered.admin1.entry(admin1.clone()).or_default() += 1;
+        }
+        gathered.sum.0 += point.lon.degrees();
+        gathered.sum.1 += point.lat.degrees();
+        gathered.sum.2 += 1;
+        record.resolution = athar_core::CommunityResolution {
+            community_id: Some(id),
+            method: ResolutionMethod::Learned,
+            score: 1.0,
+        };
+    }
+
+    /// The places learned, with the names they were most often written with and the
+    /// centroid of this import's rows (the store moves it to the centroid of all their
+    /// incidents when the import finishes).
+    pub fn communities(&self) -> Vec<Community> {
+        let mut learned: Vec<Community> = self
+            .places
+            .iter()
+            .map(|(id, g)| {
+                let admin1 = most_frequent(&g.admin1, |_| true);
+                let name_ar = most_frequent(&g.spellings, is_arabic);
+                let name_en = most_frequent(&g.spellings, |s| !is_arabic(s));
+                let kind = name_ar
+                    .as_deref()
+                    .or(name_en.as_deref())
+                    .and_then(kind_hint)
+                    .unwrap_or(CommunityKind::Village);
+                let count = f64::from(g.sum.2);
+                Community {
+                    id: id.clone(),
+                    pcode: None,
+                    name_ar,
+                    name_en,
+                    alternate_names: Vec::new(),
+                    kind,
+                    status: CommunityStatus::Learned,
+                    lon_lat: Some((g.sum.0 / count, g.sum.1 / count)),
+                    admin1: AdminArea {
+                        pcode: admin1
+                            .as_deref()
+                            .map(admin1_identity)
+                            .filter(|code| code.starts_with("SY")),
+                        name: admin1,
+                    },
+                    admin2: AdminArea::default(),
+                    admin3: AdminArea::default(),
+                }
+            })
+            .collect();
+        learned.sort_by(|a, b| a.id.cmp(&b.id));
+        learned
+    }
+}
+
+/// The incidents moved to `place`, as a fresh import would now record them: resolved again
+/// against the gazetteer (which now knows the spelling or the merge), or, if that finds
+/// another place, given `place` with `fallback`'s method and score. An incident without a
+/// point takes the place's, as validation does for a resolved name.
+pub fn repointed(
+    incidents: Vec<Incident>,
+    place: &Community,
+    gazetteer: &Gazetteer,
+    fallback: (ResolutionMethod, f32),
+) -> Vec<Incident> {
+    use athar_core::NameContext;
+    incidents
+        .into_iter()
+        .map(|mut incident| {
+            let record = &mut incident.record;
+            let again = athar_core::CommunityResolver::resolve(
+                gazetteer,
+                &record.community,
+                &NameContext {
+                    pcode: record.community_pcode.as_ref(),
+                    admin1: record.admin1.as_deref(),
+                    point: record.location,
+                },
+            );
+            let (method, score) = match &again {
+                Some(found) if found.community_id == place.id => (found.method, found.score),
+                _ => fallback,
+            };
+            record.resolution = athar_core::CommunityResolution {
+                community_id: Some(place.id.clone()),
+                method,
+                score,
+            };
+            // What validation takes from a resolved place: its point when the row has
+            // none, and its p-code and admin areas where the row names none.
+            if record.location.is_none()
+                && let Some(point) = place
+                    .lon_lat
+                    .and_then(|(lon, lat)| athar_core::Point::from_degrees(lon, lat).ok())
+            {
+                record.location = Some(point);
+                record.location_precision = athar_core::LocationPrecision::Community;
+            }
+            if record.community_pcode.is_none() {
+                record.community_pcode = place
+                    .pcode
+                    .as_deref()
+                    .and_then(|p| athar_core::Pcode::parse(p).ok());
+            }
+            record.admin1 = record.admin1.take().or_else(|| place.admin1.name.clone());
+            record.admin2 = record.admin2.take().or_else(|| place.admin2.name.clone());
+            record.admin3 = record.admin3.take().or_else(|| place.admin3.name.clone());
+            incident
+        })
+        .collect()
+}
