@@ -110,7 +110,95 @@ both_backends!(
     ingest_reports_every_row_and_sets_the_exit_code,
     an_unreadable_file_fails_and_stores_nothing,
     killing_an_import_midway_stores_all_or_nothing,
+    a_community_list_is_imported_and_names_resolve_against_it,
 );
+
+async fn a_community_list_is_imported_and_names_resolve_against_it(target: Target) {
+    let list = target.write(
+        "communities.csv",
+        "admin1Name_en,admin1Pcode,admin4Name_en,admin4Name_ar,admin4Pcode,latitude,longitude\n\
+         Idlib,SY07,Fatira,فطيرة,C4150,35.6461,36.4806\n\
+         Idlib,SY07,Nowhere,مكان,C9999,95,36.5\n",
+    );
+    let import = |target: &Target| {
+        let output = target
+            .athar()
+            .args(["gazetteer", "import"])
+            .arg(&list)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        (output.status.code().unwrap(), report)
+    };
+    let (code, report) = import(&target);
+    assert_eq!(code, 2, "a rejected row sets exit code 2: {report}");
+    assert_eq!(
+        (report["accepted"].as_u64(), report["unchanged"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(report["rejected"][0]["row"], 3);
+    assert_eq!(report["rejected"][0]["field"], "latitude");
+    let (_, again) = import(&target);
+    assert_eq!(
+        (again["accepted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(1))
+    );
+    // A corrected list updates the place in place.
+    std::fs::write(
+        &list,
+        "admin4Name_en,admin4Name_ar,admin4Pcode,latitude,longitude,admin1Name_en\n\
+         Fatira,فطيرة,C4150,35.6461,36.4806,Idlib\n",
+    )
+    .unwrap();
+    let (code, corrected) = import(&target);
+    assert_eq!(
+        (code, corrected["updated"].as_u64()),
+        (0, Some(1)),
+        "{corrected}"
+    );
+
+    // A report that names the village without coordinates: it takes the list's place.
+    let month = target.write(
+        "month.csv",
+        "source_id,kind,occurred_on,community,admin1\nf1,attack,2024-04-01,قرية فطيره,Idlib\n",
+    );
+    let (code, report, stderr) = ingest_json(&target, &month);
+    assert_eq!(
+        (code, report["accepted"].as_u64()),
+        (0, Some(1)),
+        "{report} {stderr}"
+    );
+    let location = match &target {
+        Target::Sqlite(dir) => {
+            StoreLocation::Sqlite(dir.path().join("athar-data").join("athar.db"))
+        }
+        Target::Postgres(database, _) => StoreLocation::Postgres(database.url().to_owned()),
+    };
+    let incidents = Store::open(&location)
+        .await
+        .unwrap()
+        .load_incidents()
+        .await
+        .unwrap();
+    let record = &incidents[0].record;
+    assert_eq!(record.resolution.community_id.as_deref(), Some("C4150"));
+    assert_eq!(
+        record.resolution.method,
+        athar_core::ResolutionMethod::Exact
+    );
+    let point = record.location.unwrap();
+    assert_eq!(
+        (point.lon.degrees(), point.lat.degrees()),
+        (36.4806, 35.6461)
+    );
+    assert_eq!(
+        record
+            .community_pcode
+            .as_ref()
+            .map(athar_core::Pcode::as_str),
+        Some("C4150")
+    );
+}
 
 async fn ingest_reports_every_row_and_sets_the_exit_code(target: Target) {
     let good = target.write("april.csv", GOOD);

@@ -79,7 +79,10 @@ pub struct Filter {
     pub kinds: Vec<Slug>,
     /// Area.
     pub bbox: Option<BBox>,
-    /// Community, as its normalised key.
+    /// Community, as the place its name (or id) resolved to: every incident counted under
+    /// that place, whatever spelling it was reported with.
+    pub community_id: Option<String>,
+    /// Community, as the normalised key of a name no place was found for.
     pub community_key: Option<String>,
     /// Community p-code.
     pub pcode: Option<Pcode>,
@@ -189,7 +192,13 @@ impl Filter {
                 if value.trim().is_empty() {
                     return Err(FilterError::new(name, "must not be empty"));
                 }
-                self.community_key = Some(resolver.key(value));
+                if let Some(place) = resolver.resolve(value, &crate::NameContext::default()) {
+                    self.community_id = Some(place.community_id);
+                    self.community_key = None;
+                } else {
+                    self.community_id = None;
+                    self.community_key = Some(resolver.key(value));
+                }
             }
             "pcode" => {
                 self.pcode = Some(Pcode::parse(value).map_err(|e| FilterError::new(name, e))?);

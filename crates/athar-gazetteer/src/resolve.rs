@@ -86,6 +86,36 @@ struct NameEntry {
     skeleton: String,
     qualifiers: Vec<&'static str>,
     camp: bool,
+    script: Script,
+}
+
+/// The script a key is written in: names in different scripts are never alike letter by
+/// letter, so the edit distance between them is not worth computing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Arabic,
+    Latin,
+    Other,
+}
+
+impl Script {
+    fn of(key: &str) -> Self {
+        match key.chars().find(|c| !c.is_ascii_digit()) {
+            Some(c) if c.is_ascii() => Self::Latin,
+            Some('\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}') => Self::Arabic,
+            Some(_) => Self::Other,
+            None => Self::Latin,
+        }
+    }
+}
+
+/// A written name, prepared for fuzzy matching.
+struct Wanted {
+    qualifiers: Vec<&'static str>,
+    camp: bool,
+    skeleton: String,
+    letters: Vec<char>,
+    script: Script,
 }
 
 /// How many of the nearest places around a point are scored for a fuzzy match.
@@ -326,6 +356,7 @@ impl Gazetteer {
             skeleton: skeleton(key),
             qualifiers: qualifiers(name),
             camp: is_camp(name),
+            script: Script::of(key),
         });
         self.names_of[index as usize].push(entry);
         push_unique(&mut self.skeletons, skeleton(key), entry);
@@ -452,6 +483,28 @@ impl Gazetteer {
                 }],
             };
         }
+        // A place's own id stands for the place (links from counts carry ids).
+        if let Some(&index) = self.ids.get(query.name.trim()) {
+            let id = self.communities[index as usize].id.clone();
+            let reason = format!(
+                "the id of {}",
+                self.communities[index as usize].display_name(false)
+            );
+            return Resolution {
+                community_id: Some(id.clone()),
+                method: Method::Exact,
+                score: 1.0,
+                reason: reason.clone(),
+                candidates: vec![Candidate {
+                    community_id: id,
+                    method: Method::Exact,
+                    score: 1.0,
+                    distance_km: None,
+                    eligible: true,
+                    reason,
+                }],
+            };
+        }
         let area = query.admin1.map(admin1_identity);
         let written = aliases(query.name);
         let keys: Vec<String> = written.iter().map(|n| community_key(n)).collect();
@@ -525,16 +578,15 @@ impl Gazetteer {
         }
         pool.sort_unstable();
         pool.dedup();
-        let wanted: Vec<(Vec<&str>, bool, String, Vec<char>)> = written
+        let wanted: Vec<Wanted> = written
             .iter()
             .zip(keys)
-            .map(|(name, key)| {
-                (
-                    qualifiers(name),
-                    is_camp(name),
-                    skeleton(key),
-                    key.chars().collect(),
-                )
+            .map(|(name, key)| Wanted {
+                qualifiers: qualifiers(name),
+                camp: is_camp(name),
+                skeleton: skeleton(key),
+                letters: key.chars().collect(),
+                script: Script::of(key),
             })
             .collect();
         // The best name of each place.
@@ -544,12 +596,17 @@ impl Gazetteer {
             if seen.iter().any(|c| c.community_id == community.id) {
                 continue;
             }
-            for (wanted_qualifiers, camp, wanted_skeleton, letters) in &wanted {
-                // Different qualifiers (east/west, great/small) or a camp against a
-                // town are different places, however alike the rest.
-                if entry.qualifiers != *wanted_qualifiers || entry.camp != *camp {
+            for wanted in &wanted {
+                // Different scripts never match letter by letter; different qualifiers
+                // (east/west, great/small) or a camp against a town are different
+                // places, however alike the rest.
+                if entry.script != wanted.script
+                    || entry.qualifiers != wanted.qualifiers
+                    || entry.camp != wanted.camp
+                {
                     continue;
                 }
+                let letters = &wanted.letters;
                 // The similarity cannot reach the threshold when the lengths differ by
                 // more than a third of the longer: skip the edit distance.
                 let (a, b) = (letters.len(), entry.letters.len());
@@ -559,7 +616,7 @@ impl Gazetteer {
                 let score = similarity(letters, &entry.letters);
                 // Keys that differ only in vowels and doubled letters (Jinderes,
                 // Jindayris) may differ a little more.
-                let needed = if *wanted_skeleton == entry.skeleton {
+                let needed = if wanted.skeleton == entry.skeleton {
                     FUZZY_MIN_SIMILARITY_SAME_SKELETON
                 } else {
                     FUZZY_MIN_SIMILARITY

@@ -628,6 +628,7 @@ struct Compiled {
     place_types: Option<Vec<u16>>,
     causes: Option<Vec<u16>>,
     vehicles: Option<Vec<u16>>,
+    community_id: Option<u32>,
     community_key: Option<u32>,
     pcode: Option<u32>,
     admin1: Option<Vec<u32>>,
@@ -672,6 +673,10 @@ impl Compiled {
             place_types: terms(&filter.place_types)?,
             causes: terms(&filter.causes)?,
             vehicles: terms(&filter.vehicles)?,
+            community_id: match &filter.community_id {
+                None => None,
+                Some(id) => Some(snapshot.strings.find(id)?),
+            },
             community_key: match &filter.community_key {
                 None => None,
                 Some(key) => Some(snapshot.strings.find(key)?),
@@ -692,6 +697,7 @@ impl Compiled {
             && self.place_types.is_none()
             && self.causes.is_none()
             && self.vehicles.is_none()
+            && self.community_id.is_none()
             && self.community_key.is_none()
             && self.pcode.is_none()
             && self.admin1.is_none()
@@ -707,6 +713,7 @@ impl Compiled {
             && term(&self.place_types, row.place_type)
             && term(&self.causes, row.cause)
             && term(&self.vehicles, row.vehicle)
+            && self.community_id.is_none_or(|id| id == row.community_id)
             && self
                 .community_key
                 .is_none_or(|key| key == row.community_key)

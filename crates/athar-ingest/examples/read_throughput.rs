@@ -1,7 +1,8 @@
 //! Reads a CSV file with a sink that keeps nothing, and prints rows per second: the
-//! parse-and-validate share of an import, without any database.
+//! parse-and-validate share of an import, without any database. Community names are
+//! resolved against the bundled gazetteer, as imports do (`--no-gazetteer`: keys only).
 //!
-//!     cargo run --release -p athar-ingest --example read_throughput -- FILE.csv
+//!     cargo run --release -p athar-ingest --example read_throughput -- FILE.csv [--no-gazetteer]
 
 use std::time::Instant;
 
@@ -14,7 +15,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: read_throughput FILE.csv")?;
     let vocabularies = Vocabularies::defaults();
-    let gazetteer = Gazetteer::empty();
+    let gazetteer = if std::env::args().any(|a| a == "--no-gazetteer") {
+        Gazetteer::empty()
+    } else {
+        Gazetteer::bundled()
+    };
     let mut context = ValidationContext::new(&vocabularies, &gazetteer);
     context.default_source = Some("bench".into());
     let started = Instant::now();

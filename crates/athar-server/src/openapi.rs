@@ -31,7 +31,7 @@ pub(crate) struct FilterParams {
     /// The CRS of bbox: only CRS84.
     #[param(rename = "bbox-crs", value_type = Option<BboxCrs>)]
     bbox_crs: Option<String>,
-    /// A community, in any spelling (Arabic or Latin).
+    /// A community, in any spelling (Arabic or Latin), or a place's id (`geonames:…`, a p-code, `learned:…`): every incident counted under the place its name resolves to.
     #[param(example = "فطيرة")]
     community: Option<String>,
     /// A community p-code (letters then digits).

@@ -295,11 +295,12 @@ impl SqliteImport {
         if !learned.is_empty() {
             // Learned places stand at the centroid of their incidents.
             sqlx::query(
-                "UPDATE communities SET
-                   lon = (SELECT avg(i.lon) FROM incidents i WHERE i.community_id = communities.id AND i.lon IS NOT NULL),
-                   lat = (SELECT avg(i.lat) FROM incidents i WHERE i.community_id = communities.id AND i.lon IS NOT NULL),
+                "UPDATE communities SET lon = x.lon, lat = x.lat,
                    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-                 WHERE id IN (SELECT value FROM json_each(?1))",
+                 FROM (SELECT community_id, avg(lon) AS lon, avg(lat) AS lat FROM incidents
+                       WHERE community_id IN (SELECT value FROM json_each(?1)) AND lon IS NOT NULL
+                       GROUP BY community_id) AS x
+                 WHERE communities.id = x.community_id",
             )
             .bind(serde_json::to_string(learned).expect("strings serialise"))
             .execute(&mut *self.tx)

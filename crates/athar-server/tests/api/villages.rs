@@ -107,6 +107,26 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
     assert_eq!(saraqib["name_en"], "Saraqib");
     assert_eq!(saraqib["status"], "reference");
 
+    // Filtering by community means the place: any of its spellings, or its id.
+    for community in ["Saraqeb", "مدينة سراقب", SARAQIB] {
+        let (status, items) = get(&format!(
+            "{address}/collections/incidents/items?community={}&limit=100",
+            encoded(community)
+        ))
+        .await;
+        assert_eq!(
+            (status, items["numberMatched"].as_u64()),
+            (200, Some(6)),
+            "{community}"
+        );
+    }
+    let (_, items) = get(&format!(
+        "{address}/collections/incidents/items?community={}",
+        encoded("البارة")
+    ))
+    .await;
+    assert_eq!(items["numberMatched"], 2);
+
     // A learned village stands at the centroid of its incidents.
     let fatira = entry(&counts, FATIRA);
     assert_eq!(fatira["status"], "learned");
