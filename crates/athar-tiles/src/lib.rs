@@ -1,0 +1,310 @@
+//! Tile maths for vector tiles, as pure functions: the z/x/y scheme of web maps (XYZ, the
+//! origin at the north-west corner), Web Mercator (EPSG:3857) coordinates, and positions
+//! inside a tile in the integer pixels of Mapbox Vector Tiles (extent 4096, with a buffer
+//! of 64 pixels around the tile so that symbols at an edge are drawn whole).
+//!
+//! # Example
+//! ```
+//! use athar_tiles::{Tile, lon_lat_to_mercator, EXTENT};
+//! let idlib = lon_lat_to_mercator(36.6339, 35.9306);
+//! let tile = Tile::containing(idlib, 10);
+//! assert_eq!((tile.z, tile.x, tile.y), (10, 616, 402));
+//! let [px, py] = tile.pixel(idlib);
+//! assert!((0..EXTENT).contains(&px) && (0..EXTENT).contains(&py));
+//! ```
+#![deny(missing_docs)]
+
+/// Half the side of the Web Mercator square, in metres (π × 6,378,137).
+pub const HALF_WORLD: f64 = std::f64::consts::PI * EARTH_RADIUS;
+/// The sphere Web Mercator projects from, in metres.
+pub const EARTH_RADIUS: f64 = 6_378_137.0;
+/// The latitude at which the Web Mercator square ends (north and south).
+pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
+/// The side of a tile in vector tile pixels.
+pub const EXTENT: i32 = 4096;
+/// The pixels kept around a tile.
+pub const BUFFER: i32 = 64;
+/// The deepest zoom served.
+pub const MAX_ZOOM: u8 = 22;
+
+/// Web Mercator metres of a longitude and latitude in degrees (latitude clamped to the
+/// square).
+pub fn lon_lat_to_mercator(lon: f64, lat: f64) -> [f64; 2] {
+    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE);
+    [
+        EARTH_RADIUS * lon.to_radians(),
+        EARTH_RADIUS
+            * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+                .tan()
+                .ln(),
+    ]
+}
+
+/// Longitude and latitude in degrees of Web Mercator metres.
+pub fn mercator_to_lon_lat([x, y]: [f64; 2]) -> [f64; 2] {
+    [
+        (x / EARTH_RADIUS).to_degrees(),
+        (2.0 * (y / EARTH_RADIUS).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees(),
+    ]
+}
+
+/// A rectangle in Web Mercator metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// West edge.
+    pub min_x: f64,
+    /// South edge.
+    pub min_y: f64,
+    /// East edge.
+    pub max_x: f64,
+    /// North edge.
+    pub max_y: f64,
+}
+
+impl Bounds {
+    /// Whether a point lies inside: west and south edges included, east and north
+    /// excluded, so that tiles side by side share no point.
+    pub fn contains(&self, [x, y]: [f64; 2]) -> bool {
+        x >= self.min_x && x < self.max_x && y >= self.min_y && y < self.max_y
+    }
+
+    /// The rectangle grown by `by` metres on every side.
+    #[must_use]
+    pub fn grown(&self, by: f64) -> Self {
+        Self {
+            min_x: self.min_x - by,
+            min_y: self.min_y - by,
+            max_x: self.max_x + by,
+            max_y: self.max_y + by,
+        }
+    }
+}
+
+/// Why a z/x/y is not a tile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileError {
+    /// The zoom is above [`MAX_ZOOM`].
+    ZoomTooDeep,
+    /// x or y is 2^z or more.
+    OutOfRange,
+}
+
+impl std::fmt::Display for TileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ZoomTooDeep => write!(f, "zoom above {MAX_ZOOM}"),
+            Self::OutOfRange => write!(f, "x and y must be below 2^z"),
+        }
+    }
+}
+
+impl std::error::Error for TileError {}
+
+/// A tile of the XYZ scheme: zoom `z`, column `x` from the west, row `y` from the north.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tile {
+    /// Zoom, 0 to [`MAX_ZOOM`].
+    pub z: u8,
+    /// Column, 0 to 2^z − 1, from the west.
+    pub x: u32,
+    /// Row, 0 to 2^z − 1, from the north.
+    pub y: u32,
+}
+
+impl Tile {
+    /// The tile, if z/x/y names one.
+    ///
+    /// # Errors
+    /// A zoom above [`MAX_ZOOM`], or x or y outside the zoom's grid.
+    pub fn new(z: u8, x: u32, y: u32) -> Result<Self, TileError> {
+        if z > MAX_ZOOM {
+            return Err(TileError::ZoomTooDeep);
+        }
+        let count = 1u32 << z;
+        if x >= count || y >= count {
+            return Err(TileError::OutOfRange);
+        }
+        Ok(Self { z, x, y })
+    }
+
+    /// The side of a tile at this zoom, in metres.
+    pub fn size(z: u8) -> f64 {
+        2.0 * HALF_WORLD / f64::from(1u32 << z)
+    }
+
+    /// The tile at zoom `z` that holds a point (points on the square's east or south edge
+    /// belong to the last column or row).
+    pub fn containing([x, y]: [f64; 2], z: u8) -> Self {
+        let size = Self::size(z);
+        let last = (1u32 << z) - 1;
+        let column = ((x + HALF_WORLD) / size).floor();
+        let row = ((HALF_WORLD - y) / size).floor();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped first
+        let index = |value: f64| value.clamp(0.0, f64::from(last)) as u32;
+        Self {
+            z,
+            x: index(column),
+            y: index(row),
+        }
+    }
+
+    /// The tile's square in Web Mercator metres.
+    pub fn bounds(&self) -> Bounds {
+        let size = Self::size(self.z);
+        let min_x = -HALF_WORLD + f64::from(self.x) * size;
+        let max_y = HALF_WORLD - f64::from(self.y) * size;
+        Bounds {
+            min_x,
+            min_y: max_y - size,
+            max_x: min_x + size,
+            max_y,
+        }
+    }
+
+    /// The tile's square grown by the buffer.
+    pub fn buffered_bounds(&self) -> Bounds {
+        self.bounds()
+            .grown(Self::size(self.z) * f64::from(BUFFER) / f64::from(EXTENT))
+    }
+
+    /// A point's position in the tile's pixels, x to the east and y to the south, from
+    /// its north-west corner (a point of another tile falls outside 0..EXTENT).
+    pub fn pixel(&self, [x, y]: [f64; 2]) -> [i32; 2] {
+        let bounds = self.bounds();
+        let size = Self::size(self.z);
+        // The fraction of the tile first, then the power-of-two extent: exact for points
+        // on pixel edges.
+        #[allow(clippy::cast_possible_truncation)] // tiles are small; far points saturate
+        let to_pixel = |fraction: f64| (fraction * f64::from(EXTENT)).floor() as i32;
+        [
+            to_pixel((x - bounds.min_x) / size),
+            to_pixel((bounds.max_y - y) / size),
+        ]
+    }
+
+    /// The Web Mercator point at the north-west corner of a pixel.
+    pub fn mercator_of_pixel(&self, [px, py]: [i32; 2]) -> [f64; 2] {
+        let bounds = self.bounds();
+        let scale = Self::size(self.z) / f64::from(EXTENT);
+        [
+            bounds.min_x + f64::from(px) * scale,
+            bounds.max_y - f64::from(py) * scale,
+        ]
+    }
+
+    /// The tile one zoom out that holds this one.
+    pub fn parent(&self) -> Option<Self> {
+        (self.z > 0).then(|| Self {
+            z: self.z - 1,
+            x: self.x / 2,
+            y: self.y / 2,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_tiles_of_north_west_syria() {
+        // Idlib city at zoom 10 and 14 (worked with the standard slippy-map formulas).
+        let idlib = lon_lat_to_mercator(36.6339, 35.9306);
+        assert_eq!(
+            Tile::containing(idlib, 10),
+            Tile::new(10, 616, 402).unwrap()
+        );
+        assert_eq!(
+            Tile::containing(idlib, 14),
+            Tile::new(14, 9859, 6437).unwrap()
+        );
+        assert_eq!(Tile::containing(idlib, 0), Tile::new(0, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn the_world_tile_spans_the_square() {
+        let world = Tile::new(0, 0, 0).unwrap().bounds();
+        assert!((world.min_x + HALF_WORLD).abs() < 1e-6);
+        assert!((world.max_y - HALF_WORLD).abs() < 1e-6);
+        assert!((HALF_WORLD - 20_037_508.342_789_244).abs() < 1e-6);
+        let [_, top] = lon_lat_to_mercator(0.0, 90.0);
+        assert!((top - HALF_WORLD).abs() < 1e-3, "{top}");
+    }
+
+    #[test]
+    fn bad_tiles_are_refused() {
+        assert_eq!(Tile::new(23, 0, 0), Err(TileError::ZoomTooDeep));
+        assert_eq!(Tile::new(3, 8, 0), Err(TileError::OutOfRange));
+        assert_eq!(Tile::new(3, 0, 8), Err(TileError::OutOfRange));
+        assert!(Tile::new(3, 7, 7).is_ok());
+    }
+
+    #[test]
+    fn the_buffer_is_64_pixels() {
+        let tile = Tile::new(12, 2000, 1500).unwrap();
+        let (inner, outer) = (tile.bounds(), tile.buffered_bounds());
+        let pixel = Tile::size(12) / f64::from(EXTENT);
+        assert!((inner.min_x - outer.min_x - 64.0 * pixel).abs() < 1e-6);
+        let [px, _] = tile.pixel([outer.min_x, inner.max_y]);
+        assert_eq!(px, -BUFFER);
+    }
+
+    fn zoom() -> impl Strategy<Value = u8> {
+        0..=MAX_ZOOM
+    }
+
+    proptest! {
+        #[test]
+        fn mercator_round_trips(lon in -180.0f64..180.0, lat in -85.0f64..85.0) {
+            let [lon2, lat2] = mercator_to_lon_lat(lon_lat_to_mercator(lon, lat));
+            prop_assert!((lon - lon2).abs() < 1e-9 && (lat - lat2).abs() < 1e-9);
+        }
+
+        #[test]
+        fn a_point_lies_in_the_tile_that_contains_it_and_in_its_parents(
+            lon in -180.0f64..180.0, lat in -85.0f64..85.0, z in zoom()
+        ) {
+            let point = lon_lat_to_mercator(lon, lat);
+            let tile = Tile::containing(point, z);
+            prop_assert!(Tile::new(tile.z, tile.x, tile.y).is_ok());
+            prop_assert!(tile.bounds().contains(point));
+            let [px, py] = tile.pixel(point);
+            prop_assert!((0..EXTENT).contains(&px) && (0..EXTENT).contains(&py), "{px} {py}");
+            if let Some(parent) = tile.parent() {
+                prop_assert_eq!(parent, Tile::containing(point, z - 1));
+            }
+        }
+
+        #[test]
+        fn tiles_of_a_zoom_tile_the_square(z in 0u8..=12, x in 0u32..4096, y in 0u32..4096) {
+            let count = 1u32 << z;
+            let tile = Tile::new(z, x % count, y % count).unwrap();
+            let b = tile.bounds();
+            // The east neighbour starts where this tile ends; the centre maps back here.
+            if tile.x + 1 < count {
+                let east = Tile::new(z, tile.x + 1, tile.y).unwrap().bounds();
+                prop_assert!((east.min_x - b.max_x).abs() < 1e-6);
+            }
+            let centre = [f64::midpoint(b.min_x, b.max_x), f64::midpoint(b.min_y, b.max_y)];
+            prop_assert_eq!(Tile::containing(centre, z), tile);
+            // A quarter pixel south-east of the centre is in the pixel that starts there
+            // (a point exactly on a pixel's edge may fall either side by float noise).
+            let quarter = Tile::size(z) / f64::from(EXTENT) / 4.0;
+            prop_assert_eq!(
+                tile.pixel([centre[0] + quarter, centre[1] - quarter]),
+                [EXTENT / 2, EXTENT / 2]
+            );
+        }
+
+        #[test]
+        fn pixels_and_mercator_agree(z in zoom(), px in -64i32..4160, py in -64i32..4160) {
+            let tile = Tile::containing(lon_lat_to_mercator(36.6, 35.9), z);
+            // The middle of a pixel (half a pixel south-east of its north-west corner)
+            // maps back to that pixel.
+            let corner = tile.mercator_of_pixel([px, py]);
+            let half = Tile::size(z) / f64::from(EXTENT) / 2.0;
+            prop_assert_eq!(tile.pixel([corner[0] + half, corner[1] - half]), [px, py]);
+        }
+    }
+}
