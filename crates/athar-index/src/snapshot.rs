@@ -101,6 +101,19 @@ impl Row {
     }
 }
 
+/// A row's point, kind and casualties.
+#[derive(Debug, Clone, Copy)]
+pub struct RowSummary<'a> {
+    /// Longitude and latitude, when the incident has a point.
+    pub lon_lat: Option<(f64, f64)>,
+    /// What happened.
+    pub kind: &'a Slug,
+    /// Killed.
+    pub killed: u32,
+    /// Injured.
+    pub injured: u32,
+}
+
 /// What is known of a community across the whole snapshot, whatever the filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommunityInfo {
@@ -487,6 +500,18 @@ impl Snapshot {
 
     pub(crate) fn casualties_of(&self, row: RowId) -> [u16; 6] {
         self.rows[row as usize].casualties
+    }
+
+    /// What a clustered vector tile needs of a row: its point (if it has one), kind and
+    /// casualties, without building the whole incident.
+    pub fn summary(&self, row: RowId) -> RowSummary<'_> {
+        let r = &self.rows[row as usize];
+        RowSummary {
+            lon_lat: (!r.lon.is_nan()).then_some((r.lon, r.lat)),
+            kind: self.kind_slug(row),
+            killed: u32::from(r.casualties[0]),
+            injured: u32::from(r.casualties[3]),
+        }
     }
 
     /// The Web Mercator (EPSG:3857) position of a row, in metres, if it has a point.

@@ -388,6 +388,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::aggregates::stats,
         crate::routes::aggregates::series,
         crate::routes::aggregates::vocabularies,
+        crate::routes::tiles::incidents,
         crate::routes::communities::search,
         crate::routes::communities::resolve,
         crate::routes::communities::community,

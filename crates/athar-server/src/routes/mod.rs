@@ -3,6 +3,7 @@
 pub(crate) mod aggregates;
 pub(crate) mod communities;
 pub(crate) mod ogc;
+pub(crate) mod tiles;
 pub(crate) mod writes;
 
 use actix_web::http::header;
@@ -36,6 +37,7 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(
             only("/v1/communities/{id}/merge", &["POST"]).route(web::post().to(communities::merge)),
         )
+        .service(get("/tiles/incidents/{z}/{x}/{y}", tiles::incidents))
         .service(get("/v1/stats", aggregates::stats))
         .service(get("/v1/stats/series", aggregates::series))
         .service(get("/v1/vocabularies", aggregates::vocabularies))

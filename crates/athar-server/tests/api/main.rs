@@ -10,5 +10,6 @@ mod communities;
 mod gdal;
 mod report;
 mod support;
+mod tiles;
 mod villages;
 mod writes;

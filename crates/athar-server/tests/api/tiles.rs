@@ -1,0 +1,233 @@
+//! Vector tiles of the demo month, decoded with an independent decoder (mvt-reader) and
+//! compared tile by tile, at several zooms and with filters, against a brute-force
+//! reference built from the OGC items; and the HTTP answers of a tile server.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator};
+use mvt_reader::feature::Value as MvtValue;
+
+use crate::support::{Backend, TestStore, both_backends, client, get};
+
+both_backends!(
+    tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles,
+    tiles_answer_like_a_tile_server,
+);
+
+/// Every incident with a point: (id, kind, lon, lat).
+async fn reference(address: &str) -> Vec<(String, String, f64, f64)> {
+    let (_, items) = get(&format!(
+        "{address}/collections/incidents/items?limit=10000"
+    ))
+    .await;
+    items["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["geometry"].is_null())
+        .map(|f| {
+            let c = &f["geometry"]["coordinates"];
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                f["properties"]["kind"].as_str().unwrap().to_owned(),
+                c[0].as_f64().unwrap(),
+                c[1].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A decoded feature: its pixel position and properties.
+struct Decoded {
+    pixel: [i64; 2],
+    properties: BTreeMap<String, MvtValue>,
+}
+
+async fn fetch(address: &str, tile: Tile, query: &str) -> (u16, Vec<Decoded>) {
+    let url = format!(
+        "{address}/tiles/incidents/{}/{}/{}.mvt?{query}",
+        tile.z, tile.x, tile.y
+    );
+    let mut response = client().get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.body().limit(50_000_000).await.unwrap().to_vec();
+    if status != 200 {
+        return (status, Vec::new());
+    }
+    let reader = mvt_reader::Reader::new(body).expect("a valid vector tile");
+    assert_eq!(reader.get_layer_names().unwrap(), ["incidents"]);
+    let features = reader
+        .get_features_as::<i32>(0)
+        .unwrap()
+        .into_iter()
+        .map(|feature| {
+            let point = match feature.geometry {
+                geo_types::Geometry::Point(p) => p,
+                geo_types::Geometry::MultiPoint(m) => m.0[0],
+                other => panic!("not a point: {other:?}"),
+            };
+            Decoded {
+                pixel: [i64::from(point.x()), i64::from(point.y())],
+                properties: feature.properties.unwrap_or_default().into_iter().collect(),
+            }
+        })
+        .collect();
+    (status, features)
+}
+
+fn uint(value: Option<&MvtValue>) -> u64 {
+    match value {
+        Some(MvtValue::UInt(n)) => *n,
+        Some(MvtValue::Int(n) | MvtValue::SInt(n)) => u64::try_from(*n).unwrap(),
+        other => panic!("not a count: {other:?}"),
+    }
+}
+
+fn inside(pixel: [i64; 2]) -> bool {
+    (0..i64::from(EXTENT)).contains(&pixel[0]) && (0..i64::from(EXTENT)).contains(&pixel[1])
+}
+
+async fn tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let all = reference(&address).await;
+    assert!(all.len() > 100, "{}", all.len());
+    let (_, vocabularies) = get(&format!("{address}/v1/vocabularies")).await;
+    let kinds: Vec<String> = vocabularies["vocabularies"]["kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|term| term["slug"].as_str().unwrap().to_owned())
+        .collect();
+    for (query, kind) in [
+        ("", None),
+        ("kind=attack", Some("attack")),
+        ("kind=fire", Some("fire")),
+    ] {
+        let points: Vec<&(String, String, f64, f64)> = all
+            .iter()
+            .filter(|p| kind.is_none_or(|k| p.1 == k))
+            .collect();
+        for z in [5u8, 8, 10, 12, 14] {
+            // The reference: which incidents each tile holds.
+            let mut expected: BTreeMap<Tile, BTreeSet<&str>> = BTreeMap::new();
+            for (id, _, lon, lat) in &points {
+                let tile = Tile::containing(lon_lat_to_mercator(*lon, *lat), z);
+                expected.entry(tile).or_default().insert(id.as_str());
+            }
+            // Global pixel → count of the features inside their own tile.
+            let mut own: BTreeMap<[i64; 2], u64> = BTreeMap::new();
+            let mut buffered: Vec<([i64; 2], u64)> = Vec::new();
+            for (tile, ids) in &expected {
+                let (status, features) = fetch(&address, *tile, query).await;
+                assert_eq!(status, 200, "{z}/{}/{} {query}", tile.x, tile.y);
+                let mut count = 0;
+                let mut seen_ids = BTreeSet::new();
+                for feature in &features {
+                    let n = if feature.properties.get("cluster") == Some(&MvtValue::Bool(true)) {
+                        assert!(z < 12, "clusters only below the cluster zoom");
+                        let n = uint(feature.properties.get("count"));
+                        assert!(n >= 2, "a lone incident stays an incident");
+                        let by_kind: u64 = kinds
+                            .iter()
+                            .filter_map(|k| feature.properties.get(k.as_str()))
+                            .map(|v| uint(Some(v)))
+                            .sum();
+                        assert_eq!(by_kind, n, "per-kind counts add up");
+                        let expansion = uint(feature.properties.get("expansion_zoom"));
+                        assert!(expansion > u64::from(z) && expansion <= 12, "{expansion}");
+                        n
+                    } else {
+                        let Some(MvtValue::String(id)) = feature.properties.get("id") else {
+                            panic!("an incident without an id");
+                        };
+                        let (_, _, lon, lat) =
+                            all.iter().find(|p| &p.0 == id).expect("a known incident");
+                        let pixel = tile.pixel(lon_lat_to_mercator(*lon, *lat));
+                        assert_eq!(feature.pixel, [i64::from(pixel[0]), i64::from(pixel[1])]);
+                        if inside(feature.pixel) {
+                            seen_ids.insert(id.clone());
+                        }
+                        1
+                    };
+                    let global = [
+                        i64::from(tile.x) * i64::from(EXTENT) + feature.pixel[0],
+                        i64::from(tile.y) * i64::from(EXTENT) + feature.pixel[1],
+                    ];
+                    if inside(feature.pixel) {
+                        count += n;
+                        *own.entry(global).or_default() += n;
+                    } else {
+                        buffered.push((global, n));
+                    }
+                }
+                assert_eq!(count, ids.len() as u64, "{z}/{}/{} {query}", tile.x, tile.y);
+                if z >= 12 {
+                    let ids: BTreeSet<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+                    assert_eq!(seen_ids, ids, "{z}/{}/{}", tile.x, tile.y);
+                }
+            }
+            // A feature drawn in a neighbour's buffer is the same as in its own tile.
+            for (global, n) in buffered {
+                assert_eq!(own.get(&global), Some(&n), "z{z} {global:?} {query}");
+            }
+        }
+    }
+}
+
+async fn tiles_answer_like_a_tile_server(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let status = |path: &'static str| {
+        let url = format!("{address}{path}");
+        async move { client().get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/tiles/incidents/a/0/0").await, 400);
+    assert_eq!(status("/tiles/incidents/3/0/0.png").await, 400);
+    assert_eq!(status("/tiles/incidents/3/8/0.mvt").await, 404);
+    assert_eq!(status("/tiles/incidents/23/0/0.mvt").await, 404);
+    assert_eq!(status("/tiles/incidents/14/0/0.mvt").await, 204);
+    assert_eq!(status("/tiles/incidents/3/4/3?kind=nonsense").await, 400);
+
+    // The tile holding north-west Syria at zoom 3, with and without an extension.
+    let url = format!("{address}/tiles/incidents/3/4/3.mvt");
+    let mut first = client().get(&url).send().await.unwrap();
+    assert_eq!(first.status().as_u16(), 200);
+    assert_eq!(
+        first.headers().get("content-type").unwrap(),
+        "application/vnd.mapbox-vector-tile"
+    );
+    let etag = first.headers().get("etag").unwrap().clone();
+    let bytes = first.body().await.unwrap();
+    for other in ["/tiles/incidents/3/4/3.pbf", "/tiles/incidents/3/4/3"] {
+        let mut response = client()
+            .get(format!("{address}{other}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.body().await.unwrap(), bytes, "{other}");
+    }
+    let again = client()
+        .get(&url)
+        .insert_header(("If-None-Match", etag.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    // Other filters, another ETag.
+    let filtered = client()
+        .get(format!("{url}?kind=fire"))
+        .insert_header(("If-None-Match", etag))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filtered.status().as_u16(), 200);
+    let gzipped = client()
+        .get(&url)
+        .insert_header(("Accept-Encoding", "gzip"))
+        .no_decompress()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers().get("content-encoding").unwrap(), "gzip");
+}
