@@ -63,6 +63,9 @@ enum Command {
         /// Origins allowed to read from browsers, comma separated (default: any).
         #[arg(long, env = "ATHAR_CORS_ORIGINS", value_delimiter = ',')]
         cors_origins: Vec<String>,
+        /// Memory for encoded vector tiles, in MiB (0: no cache).
+        #[arg(long, env = "ATHAR_TILE_CACHE_MB", default_value_t = 64)]
+        tile_cache_mb: u64,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -150,7 +153,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import_limit,
             body_limit,
             cors_origins,
+            tile_cache_mb,
         } => {
+            settings.tile_cache_mb = tile_cache_mb;
             settings.listen = listen;
             settings.demo = demo;
             settings.admin_token = admin_token.filter(|t| !t.is_empty()).map(Secret::new);

@@ -54,6 +54,9 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// How often to look for writes made by other processes (milliseconds; 0: never).
     pub poll_interval_ms: u64,
+    /// Memory for encoded vector tiles, in MiB (`ATHAR_TILE_CACHE_MB`, default 64; 0
+    /// turns the cache off).
+    pub tile_cache_mb: u64,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             body_limit: 1024 * 1024,
             cors_origins: Vec::new(),
             poll_interval_ms: 1_000,
+            tile_cache_mb: 64,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// The settings it runs with.
     pub settings: Settings,
+    /// Encoded vector tiles.
+    pub tiles: crate::routes::tiles::TileCache,
     snapshot: RwLock<Arc<Snapshot>>,
     /// The last change-log sequence the snapshot includes; held while catching up.
     applied: tokio::sync::Mutex<i64>,
@@ -51,6 +53,7 @@ impl AppState {
         let state = Self {
             store,
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
+            tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
             tokens,
             settings,
             snapshot: RwLock::new(Arc::new(Snapshot::empty(

@@ -19,7 +19,11 @@ const MAX_BUCKETS: usize = 10_000;
 /// For places of the bundled GeoNames gazetteer, whose Arabic names are sometimes unusual
 /// or wrong (دار تعزة for دارة عزة), the Arabic spelling the reports used most is shown;
 /// an imported community list's names are shown as they are.
-fn community_entry(snapshot: &Snapshot, places: &Gazetteer, count: &CommunityCount) -> Value {
+pub(crate) fn community_entry(
+    snapshot: &Snapshot,
+    places: &Gazetteer,
+    count: &CommunityCount,
+) -> Value {
     let info = &snapshot.communities()[count.community as usize];
     let place = info.resolved.then(|| places.get(&info.key)).flatten();
     let point = place.and_then(|p| p.lon_lat).or(info.centroid);

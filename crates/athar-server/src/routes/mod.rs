@@ -37,7 +37,10 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(
             only("/v1/communities/{id}/merge", &["POST"]).route(web::post().to(communities::merge)),
         )
+        .service(get("/tiles/incidents.json", tiles::incidents_tilejson))
+        .service(get("/tiles/communities.json", tiles::communities_tilejson))
         .service(get("/tiles/incidents/{z}/{x}/{y}", tiles::incidents))
+        .service(get("/tiles/communities/{z}/{x}/{y}", tiles::communities))
         .service(get("/v1/stats", aggregates::stats))
         .service(get("/v1/stats/series", aggregates::series))
         .service(get("/v1/vocabularies", aggregates::vocabularies))

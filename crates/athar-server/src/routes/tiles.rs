@@ -7,6 +7,7 @@
 //! holds exactly the ring of neighbouring cells, so a cluster near an edge is drawn whole.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -252,6 +253,221 @@ fn tile_etag(version: u64, request: &HttpRequest) -> String {
     format!("W/\"v{version}-{filters:x}\"")
 }
 
+/// The layers served as tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Layer {
+    /// Incidents, clustered below the cluster zoom.
+    Incidents,
+    /// One point per community, with its counts for the filters.
+    Communities,
+}
+
+impl Layer {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Incidents => LAYER,
+            Self::Communities => "communities",
+        }
+    }
+}
+
+/// A community as the communities layer draws it.
+#[derive(Debug, Clone)]
+pub(crate) struct CommunityPoint {
+    id: String,
+    name_ar: Option<String>,
+    name_en: Option<String>,
+    status: String,
+    count: u64,
+    killed: u64,
+    injured: u64,
+    point: [f64; 2],
+}
+
+type TileKey = (Layer, Tile, String, u64);
+
+/// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
+/// and the community counts behind the communities layer, by filters and version.
+pub struct TileCache {
+    tiles: Option<moka::sync::Cache<TileKey, Arc<Option<Vec<u8>>>>>,
+    communities: moka::sync::Cache<(String, u64), Arc<Vec<CommunityPoint>>>,
+}
+
+impl TileCache {
+    /// A cache holding at most `megabytes` MiB of tiles (0: tiles are not cached).
+    pub fn new(megabytes: u64) -> Self {
+        let tiles = (megabytes > 0).then(|| {
+            moka::sync::Cache::builder()
+                .weigher(|_: &TileKey, tile: &Arc<Option<Vec<u8>>>| {
+                    u32::try_from(tile.as_ref().as_ref().map_or(64, |bytes| bytes.len() + 64))
+                        .unwrap_or(u32::MAX)
+                })
+                .max_capacity(megabytes * 1024 * 1024)
+                .build()
+        });
+        Self {
+            tiles,
+            communities: moka::sync::Cache::new(64),
+        }
+    }
+}
+
+/// Every community of the ranking for the filters, with the point it is drawn at.
+fn community_points(
+    snapshot: &Snapshot,
+    places: &athar_gazetteer::Gazetteer,
+    query: &Query,
+) -> Vec<CommunityPoint> {
+    let rows = snapshot.select(&query.filter);
+    snapshot
+        .community_counts(&rows, None)
+        .iter()
+        .filter_map(|count| {
+            let entry = super::aggregates::community_entry(snapshot, places, count);
+            let text = |field: &str| entry[field].as_str().map(str::to_owned);
+            let (lon, lat) = (entry["lon"].as_f64()?, entry["lat"].as_f64()?);
+            Some(CommunityPoint {
+                id: text("community_id")?,
+                name_ar: text("name_ar"),
+                name_en: text("name_en"),
+                status: text("status").unwrap_or_default(),
+                count: count.count,
+                killed: count.killed,
+                injured: count.injured,
+                point: lon_lat_to_mercator(lon, lat),
+            })
+        })
+        .collect()
+}
+
+/// The communities of a tile (and its buffer) as proportional symbols.
+fn communities_tile(
+    communities: &[CommunityPoint],
+    tile: &Tile,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let bounds = tile.buffered_bounds();
+    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
+    let mut layer = mvt_tile.create_layer(Layer::Communities.name());
+    let mut any = false;
+    for community in communities.iter().filter(|c| bounds.contains(c.point)) {
+        any = true;
+        let mut feature = point_feature(layer, tile, community.point)?;
+        feature.add_tag_string("community_id", &community.id);
+        for (name, value) in [
+            ("name_ar", &community.name_ar),
+            ("name_en", &community.name_en),
+        ] {
+            if let Some(value) = value {
+                feature.add_tag_string(name, value);
+            }
+        }
+        feature.add_tag_string("status", &community.status);
+        feature.add_tag_uint("count", community.count);
+        feature.add_tag_uint("killed", community.killed);
+        feature.add_tag_uint("injured", community.injured);
+        layer = feature.into_layer();
+    }
+    if !any {
+        return Ok(None);
+    }
+    mvt_tile.add_layer(layer).map_err(|e| encode_error(&e))?;
+    mvt_tile.to_bytes().map(Some).map_err(|e| encode_error(&e))
+}
+
+/// The community points for the filters, from the cache when it holds them.
+async fn cached_community_points(
+    state: &AppState,
+    snapshot: &Arc<Snapshot>,
+    query: Query,
+    filters: String,
+) -> Result<Arc<Vec<CommunityPoint>>, ApiError> {
+    let key = (filters, snapshot.version());
+    if let Some(points) = state.tiles.communities.get(&key) {
+        return Ok(points);
+    }
+    let (snapshot, places) = (Arc::clone(snapshot), state.gazetteer());
+    let points = tokio::task::spawn_blocking(move || community_points(&snapshot, &places, &query))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let points = Arc::new(points);
+    state.tiles.communities.insert(key, Arc::clone(&points));
+    Ok(points)
+}
+
+/// Encodes a tile of `layer` (none when it would be empty).
+async fn encode(
+    state: &AppState,
+    layer: Layer,
+    snapshot: Arc<Snapshot>,
+    query: Query,
+    tile: Tile,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    match layer {
+        Layer::Incidents => {
+            tokio::task::spawn_blocking(move || incidents_tile(&snapshot, &query, &tile))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+        Layer::Communities => {
+            let filters = serde_json::to_string(&query.filter).unwrap_or_default();
+            let points = cached_community_points(state, &snapshot, query, filters).await?;
+            communities_tile(&points, &tile)
+        }
+    }
+}
+
+/// A tile of `layer`, from the cache when it holds it.
+async fn tile_response(
+    request: &HttpRequest,
+    (z, x, y): (String, String, String),
+    state: &AppState,
+    layer: Layer,
+) -> Result<HttpResponse, ApiError> {
+    let tile = tile_of_path(&z, &x, &y)?;
+    let snapshot = state.snapshot();
+    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    let etag = tile_etag(snapshot.version(), request);
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|candidate| candidate.trim() == etag));
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let key: TileKey = (
+        layer,
+        tile,
+        request.query_string().to_owned(),
+        snapshot.version(),
+    );
+    let cached = state.tiles.tiles.as_ref().and_then(|cache| cache.get(&key));
+    let body = if let Some(body) = cached {
+        body
+    } else {
+        let encoded = Arc::new(encode(state, layer, snapshot, query, tile).await?);
+        if let Some(cache) = &state.tiles.tiles {
+            cache.insert(key, Arc::clone(&encoded));
+        }
+        encoded
+    };
+    let mut response = match body.as_ref() {
+        Some(_) => HttpResponse::Ok(),
+        None => HttpResponse::NoContent(),
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"));
+    Ok(match body.as_ref() {
+        Some(bytes) => response
+            .content_type("application/vnd.mapbox-vector-tile")
+            .body(bytes.clone()),
+        None => response.finish(),
+    })
+}
+
 /// `GET /tiles/incidents/{z}/{x}/{y}` (also `.mvt` and `.pbf`): the incidents of a tile
 /// with the shared filters; 204 when the tile holds none.
 #[utoipa::path(
@@ -265,7 +481,7 @@ fn tile_etag(version: u64, request: &HttpRequest) -> String {
         crate::openapi::FilterParams,
     ),
     responses(
-        (status = 200, description = "A Mapbox Vector Tile with one layer, incidents", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 200, description = "A Mapbox Vector Tile with one layer, incidents: points at and above zoom 12, clusters below", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
         (status = 204, description = "No incident in the tile"),
         (status = 400, description = "Not a tile coordinate, or a bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -276,37 +492,162 @@ pub(crate) async fn incidents(
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (z, x, y) = path.into_inner();
-    let tile = tile_of_path(&z, &x, &y)?;
-    let snapshot = state.snapshot();
-    let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    let etag = tile_etag(snapshot.version(), &request);
-    let matches = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|candidate| candidate.trim() == etag));
-    if matches {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
-    }
-    let body = tokio::task::spawn_blocking(move || incidents_tile(&snapshot, &query, &tile))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let mut response = match body {
-        Some(_) => HttpResponse::Ok(),
-        None => HttpResponse::NoContent(),
+    tile_response(&request, path.into_inner(), &state, Layer::Incidents).await
+}
+
+/// `GET /tiles/communities/{z}/{x}/{y}` (also `.mvt` and `.pbf`): one point per community
+/// with its incidents, killed and injured for the filters (proportional symbols), and its
+/// names in both scripts; 204 when the tile holds none.
+#[utoipa::path(
+    get,
+    path = "/tiles/communities/{z}/{x}/{y}",
+    tag = "Tiles",
+    params(
+        ("z" = u32, Path, minimum = 0, maximum = 22, description = "Zoom"),
+        ("x" = u32, Path, description = "Column from the west, below 2^z"),
+        ("y" = String, Path, description = "Row from the north, below 2^z, optionally with .mvt or .pbf"),
+        crate::openapi::FilterParams,
+    ),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile with one layer, communities", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 204, description = "No community in the tile"),
+        (status = 400, description = "Not a tile coordinate, or a bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn communities(
+    request: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    tile_response(&request, path.into_inner(), &state, Layer::Communities).await
+}
+
+/// The fields of a layer, as TileJSON's `vector_layers` lists them.
+fn fields(layer: Layer, snapshot: &Snapshot) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    let mut add = |name: &str, kind: &str| {
+        fields.insert(name.to_owned(), serde_json::Value::from(kind));
     };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"));
-    Ok(match body {
-        Some(bytes) => response
-            .content_type("application/vnd.mapbox-vector-tile")
-            .body(bytes),
-        None => response.finish(),
-    })
+    match layer {
+        Layer::Incidents => {
+            for name in [
+                "id",
+                "kind",
+                "occurred_on",
+                "community",
+                "community_id",
+                "perpetrator",
+                "weapon",
+                "place_type",
+            ] {
+                add(name, "String");
+            }
+            for name in ["killed", "injured", "count", "expansion_zoom"] {
+                add(name, "Number");
+            }
+            add("cluster", "Boolean");
+            for term in snapshot
+                .vocabularies()
+                .terms_of(athar_core::VocabularyName::Kind)
+            {
+                add(term.slug.as_str(), "Number");
+            }
+        }
+        Layer::Communities => {
+            for name in ["community_id", "name_ar", "name_en", "status"] {
+                add(name, "String");
+            }
+            for name in ["count", "killed", "injured"] {
+                add(name, "Number");
+            }
+        }
+    }
+    fields
+}
+
+/// TileJSON 3.0.0 for a layer: tile URLs that carry the request's filters.
+fn tilejson(
+    request: &HttpRequest,
+    state: &AppState,
+    layer: Layer,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.snapshot();
+    // The filters are checked here, so that a bad one fails now, not in every tile.
+    Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    let query = request.query_string();
+    let template = format!(
+        "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{}{query}",
+        crate::http::base_url(request),
+        layer.name(),
+        if query.is_empty() { "" } else { "?" },
+    );
+    // The incidents' extent, or north-west Syria when there are none yet.
+    let [west, south, east, north] = snapshot
+        .spatial_extent()
+        .unwrap_or([35.7, 35.0, 38.5, 36.9]);
+    let body = serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": format!("Athar {}", layer.name()),
+        "description": match layer {
+            Layer::Incidents => "Incidents: one point each from zoom 12, clusters below",
+            Layer::Communities => "Communities with their incident counts",
+        },
+        "tiles": [template],
+        "vector_layers": [{
+            "id": layer.name(),
+            "fields": fields(layer, &snapshot),
+            "minzoom": 0,
+            "maxzoom": athar_tiles::MAX_ZOOM,
+        }],
+        "bounds": [west, south, east, north],
+        "center": [f64::midpoint(west, east), f64::midpoint(south, north), 8],
+        "minzoom": 0,
+        "maxzoom": athar_tiles::MAX_ZOOM,
+        "attribution": athar_gazetteer::GEONAMES_ATTRIBUTION,
+    });
+    Ok(crate::http::cached(
+        snapshot.version(),
+        "application/json",
+        body.to_string(),
+    ))
+}
+
+/// `GET /tiles/incidents.json`: TileJSON 3.0.0 for the incidents layer, with the filters
+/// of the request in its tile URLs.
+#[utoipa::path(
+    get,
+    path = "/tiles/incidents.json",
+    tag = "Tiles",
+    params(crate::openapi::FilterParams),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
+        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn incidents_tilejson(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    tilejson(&request, &state, Layer::Incidents)
+}
+
+/// `GET /tiles/communities.json`: TileJSON 3.0.0 for the communities layer.
+#[utoipa::path(
+    get,
+    path = "/tiles/communities.json",
+    tag = "Tiles",
+    params(crate::openapi::FilterParams),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
+        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn communities_tilejson(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    tilejson(&request, &state, Layer::Communities)
 }
 
 #[cfg(test)]

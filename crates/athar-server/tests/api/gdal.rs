@@ -2,7 +2,10 @@
 
 use crate::support::{Backend, TestStore, both_backends, get};
 
-both_backends!(gdal_reads_every_incident_through_the_ogc_api);
+both_backends!(
+    gdal_reads_every_incident_through_the_ogc_api,
+    gdal_reads_a_zoom_level_of_vector_tiles_through_tilejson
+);
 
 fn ogrinfo(arguments: &[String]) -> String {
     let output = std::process::Command::new("ogrinfo")
@@ -52,4 +55,31 @@ async fn gdal_reads_every_incident_through_the_ogc_api(backend: Backend) {
         &listing[..listing.len().min(2_000)]
     );
     assert!(listing.contains("POINT (36."), "geometries are read");
+}
+
+async fn gdal_reads_a_zoom_level_of_vector_tiles_through_tilejson(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let source = format!("MVT:{address}/tiles/incidents/4");
+    let summary = actix_web::rt::task::spawn_blocking(move || {
+        ogrinfo(&["-ro".into(), "-al".into(), "-so".into(), source])
+    })
+    .await
+    .unwrap();
+    assert!(summary.contains("Layer name: incidents"), "{summary}");
+    let features: u64 = summary
+        .lines()
+        .find_map(|line| line.strip_prefix("Feature Count: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(features > 0, "{summary}");
+    // The fields come from the TileJSON's vector_layers.
+    for field in [
+        "count: Real",
+        "kind: String",
+        "expansion_zoom: Real",
+        "cluster: Integer(Boolean)",
+    ] {
+        assert!(summary.contains(field), "{field}: {summary}");
+    }
 }

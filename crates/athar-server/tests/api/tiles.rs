@@ -12,6 +12,8 @@ use crate::support::{Backend, TestStore, both_backends, client, get};
 both_backends!(
     tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles,
     tiles_answer_like_a_tile_server,
+    community_tiles_draw_the_ranking_and_tilejson_carries_the_filters,
+    a_write_reaches_cached_tiles_at_once,
 );
 
 /// Every incident with a point: (id, kind, lon, lat).
@@ -44,8 +46,12 @@ struct Decoded {
 }
 
 async fn fetch(address: &str, tile: Tile, query: &str) -> (u16, Vec<Decoded>) {
+    fetch_layer(address, "incidents", tile, query).await
+}
+
+async fn fetch_layer(address: &str, layer: &str, tile: Tile, query: &str) -> (u16, Vec<Decoded>) {
     let url = format!(
-        "{address}/tiles/incidents/{}/{}/{}.mvt?{query}",
+        "{address}/tiles/{layer}/{}/{}/{}.mvt?{query}",
         tile.z, tile.x, tile.y
     );
     let mut response = client().get(url).send().await.unwrap();
@@ -55,7 +61,7 @@ async fn fetch(address: &str, tile: Tile, query: &str) -> (u16, Vec<Decoded>) {
         return (status, Vec::new());
     }
     let reader = mvt_reader::Reader::new(body).expect("a valid vector tile");
-    assert_eq!(reader.get_layer_names().unwrap(), ["incidents"]);
+    assert_eq!(reader.get_layer_names().unwrap(), [layer]);
     let features = reader
         .get_features_as::<i32>(0)
         .unwrap()
@@ -230,4 +236,103 @@ async fn tiles_answer_like_a_tile_server(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(gzipped.headers().get("content-encoding").unwrap(), "gzip");
+}
+
+async fn community_tiles_draw_the_ranking_and_tilejson_carries_the_filters(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let (_, counts) = get(&format!(
+        "{address}/v1/communities/counts?kind=attack&limit=100000"
+    ))
+    .await;
+    for z in [6u8, 9, 12] {
+        // The reference: community id → count, by the tile its point falls in.
+        let mut expected: BTreeMap<Tile, BTreeMap<String, u64>> = BTreeMap::new();
+        for community in counts["communities"].as_array().unwrap() {
+            let (Some(lon), Some(lat)) = (community["lon"].as_f64(), community["lat"].as_f64())
+            else {
+                continue;
+            };
+            let tile = Tile::containing(lon_lat_to_mercator(lon, lat), z);
+            expected.entry(tile).or_default().insert(
+                community["community_id"].as_str().unwrap().to_owned(),
+                community["count"].as_u64().unwrap(),
+            );
+        }
+        assert!(!expected.is_empty());
+        for (tile, communities) in &expected {
+            let (status, features) =
+                fetch_layer(&address, "communities", *tile, "kind=attack").await;
+            assert_eq!(status, 200);
+            let drawn: BTreeMap<String, u64> = features
+                .iter()
+                .filter(|f| inside(f.pixel))
+                .map(|f| {
+                    let Some(MvtValue::String(id)) = f.properties.get("community_id") else {
+                        panic!("a community without an id");
+                    };
+                    assert!(
+                        f.properties.contains_key("name_ar")
+                            || f.properties.contains_key("name_en")
+                    );
+                    (id.clone(), uint(f.properties.get("count")))
+                })
+                .collect();
+            assert_eq!(&drawn, communities, "z{z} {tile:?}");
+        }
+    }
+
+    let (status, tilejson) = get(&format!("{address}/tiles/incidents.json?kind=attack")).await;
+    assert_eq!(status, 200);
+    assert_eq!(tilejson["tilejson"], "3.0.0");
+    let template = tilejson["tiles"][0].as_str().unwrap();
+    assert!(
+        template.starts_with("http://127.0.0.1:")
+            && template.ends_with("/tiles/incidents/{z}/{x}/{y}.mvt?kind=attack"),
+        "{template}"
+    );
+    let layer = &tilejson["vector_layers"][0];
+    assert_eq!(layer["id"], "incidents");
+    assert_eq!(layer["fields"]["count"], "Number");
+    assert_eq!(layer["fields"]["cluster"], "Boolean");
+    assert_eq!(layer["fields"]["attack"], "Number");
+    let bounds = tilejson["bounds"].as_array().unwrap();
+    assert!(
+        bounds[0].as_f64().unwrap() > 35.0 && bounds[2].as_f64().unwrap() < 43.0,
+        "{bounds:?}"
+    );
+    assert!(
+        tilejson["attribution"]
+            .as_str()
+            .unwrap()
+            .contains("GeoNames")
+    );
+    let (_, communities) = get(&format!("{address}/tiles/communities.json")).await;
+    assert_eq!(communities["vector_layers"][0]["id"], "communities");
+    assert!(
+        communities["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/tiles/communities/{z}/{x}/{y}.mvt")
+    );
+    let (status, problem) = get(&format!("{address}/tiles/incidents.json?kind=nonsense")).await;
+    assert_eq!((status, problem["parameter"].as_str()), (400, Some("kind")));
+}
+
+async fn a_write_reaches_cached_tiles_at_once(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(false).await;
+    let csv = "source_id,kind,occurred_on,community,latitude,longitude\n\
+               w1,attack,2024-05-01,سرمين,35.904,36.725\n";
+    crate::support::import_csv(&address, csv).await;
+    let tile = Tile::containing(lon_lat_to_mercator(36.725, 35.904), 14);
+    let count = |features: &[Decoded]| features.iter().filter(|f| inside(f.pixel)).count();
+    let (_, before) = fetch(&address, tile, "").await;
+    let (_, cached) = fetch(&address, tile, "").await;
+    assert_eq!((count(&before), count(&cached)), (1, 1));
+    let csv = "source_id,kind,occurred_on,community,latitude,longitude\n\
+               w2,fire,2024-05-02,سرمين,35.9041,36.7251\n";
+    crate::support::import_csv(&address, csv).await;
+    let (_, after) = fetch(&address, tile, "").await;
+    assert_eq!(count(&after), 2);
 }
