@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod basemap;
 mod error;
 mod features;
 mod gazetteer;

@@ -260,6 +260,8 @@ pub(crate) enum Layer {
     Incidents,
     /// One point per community, with its counts for the filters.
     Communities,
+    /// The offline basemap: boundaries and places.
+    Context,
 }
 
 impl Layer {
@@ -267,6 +269,7 @@ impl Layer {
         match self {
             Self::Incidents => LAYER,
             Self::Communities => "communities",
+            Self::Context => "context",
         }
     }
 }
@@ -408,12 +411,112 @@ async fn encode(
                 .await
                 .map_err(|e| ApiError::Internal(e.to_string()))?
         }
+        Layer::Context => tokio::task::spawn_blocking(move || context_tile(&tile))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
         Layer::Communities => {
             let filters = serde_json::to_string(&query.filter).unwrap_or_default();
             let points = cached_community_points(state, &snapshot, query, filters).await?;
             communities_tile(&points, &tile)
         }
     }
+}
+
+/// The offline basemap of a tile: boundary lines clipped to the tile and its buffer, and
+/// the places drawn at its zoom.
+fn context_tile(tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
+    let map = crate::basemap::basemap();
+    let bounds = tile.buffered_bounds();
+    let size = Tile::size(tile.z);
+    let origin = tile.bounds();
+    let pixel = |[x, y]: [f64; 2]| {
+        [
+            (x - origin.min_x) / size * f64::from(EXTENT),
+            (origin.max_y - y) / size * f64::from(EXTENT),
+        ]
+    };
+    let within = |[x, y]: [f64; 2]| {
+        x >= bounds.min_x && x <= bounds.max_x && y >= bounds.min_y && y <= bounds.max_y
+    };
+    let edge = f64::from(athar_tiles::BUFFER);
+    let clip = pointy::BBox::new([
+        (-edge, -edge),
+        (f64::from(EXTENT) + edge, f64::from(EXTENT) + edge),
+    ]);
+    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
+    let mut lines = mvt_tile.create_layer("boundaries");
+    for boundary in &map.boundaries {
+        let b = boundary.bounds;
+        if b.max_x < bounds.min_x
+            || b.min_x > bounds.max_x
+            || b.max_y < bounds.min_y
+            || b.min_y > bounds.max_y
+        {
+            continue;
+        }
+        // The runs of segments that touch the buffered tile, each a part of the line.
+        let mut encoder = mvt::GeomEncoder::new(mvt::GeomType::Linestring).bbox(clip);
+        let mut parts = 0;
+        let mut open = false;
+        for pair in boundary.points.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let touches = within(a)
+                || within(b)
+                || !(a[0].max(b[0]) < bounds.min_x
+                    || a[0].min(b[0]) > bounds.max_x
+                    || a[1].max(b[1]) < bounds.min_y
+                    || a[1].min(b[1]) > bounds.max_y);
+            if touches {
+                if !open {
+                    let [x, y] = pixel(a);
+                    encoder.add_point(x, y).map_err(|e| encode_error(&e))?;
+                    open = true;
+                    parts += 1;
+                }
+                let [x, y] = pixel(b);
+                encoder.add_point(x, y).map_err(|e| encode_error(&e))?;
+            } else if open {
+                encoder.complete_geom().map_err(|e| encode_error(&e))?;
+                open = false;
+            }
+        }
+        if parts == 0 {
+            continue;
+        }
+        let geometry = encoder.encode().map_err(|e| encode_error(&e))?;
+        let mut feature = lines.into_feature(geometry);
+        feature.add_tag_string("kind", boundary.kind);
+        feature.add_tag_string("name_en", &boundary.name_en);
+        if let Some(name) = boundary.name_ar {
+            feature.add_tag_string("name_ar", name);
+        }
+        lines = feature.into_layer();
+    }
+    let mut places = mvt_tile.create_layer("places");
+    for place in map
+        .places
+        .iter()
+        .filter(|p| p.min_zoom <= tile.z && within(p.point))
+    {
+        let mut feature = point_feature(places, tile, place.point)?;
+        feature.add_tag_string("kind", place.kind);
+        for (name, value) in [("name_ar", &place.name_ar), ("name_en", &place.name_en)] {
+            if let Some(value) = value {
+                feature.add_tag_string(name, value);
+            }
+        }
+        places = feature.into_layer();
+    }
+    let empty = lines.num_features() == 0 && places.num_features() == 0;
+    if empty {
+        return Ok(None);
+    }
+    for layer in [lines, places] {
+        if layer.num_features() > 0 {
+            mvt_tile.add_layer(layer).map_err(|e| encode_error(&e))?;
+        }
+    }
+    mvt_tile.to_bytes().map(Some).map_err(|e| encode_error(&e))
 }
 
 /// A tile of `layer`, from the cache when it holds it.
@@ -523,13 +626,64 @@ pub(crate) async fn communities(
     tile_response(&request, path.into_inner(), &state, Layer::Communities).await
 }
 
-/// The fields of a layer, as TileJSON's `vector_layers` lists them.
+/// `GET /tiles/context/{z}/{x}/{y}` (also `.mvt` and `.pbf`): the offline basemap from
+/// bundled data: the country outline and governorate boundaries (layer `boundaries`) and
+/// the gazetteer's places with Arabic and English names (layer `places`).
+#[utoipa::path(
+    get,
+    path = "/tiles/context/{z}/{x}/{y}",
+    tag = "Tiles",
+    params(
+        ("z" = u32, Path, minimum = 0, maximum = 22, description = "Zoom"),
+        ("x" = u32, Path, description = "Column from the west, below 2^z"),
+        ("y" = String, Path, description = "Row from the north, below 2^z, optionally with .mvt or .pbf"),
+    ),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile with the layers boundaries and places", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 204, description = "Nothing of the basemap in the tile"),
+        (status = 400, description = "Not a tile coordinate", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn context(
+    request: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    tile_response(&request, path.into_inner(), &state, Layer::Context).await
+}
+
+/// The vector layers of a tile set and their fields, as TileJSON lists them.
+fn vector_layers(layer: Layer, snapshot: &Snapshot) -> serde_json::Value {
+    let described = |id: &str, fields: serde_json::Map<String, serde_json::Value>| serde_json::json!({ "id": id, "fields": fields, "minzoom": 0, "maxzoom": athar_tiles::MAX_ZOOM });
+    if layer == Layer::Context {
+        let named = |kind: &str| {
+            let mut fields = serde_json::Map::new();
+            for name in ["name_en", "name_ar"] {
+                fields.insert(name.to_owned(), "String".into());
+            }
+            fields.insert("kind".to_owned(), kind.into());
+            fields
+        };
+        return serde_json::json!([
+            described("boundaries", named("String: country or governorate")),
+            described(
+                "places",
+                named("String: city, town, village, camp or neighbourhood")
+            ),
+        ]);
+    }
+    serde_json::json!([described(layer.name(), fields(layer, snapshot))])
+}
+
+/// The fields of the incidents or communities layer.
 fn fields(layer: Layer, snapshot: &Snapshot) -> serde_json::Map<String, serde_json::Value> {
     let mut fields = serde_json::Map::new();
     let mut add = |name: &str, kind: &str| {
         fields.insert(name.to_owned(), serde_json::Value::from(kind));
     };
     match layer {
+        Layer::Context => {}
         Layer::Incidents => {
             for name in [
                 "id",
@@ -583,23 +737,22 @@ fn tilejson(
         if query.is_empty() { "" } else { "?" },
     );
     // The incidents' extent, or north-west Syria when there are none yet.
-    let [west, south, east, north] = snapshot
-        .spatial_extent()
-        .unwrap_or([35.7, 35.0, 38.5, 36.9]);
+    let [west, south, east, north] = match layer {
+        Layer::Context => [35.6, 32.3, 42.4, 37.4],
+        _ => snapshot
+            .spatial_extent()
+            .unwrap_or([35.7, 35.0, 38.5, 36.9]),
+    };
     let body = serde_json::json!({
         "tilejson": "3.0.0",
         "name": format!("Athar {}", layer.name()),
         "description": match layer {
             Layer::Incidents => "Incidents: one point each from zoom 12, clusters below",
             Layer::Communities => "Communities with their incident counts",
+            Layer::Context => "Offline basemap: the country, its governorates and places (Natural Earth, GeoNames)",
         },
         "tiles": [template],
-        "vector_layers": [{
-            "id": layer.name(),
-            "fields": fields(layer, &snapshot),
-            "minzoom": 0,
-            "maxzoom": athar_tiles::MAX_ZOOM,
-        }],
+        "vector_layers": vector_layers(layer, &snapshot),
         "bounds": [west, south, east, north],
         "center": [f64::midpoint(west, east), f64::midpoint(south, north), 8],
         "minzoom": 0,
@@ -630,6 +783,20 @@ pub(crate) async fn incidents_tilejson(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     tilejson(&request, &state, Layer::Incidents)
+}
+
+/// `GET /tiles/context.json`: TileJSON 3.0.0 for the offline basemap.
+#[utoipa::path(
+    get,
+    path = "/tiles/context.json",
+    tag = "Tiles",
+    responses((status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"))
+)]
+pub(crate) async fn context_tilejson(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    tilejson(&request, &state, Layer::Context)
 }
 
 /// `GET /tiles/communities.json`: TileJSON 3.0.0 for the communities layer.

@@ -14,6 +14,7 @@ both_backends!(
     tiles_answer_like_a_tile_server,
     community_tiles_draw_the_ranking_and_tilejson_carries_the_filters,
     a_write_reaches_cached_tiles_at_once,
+    the_context_basemap_draws_boundaries_and_places_offline,
 );
 
 /// Every incident with a point: (id, kind, lon, lat).
@@ -335,4 +336,102 @@ async fn a_write_reaches_cached_tiles_at_once(backend: Backend) {
     crate::support::import_csv(&address, csv).await;
     let (_, after) = fetch(&address, tile, "").await;
     assert_eq!(count(&after), 2);
+}
+
+async fn the_context_basemap_draws_boundaries_and_places_offline(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(false).await;
+    let idlib = lon_lat_to_mercator(36.6339, 35.9306);
+    for z in [5u8, 8] {
+        let tile = Tile::containing(idlib, z);
+        let (boundaries, places) = context_layers(&address, tile).await;
+        let kinds: BTreeSet<String> = boundaries
+            .iter()
+            .filter_map(|f| match f.properties.as_ref()?.get("kind")? {
+                MvtValue::String(kind) => Some(kind.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(kinds.contains("governorate"), "z{z} {kinds:?}");
+        assert!(
+            boundaries
+                .iter()
+                .any(|f| f.properties.as_ref().unwrap().get("name_ar")
+                    == Some(&MvtValue::String("إدلب".into()))),
+            "Idlib governorate, named in Arabic"
+        );
+        // Lines are clipped to the tile and its buffer.
+        for feature in &boundaries {
+            let lines: Vec<geo_types::LineString<i32>> = match &feature.geometry {
+                geo_types::Geometry::LineString(line) => vec![line.clone()],
+                geo_types::Geometry::MultiLineString(lines) => lines.0.clone(),
+                other => panic!("a boundary is a line: {other:?}"),
+            };
+            for point in lines.iter().flat_map(|l| l.0.iter()) {
+                assert!(
+                    (-64..=4160).contains(&point.x) && (-64..=4160).contains(&point.y),
+                    "{point:?}"
+                );
+            }
+        }
+        assert!(places.iter().any(|f| {
+            let p = f.properties.as_ref().unwrap();
+            p.get("name_en").is_some() && p.get("name_ar").is_some()
+        }));
+    }
+    // Towns appear from zoom 8; cities from zoom 5.
+    let named = |features: &[mvt_reader::feature::Feature<i32>], arabic: &str| {
+        features.iter().any(|f| {
+            f.properties.as_ref().unwrap().get("name_ar") == Some(&MvtValue::String(arabic.into()))
+        })
+    };
+    let (_, places) = context_layers(&address, Tile::containing(idlib, 8)).await;
+    assert!(named(&places, "سراقب"), "Saraqib, a town, at zoom 8");
+    let (_, places) = context_layers(&address, Tile::containing(idlib, 5)).await;
+    assert!(!named(&places, "سراقب"), "but not at zoom 5");
+    let (status, _) = fetch_status(&address, "/tiles/context/14/0/0.mvt").await;
+    assert_eq!(status, 204, "nothing of Syria in the Pacific");
+    let (_, tilejson) = get(&format!("{address}/tiles/context.json")).await;
+    let ids: Vec<&str> = tilejson["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["boundaries", "places"]);
+}
+
+async fn fetch_status(address: &str, path: &str) -> (u16, Vec<u8>) {
+    let mut response = client()
+        .get(format!("{address}{path}"))
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.body().await.unwrap().to_vec(),
+    )
+}
+
+/// The boundaries and places layers of the context tile (either may be empty).
+async fn context_layers(
+    address: &str,
+    tile: Tile,
+) -> (
+    Vec<mvt_reader::feature::Feature<i32>>,
+    Vec<mvt_reader::feature::Feature<i32>>,
+) {
+    let path = format!("/tiles/context/{}/{}/{}.mvt", tile.z, tile.x, tile.y);
+    let (status, body) = fetch_status(address, &path).await;
+    assert_eq!(status, 200, "{path}");
+    let reader = mvt_reader::Reader::new(body).unwrap();
+    let names = reader.get_layer_names().unwrap();
+    let layer = |name: &str| {
+        names
+            .iter()
+            .position(|n| n == name)
+            .map(|index| reader.get_features_as::<i32>(index).unwrap())
+            .unwrap_or_default()
+    };
+    (layer("boundaries"), layer("places"))
 }
