@@ -66,6 +66,12 @@ enum Command {
         /// Memory for encoded vector tiles, in MiB (0: no cache).
         #[arg(long, env = "ATHAR_TILE_CACHE_MB", default_value_t = 64)]
         tile_cache_mb: u64,
+        /// The folder holding the front-end packages (`npm ci --prefix web`).
+        #[arg(long, env = "ATHAR_WEB_DIR", default_value = "web")]
+        web_dir: PathBuf,
+        /// Who may frame /embed (CSP frame-ancestors sources).
+        #[arg(long, env = "ATHAR_FRAME_ANCESTORS", default_value = "*")]
+        frame_ancestors: String,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -154,8 +160,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             body_limit,
             cors_origins,
             tile_cache_mb,
+            web_dir,
+            frame_ancestors,
         } => {
             settings.tile_cache_mb = tile_cache_mb;
+            settings.web_dir = web_dir;
+            settings.frame_ancestors = frame_ancestors;
             settings.listen = listen;
             settings.demo = demo;
             settings.admin_token = admin_token.filter(|t| !t.is_empty()).map(Secret::new);

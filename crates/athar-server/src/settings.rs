@@ -57,6 +57,12 @@ pub struct Settings {
     /// Memory for encoded vector tiles, in MiB (`ATHAR_TILE_CACHE_MB`, default 64; 0
     /// turns the cache off).
     pub tile_cache_mb: u64,
+    /// Where the front-end packages are installed (`ATHAR_WEB_DIR`, default `web`: the
+    /// folder holding `node_modules`, made by `npm ci --prefix web`).
+    pub web_dir: PathBuf,
+    /// Who may frame `/embed` (`ATHAR_FRAME_ANCESTORS`, the CSP `frame-ancestors` sources,
+    /// default `*`: reports embed the map anywhere).
+    pub frame_ancestors: String,
 }
 
 impl Default for Settings {
@@ -73,6 +79,8 @@ impl Default for Settings {
             cors_origins: Vec::new(),
             poll_interval_ms: 1_000,
             tile_cache_mb: 64,
+            web_dir: PathBuf::from("web"),
+            frame_ancestors: "*".into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod aggregates;
 pub(crate) mod communities;
+pub(crate) mod embed;
 pub(crate) mod ogc;
 pub(crate) mod tiles;
 pub(crate) mod writes;
@@ -37,6 +38,10 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(
             only("/v1/communities/{id}/merge", &["POST"]).route(web::post().to(communities::merge)),
         )
+        .service(get("/styles/{name}", embed::style))
+        .service(get("/assets/{path:.*}", embed::asset))
+        .service(get("/embed", embed::embed))
+        .service(get("/oembed", embed::oembed))
         .service(get("/tiles/incidents.json", tiles::incidents_tilejson))
         .service(get("/tiles/communities.json", tiles::communities_tilejson))
         .service(get("/tiles/context.json", tiles::context_tilejson))

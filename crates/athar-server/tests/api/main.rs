@@ -7,6 +7,7 @@
 
 mod basics;
 mod communities;
+mod embed;
 mod gdal;
 mod report;
 mod support;

@@ -1,0 +1,100 @@
+//! The map page's HTTP side: styles with absolute URLs, the front-end files, the page
+//! itself in both languages with its frame policy, and oEmbed. (Its rendering is tested in
+//! a real browser by scripts/browser-test.)
+
+use crate::support::{Backend, TestStore, both_backends, client, encoded, get};
+
+both_backends!(the_map_page_its_styles_and_oembed_answer_as_documented);
+
+async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+
+    let (status, style) = get(&format!("{address}/styles/incidents.json?kind=attack")).await;
+    assert_eq!(status, 200);
+    assert_eq!(style["version"], 8);
+    assert_eq!(
+        style["sources"]["incidents"]["url"],
+        format!("{address}/tiles/incidents.json?kind=attack")
+    );
+    assert_eq!(
+        style["sources"]["context"]["url"],
+        format!("{address}/tiles/context.json")
+    );
+    let (status, dark) = get(&format!("{address}/styles/incidents-dark.json")).await;
+    assert_eq!(
+        (status, dark["sources"]["incidents"]["url"].clone()),
+        (200, format!("{address}/tiles/incidents.json").into())
+    );
+    assert_eq!(
+        get(&format!("{address}/styles/satellite.json")).await.0,
+        404
+    );
+    assert_eq!(
+        get(&format!("{address}/styles/incidents.json?kind=nonsense"))
+            .await
+            .0,
+        400
+    );
+
+    for lang in ["ar", "en"] {
+        let mut page = client()
+            .get(format!(
+                "{address}/embed?lang={lang}&kind=attack&title={}",
+                encoded("<b>x</b>")
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        assert_eq!(
+            page.headers().get("content-security-policy").unwrap(),
+            "frame-ancestors *"
+        );
+        let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+        assert!(html.contains(&format!("lang=\"{lang}\"")));
+        assert!(html.contains(if lang == "ar" {
+            "dir=\"rtl\""
+        } else {
+            "dir=\"ltr\""
+        }));
+        assert!(html.contains("/assets/maplibre-gl/maplibre-gl.mjs"));
+        assert!(html.contains(&format!("{address}/styles/incidents.json?kind=attack")));
+        assert!(
+            html.contains("&lt;b&gt;x&lt;/b&gt;"),
+            "the title is escaped"
+        );
+        assert!(!html.contains("https://"), "nothing from a CDN");
+    }
+    assert_eq!(get(&format!("{address}/embed?lang=fr")).await.0, 400);
+    assert_eq!(get(&format!("{address}/embed?view=heatmap")).await.0, 400);
+
+    let embed = format!("{address}/embed?lang=ar");
+    let (status, oembed) = get(&format!(
+        "{address}/oembed?url={}&maxwidth=640",
+        encoded(&embed)
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (oembed["version"].as_str(), oembed["type"].as_str()),
+        (Some("1.0"), Some("rich"))
+    );
+    assert_eq!(oembed["width"], 640);
+    assert!(
+        oembed["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("src=\"{address}/embed?lang=ar\""))
+    );
+    assert_eq!(
+        get(&format!(
+            "{address}/oembed?url={}",
+            encoded("https://example.org/embed")
+        ))
+        .await
+        .0,
+        404
+    );
+    assert_eq!(get(&format!("{address}/oembed")).await.0, 400);
+}
