@@ -1,0 +1,137 @@
+//! The vector tile encoder Athar uses (the `mvt` crate, called as the tile routes call it)
+//! checked against the valid fixtures of the specification's test suite
+//! (`@mapbox/mvt-fixtures`, installed by `scripts/setup-web`): every valid fixture made of
+//! points and lines, decoded with mvt-reader, is encoded again and must decode to the same
+//! layers, ids, geometries and property values.
+
+use std::path::PathBuf;
+
+use mvt_reader::feature::Value;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/node_modules/@mapbox/mvt-fixtures/fixtures")
+}
+
+/// The points of a decoded geometry, as runs (one per point or line).
+fn runs(geometry: &geo_types::Geometry<i32>) -> Option<(mvt::GeomType, Vec<Vec<(i32, i32)>>)> {
+    let line = |l: &geo_types::LineString<i32>| l.0.iter().map(|c| (c.x, c.y)).collect::<Vec<_>>();
+    match geometry {
+        geo_types::Geometry::Point(p) => Some((mvt::GeomType::Point, vec![vec![(p.x(), p.y())]])),
+        geo_types::Geometry::MultiPoint(m) => Some((
+            mvt::GeomType::Point,
+            vec![m.0.iter().map(|p| (p.x(), p.y())).collect()],
+        )),
+        geo_types::Geometry::LineString(l) => Some((mvt::GeomType::Linestring, vec![line(l)])),
+        geo_types::Geometry::MultiLineString(m) => {
+            Some((mvt::GeomType::Linestring, m.0.iter().map(line).collect()))
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
+    let root = fixtures();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup-web", root.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    let mut checked = Vec::new();
+    for dir in entries {
+        let info: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("info.json")).unwrap()).unwrap();
+        if info["validity"]["v2"] != true {
+            continue;
+        }
+        let bytes = std::fs::read(dir.join("tile.mvt")).unwrap();
+        let Ok(reader) = mvt_reader::Reader::new(bytes) else {
+            continue;
+        };
+        let Ok(layers) = reader.get_layer_metadata() else {
+            continue;
+        };
+        // Only fixtures whose every feature is a point or a line (Athar encodes no polygons).
+        let decoded: Vec<Vec<mvt_reader::feature::Feature<i32>>> = match (0..layers.len())
+            .map(|i| reader.get_features_as::<i32>(i))
+            .collect::<Result<_, _>>()
+        {
+            Ok(decoded) => decoded,
+            Err(_) => continue,
+        };
+        // Only coordinates a tile of Athar can hold (pixels of the tile and its buffer,
+        // far from the int32 overflow fixtures 049 and 050 test).
+        let all_points_and_lines = decoded.iter().flatten().all(|feature| {
+            runs(&feature.geometry).is_some_and(|(_, parts)| {
+                parts
+                    .iter()
+                    .flatten()
+                    .all(|(x, y)| x.unsigned_abs() < 1 << 20 && y.unsigned_abs() < 1 << 20)
+            })
+        });
+        if decoded.iter().all(Vec::is_empty) || !all_points_and_lines {
+            continue;
+        }
+        let mut tile = mvt::Tile::new(layers[0].extent);
+        for (meta, features) in layers.iter().zip(&decoded) {
+            let mut layer = tile.create_layer(&meta.name);
+            for feature in features {
+                let (kind, parts) = runs(&feature.geometry).unwrap();
+                let mut encoder = mvt::GeomEncoder::<f64>::new(kind);
+                for part in &parts {
+                    for (x, y) in part {
+                        encoder.add_point(f64::from(*x), f64::from(*y)).unwrap();
+                    }
+                    if kind == mvt::GeomType::Linestring {
+                        encoder.complete_geom().unwrap();
+                    }
+                }
+                let mut encoded = layer.into_feature(encoder.encode().unwrap());
+                if let Some(id) = feature.id {
+                    encoded.set_id(id);
+                }
+                let mut properties: Vec<_> = feature
+                    .properties
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                properties.sort_by(|a, b| a.0.cmp(&b.0));
+                for (key, value) in properties {
+                    match value {
+                        Value::String(v) => encoded.add_tag_string(&key, &v),
+                        Value::Float(v) => encoded.add_tag_float(&key, v),
+                        Value::Double(v) => encoded.add_tag_double(&key, v),
+                        Value::Int(v) => encoded.add_tag_int(&key, v),
+                        Value::UInt(v) => encoded.add_tag_uint(&key, v),
+                        Value::SInt(v) => encoded.add_tag_sint(&key, v),
+                        Value::Bool(v) => encoded.add_tag_bool(&key, v),
+                        Value::Null => {}
+                    }
+                }
+                layer = encoded.into_layer();
+            }
+            tile.add_layer(layer).unwrap();
+        }
+        let again = mvt_reader::Reader::new(tile.to_bytes().unwrap()).expect("our tile decodes");
+        assert_eq!(
+            again.get_layer_names().unwrap(),
+            layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
+            "{}",
+            dir.display()
+        );
+        for (index, features) in decoded.iter().enumerate() {
+            let ours = again.get_features_as::<i32>(index).unwrap();
+            assert_eq!(ours.len(), features.len(), "{}", dir.display());
+            for (a, b) in ours.iter().zip(features) {
+                assert_eq!(runs(&a.geometry), runs(&b.geometry), "{}", dir.display());
+                assert_eq!(a.id, b.id, "{}", dir.display());
+                assert_eq!(a.properties, b.properties, "{}", dir.display());
+            }
+        }
+        checked.push(dir.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    println!("fixtures reproduced: {}", checked.join(", "));
+    assert!(checked.len() >= 15, "only {checked:?}");
+}
