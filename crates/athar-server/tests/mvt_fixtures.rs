@@ -13,8 +13,11 @@ fn fixtures() -> PathBuf {
         .join("../../web/node_modules/@mapbox/mvt-fixtures/fixtures")
 }
 
-/// The points of a decoded geometry, as runs (one per point or line).
-fn runs(geometry: &geo_types::Geometry<i32>) -> Option<(mvt::GeomType, Vec<Vec<(i32, i32)>>)> {
+/// A geometry's kind and its runs of points (one per line, or one for all points).
+type Runs = (mvt::GeomType, Vec<Vec<(i32, i32)>>);
+
+/// The points of a decoded geometry, as runs.
+fn runs(geometry: &geo_types::Geometry<i32>) -> Option<Runs> {
     let line = |l: &geo_types::LineString<i32>| l.0.iter().map(|c| (c.x, c.y)).collect::<Vec<_>>();
     match geometry {
         geo_types::Geometry::Point(p) => Some((mvt::GeomType::Point, vec![vec![(p.x(), p.y())]])),
@@ -87,9 +90,9 @@ fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
                         encoder.complete_geom().unwrap();
                     }
                 }
-                let mut encoded = layer.into_feature(encoder.encode().unwrap());
+                let mut written = layer.into_feature(encoder.encode().unwrap());
                 if let Some(id) = feature.id {
-                    encoded.set_id(id);
+                    written.set_id(id);
                 }
                 let mut properties: Vec<_> = feature
                     .properties
@@ -100,17 +103,17 @@ fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
                 properties.sort_by(|a, b| a.0.cmp(&b.0));
                 for (key, value) in properties {
                     match value {
-                        Value::String(v) => encoded.add_tag_string(&key, &v),
-                        Value::Float(v) => encoded.add_tag_float(&key, v),
-                        Value::Double(v) => encoded.add_tag_double(&key, v),
-                        Value::Int(v) => encoded.add_tag_int(&key, v),
-                        Value::UInt(v) => encoded.add_tag_uint(&key, v),
-                        Value::SInt(v) => encoded.add_tag_sint(&key, v),
-                        Value::Bool(v) => encoded.add_tag_bool(&key, v),
+                        Value::String(v) => written.add_tag_string(&key, &v),
+                        Value::Float(v) => written.add_tag_float(&key, v),
+                        Value::Double(v) => written.add_tag_double(&key, v),
+                        Value::Int(v) => written.add_tag_int(&key, v),
+                        Value::UInt(v) => written.add_tag_uint(&key, v),
+                        Value::SInt(v) => written.add_tag_sint(&key, v),
+                        Value::Bool(v) => written.add_tag_bool(&key, v),
                         Value::Null => {}
                     }
                 }
-                layer = encoded.into_layer();
+                layer = written.into_layer();
             }
             tile.add_layer(layer).unwrap();
         }
