@@ -101,6 +101,33 @@ impl Row {
     }
 }
 
+/// What a vector tile shows of an incident, borrowed from the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct TileFields<'a> {
+    /// The incident's id.
+    pub id: Uuid,
+    /// Longitude and latitude.
+    pub lon_lat: Option<(f64, f64)>,
+    /// What happened.
+    pub kind: &'a Slug,
+    /// The day.
+    pub occurred_on: NaiveDate,
+    /// Killed.
+    pub killed: u32,
+    /// Injured.
+    pub injured: u32,
+    /// The community as reported.
+    pub community: &'a str,
+    /// The place it resolved to.
+    pub community_id: Option<&'a str>,
+    /// Who carried out an attack.
+    pub perpetrator: Option<&'a Slug>,
+    /// What an attack used.
+    pub weapon: Option<&'a Slug>,
+    /// What was hit.
+    pub place_type: Option<&'a Slug>,
+}
+
 /// A row's point, kind and casualties.
 #[derive(Debug, Clone, Copy)]
 pub struct RowSummary<'a> {
@@ -500,6 +527,25 @@ impl Snapshot {
 
     pub(crate) fn casualties_of(&self, row: RowId) -> [u16; 6] {
         self.rows[row as usize].casualties
+    }
+
+    /// What a vector tile shows of a row, without building the whole incident.
+    pub fn tile_fields(&self, row: RowId) -> TileFields<'_> {
+        let r = &self.rows[row as usize];
+        let slug = |id: u16| self.slugs.get(id as usize);
+        TileFields {
+            id: r.id,
+            lon_lat: (!r.lon.is_nan()).then_some((r.lon, r.lat)),
+            kind: self.kind_slug(row),
+            occurred_on: NaiveDate::from_num_days_from_ce_opt(r.date).unwrap_or_default(),
+            killed: u32::from(r.casualties[0]),
+            injured: u32::from(r.casualties[3]),
+            community: self.strings.get(r.community).unwrap_or_default(),
+            community_id: self.strings.get(r.community_id),
+            perpetrator: slug(r.perpetrator),
+            weapon: slug(r.weapon),
+            place_type: slug(r.place_type),
+        }
     }
 
     /// What a clustered vector tile needs of a row: its point (if it has one), kind and

@@ -136,29 +136,24 @@ fn incident_feature(
     tile: &Tile,
     row: RowId,
 ) -> Result<mvt::Layer, ApiError> {
-    let incident = snapshot.incident(row);
-    let record = &incident.record;
-    let Some(point) = record.location else {
+    let fields = snapshot.tile_fields(row);
+    let Some((lon, lat)) = fields.lon_lat else {
         return Ok(layer);
     };
-    let mut feature = point_feature(
-        layer,
-        tile,
-        lon_lat_to_mercator(point.lon.degrees(), point.lat.degrees()),
-    )?;
-    feature.add_tag_string("id", &incident.id.to_string());
-    feature.add_tag_string("kind", record.kind.as_str());
-    feature.add_tag_string("occurred_on", &record.occurred.date().to_string());
-    feature.add_tag_uint("killed", u64::from(record.casualties.killed()));
-    feature.add_tag_uint("injured", u64::from(record.casualties.injured()));
-    feature.add_tag_string("community", &record.community);
-    if let Some(id) = &record.resolution.community_id {
+    let mut feature = point_feature(layer, tile, lon_lat_to_mercator(lon, lat))?;
+    feature.add_tag_string("id", &fields.id.to_string());
+    feature.add_tag_string("kind", fields.kind.as_str());
+    feature.add_tag_string("occurred_on", &fields.occurred_on.to_string());
+    feature.add_tag_uint("killed", u64::from(fields.killed));
+    feature.add_tag_uint("injured", u64::from(fields.injured));
+    feature.add_tag_string("community", fields.community);
+    if let Some(id) = fields.community_id {
         feature.add_tag_string("community_id", id);
     }
     for (name, slug) in [
-        ("perpetrator", &record.perpetrator),
-        ("weapon", &record.weapon),
-        ("place_type", &record.place_type),
+        ("perpetrator", fields.perpetrator),
+        ("weapon", fields.weapon),
+        ("place_type", fields.place_type),
     ] {
         if let Some(slug) = slug {
             feature.add_tag_string(name, slug.as_str());
@@ -167,80 +162,165 @@ fn incident_feature(
     Ok(feature.into_layer())
 }
 
-/// The incidents of one cell, with their Web Mercator points.
-type Members = Vec<(RowId, [f64; 2])>;
+/// The incidents of one cell of the global grid, summed.
+#[derive(Debug, Clone)]
+struct Cell {
+    count: u64,
+    sum: [f64; 2],
+    min: [f64; 2],
+    max: [f64; 2],
+    killed: u64,
+    injured: u64,
+    /// Incidents by kind, in the order of the kind vocabulary.
+    kinds: Vec<u64>,
+    /// One of its incidents (the only one when `count` is 1).
+    row: RowId,
+}
 
-/// The incidents of one cell as a cluster: a point at their centroid, with their count,
-/// counts by kind, casualties, and the zoom at which they part.
+impl Cell {
+    fn merge(&mut self, other: &Self) {
+        self.count += other.count;
+        for axis in 0..2 {
+            self.sum[axis] += other.sum[axis];
+            self.min[axis] = self.min[axis].min(other.min[axis]);
+            self.max[axis] = self.max[axis].max(other.max[axis]);
+        }
+        self.killed += other.killed;
+        self.injured += other.injured;
+        for (mine, theirs) in self.kinds.iter_mut().zip(&other.kinds) {
+            *mine += theirs;
+        }
+    }
+}
+
+/// The incidents that match one filter, summed into the cells of every zoom below the
+/// cluster zoom: built once per filter and snapshot version (one pass over the matching
+/// incidents, then each zoom from the one above), after which a clustered tile is a range
+/// lookup. Cells are keyed by (row, column) of the global grid.
+pub(crate) struct ClusterIndex {
+    levels: Vec<BTreeMap<(u32, u32), Cell>>,
+    kinds: Vec<String>,
+}
+
+impl ClusterIndex {
+    fn build(snapshot: &Snapshot, filter: &athar_core::Filter) -> Self {
+        let kinds: Vec<String> = snapshot
+            .vocabularies()
+            .terms_of(athar_core::VocabularyName::Kind)
+            .map(|term| term.slug.as_str().to_owned())
+            .collect();
+        let deepest = CLUSTER_ZOOM - 1;
+        let mut cells: std::collections::HashMap<(u32, u32), Cell> =
+            std::collections::HashMap::new();
+        for row in snapshot.select(filter) {
+            let summary = snapshot.summary(row);
+            let Some((lon, lat)) = summary.lon_lat else {
+                continue;
+            };
+            let point = lon_lat_to_mercator(lon, lat);
+            let (cx, cy) = cell(point, deepest);
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
+            let key = (cy as u32, cx as u32);
+            let mut by_kind = vec![0; kinds.len()];
+            if let Some(index) = kinds.iter().position(|k| k == summary.kind.as_str()) {
+                by_kind[index] = 1;
+            }
+            let one = Cell {
+                count: 1,
+                sum: point,
+                min: point,
+                max: point,
+                killed: u64::from(summary.killed),
+                injured: u64::from(summary.injured),
+                kinds: by_kind,
+                row,
+            };
+            cells
+                .entry(key)
+                .and_modify(|c| c.merge(&one))
+                .or_insert(one);
+        }
+        let mut levels = vec![BTreeMap::new(); usize::from(CLUSTER_ZOOM)];
+        levels[usize::from(deepest)] = cells.into_iter().collect();
+        for z in (0..deepest).rev() {
+            let mut parents: BTreeMap<(u32, u32), Cell> = BTreeMap::new();
+            for ((cy, cx), child) in &levels[usize::from(z) + 1] {
+                parents
+                    .entry((cy / 2, cx / 2))
+                    .and_modify(|c| c.merge(child))
+                    .or_insert_with(|| child.clone());
+            }
+            levels[usize::from(z)] = parents;
+        }
+        Self { levels, kinds }
+    }
+
+    /// The cells of a tile and of the ring around it (its 64-pixel buffer).
+    fn cells_of(&self, tile: &Tile) -> impl Iterator<Item = &Cell> {
+        let per_tile = (EXTENT / CELL_PIXELS).unsigned_abs();
+        let last = (1u32 << tile.z) * per_tile - 1;
+        let range = |start: u32| (start.saturating_sub(1), (start + per_tile).min(last));
+        let (x0, x1) = range(tile.x * per_tile);
+        let (y0, y1) = range(tile.y * per_tile);
+        let level = &self.levels[usize::from(tile.z)];
+        (y0..=y1).flat_map(move |cy| level.range((cy, x0)..=(cy, x1)).map(|(_, cell)| cell))
+    }
+}
+
+/// A cell of two or more incidents as a cluster: a point at their centroid, with their
+/// count, counts by kind, casualties, and the zoom at which they part.
 fn cluster_feature(
     layer: mvt::Layer,
-    snapshot: &Snapshot,
+    index: &ClusterIndex,
     tile: &Tile,
-    members: &Members,
+    cell: &Cell,
 ) -> Result<mvt::Layer, ApiError> {
-    let count = members.len() as f64;
-    let (mut sum, mut min, mut max) = ([0.0, 0.0], [f64::MAX; 2], [f64::MIN; 2]);
-    let (mut killed, mut injured) = (0u64, 0u64);
-    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
-    for (row, point) in members {
-        for axis in 0..2 {
-            sum[axis] += point[axis];
-            min[axis] = min[axis].min(point[axis]);
-            max[axis] = max[axis].max(point[axis]);
-        }
-        let summary = snapshot.summary(*row);
-        killed += u64::from(summary.killed);
-        injured += u64::from(summary.injured);
-        *kinds.entry(summary.kind.as_str()).or_default() += 1;
-    }
-    let mut feature = point_feature(layer, tile, [sum[0] / count, sum[1] / count])?;
+    let count = cell.count as f64;
+    let mut feature = point_feature(layer, tile, [cell.sum[0] / count, cell.sum[1] / count])?;
     feature.add_tag_bool("cluster", true);
-    feature.add_tag_uint("count", members.len() as u64);
-    for (kind, n) in kinds {
-        feature.add_tag_uint(kind, n);
+    feature.add_tag_uint("count", cell.count);
+    for (kind, n) in index.kinds.iter().zip(&cell.kinds) {
+        if *n > 0 {
+            feature.add_tag_uint(kind, *n);
+        }
     }
-    feature.add_tag_uint("killed", killed);
-    feature.add_tag_uint("injured", injured);
+    feature.add_tag_uint("killed", cell.killed);
+    feature.add_tag_uint("injured", cell.injured);
     feature.add_tag_uint(
         "expansion_zoom",
-        u64::from(expansion_zoom(min, max, tile.z)),
+        u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
     );
     Ok(feature.into_layer())
 }
 
-/// The tile's features: incidents at and above the cluster zoom, clusters below.
+/// The tile's features: incidents at and above the cluster zoom, clusters below (from the
+/// cluster index of the filter).
 pub(crate) fn incidents_tile(
     snapshot: &Snapshot,
     query: &Query,
+    clusters: Option<&ClusterIndex>,
     tile: &Tile,
 ) -> Result<Option<Vec<u8>>, ApiError> {
-    let rows = rows_in(snapshot, query, tile);
-    if rows.is_empty() {
-        return Ok(None);
-    }
     let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
     let mut layer = mvt_tile.create_layer(LAYER);
-    if tile.z >= CLUSTER_ZOOM {
-        for row in rows {
-            layer = incident_feature(layer, snapshot, tile, row)?;
-        }
-    } else {
-        let mut cells: BTreeMap<(i64, i64), Members> = BTreeMap::new();
-        for row in rows {
-            if let Some((lon, lat)) = snapshot.summary(row).lon_lat {
-                let point = lon_lat_to_mercator(lon, lat);
-                cells
-                    .entry(cell(point, tile.z))
-                    .or_default()
-                    .push((row, point));
+    match clusters {
+        Some(index) if tile.z < CLUSTER_ZOOM => {
+            for cell in index.cells_of(tile) {
+                layer = if cell.count == 1 {
+                    incident_feature(layer, snapshot, tile, cell.row)?
+                } else {
+                    cluster_feature(layer, index, tile, cell)?
+                };
             }
         }
-        for members in cells.into_values() {
-            layer = match members.as_slice() {
-                [(row, _)] => incident_feature(layer, snapshot, tile, *row)?,
-                _ => cluster_feature(layer, snapshot, tile, &members)?,
-            };
+        _ => {
+            for row in rows_in(snapshot, query, tile) {
+                layer = incident_feature(layer, snapshot, tile, row)?;
+            }
         }
+    }
+    if layer.num_features() == 0 {
+        return Ok(None);
     }
     mvt_tile.add_layer(layer).map_err(|e| encode_error(&e))?;
     mvt_tile.to_bytes().map(Some).map_err(|e| encode_error(&e))
@@ -294,6 +374,7 @@ type TileKey = (Layer, Tile, String, u64);
 pub struct TileCache {
     tiles: Option<moka::sync::Cache<TileKey, Arc<Option<Vec<u8>>>>>,
     communities: moka::sync::Cache<(String, u64), Arc<Vec<CommunityPoint>>>,
+    clusters: moka::sync::Cache<(String, u64), Arc<ClusterIndex>>,
 }
 
 impl TileCache {
@@ -311,6 +392,7 @@ impl TileCache {
         Self {
             tiles,
             communities: moka::sync::Cache::new(64),
+            clusters: moka::sync::Cache::new(16),
         }
     }
 }
@@ -397,6 +479,29 @@ async fn cached_community_points(
     Ok(points)
 }
 
+/// The cluster index of the request's filters, built on first use for each snapshot
+/// version.
+async fn cluster_index(
+    state: &AppState,
+    snapshot: &Arc<Snapshot>,
+    query: &Query,
+) -> Result<Arc<ClusterIndex>, ApiError> {
+    let key = (
+        serde_json::to_string(&query.filter).unwrap_or_default(),
+        snapshot.version(),
+    );
+    if let Some(index) = state.tiles.clusters.get(&key) {
+        return Ok(index);
+    }
+    let (snapshot, filter) = (Arc::clone(snapshot), query.filter.clone());
+    let index = tokio::task::spawn_blocking(move || ClusterIndex::build(&snapshot, &filter))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let index = Arc::new(index);
+    state.tiles.clusters.insert(key, Arc::clone(&index));
+    Ok(index)
+}
+
 /// Encodes a tile of `layer` (none when it would be empty).
 async fn encode(
     state: &AppState,
@@ -407,9 +512,16 @@ async fn encode(
 ) -> Result<Option<Vec<u8>>, ApiError> {
     match layer {
         Layer::Incidents => {
-            tokio::task::spawn_blocking(move || incidents_tile(&snapshot, &query, &tile))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
+            let clusters = if tile.z < CLUSTER_ZOOM {
+                Some(cluster_index(state, &snapshot, &query).await?)
+            } else {
+                None
+            };
+            tokio::task::spawn_blocking(move || {
+                incidents_tile(&snapshot, &query, clusters.as_deref(), &tile)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
         }
         Layer::Context => tokio::task::spawn_blocking(move || context_tile(&tile))
             .await

@@ -327,15 +327,27 @@ async fn a_write_reaches_cached_tiles_at_once(backend: Backend) {
                w1,attack,2024-05-01,سرمين,35.904,36.725\n";
     crate::support::import_csv(&address, csv).await;
     let tile = Tile::containing(lon_lat_to_mercator(36.725, 35.904), 14);
+    let clustered = Tile::containing(lon_lat_to_mercator(36.725, 35.904), 8);
     let count = |features: &[Decoded]| features.iter().filter(|f| inside(f.pixel)).count();
+    let incidents = |features: &[Decoded]| -> u64 {
+        features
+            .iter()
+            .map(|f| f.properties.get("count").map_or(1, |v| uint(Some(v))))
+            .sum()
+    };
     let (_, before) = fetch(&address, tile, "").await;
     let (_, cached) = fetch(&address, tile, "").await;
     assert_eq!((count(&before), count(&cached)), (1, 1));
+    assert_eq!(incidents(&fetch(&address, clustered, "").await.1), 1);
     let csv = "source_id,kind,occurred_on,community,latitude,longitude\n\
                w2,fire,2024-05-02,سرمين,35.9041,36.7251\n";
     crate::support::import_csv(&address, csv).await;
     let (_, after) = fetch(&address, tile, "").await;
     assert_eq!(count(&after), 2);
+    // The clusters of the new snapshot, too.
+    let (_, clusters) = fetch(&address, clustered, "").await;
+    assert_eq!(incidents(&clusters), 2);
+    assert_eq!(clusters.len(), 1, "one cluster of two");
 }
 
 async fn the_context_basemap_draws_boundaries_and_places_offline(backend: Backend) {
