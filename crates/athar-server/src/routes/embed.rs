@@ -52,9 +52,9 @@ const ASSETS: [(&str, &str, &str); 5] = [
 
 /// The filters of the request as a query string (`?kind=attack…`), checked first.
 fn filter_query(request: &HttpRequest, state: &AppState, own: &[&str]) -> Result<String, ApiError> {
+    // Parsed only to refuse unknown parameters and bad filters before they reach a URL.
     let snapshot = state.snapshot();
-    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), own)?;
-    drop(query);
+    Query::parse(request, snapshot.vocabularies(), &*state.resolver(), own)?;
     let filters: Vec<&str> = request
         .query_string()
         .split('&')
