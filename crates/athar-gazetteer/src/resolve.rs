@@ -323,14 +323,6 @@ impl Gazetteer {
         true
     }
 
-    /// Removes a place (merged into another). Returns it.
-    pub fn remove(&mut self, id: &str) -> Option<Community> {
-        let index = self.ids.get(id).copied()?;
-        let removed = self.communities.remove(index as usize);
-        self.reindex();
-        Some(removed)
-    }
-
     fn reindex(&mut self) {
         let communities = std::mem::take(&mut self.communities);
         *self = Self::default();
@@ -733,13 +725,15 @@ impl Gazetteer {
         if wanted.is_empty() {
             return Vec::new();
         }
+        // The keys of every name were made when the place was indexed.
         let mut hits: Vec<(u8, &Community)> = self
             .communities
             .iter()
-            .filter_map(|community| {
-                community
-                    .names()
-                    .map(community_key)
+            .zip(&self.names_of)
+            .filter_map(|(community, entries)| {
+                entries
+                    .iter()
+                    .map(|&entry| self.names[entry as usize].key.as_str())
                     .filter_map(|key| {
                         if key == wanted {
                             Some(0)

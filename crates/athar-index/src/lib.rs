@@ -17,4 +17,4 @@ mod persist;
 mod snapshot;
 
 pub use aggregate::{Breakdown, CommunityCount, Interval, KindStats, SeriesBucket, Totals};
-pub use snapshot::{CommunityInfo, RowId, RowSummary, Snapshot, SnapshotBuilder, TileFields};
+pub use snapshot::{CommunityInfo, RowId, Snapshot, SnapshotBuilder, TileFields};

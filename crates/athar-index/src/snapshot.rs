@@ -128,19 +128,6 @@ pub struct TileFields<'a> {
     pub place_type: Option<&'a Slug>,
 }
 
-/// A row's point, kind and casualties.
-#[derive(Debug, Clone, Copy)]
-pub struct RowSummary<'a> {
-    /// Longitude and latitude, when the incident has a point.
-    pub lon_lat: Option<(f64, f64)>,
-    /// What happened.
-    pub kind: &'a Slug,
-    /// Killed.
-    pub killed: u32,
-    /// Injured.
-    pub injured: u32,
-}
-
 /// What is known of a community across the whole snapshot, whatever the filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommunityInfo {
@@ -545,18 +532,6 @@ impl Snapshot {
             perpetrator: slug(r.perpetrator),
             weapon: slug(r.weapon),
             place_type: slug(r.place_type),
-        }
-    }
-
-    /// What a clustered vector tile needs of a row: its point (if it has one), kind and
-    /// casualties, without building the whole incident.
-    pub fn summary(&self, row: RowId) -> RowSummary<'_> {
-        let r = &self.rows[row as usize];
-        RowSummary {
-            lon_lat: (!r.lon.is_nan()).then_some((r.lon, r.lat)),
-            kind: self.kind_slug(row),
-            killed: u32::from(r.casualties[0]),
-            injured: u32::from(r.casualties[3]),
         }
     }
 

@@ -13,7 +13,12 @@ pub(crate) fn etag(version: u64) -> String {
 
 /// 304 when the request's `If-None-Match` names the current ETag.
 pub(crate) fn not_modified(request: &HttpRequest, version: u64) -> Option<HttpResponse> {
-    let tag = etag(version);
+    not_modified_tag(request, etag(version))
+}
+
+/// 304 when the request's `If-None-Match` names `tag` (compared weakly, as RFC 9110 asks
+/// of `If-None-Match`).
+pub(crate) fn not_modified_tag(request: &HttpRequest, tag: String) -> Option<HttpResponse> {
     let matches = request
         .headers()
         .get(header::IF_NONE_MATCH)

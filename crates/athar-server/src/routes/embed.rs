@@ -50,22 +50,27 @@ const ASSETS: [(&str, &str, &str); 5] = [
     ),
 ];
 
-/// The filters of the request as a query string (`?kind=attack…`), checked first.
-fn filter_query(request: &HttpRequest, state: &AppState, own: &[&str]) -> Result<String, ApiError> {
-    // Parsed only to refuse unknown parameters and bad filters before they reach a URL.
+/// The request's parameters, and its filters as a query string (`?kind=attack…`) to carry
+/// into URLs (parsed first, so unknown parameters and bad filters are refused).
+fn filter_query(
+    request: &HttpRequest,
+    state: &AppState,
+    own: &[&str],
+) -> Result<(Query, String), ApiError> {
     let snapshot = state.snapshot();
-    Query::parse(request, snapshot.vocabularies(), &*state.resolver(), own)?;
+    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), own)?;
     let filters: Vec<&str> = request
         .query_string()
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| !own.contains(&pair.split('=').next().unwrap_or_default()))
         .collect();
-    Ok(if filters.is_empty() {
+    let filters = if filters.is_empty() {
         String::new()
     } else {
         format!("?{}", filters.join("&"))
-    })
+    };
+    Ok((query, filters))
 }
 
 /// `GET /styles/{name}.json`: a bundled MapLibre style (`incidents`, `incidents-dark`)
@@ -94,7 +99,7 @@ pub(crate) async fn style(
         .ok_or_else(|| {
             ApiError::NotFound(format!("no style '{name}' (incidents, incidents-dark)"))
         })?;
-    let query = filter_query(&request, &state, &[])?;
+    let (_, query) = filter_query(&request, &state, &[])?;
     let body = style
         .replace("{{base}}", &base_url(&request))
         .replace("{{query}}", &query);
@@ -173,14 +178,8 @@ pub(crate) async fn embed(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let filters = filter_query(&request, &state, &EMBED_PARAMETERS)?;
+    let (query, filters) = filter_query(&request, &state, &EMBED_PARAMETERS)?;
     let snapshot = state.snapshot();
-    let query = Query::parse(
-        &request,
-        snapshot.vocabularies(),
-        &*state.resolver(),
-        &EMBED_PARAMETERS,
-    )?;
     let lang = query.choice("lang", &["ar", "en"], "ar")?;
     let view = query.choice("view", &["points", "communities"], "points")?;
     let theme = query.choice("theme", &["light", "dark"], "light")?;

@@ -105,7 +105,7 @@ fn rows_in(snapshot: &Snapshot, query: &Query, tile: &Tile) -> Vec<RowId> {
         .into_iter()
         .filter(|&row| {
             snapshot
-                .summary(row)
+                .tile_fields(row)
                 .lon_lat
                 .is_some_and(|(lon, lat)| bounds.contains(lon_lat_to_mercator(lon, lat)))
         })
@@ -213,8 +213,8 @@ impl ClusterIndex {
         let mut cells: std::collections::HashMap<(u32, u32), Cell> =
             std::collections::HashMap::new();
         for row in snapshot.select(filter) {
-            let summary = snapshot.summary(row);
-            let Some((lon, lat)) = summary.lon_lat else {
+            let fields = snapshot.tile_fields(row);
+            let Some((lon, lat)) = fields.lon_lat else {
                 continue;
             };
             let point = lon_lat_to_mercator(lon, lat);
@@ -222,7 +222,7 @@ impl ClusterIndex {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
             let key = (cy as u32, cx as u32);
             let mut by_kind = vec![0; kinds.len()];
-            if let Some(index) = kinds.iter().position(|k| k == summary.kind.as_str()) {
+            if let Some(index) = kinds.iter().position(|k| k == fields.kind.as_str()) {
                 by_kind[index] = 1;
             }
             let one = Cell {
@@ -230,8 +230,8 @@ impl ClusterIndex {
                 sum: point,
                 min: point,
                 max: point,
-                killed: u64::from(summary.killed),
-                injured: u64::from(summary.injured),
+                killed: u64::from(fields.killed),
+                injured: u64::from(fields.injured),
                 kinds: by_kind,
                 row,
             };
@@ -642,15 +642,8 @@ async fn tile_response(
     let snapshot = state.snapshot();
     let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
     let etag = tile_etag(snapshot.version(), request);
-    let matches = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|candidate| candidate.trim() == etag));
-    if matches {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
+    if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
+        return Ok(response);
     }
     let key: TileKey = (
         layer,
