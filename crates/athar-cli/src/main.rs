@@ -344,7 +344,7 @@ async fn ingest_file(
     let report = run_import(
         store,
         Arc::clone(vocabularies),
-        Arc::clone(resolver) as Arc<dyn athar_core::CommunityResolver>,
+        Arc::clone(resolver),
         format,
         progress.wrap_read(file),
         meta,

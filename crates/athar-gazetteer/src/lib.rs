@@ -29,7 +29,10 @@ use athar_core::{CommunityResolver, NameContext, Pcode, Point, ResolvedCommunity
 pub use community::{AdminArea, Community, CommunityKind, CommunityStatus, distance_km};
 pub use lists::GEONAMES_ATTRIBUTION;
 pub use name::{community_key, kind_hint};
-pub use resolve::{Candidate, Gazetteer, Method, Query, Resolution, admin1_identity};
+pub use resolve::{Candidate, Gazetteer, Method, NameMatches, Query, Resolution, admin1_identity};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 impl CommunityResolver for Gazetteer {
     fn key(&self, name: &str) -> String {
@@ -37,8 +40,69 @@ impl CommunityResolver for Gazetteer {
     }
 
     fn resolve(&self, name: &str, context: &NameContext<'_>) -> Option<ResolvedCommunity> {
-        let resolution = Gazetteer::resolve(
-            self,
+        self.resolved(&self.name_matches(name), name, context)
+    }
+}
+
+/// A resolver for one import. A month's rows name a few hundred places over and over, so
+/// each distinct spelling is normalised and looked up once; each row's p-code, area and
+/// point are still judged as [`Gazetteer::resolve`] judges them, so the answers are the
+/// same. Holds at most [`NameCache::CAPACITY`] names (a file of all-different names
+/// resolves them uncached past that).
+pub struct NameCache<'a> {
+    gazetteer: &'a Gazetteer,
+    names: Mutex<HashMap<String, Arc<(String, NameMatches)>>>,
+}
+
+impl<'a> NameCache<'a> {
+    /// Distinct names remembered.
+    pub const CAPACITY: usize = 50_000;
+
+    /// An empty cache over `gazetteer`, which must not change while the cache lives.
+    pub fn new(gazetteer: &'a Gazetteer) -> Self {
+        Self {
+            gazetteer,
+            names: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The key and matches of `name`, from the cache or made now.
+    fn entry(&self, name: &str) -> Arc<(String, NameMatches)> {
+        let mut names = self
+            .names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(entry) = names.get(name) {
+            return Arc::clone(entry);
+        }
+        let entry = Arc::new((community_key(name), self.gazetteer.name_matches(name)));
+        if names.len() < Self::CAPACITY {
+            names.insert(name.to_owned(), Arc::clone(&entry));
+        }
+        entry
+    }
+}
+
+impl CommunityResolver for NameCache<'_> {
+    fn key(&self, name: &str) -> String {
+        self.entry(name).0.clone()
+    }
+
+    fn resolve(&self, name: &str, context: &NameContext<'_>) -> Option<ResolvedCommunity> {
+        self.gazetteer.resolved(&self.entry(name).1, name, context)
+    }
+}
+
+impl Gazetteer {
+    /// The place `name` resolves to where the row says it was, as incidents record it.
+    fn resolved(
+        &self,
+        matches: &NameMatches,
+        name: &str,
+        context: &NameContext<'_>,
+    ) -> Option<ResolvedCommunity> {
+        let resolution = self.resolve_matched(
+            matches,
             &Query {
                 name,
                 pcode: context.pcode.map(Pcode::as_str),

@@ -28,6 +28,31 @@ pub const FUZZY_MIN_SIMILARITY_SAME_SKELETON: f64 = 0.7;
 /// How a name was resolved (the same type incidents record).
 pub use athar_core::ResolutionMethod as Method;
 
+/// A written name's spellings and the places it names, whatever the row says besides
+/// ([`Gazetteer::name_matches`]).
+#[derive(Debug, Clone)]
+pub struct NameMatches {
+    /// The place whose id the name is.
+    by_id: Option<u32>,
+    /// Places with a primary name of one of the spellings, and which spelling.
+    exact: Vec<(u32, usize)>,
+    /// Places with an alternate name of one of the spellings.
+    alias: Vec<(u32, usize)>,
+    /// The spellings read from the name (`A / B`, `A (B)`) and their keys.
+    written: Vec<String>,
+    keys: Vec<String>,
+    /// What fuzzy matching needs of the name, made the first time it is needed.
+    fuzzy: std::sync::OnceLock<FuzzyName>,
+}
+
+/// The fuzzy candidates of a name that do not depend on a point: names with the same
+/// skeleton or one edit away, and the spellings prepared for comparison.
+#[derive(Debug, Clone)]
+struct FuzzyName {
+    pool: Vec<u32>,
+    wanted: Vec<Wanted>,
+}
+
 /// What is known about where a name was written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<'a> {
@@ -110,6 +135,7 @@ impl Script {
 }
 
 /// A written name, prepared for fuzzy matching.
+#[derive(Debug, Clone)]
 struct Wanted {
     qualifiers: Vec<&'static str>,
     camp: bool,
@@ -456,6 +482,38 @@ impl Gazetteer {
 
     /// Resolves a written name to a place, with every candidate considered.
     pub fn resolve(&self, query: &Query<'_>) -> Resolution {
+        let matches = self.name_matches(query.name);
+        self.resolve_matched(&matches, query)
+    }
+
+    /// What resolving `name` depends on besides the row's p-code, area and point: its
+    /// spellings and keys, and the places it names exactly or by alias. Imports, where a
+    /// few hundred names repeat over many rows, compute it once per name
+    /// ([`crate::NameCache`]).
+    pub fn name_matches(&self, name: &str) -> NameMatches {
+        let written = aliases(name);
+        let keys: Vec<String> = written.iter().map(|n| community_key(n)).collect();
+        let tier = |table: &HashMap<String, Vec<u32>>| {
+            let mut found = Vec::new();
+            for (spelling, key) in keys.iter().enumerate() {
+                for &index in table.get(key).into_iter().flatten() {
+                    found.push((index, spelling));
+                }
+            }
+            found
+        };
+        NameMatches {
+            by_id: self.ids.get(name.trim()).copied(),
+            exact: tier(&self.primary),
+            alias: tier(&self.alternate),
+            written,
+            keys,
+            fuzzy: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// [`Self::resolve`] with the name's matches already found.
+    pub fn resolve_matched(&self, matches: &NameMatches, query: &Query<'_>) -> Resolution {
         if let Some(pcode) = query.pcode
             && let Some(&index) = self.pcodes.get(&pcode.trim().to_ascii_uppercase())
         {
@@ -476,7 +534,7 @@ impl Gazetteer {
             };
         }
         // A place's own id stands for the place (links from counts carry ids).
-        if let Some(&index) = self.ids.get(query.name.trim()) {
+        if let Some(index) = matches.by_id {
             let id = self.communities[index as usize].id.clone();
             let reason = format!(
                 "the id of {}",
@@ -498,35 +556,31 @@ impl Gazetteer {
             };
         }
         let area = query.admin1.map(admin1_identity);
-        let written = aliases(query.name);
-        let keys: Vec<String> = written.iter().map(|n| community_key(n)).collect();
         let mut candidates: Vec<Candidate> = Vec::new();
-        for (method, table, score) in [
-            (Method::Exact, &self.primary, 1.0),
-            (Method::Alias, &self.alternate, 0.95),
+        for (method, found, score) in [
+            (Method::Exact, &matches.exact, 1.0),
+            (Method::Alias, &matches.alias, 0.95),
         ] {
-            for (key, name) in keys.iter().zip(&written) {
-                for &index in table.get(key).into_iter().flatten() {
-                    if candidates
-                        .iter()
-                        .any(|c| c.community_id == self.communities[index as usize].id)
-                    {
-                        continue;
-                    }
-                    candidates.push(self.judge(
-                        index,
-                        (method, score, name),
-                        area.as_deref(),
-                        query,
-                        NAME_MATCH_MAX_KM,
-                    ));
+            for &(index, spelling) in found {
+                if candidates
+                    .iter()
+                    .any(|c| c.community_id == self.communities[index as usize].id)
+                {
+                    continue;
                 }
+                candidates.push(self.judge(
+                    index,
+                    (method, score, &matches.written[spelling]),
+                    area.as_deref(),
+                    query,
+                    NAME_MATCH_MAX_KM,
+                ));
             }
             if candidates.iter().any(|c| c.eligible) {
                 return Self::choose(candidates, query);
             }
         }
-        candidates.extend(self.fuzzy(query, area.as_deref(), &written, &keys, &candidates));
+        candidates.extend(self.fuzzy(query, area.as_deref(), matches, &candidates));
         if area.is_none() && query.point.is_none() {
             for candidate in candidates.iter_mut().filter(|c| c.method == Method::Fuzzy) {
                 candidate.eligible = false;
@@ -538,16 +592,7 @@ impl Gazetteer {
         Self::choose(candidates, query)
     }
 
-    fn fuzzy(
-        &self,
-        query: &Query<'_>,
-        area: Option<&str>,
-        written: &[String],
-        keys: &[String],
-        seen: &[Candidate],
-    ) -> Vec<Candidate> {
-        // Candidate names: the same skeleton, one edit away, or (with a point) any name of
-        // a place within the fuzzy radius.
+    fn fuzzy_name(&self, written: &[String], keys: &[String]) -> FuzzyName {
         let mut pool: Vec<u32> = Vec::new();
         for key in keys {
             pool.extend(self.skeletons.get(&skeleton(key)).into_iter().flatten());
@@ -555,6 +600,33 @@ impl Gazetteer {
                 pool.extend(self.neighbours.get(&hash).into_iter().flatten());
             }
         }
+        let wanted = written
+            .iter()
+            .zip(keys)
+            .map(|(name, key)| Wanted {
+                qualifiers: qualifiers(name),
+                camp: is_camp(name),
+                skeleton: skeleton(key),
+                letters: key.chars().collect(),
+                script: Script::of(key),
+            })
+            .collect();
+        FuzzyName { pool, wanted }
+    }
+
+    fn fuzzy(
+        &self,
+        query: &Query<'_>,
+        area: Option<&str>,
+        matches: &NameMatches,
+        seen: &[Candidate],
+    ) -> Vec<Candidate> {
+        // Candidate names: the same skeleton, one edit away, or (with a point) any name of
+        // a place within the fuzzy radius.
+        let FuzzyName { pool, wanted } = matches
+            .fuzzy
+            .get_or_init(|| self.fuzzy_name(&matches.written, &matches.keys));
+        let mut pool = pool.clone();
         if let Some((lon, lat)) = query.point {
             // The nearest places within the fuzzy radius (a degree of latitude is 111 km;
             // the distance is checked exactly when each candidate is judged).
@@ -570,17 +642,6 @@ impl Gazetteer {
         }
         pool.sort_unstable();
         pool.dedup();
-        let wanted: Vec<Wanted> = written
-            .iter()
-            .zip(keys)
-            .map(|(name, key)| Wanted {
-                qualifiers: qualifiers(name),
-                camp: is_camp(name),
-                skeleton: skeleton(key),
-                letters: key.chars().collect(),
-                script: Script::of(key),
-            })
-            .collect();
         // The best name of each place.
         let mut best: HashMap<u32, (f64, &NameEntry)> = HashMap::new();
         for entry in pool.into_iter().map(|e| &self.names[e as usize]) {
@@ -588,7 +649,7 @@ impl Gazetteer {
             if seen.iter().any(|c| c.community_id == community.id) {
                 continue;
             }
-            for wanted in &wanted {
+            for wanted in wanted {
                 // Different scripts never match letter by letter; different qualifiers
                 // (east/west, great/small) or a camp against a town are different
                 // places, however alike the rest.

@@ -10,9 +10,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use athar_core::{
-    CommunityResolver, FieldError, ImportKeys, StagedIncident, ValidationContext, Vocabularies,
-};
+use athar_core::{FieldError, ImportKeys, StagedIncident, ValidationContext, Vocabularies};
 use athar_ingest::{Format, IngestError, Row, Stop};
 use athar_store::{ImportMeta, Store, StoreError};
 use serde::Serialize;
@@ -97,7 +95,7 @@ impl Rejections {
 pub async fn run_import<R: Read + Send + 'static>(
     store: &Store,
     vocabularies: Arc<Vocabularies>,
-    resolver: Arc<dyn CommunityResolver>,
+    gazetteer: Arc<athar_gazetteer::Gazetteer>,
     format: Format,
     input: R,
     meta: ImportMeta,
@@ -105,7 +103,8 @@ pub async fn run_import<R: Read + Send + 'static>(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StagedIncident>>(2);
     let default_source = meta.source.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        let mut context = ValidationContext::new(&vocabularies, &*resolver);
+        let names = athar_gazetteer::NameCache::new(&gazetteer);
+        let mut context = ValidationContext::new(&vocabularies, &names);
         context.default_source = Some(default_source);
         let mut keys = ImportKeys::default();
         let mut rejections = Rejections::default();

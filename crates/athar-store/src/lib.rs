@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod communities;
+mod copy_in;
 mod copy_out;
 mod error;
 mod postgres;

@@ -1,5 +1,6 @@
 //! The PostGIS backend.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use athar_core::{StagedIncident, Term};
@@ -7,7 +8,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
+use crate::copy_in::BinaryCopy;
+use crate::row::{Dialect, STAGING_COLUMNS, casualty_fields, vocabulary_fields};
 use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
@@ -50,7 +52,30 @@ pub(crate) async fn add_terms(pool: &PgPool, terms: &[&Term], replace: bool) -> 
 
 pub(crate) struct PgImport {
     pub(crate) tx: Transaction<'static, Postgres>,
+    /// The staging rows (changed incidents) of one batch, as COPY's CSV.
     buffer: String,
+    /// This import's id and actor, written with every new incident and change.
+    import_id: Uuid,
+    actor: Option<String>,
+    /// Each source met so far, and whether it had no incidents when this import began:
+    /// rows of such a source are all new (the import keys them uniquely), so they need no
+    /// lookup.
+    fresh_sources: HashMap<String, bool>,
+    /// New incidents written so far.
+    inserted: u64,
+    /// The bulk path: the unique key and the spatial index are dropped while rows are
+    /// written, and made again when the import finishes.
+    bulk: Bulk,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bulk {
+    /// Not (yet) decided.
+    Undecided,
+    /// The spatial index is dropped, and the unique key too until a lookup needs it.
+    Active { unique_key_dropped: bool },
+    /// Row-by-row index upkeep for the whole import.
+    Declined,
 }
 
 const DIALECT: Dialect = Dialect {
@@ -61,7 +86,7 @@ const DIALECT: Dialect = Dialect {
     now: "now()",
 };
 
-/// Imports adding at least this many rows may rebuild the spatial index (see `finish`).
+/// Imports adding at least this many rows may take the bulk path (see `consider_bulk`).
 const BULK_ROWS: u64 = 100_000;
 
 pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> Result<PgImport> {
@@ -105,7 +130,64 @@ pub(crate) async fn begin_import(pool: &PgPool, id: Uuid, meta: &ImportMeta) -> 
     Ok(PgImport {
         tx,
         buffer: String::new(),
+        import_id: id,
+        actor: meta.actor.clone(),
+        fresh_sources: HashMap::new(),
+        inserted: 0,
+        bulk: Bulk::Undecided,
     })
+}
+
+/// The incidents columns a new row is copied into, in the order of [`new_incident`].
+const NEW_INCIDENT_COLUMNS: &str = "id, source, source_key, source_id, content_hash, kind, occurred_on, occurred_time, geom, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score, import_id";
+
+/// Appends a new incident to a binary COPY into `incidents` ([`NEW_INCIDENT_COLUMNS`]).
+fn new_incident(copy: &mut BinaryCopy, row: &Classified<'_>, import_id: Uuid) -> Result<()> {
+    let Classified { staged, id, .. } = row;
+    let record = &staged.record;
+    copy.row(32)
+        .uuid(*id)
+        .text(Some(&record.source))
+        .text(Some(&staged.source_key))
+        .text(record.source_id.as_deref())
+        .bigint(staged.content_hash as i64)
+        .text(Some(record.kind.as_str()))
+        .date(record.occurred.date())
+        .time(record.occurred.time())
+        .point(
+            record
+                .location
+                .map(|point| (point.lon.degrees(), point.lat.degrees())),
+        )
+        .text(Some(record.location_precision.as_str()))
+        .text(Some(&record.community))
+        .text(Some(&record.community_key))
+        .text(
+            record
+                .community_pcode
+                .as_ref()
+                .map(athar_core::Pcode::as_str),
+        )
+        .text(record.admin1.as_deref())
+        .text(record.admin2.as_deref())
+        .text(record.admin3.as_deref());
+    for slug in vocabulary_fields(record) {
+        copy.text(slug);
+    }
+    for count in casualty_fields(record) {
+        // Validation keeps counts within 16 bits; the column is a 32-bit integer.
+        let count = i32::try_from(count).map_err(|_| crate::StoreError::Corrupt {
+            id: format!("row {}", staged.row),
+            message: format!("a casualty count of {count} does not fit the store"),
+        })?;
+        copy.integer(count);
+    }
+    copy.text(record.notes.as_deref())
+        .text(record.resolution.community_id.as_deref())
+        .text(Some(record.resolution.method.as_str()))
+        .real(record.resolution.score)
+        .uuid(import_id);
+    Ok(())
 }
 
 /// Appends one CSV field: absent values are unquoted empties (NULL in COPY's CSV format),
@@ -167,24 +249,10 @@ fn write_row(out: &mut String, row: &Classified<'_>) {
     text_field(out, record.admin1.as_deref());
     text_field(out, record.admin2.as_deref());
     text_field(out, record.admin3.as_deref());
-    for slug in [
-        &record.place_type,
-        &record.perpetrator,
-        &record.weapon,
-        &record.cause,
-        &record.vehicle,
-    ] {
-        text_field(out, slug_text(slug.as_ref()));
+    for slug in vocabulary_fields(record) {
+        text_field(out, slug);
     }
-    let counts = record.casualties.counts();
-    for count in [
-        counts.killed,
-        counts.killed_women,
-        counts.killed_children,
-        counts.injured,
-        counts.injured_women,
-        counts.injured_children,
-    ] {
+    for count in casualty_fields(record) {
         number_field(out, count);
     }
     text_field(out, record.notes.as_deref());
@@ -205,10 +273,32 @@ impl PgImport {
         )
     }
 
-    /// The stored id and content hash of every key of `rows` that exists.
+    /// The stored id and content hash of every key of `rows` that exists. Rows of a source
+    /// that had no incidents when this import began are not looked up.
     pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
-        let sources: Vec<&str> = rows.iter().map(|r| r.record.source.as_str()).collect();
-        let keys: Vec<&str> = rows.iter().map(|r| r.source_key.as_str()).collect();
+        for staged in rows {
+            let source = &staged.record.source;
+            if !self.fresh_sources.contains_key(source) {
+                let stored: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = $1)")
+                        .bind(source)
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                self.fresh_sources.insert(source.clone(), !stored);
+            }
+        }
+        let stored: Vec<&StagedIncident> = rows
+            .iter()
+            .filter(|staged| !self.fresh_sources[&staged.record.source])
+            .collect();
+        let mut existing = ExistingKeys::new();
+        if stored.is_empty() {
+            return Ok(existing);
+        }
+        // Looking keys up needs their index.
+        self.restore_unique_key().await?;
+        let sources: Vec<&str> = stored.iter().map(|r| r.record.source.as_str()).collect();
+        let keys: Vec<&str> = stored.iter().map(|r| r.source_key.as_str()).collect();
         let found: Vec<(String, String, Uuid, i64)> = sqlx::query_as(
             "SELECT i.source, i.source_key, i.id, i.content_hash FROM incidents i
              JOIN UNNEST($1::text[], $2::text[]) AS k(source, source_key)
@@ -218,22 +308,116 @@ impl PgImport {
         .bind(keys)
         .fetch_all(&mut *self.tx)
         .await?;
-        let mut existing = ExistingKeys::new();
         for (source, key, id, hash) in found {
             existing.entry(source).or_default().insert(key, (id, hash));
         }
         Ok(existing)
     }
 
+    /// Writes classified rows: new incidents straight into `incidents`, changed ones into
+    /// the staging table (applied by `finish`), and every row's entry in the change log, in
+    /// row order.
     pub(crate) async fn stage(&mut self, rows: &[Classified<'_>]) -> Result<()> {
-        self.buffer.clear();
-        for row in rows {
-            write_row(&mut self.buffer, row);
+        let new_rows = rows.iter().filter(|row| row.is_new).count() as u64;
+        if new_rows > 0 {
+            self.consider_bulk(new_rows).await?;
+            // An incident is about 350 bytes on the wire (a third of it names and notes).
+            let mut copy = BinaryCopy::with_capacity(rows.len(), 384);
+            for row in rows.iter().filter(|row| row.is_new) {
+                new_incident(&mut copy, row, self.import_id)?;
+            }
+            self.copy_in(
+                &format!("COPY incidents ({NEW_INCIDENT_COLUMNS}) FROM STDIN (FORMAT binary)"),
+                &copy.finish(),
+            )
+            .await?;
+            self.inserted += new_rows;
         }
-        let statement = format!("COPY staging ({STAGING_COLUMNS}) FROM STDIN (FORMAT csv)");
-        let mut copy = self.tx.copy_in_raw(&statement).await?;
-        copy.send(self.buffer.as_bytes()).await?;
+        if new_rows < rows.len() as u64 {
+            self.buffer.clear();
+            for row in rows.iter().filter(|row| !row.is_new) {
+                write_row(&mut self.buffer, row);
+            }
+            let buffer = std::mem::take(&mut self.buffer);
+            self.copy_in(
+                &format!("COPY staging ({STAGING_COLUMNS}) FROM STDIN (FORMAT csv)"),
+                buffer.as_bytes(),
+            )
+            .await?;
+            self.buffer = buffer;
+        }
+        let mut log = BinaryCopy::with_capacity(rows.len(), 64);
+        for row in rows {
+            log.row(4)
+                .uuid(row.id)
+                .text(Some(if row.is_new { "insert" } else { "update" }))
+                .uuid(self.import_id)
+                .text(self.actor.as_deref());
+        }
+        self.copy_in(
+            "COPY changes (incident_id, op, import_id, actor) FROM STDIN (FORMAT binary)",
+            &log.finish(),
+        )
+        .await
+    }
+
+    async fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<()> {
+        let mut copy = self.tx.copy_in_raw(statement).await?;
+        copy.send(data).await?;
         copy.finish().await?;
+        Ok(())
+    }
+
+    /// Takes the bulk path when this import reaches [`BULK_ROWS`] new incidents, every
+    /// source it has met had none stored, and the table holds no more rows than it adds.
+    /// Rebuilding the unique key and the spatial index once is then several times faster
+    /// than keeping them up row by row. They are dropped inside the transaction, so a
+    /// failure restores them; other writers of the table wait meanwhile (as they would
+    /// for the import's own lock), and readers are served from memory.
+    async fn consider_bulk(&mut self, new_rows: u64) -> Result<()> {
+        if self.bulk != Bulk::Undecided || self.inserted + new_rows < BULK_ROWS {
+            return Ok(());
+        }
+        self.bulk = Bulk::Declined;
+        if !self.fresh_sources.values().all(|fresh| *fresh) {
+            return Ok(());
+        }
+        let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        if stored.unsigned_abs().saturating_sub(self.inserted) > self.inserted + new_rows {
+            return Ok(());
+        }
+        for statement in [
+            "SET LOCAL maintenance_work_mem = '256MB'",
+            "ALTER TABLE incidents DROP CONSTRAINT incidents_source_source_key_key",
+            "DROP INDEX incidents_geom_gix",
+        ] {
+            sqlx::query(statement).execute(&mut *self.tx).await?;
+        }
+        self.bulk = Bulk::Active {
+            unique_key_dropped: true,
+        };
+        Ok(())
+    }
+
+    /// Makes the unique key again if the bulk path dropped it. Failing here means two rows
+    /// share a key: the import is rolled back whole.
+    async fn restore_unique_key(&mut self) -> Result<()> {
+        if self.bulk
+            == (Bulk::Active {
+                unique_key_dropped: true,
+            })
+        {
+            sqlx::query(
+                "ALTER TABLE incidents ADD CONSTRAINT incidents_source_source_key_key UNIQUE (source, source_key)",
+            )
+            .execute(&mut *self.tx)
+            .await?;
+            self.bulk = Bulk::Active {
+                unique_key_dropped: false,
+            };
+        }
         Ok(())
     }
 
@@ -245,43 +429,17 @@ impl PgImport {
         report: serde_json::Value,
         learned: &[String],
     ) -> Result<()> {
-        let tx = &mut self.tx;
-        let sql = DIALECT.merge_sql();
-        if counts.accepted > 0 {
-            // A bulk load (at least 100,000 new rows, at least as many as the table holds)
-            // rebuilds the spatial index instead of updating it row by row: about four
-            // times faster. The index is dropped and made again inside the transaction, so
-            // a failure restores it; other writers of the table wait meanwhile.
-            let rebuild_spatial_index = counts.accepted >= BULK_ROWS && {
-                let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
-                    .fetch_one(&mut **tx)
-                    .await?;
-                counts.accepted >= existing.unsigned_abs()
-            };
-            if rebuild_spatial_index {
-                sqlx::query("DROP INDEX incidents_geom_gix")
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            sqlx::query(AssertSqlSafe(sql.insert_new))
-                .bind(import_id)
-                .execute(&mut **tx)
+        if matches!(self.bulk, Bulk::Active { .. }) {
+            self.restore_unique_key().await?;
+            sqlx::query("CREATE INDEX incidents_geom_gix ON incidents USING gist (geom)")
+                .execute(&mut *self.tx)
                 .await?;
-            if rebuild_spatial_index {
-                sqlx::query("CREATE INDEX incidents_geom_gix ON incidents USING gist (geom)")
-                    .execute(&mut **tx)
-                    .await?;
-            }
         }
+        let tx = &mut self.tx;
         if counts.updated > 0 {
+            let sql = DIALECT.merge_sql();
             sqlx::query("ANALYZE staging").execute(&mut **tx).await?;
             sqlx::query(AssertSqlSafe(sql.update_changed))
-                .bind(import_id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        if counts.accepted + counts.updated > 0 {
-            sqlx::query(AssertSqlSafe(sql.log_changes))
                 .bind(import_id)
                 .execute(&mut **tx)
                 .await?;

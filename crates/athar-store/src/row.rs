@@ -348,6 +348,32 @@ impl IncidentRow {
 }
 
 /// The text columns of a staged row after `occurred_time`'s point, in staging order.
+/// The vocabulary columns of an incident, in the stores' column order: place type,
+/// perpetrator, weapon, cause, vehicle.
+pub(crate) fn vocabulary_fields(record: &IncidentRecord) -> [Option<&str>; 5] {
+    [
+        &record.place_type,
+        &record.perpetrator,
+        &record.weapon,
+        &record.cause,
+        &record.vehicle,
+    ]
+    .map(|slug| slug_text(slug.as_ref()))
+}
+
+/// The casualty columns of an incident, in the stores' column order.
+pub(crate) fn casualty_fields(record: &IncidentRecord) -> [u32; 6] {
+    let counts = record.casualties.counts();
+    [
+        counts.killed,
+        counts.killed_women,
+        counts.killed_children,
+        counts.injured,
+        counts.injured_women,
+        counts.injured_children,
+    ]
+}
+
 pub(crate) fn slug_text(slug: Option<&Slug>) -> Option<&str> {
     slug.map(Slug::as_str)
 }

@@ -7,6 +7,7 @@ use athar_core::{
 };
 use athar_gazetteer::Gazetteer;
 use athar_store::{ImportMeta, MergeCounts, Store};
+use uuid::Uuid;
 
 async fn migrated(store: Store) -> Store {
     store.migrate().await.expect("migrations run");
@@ -312,13 +313,13 @@ async fn imports_in_many_batches_count_every_row(store: Store) {
     assert_eq!(store.count_incidents().await.unwrap(), 2_500);
 }
 
-/// A bulk load into an empty table takes the path that rebuilds the spatial index; the
-/// index must exist again afterwards, and a failed bulk load must leave it in place.
-#[sqlx::test(migrations = false)]
-async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
-    let store = migrated(Store::Postgres(pool.clone())).await;
-    let template = record(&[]);
-    let rows: Vec<StagedIncident> = (0..100_000u64)
+/// Bulk-loaded rows: `count` incidents of `source` keyed `bulk-0`, `bulk-1`, …
+fn bulk_rows(source: &str, count: u64) -> Vec<StagedIncident> {
+    let template = IncidentRecord {
+        source: source.into(),
+        ..record(&[])
+    };
+    (0..count)
         .map(|i| StagedIncident {
             row: i + 2,
             source_key: format!("bulk-{i}"),
@@ -328,35 +329,52 @@ async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
                 ..template.clone()
             },
         })
-        .collect();
+        .collect()
+}
+
+/// How many of the named indexes `incidents` has.
+async fn indexes_named(pool: &sqlx::PgPool, names: &[&str]) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_indexes WHERE tablename = 'incidents' AND indexname = ANY($1)",
+    )
+    .bind(names)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+const BULK_INDEXES: [&str; 2] = ["incidents_geom_gix", "incidents_source_source_key_key"];
+
+/// A bulk load into an empty table takes the path that drops the unique key and the spatial
+/// index and makes them again; both must exist afterwards, and a failed bulk load must
+/// leave them in place.
+#[sqlx::test(migrations = false)]
+async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::PgPool) {
+    let store = migrated(Store::Postgres(pool.clone())).await;
+    let rows = bulk_rows("store-test", 100_000);
     let meta = ImportMeta {
         source: "store-test".into(),
         format: "csv".into(),
         file_name: None,
-        actor: None,
-    };
-    let index_count = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM pg_indexes WHERE indexname = 'incidents_geom_gix'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap()
+        actor: Some("loader".into()),
     };
     {
         let mut session = store.begin_import(&meta).await.unwrap();
         session.stage(&rows).await.unwrap();
         // Abandoned before finishing.
     }
-    assert_eq!(index_count().await, 1);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+    assert_eq!(store.count_incidents().await.unwrap(), 0);
     let mut session = store.begin_import(&meta).await.unwrap();
-    session.stage(&rows).await.unwrap();
+    for batch in rows.chunks(30_000) {
+        session.stage(batch).await.unwrap();
+    }
     let counts = session
         .finish(0, |_| serde_json::Value::Null)
         .await
         .unwrap();
     assert_eq!(counts.accepted, 100_000);
-    assert_eq!(index_count().await, 1);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
     let near_sarmin: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM incidents WHERE geom && ST_MakeEnvelope(36.7, 35.89, 36.73, 35.91, 4326)",
     )
@@ -364,11 +382,84 @@ async fn a_bulk_load_rebuilds_the_spatial_index(pool: sqlx::PgPool) {
     .await
     .unwrap();
     assert_eq!(near_sarmin, 100_000);
-    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM changes WHERE op = 'insert'")
+    // One insert per row, in row order, with the import's actor.
+    let logged: Vec<(Uuid, String, Option<String>)> =
+        sqlx::query_as("SELECT incident_id, op, actor FROM changes ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(logged.len(), 100_000);
+    assert!(
+        logged
+            .iter()
+            .all(|(_, op, actor)| op == "insert" && actor.as_deref() == Some("loader"))
+    );
+    let ids_in_row_order: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM incidents ORDER BY substr(source_key, 6)::int")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let logged_ids: Vec<Uuid> = logged.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(logged_ids, ids_in_row_order);
+    // Every field written on the bulk path reads back as it was staged.
+    let stored = store.load_incidents().await.unwrap();
+    let bulk_7 = stored
+        .iter()
+        .find(|i| i.record.source_id.as_deref() == Some("bulk-7"))
+        .unwrap();
+    assert_eq!(bulk_7.record, rows[7].record);
+    // The same file again finds every key: nothing new, nothing changed.
+    let mut session = store.begin_import(&meta).await.unwrap();
+    session.stage(&rows).await.unwrap();
+    let again = session
+        .finish(0, |_| serde_json::Value::Null)
+        .await
+        .unwrap();
+    assert_eq!((again.accepted, again.unchanged), (0, 100_000));
+}
+
+/// A bulk load of a new source that then meets rows of a stored source makes the unique
+/// key again to look them up, and updates what changed.
+#[sqlx::test(migrations = false)]
+async fn a_bulk_load_that_meets_stored_rows_looks_them_up(pool: sqlx::PgPool) {
+    let store = migrated(Store::Postgres(pool.clone())).await;
+    import(&store, month()).await;
+    let meta = ImportMeta {
+        source: "mixed".into(),
+        format: "csv".into(),
+        file_name: None,
+        actor: None,
+    };
+    let mut session = store.begin_import(&meta).await.unwrap();
+    session
+        .stage(&bulk_rows("new-source", 100_000))
+        .await
+        .unwrap();
+    let mut changed = month();
+    changed[0].notes = Some("corrected".into());
+    session.stage(&staged(changed)).await.unwrap();
+    let counts = session
+        .finish(0, |_| serde_json::Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.accepted, counts.updated, counts.unchanged),
+        (100_000, 1, 2)
+    );
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+    let a1 = store
+        .load_incidents()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.record.source_id.as_deref() == Some("a1"))
+        .unwrap();
+    assert_eq!(a1.record.notes.as_deref(), Some("corrected"));
+    let updates: i64 = sqlx::query_scalar("SELECT count(*) FROM changes WHERE op = 'update'")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(logged, 100_000);
+    assert_eq!(updates, 1);
 }
 
 both_backends!(edits_and_deletions_are_logged_with_their_actor);

@@ -78,7 +78,7 @@ async fn import_body(
     let report = run_import(
         &state.store,
         Arc::clone(snapshot.vocabularies()),
-        state.resolver(),
+        state.gazetteer(),
         format,
         std::io::Cursor::new(body),
         meta,
