@@ -198,6 +198,17 @@ pub(crate) fn read(
     Ok(summary)
 }
 
+/// A cell as written before a spreadsheet guard: CSV exports (Athar's among them) put an
+/// apostrophe before text starting with `=`, `+`, `-` or `@` so that spreadsheets do not
+/// run it as a formula; spreadsheets themselves drop it. Re-importing such a file must
+/// give back the text as it was.
+fn without_formula_guard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => text,
+    }
+}
+
 fn read_record(
     row: u64,
     record: &csv::ByteRecord,
@@ -212,7 +223,7 @@ fn read_record(
             Some(Some(field)) => match std::str::from_utf8(cell) {
                 Ok(text) => {
                     // `set` only fails for unknown fields, and `field` comes from the list.
-                    let _ = draft.set(field, text);
+                    let _ = draft.set(field, without_formula_guard(text));
                 }
                 Err(_) => errors.push(FieldError::new(*field, "is not valid UTF-8 text")),
             },
@@ -235,6 +246,16 @@ fn read_record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spreadsheet_formula_guard_is_dropped_and_nothing_else() {
+        assert_eq!(without_formula_guard("'=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(without_formula_guard("'@user"), "@user");
+        assert_eq!(without_formula_guard("'-5 is text"), "-5 is text");
+        assert_eq!(without_formula_guard("'quoted'"), "'quoted'");
+        assert_eq!(without_formula_guard("-5"), "-5");
+        assert_eq!(without_formula_guard("'"), "'");
+    }
 
     #[test]
     fn semicolons_win_when_they_outnumber_commas_outside_quotes() {

@@ -9,6 +9,7 @@
 mod auth;
 mod basemap;
 mod error;
+pub mod export;
 mod features;
 mod gazetteer;
 mod http;

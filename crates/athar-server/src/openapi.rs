@@ -77,6 +77,32 @@ pub(crate) enum CountsFormat {
     Csv,
 }
 
+/// The formats of incident exports.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum IncidentExportFormat {
+    Geojson,
+    Csv,
+    Gpkg,
+    Kml,
+}
+
+/// The formats of community exports.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CommunityExportFormat {
+    Csv,
+    Geojson,
+}
+
+/// A language of labels.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Lang {
+    En,
+    Ar,
+}
+
 /// The formats of items.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -388,6 +414,8 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::aggregates::stats,
         crate::routes::aggregates::series,
         crate::routes::aggregates::vocabularies,
+        crate::routes::exports::incidents,
+        crate::routes::exports::communities,
         crate::routes::embed::style,
         crate::routes::embed::asset,
         crate::routes::embed::embed,

@@ -54,6 +54,83 @@ pub(crate) fn community_entry(
     })
 }
 
+/// The first `limit` communities ranked by the incidents of `rows` (which `filter`
+/// selected), compared with the period before; and how many communities there are.
+pub(crate) fn ranking(
+    snapshot: &Snapshot,
+    places: &Gazetteer,
+    filter: &Filter,
+    rows: &[athar_index::RowId],
+    limit: usize,
+) -> (Vec<Value>, usize) {
+    let previous = previous_period(filter).map(|filter| snapshot.select(&filter));
+    let ranking = snapshot.community_counts(rows, previous.as_deref());
+    let entries = ranking
+        .iter()
+        .take(limit)
+        .map(|c| community_entry(snapshot, places, c))
+        .collect();
+    (entries, ranking.len())
+}
+
+/// A ranking as a GeoJSON FeatureCollection of community points (none for a name that
+/// has no point).
+pub(crate) fn ranking_geojson(entries: Vec<Value>) -> String {
+    let features: Vec<Value> = entries
+        .into_iter()
+        .map(|entry| {
+            let geometry = match (entry["lon"].as_f64(), entry["lat"].as_f64()) {
+                (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
+                _ => Value::Null,
+            };
+            json!({ "type": "Feature", "id": entry["community_id"], "geometry": geometry, "properties": entry })
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features }).to_string()
+}
+
+/// The columns of a ranking in CSV, with their HXL hashtags.
+const RANKING_COLUMNS: [(&str, &str); 12] = [
+    ("rank", "#meta+rank"),
+    ("community_id", "#loc+id"),
+    ("pcode", "#loc+code"),
+    ("name_ar", "#loc+name+i_ar"),
+    ("name_en", "#loc+name+i_en"),
+    ("count", "#event+num"),
+    ("killed", "#affected+killed"),
+    ("injured", "#affected+injured"),
+    ("lon", "#geo+lon"),
+    ("lat", "#geo+lat"),
+    ("previous_count", "#event+num+previous"),
+    ("change", "#event+num+change"),
+];
+
+/// A ranking as CSV, with a row of HXL hashtags under the header when `hxl` is set.
+pub(crate) fn ranking_csv(entries: &[Value], hxl: bool) -> Result<String, ApiError> {
+    let failed = |e: csv::Error| ApiError::Internal(e.to_string());
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(RANKING_COLUMNS.map(|(name, _)| name))
+        .map_err(failed)?;
+    if hxl {
+        writer
+            .write_record(RANKING_COLUMNS.map(|(_, tag)| tag))
+            .map_err(failed)?;
+    }
+    for entry in entries {
+        let cells = RANKING_COLUMNS.map(|(column, _)| match &entry[column] {
+            Value::Null => String::new(),
+            Value::String(text) => crate::export::neutralised(text).into_owned(),
+            other => other.to_string(),
+        });
+        writer.write_record(&cells).map_err(failed)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// The period of the same length just before `filter`'s, when it has both ends.
 fn previous_period(filter: &Filter) -> Option<Filter> {
     let (from, to) = (filter.from?, filter.to?);
@@ -118,70 +195,15 @@ pub(crate) async fn community_counts(
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
-    let previous = previous_period(&query.filter).map(|filter| snapshot.select(&filter));
-    let ranking = snapshot.community_counts(&rows, previous.as_deref());
-    let entries: Vec<Value> = ranking
-        .iter()
-        .take(limit)
-        .map(|c| community_entry(&snapshot, &places, c))
-        .collect();
+    let (entries, communities) = ranking(&snapshot, &places, &query.filter, &rows, limit);
     let version = snapshot.version();
     Ok(match format {
-        "geojson" => {
-            let features: Vec<Value> = entries
-                .into_iter()
-                .map(|entry| {
-                    let geometry = match (entry["lon"].as_f64(), entry["lat"].as_f64()) {
-                        (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
-                        _ => Value::Null,
-                    };
-                    json!({ "type": "Feature", "id": entry["community_id"], "geometry": geometry, "properties": entry })
-                })
-                .collect();
-            cached(
-                version,
-                "application/geo+json",
-                json!({ "type": "FeatureCollection", "features": features }).to_string(),
-            )
-        }
-        "csv" => {
-            let columns = [
-                "rank",
-                "community_id",
-                "pcode",
-                "name_ar",
-                "name_en",
-                "count",
-                "killed",
-                "injured",
-                "lon",
-                "lat",
-                "previous_count",
-                "change",
-            ];
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer
-                .write_record(columns)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            for entry in &entries {
-                let cells = columns.map(|column| match &entry[column] {
-                    Value::Null => String::new(),
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                });
-                writer
-                    .write_record(&cells)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-            }
-            let bytes = writer
-                .into_inner()
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            cached(
-                version,
-                "text/csv; charset=utf-8",
-                String::from_utf8_lossy(&bytes).into_owned(),
-            )
-        }
+        "geojson" => cached(version, "application/geo+json", ranking_geojson(entries)),
+        "csv" => cached(
+            version,
+            "text/csv; charset=utf-8",
+            ranking_csv(&entries, false)?,
+        ),
         _ => {
             let totals = snapshot.totals(&rows);
             cached(
@@ -191,7 +213,7 @@ pub(crate) async fn community_counts(
                     "from": query.filter.from,
                     "to": query.filter.to,
                     "total_incidents": totals.incidents,
-                    "total_communities": ranking.len(),
+                    "total_communities": communities,
                     "communities": entries,
                 })
                 .to_string(),

@@ -3,6 +3,7 @@
 pub(crate) mod aggregates;
 pub(crate) mod communities;
 pub(crate) mod embed;
+pub(crate) mod exports;
 pub(crate) mod ogc;
 pub(crate) mod tiles;
 pub(crate) mod writes;
@@ -51,6 +52,11 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/v1/stats", aggregates::stats))
         .service(get("/v1/stats/series", aggregates::series))
         .service(get("/v1/vocabularies", aggregates::vocabularies))
+        .service(get("/v1/exports/incidents.{format}", exports::incidents))
+        .service(get(
+            "/v1/exports/communities.{format}",
+            exports::communities,
+        ))
         .service(only("/v1/imports", &["POST"]).route(web::post().to(writes::import)))
         .service(only("/v1/incidents", &["POST"]).route(web::post().to(writes::create)))
         .service(

@@ -8,6 +8,7 @@
 mod basics;
 mod communities;
 mod embed;
+mod exports;
 mod gdal;
 mod report;
 mod support;

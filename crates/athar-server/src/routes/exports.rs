@@ -1,0 +1,248 @@
+//! Downloads: incidents as GeoJSON, CSV (with HXL hashtags), GeoPackage or KML, and the
+//! per-community counts as CSV or GeoJSON, each with the shared filters.
+//!
+//! Incidents stream from the snapshot in chunks written on a blocking thread: an export of
+//! a million incidents holds a chunk at a time, and stops when the client goes away. A
+//! GeoPackage is written to a temporary file first (SQLite needs to seek), then streamed.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use athar_index::Snapshot;
+use std::sync::Arc;
+
+use crate::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
+use crate::http::{etag, not_modified};
+use crate::query::Query;
+use crate::routes::aggregates::{ranking, ranking_csv, ranking_geojson};
+use crate::{ApiError, AppState};
+
+/// Bytes gathered before a chunk is sent.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Chunks written ahead of the client.
+const CHUNKS_AHEAD: usize = 4;
+
+/// The export options of a request: `lang` (en or ar) and `hxl` (true or false).
+fn options(query: &Query) -> Result<ExportOptions, ApiError> {
+    let lang = query.choice("lang", &["en", "ar"], "en")?;
+    let hxl = query.choice("hxl", &["true", "false"], "true")?;
+    Ok(ExportOptions {
+        lang: Lang::parse(lang).unwrap_or_default(),
+        hxl: hxl == "true",
+    })
+}
+
+fn attachment(
+    format: &str,
+    version: u64,
+    content_type: &str,
+    name: &str,
+) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"athar-{name}.{format}\""),
+        ));
+    response
+}
+
+/// A response body fed by `produce` on a blocking thread. `produce` gets a sender that
+/// returns false once the client has gone, and should stop then.
+fn blocking_stream(
+    produce: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Bytes>(CHUNKS_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        let mut send = |chunk: Vec<u8>| sender.blocking_send(Bytes::from(chunk)).is_ok();
+        produce(&mut send);
+    });
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (Ok(chunk), receiver))
+    })
+}
+
+/// Writes the incidents of `rows` in a text format, a chunk at a time.
+fn text_chunks(
+    snapshot: Arc<Snapshot>,
+    rows: Vec<athar_index::RowId>,
+    format: ExportFormat,
+    options: ExportOptions,
+) -> impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static {
+    move |send| {
+        let mut export = TextExport::new(format, options, snapshot.vocabularies());
+        let mut buffer = Vec::with_capacity(CHUNK_BYTES + 4096);
+        export.begin(&mut buffer);
+        for row in rows {
+            export.row(&snapshot.incident(row), &mut buffer);
+            if buffer.len() >= CHUNK_BYTES
+                && !send(std::mem::replace(
+                    &mut buffer,
+                    Vec::with_capacity(CHUNK_BYTES + 4096),
+                ))
+            {
+                return;
+            }
+        }
+        export.end(&mut buffer);
+        send(buffer);
+    }
+}
+
+/// `GET /v1/exports/incidents.{format}`: every incident matching the filters, as a file.
+#[utoipa::path(
+    get,
+    path = "/v1/exports/incidents.{format}",
+    tag = "Exports",
+    params(
+        ("format" = crate::openapi::IncidentExportFormat, Path, description = "geojson, csv (with HXL hashtags), gpkg (OGC GeoPackage) or kml"),
+        crate::openapi::FilterParams,
+        ("lang" = Option<crate::openapi::Lang>, Query, description = "The language of the label columns beside vocabulary slugs (default en)"),
+        ("hxl" = Option<bool>, Query, description = "CSV only: whether a row of HXL hashtags follows the header (default true)"),
+    ),
+    responses(
+        (status = 200, description = "The incidents, as a download", content(
+            (Object = "application/geo+json"),
+            (String = "text/csv"),
+            (String = "application/geopackage+sqlite3"),
+            (String = "application/vnd.google-earth.kml+xml"),
+        )),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such format", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn incidents(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let format = ExportFormat::from_extension(&path).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "there is no export format '{path}'; use geojson, csv, gpkg or kml"
+        ))
+    })?;
+    let snapshot = state.snapshot();
+    let query = Query::parse(
+        &request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["lang", "hxl"],
+    )?;
+    let options = options(&query)?;
+    let version = snapshot.version();
+    if let Some(response) = not_modified(&request, version) {
+        return Ok(response);
+    }
+    let rows = snapshot.select(&query.filter);
+    let mut response = attachment(
+        format.extension(),
+        version,
+        format.media_type(),
+        "incidents",
+    );
+    if format != ExportFormat::GeoPackage {
+        return Ok(response.streaming(blocking_stream(text_chunks(
+            snapshot, rows, format, options,
+        ))));
+    }
+    // SQLite writes the file with seeks: write it whole, then stream it.
+    let file = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let directory = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
+        let path = directory.path().join("incidents.gpkg");
+        let incidents = rows.into_iter().map(|row| snapshot.incident(row));
+        write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let file = std::fs::File::open(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
+        // The open file outlives its directory entry.
+        drop(directory);
+        Ok(file)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let length = file
+        .metadata()
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .len();
+    response.insert_header((header::CONTENT_LENGTH, length));
+    Ok(response.streaming(blocking_stream(move |send| {
+        use std::io::Read;
+        let mut file = file;
+        loop {
+            let mut chunk = vec![0u8; CHUNK_BYTES];
+            match file.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(read) => {
+                    chunk.truncate(read);
+                    if !send(chunk) {
+                        return;
+                    }
+                }
+            }
+        }
+    })))
+}
+
+/// `GET /v1/exports/communities.{format}`: every community ranked by incidents for the
+/// filters, with the previous period, as CSV (with HXL hashtags) or GeoJSON.
+#[utoipa::path(
+    get,
+    path = "/v1/exports/communities.{format}",
+    tag = "Exports",
+    params(
+        ("format" = crate::openapi::CommunityExportFormat, Path, description = "csv (with HXL hashtags) or geojson"),
+        crate::openapi::FilterParams,
+        ("hxl" = Option<bool>, Query, description = "CSV only: whether a row of HXL hashtags follows the header (default true)"),
+    ),
+    responses(
+        (status = 200, description = "The communities, as a download", content(
+            (String = "text/csv"),
+            (Object = "application/geo+json"),
+        )),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such format", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn communities(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let format = match path.as_str() {
+        "csv" => ExportFormat::Csv,
+        "geojson" => ExportFormat::GeoJson,
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "there is no community export format '{other}'; use csv or geojson"
+            )));
+        }
+    };
+    let snapshot = state.snapshot();
+    let places = state.gazetteer();
+    let query = Query::parse(
+        &request,
+        snapshot.vocabularies(),
+        &*state.resolver(),
+        &["hxl"],
+    )?;
+    let hxl = query.choice("hxl", &["true", "false"], "true")? == "true";
+    let version = snapshot.version();
+    if let Some(response) = not_modified(&request, version) {
+        return Ok(response);
+    }
+    let rows = snapshot.select(&query.filter);
+    let (entries, _) = ranking(&snapshot, &places, &query.filter, &rows, usize::MAX);
+    let body = match format {
+        ExportFormat::Csv => format!("\u{feff}{}", ranking_csv(&entries, hxl)?),
+        _ => ranking_geojson(entries),
+    };
+    Ok(attachment(
+        format.extension(),
+        version,
+        format.media_type(),
+        "communities",
+    )
+    .body(body))
+}
