@@ -95,6 +95,23 @@ pub(crate) enum CommunityExportFormat {
     Geojson,
 }
 
+/// The formats of static maps.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum StaticMapFormat {
+    Svg,
+    Png,
+    Pdf,
+}
+
+/// What a static map plots.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum MapView {
+    Points,
+    Communities,
+}
+
 /// A language of labels.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -416,6 +433,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::aggregates::vocabularies,
         crate::routes::exports::incidents,
         crate::routes::exports::communities,
+        crate::routes::maps::static_map,
         crate::routes::embed::style,
         crate::routes::embed::asset,
         crate::routes::embed::embed,

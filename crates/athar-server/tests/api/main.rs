@@ -10,6 +10,7 @@ mod communities;
 mod embed;
 mod exports;
 mod gdal;
+mod maps;
 mod report;
 mod support;
 mod tiles;
