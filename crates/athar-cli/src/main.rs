@@ -88,6 +88,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export incidents as GeoJSON, CSV (with HXL hashtags), GeoPackage or KML.
+    Export {
+        /// The file to write (`-` for standard output, text formats only).
+        #[arg(long)]
+        out: PathBuf,
+        /// The format; by default the extension of --out.
+        #[arg(long, value_parser = ["geojson", "csv", "gpkg", "kml"])]
+        format: Option<String>,
+        /// The language of the label columns beside vocabulary slugs.
+        #[arg(long, value_parser = ["en", "ar"], default_value = "en")]
+        lang: String,
+        /// Leave out the CSV's row of HXL hashtags.
+        #[arg(long)]
+        no_hxl: bool,
+        #[command(flatten)]
+        filters: FilterArgs,
+    },
     /// Run the database migrations.
     Migrate,
     /// Manage vocabularies.
@@ -144,6 +161,79 @@ fn main() -> ExitCode {
     }
 }
 
+/// The shared filters, as the API's query parameters take them.
+#[derive(clap::Args, Debug, Default)]
+struct FilterArgs {
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    to: Option<String>,
+    /// Kinds, comma separated (attack, fire, …).
+    #[arg(long)]
+    kind: Option<String>,
+    /// west,south,east,north in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    bbox: Option<String>,
+    /// A community: any spelling of its name, or its id.
+    #[arg(long)]
+    community: Option<String>,
+    /// A community p-code.
+    #[arg(long)]
+    pcode: Option<String>,
+    /// A governorate.
+    #[arg(long)]
+    admin1: Option<String>,
+    /// Perpetrators, comma separated.
+    #[arg(long)]
+    perpetrator: Option<String>,
+    /// Weapons, comma separated.
+    #[arg(long)]
+    weapon: Option<String>,
+    /// Place types, comma separated.
+    #[arg(long)]
+    place_type: Option<String>,
+    /// Causes, comma separated.
+    #[arg(long)]
+    cause: Option<String>,
+    /// Vehicles, comma separated.
+    #[arg(long)]
+    vehicle: Option<String>,
+}
+
+impl FilterArgs {
+    /// The filter, checked as the API checks its query parameters.
+    fn filter(
+        &self,
+        vocabularies: &athar_core::Vocabularies,
+        resolver: &dyn athar_core::CommunityResolver,
+    ) -> anyhow::Result<athar_core::Filter> {
+        let mut filter = athar_core::Filter::default();
+        for (name, value) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("kind", &self.kind),
+            ("bbox", &self.bbox),
+            ("community", &self.community),
+            ("pcode", &self.pcode),
+            ("admin1", &self.admin1),
+            ("perpetrator", &self.perpetrator),
+            ("weapon", &self.weapon),
+            ("place_type", &self.place_type),
+            ("cause", &self.cause),
+            ("vehicle", &self.vehicle),
+        ] {
+            if let Some(value) = value {
+                filter
+                    .apply_parameter(name, value, vocabularies, resolver)
+                    .map_err(|error| anyhow::anyhow!("--{}: {error}", name.replace('_', "-")))?;
+            }
+        }
+        Ok(filter)
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings {
         data_dir: cli.data_dir,
@@ -181,6 +271,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             application.run_until_stopped().await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export {
+            out,
+            format,
+            lang,
+            no_hxl,
+            filters,
+        } => export(&settings, &out, format.as_deref(), &lang, !no_hxl, &filters).await,
         Command::Migrate => {
             let store = open_store(&settings).await?;
             eprintln!("athar: {} store migrated", store.backend());
@@ -242,6 +339,115 @@ async fn vocabulary(settings: &Settings, command: VocabularyCommand) -> anyhow::
                 );
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every incident of the store, compacted as the server holds them (so that filters
+/// select exactly what the API's would).
+async fn load_snapshot(
+    store: athar_store::Store,
+    vocabularies: Arc<athar_core::Vocabularies>,
+) -> anyhow::Result<athar_index::Snapshot> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<athar_core::Incident>>(8);
+    let compacted = tokio::task::spawn_blocking(move || {
+        let mut builder = athar_index::SnapshotBuilder::new(vocabularies);
+        while let Some(batch) = receiver.blocking_recv() {
+            for incident in &batch {
+                builder.push(incident);
+            }
+        }
+        builder.finish(1)
+    });
+    store.send_incidents(1, sender).await?;
+    Ok(compacted.await?)
+}
+
+async fn export(
+    settings: &Settings,
+    out: &std::path::Path,
+    format: Option<&str>,
+    lang: &str,
+    hxl: bool,
+    filters: &FilterArgs,
+) -> anyhow::Result<ExitCode> {
+    use athar_server::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
+    use std::io::Write as _;
+
+    let to_stdout = out.as_os_str() == "-";
+    let format = match format {
+        Some(format) => format.to_owned(),
+        None if to_stdout => anyhow::bail!("--format is needed when writing to standard output"),
+        None => out
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .with_context(|| {
+                format!(
+                    "{}: give --format, or a .geojson, .csv, .gpkg or .kml name",
+                    out.display()
+                )
+            })?,
+    };
+    let format = ExportFormat::from_extension(&format)
+        .with_context(|| format!("cannot export as '{format}'; use geojson, csv, gpkg or kml"))?;
+    if to_stdout && format == ExportFormat::GeoPackage {
+        anyhow::bail!("a GeoPackage is written to a file, not standard output");
+    }
+    let store = open_store(settings).await?;
+    let vocabularies = Arc::new(store.vocabularies().await?);
+    let gazetteer = athar_server::load_gazetteer(&store).await?;
+    let filter = filters.filter(&vocabularies, &gazetteer)?;
+    let snapshot = load_snapshot(store, Arc::clone(&vocabularies)).await?;
+    let rows = snapshot.select(&filter);
+    let options = ExportOptions {
+        lang: Lang::parse(lang).unwrap_or_default(),
+        hxl,
+    };
+    let progress = if to_stdout || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(rows.len() as u64).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} incidents, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        )
+    };
+    let count = rows.len();
+    let incidents = rows.into_iter().map(|row| snapshot.incident(row));
+    if format == ExportFormat::GeoPackage {
+        if out.exists() {
+            std::fs::remove_file(out)
+                .with_context(|| format!("cannot replace {}", out.display()))?;
+        }
+        write_geopackage(out, incidents, &vocabularies, options, || progress.inc(1))
+            .with_context(|| format!("{}: the GeoPackage could not be written", out.display()))?;
+    } else {
+        let mut sink: Box<dyn std::io::Write> = if to_stdout {
+            Box::new(std::io::stdout().lock())
+        } else {
+            Box::new(
+                std::fs::File::create(out)
+                    .with_context(|| format!("cannot create {}", out.display()))?,
+            )
+        };
+        let mut export = TextExport::new(format, options, &vocabularies);
+        let mut buffer = Vec::with_capacity(1 << 20);
+        export.begin(&mut buffer);
+        for incident in incidents {
+            export.row(&incident, &mut buffer);
+            progress.inc(1);
+            if buffer.len() >= 1 << 20 {
+                sink.write_all(&buffer)?;
+                buffer.clear();
+            }
+        }
+        export.end(&mut buffer);
+        sink.write_all(&buffer)?;
+        sink.flush()?;
+    }
+    progress.finish_and_clear();
+    if !to_stdout {
+        eprintln!("athar: {count} incidents written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -111,7 +111,90 @@ both_backends!(
     an_unreadable_file_fails_and_stores_nothing,
     killing_an_import_midway_stores_all_or_nothing,
     a_community_list_is_imported_and_names_resolve_against_it,
+    export_writes_the_filtered_incidents_in_each_format,
 );
+
+async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
+    let good = target.write("april.csv", GOOD);
+    assert_eq!(ingest_json(&target, &good).0, 0);
+    // Attacks only: two of the three rows, as CSV with its HXL row, in Arabic.
+    let csv = target.dir().join("attacks.csv");
+    let output = target
+        .athar()
+        .args(["export", "--kind", "attack", "--lang", "ar", "--out"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1 + 2, "the HXL row and two attacks");
+    assert!(rows[0][0].starts_with('#'));
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut ids: Vec<&str> = rows[1..].iter().map(|r| &r[column("source_id")]).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["c1", "c2"]);
+    assert_eq!(&rows[1][column("kind_label")], "استهداف عسكري");
+
+    // A GeoPackage that GDAL reads, with the same filter from a date.
+    let gpkg = target.dir().join("since.gpkg");
+    let output = target
+        .athar()
+        .args(["export", "--from", "2024-04-02", "--out"])
+        .arg(&gpkg)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let info = Command::new("ogrinfo")
+        .args(["-so", "-ro"])
+        .arg(&gpkg)
+        .arg("incidents")
+        .output()
+        .expect("ogrinfo (gdal-bin) is installed by scripts/test");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("Feature Count: 2"), "{info}");
+
+    // GeoJSON on standard output.
+    let output = target
+        .athar()
+        .args([
+            "export", "--format", "geojson", "--out", "-", "--kind", "fire",
+        ])
+        .output()
+        .unwrap();
+    let collection: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(collection["features"].as_array().unwrap().len(), 1);
+
+    // Bad filters and formats are named, and nothing is written.
+    for (arguments, expected) in [
+        (&["--kind", "volcano"][..], "--kind"),
+        (&["--from", "2024-02-30"][..], "--from"),
+        (&["--format", "xlsx"][..], "xlsx"),
+    ] {
+        let output = target
+            .athar()
+            .args(["export", "--out"])
+            .arg(target.dir().join("bad.csv"))
+            .args(arguments)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!target.dir().join("bad.csv").exists());
+    }
+}
 
 async fn a_community_list_is_imported_and_names_resolve_against_it(target: Target) {
     let list = target.write(
