@@ -1,12 +1,15 @@
 // Opens /embed in both languages on a running Athar with demo data, in headless Chromium
 // from Debian (no browser download), waits for the map to be idle, and checks that there
 // were no console errors, that incidents were rendered, and that the page reads right to
-// left in Arabic. Saves a screenshot of each. Also validates the served styles.
+// left in Arabic. Saves a screenshot of each. Checks the "Download map" links: their label,
+// keyboard access, a URL to /maps/static.png (and .pdf) with the page's filters, language,
+// view and the map's current bbox and size at scale 2, that the download and a fetch of
+// it are PNG, and that the bbox follows the map when it moves. Also validates the styles.
 //
 //   node web/tests/embed.mjs http://127.0.0.1:PORT OUT_DIR
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,7 +60,9 @@ try {
         offsite.push(request.url());
       }
     });
-    const url = `${base}/embed?lang=${lang}&view=${view}&from=2024-04-01&to=2024-04-30&title=${encodeURIComponent(lang === 'ar' ? 'هجمات نيسان' : 'April attacks')}`;
+    const filters = { kind: 'attack', from: '2024-04-01', to: '2024-04-30' };
+    const mapTitle = lang === 'ar' ? 'هجمات نيسان' : 'April attacks';
+    const url = `${base}/embed?lang=${lang}&view=${view}&theme=light&${new URLSearchParams(filters)}&title=${encodeURIComponent(mapTitle)}`;
     await page.goto(url);
     await page.waitForFunction(() => window.atharMap && window.atharMap.loaded(), null, { timeout: 60000 });
     await page.evaluate(() => new Promise((resolve) => {
@@ -80,6 +85,79 @@ try {
     check(legend.includes(lang === 'ar' ? 'استهداف عسكري' : 'Military attack'), `${lang}/${view}: legend "${legend.slice(0, 60)}"`);
     check(attribution.includes('GeoNames'), `${lang}/${view}: attribution shows GeoNames`);
     await page.screenshot({ path: join(out, `embed-${lang}-${view}.png`) });
+
+    // "Download map": a link in the page's language, reached with the keyboard, to the
+    // server's static map of the current view with the page's filters.
+    const names = lang === 'ar' ? ['تنزيل الخريطة', 'تنزيل الخريطة بصيغة PDF'] : ['Download map', 'Download map as PDF'];
+    const button = page.getByRole('link', { name: names[0], exact: true });
+    check(await button.count() === 1, `${lang}/${view}: one "${names[0]}" link`);
+    check(await page.getByRole('link', { name: names[1], exact: true }).count() === 1, `${lang}/${view}: one "${names[1]}" link`);
+    let focused = '';
+    for (let tab = 0; tab < 5 && focused !== 'download-png'; tab += 1) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    }
+    check(focused === 'download-png', `${lang}/${view}: the download link is reached with Tab`);
+    // The link's URL against the map as it is now: the bbox within a pixel or two.
+    const view_ = () => page.evaluate(() => {
+      const map = window.atharMap;
+      const b = map.getBounds();
+      const c = map.getContainer();
+      return { bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], width: c.clientWidth, height: c.clientHeight,
+               png: document.getElementById('download-png').href, pdf: document.getElementById('download-pdf').href };
+    });
+    const checkLink = (state, when) => {
+      const link = new URL(state.png);
+      const q = link.searchParams;
+      check(link.origin + link.pathname === `${base}/maps/static.png`, `${lang}/${view} ${when}: links to ${link.pathname}`);
+      const expected = { ...filters, lang, view, title: mapTitle, width: String(state.width), height: String(state.height), scale: '2' };
+      const wrong = Object.entries(expected).filter(([name, value]) => q.get(name) !== value);
+      check(wrong.length === 0 && !q.has('theme'), `${lang}/${view} ${when}: filters, lang, view, title, ${state.width}×${state.height}, scale 2 ${wrong.map(([n]) => `${n}=${q.get(n)}`).join(' ')}`);
+      const bbox = (q.get('bbox') || '').split(',').map(Number);
+      const pixel = (state.bounds[2] - state.bounds[0]) / state.width;
+      const off = Math.max(...state.bounds.map((edge, i) => Math.abs(edge - bbox[i])));
+      check(bbox.length === 4 && off <= 2 * pixel, `${lang}/${view} ${when}: bbox ${q.get('bbox')} is the view (off by ${off.toExponential(1)}°)`);
+      const pdf = new URL(state.pdf);
+      check(pdf.pathname === '/maps/static.pdf' && pdf.search === link.search, `${lang}/${view} ${when}: the PDF link has the same query`);
+      return bbox;
+    };
+    const before = await view_();
+    const bboxBefore = checkLink(before, 'at first');
+    // Enter on the focused link downloads the PNG, and the same URL fetched by the page
+    // answers a PNG.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120000 }), page.keyboard.press('Enter')]);
+    check(download.url() === before.png, `${lang}/${view}: Enter downloads ${download.suggestedFilename()} from the link`);
+    const saved = join(out, `download-${lang}-${view}.png`);
+    await download.saveAs(saved);
+    const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+    check(PNG.every((byte, i) => readFileSync(saved)[i] === byte), `${lang}/${view}: the download is a PNG (${readFileSync(saved).length} bytes)`);
+    const fetched = await page.evaluate(async (href) => {
+      const response = await fetch(href);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, type: response.headers.get('content-type'), head: Array.from(bytes.slice(0, 8)), size: bytes.length };
+    }, before.png);
+    check(fetched.status === 200 && fetched.type === 'image/png' && PNG.every((byte, i) => fetched.head[i] === byte),
+      `${lang}/${view}: fetching the link answers ${fetched.status} ${fetched.type}, ${fetched.size} bytes of PNG`);
+    if (lang === 'en') {
+      const pdf = await page.evaluate(async (href) => {
+        const response = await fetch(href);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return { status: response.status, type: response.headers.get('content-type'), head: String.fromCharCode(...bytes.slice(0, 5)) };
+      }, before.pdf);
+      check(pdf.status === 200 && pdf.type === 'application/pdf' && pdf.head === '%PDF-', `${lang}/${view}: the PDF link answers ${pdf.status} ${pdf.type} ${pdf.head}`);
+    }
+    // Pan east and zoom in: the link follows.
+    await page.evaluate(() => new Promise((resolve) => {
+      const map = window.atharMap;
+      const b = map.getBounds();
+      map.once('moveend', resolve);
+      map.jumpTo({ center: [b.getCenter().lng + (b.getEast() - b.getWest()) / 4, b.getCenter().lat], zoom: map.getZoom() + 1 });
+    }));
+    const after = await view_();
+    const bboxAfter = checkLink(after, 'after panning and zooming');
+    check(bboxAfter[0] > bboxBefore[0] && bboxAfter[2] - bboxAfter[0] < (bboxBefore[2] - bboxBefore[0]) * 0.6,
+      `${lang}/${view}: the bbox moved east and shrank (${bboxBefore.join(',')} → ${bboxAfter.join(',')})`);
+    check(errors.length === 0, `${lang}/${view}: no console errors while downloading ${errors.length ? JSON.stringify(errors) : ''}`);
     await page.close();
   }
 } finally {

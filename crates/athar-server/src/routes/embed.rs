@@ -157,7 +157,8 @@ const EMBED_PARAMETERS: [&str; 4] = ["lang", "title", "view", "theme"];
 /// `GET /embed?kind=&from=&to=&lang=ar|en&title=&view=points|communities&theme=light|dark`:
 /// a self-contained map page for an iframe: MapLibre from this server, a legend, the title,
 /// the attribution, popups in the chosen language, clusters that zoom on click, the map's
-/// position in the URL, right-to-left layout for Arabic.
+/// position in the URL, right-to-left layout for Arabic, and links that download the view
+/// as `/maps/static.png` (or `.pdf`) with the same filters, language and view.
 #[utoipa::path(
     get,
     path = "/embed",
@@ -207,6 +208,8 @@ pub(crate) async fn embed(
     let config = json!({
         "lang": lang,
         "view": view,
+        "title": title,
+        "filters": filters,
         "style": format!("{}/styles/{style}.json{filters}", base_url(&request)),
         "kinds": kinds,
         "attribution": athar_gazetteer::GEONAMES_ATTRIBUTION,
@@ -217,7 +220,14 @@ pub(crate) async fn embed(
             json!({ "incidents": "incidents", "killed": "killed", "injured": "injured", "zoom": "click to zoom in" })
         },
     });
+    let (download, download_pdf) = if arabic {
+        ("تنزيل الخريطة", "تنزيل الخريطة بصيغة PDF")
+    } else {
+        ("Download map", "Download map as PDF")
+    };
     let page = EMBED_PAGE
+        .replace("{{download}}", download)
+        .replace("{{download_pdf}}", download_pdf)
         .replace("{{lang}}", lang)
         .replace("{{dir}}", if arabic { "rtl" } else { "ltr" })
         .replace("{{title}}", &escaped(&title))
