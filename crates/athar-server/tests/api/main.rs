@@ -11,6 +11,7 @@ mod embed;
 mod exports;
 mod gdal;
 mod maps;
+mod outage;
 mod report;
 mod support;
 mod tiles;
