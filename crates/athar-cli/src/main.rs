@@ -72,6 +72,12 @@ enum Command {
         /// Who may frame /embed (CSP frame-ancestors sources).
         #[arg(long, env = "ATHAR_FRAME_ANCESTORS", default_value = "*")]
         frame_ancestors: String,
+        /// Writes allowed per minute for one token (0: no limit).
+        #[arg(long, env = "ATHAR_WRITE_RATE_PER_TOKEN", default_value_t = 600)]
+        write_rate_per_token: u32,
+        /// Writes allowed per minute from one client address (0: no limit).
+        #[arg(long, env = "ATHAR_WRITE_RATE_PER_IP", default_value_t = 600)]
+        write_rate_per_ip: u32,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -255,7 +261,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tile_cache_mb,
             web_dir,
             frame_ancestors,
+            write_rate_per_token,
+            write_rate_per_ip,
         } => {
+            settings.write_rate_per_token = write_rate_per_token;
+            settings.write_rate_per_ip = write_rate_per_ip;
             settings.tile_cache_mb = tile_cache_mb;
             settings.web_dir = web_dir;
             settings.frame_ancestors = frame_ancestors;

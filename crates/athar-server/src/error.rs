@@ -32,6 +32,14 @@ pub enum ApiError {
         /// The limit.
         limit: usize,
     },
+    /// Too many writes from one token or one address.
+    #[error("too many writes from {who}; try again in {retry_after} s")]
+    TooManyRequests {
+        /// The token's name or the address.
+        who: String,
+        /// Seconds until the next write is allowed.
+        retry_after: u64,
+    },
     /// A body that breaks the domain's rules.
     #[error("{detail}")]
     Invalid {
@@ -76,6 +84,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,7 +105,9 @@ impl ResponseError for ApiError {
             Self::NotFound(detail) | Self::Unauthorized(detail) | Self::Forbidden(detail) => {
                 body["detail"] = json!(detail);
             }
-            Self::PayloadTooLarge { .. } => body["detail"] = json!(self.to_string()),
+            Self::PayloadTooLarge { .. } | Self::TooManyRequests { .. } => {
+                body["detail"] = json!(self.to_string());
+            }
             Self::Invalid { detail, errors } => {
                 body["detail"] = json!(detail);
                 body["errors"] = json!(errors);
@@ -113,6 +124,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable => {
                 response.insert_header(("Retry-After", "5"));
+            }
+            Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header(("Retry-After", retry_after.to_string()));
             }
             Self::Unauthorized(_) => {
                 response.insert_header(("WWW-Authenticate", "Bearer realm=\"athar\""));

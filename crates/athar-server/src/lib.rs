@@ -14,6 +14,7 @@ mod features;
 mod gazetteer;
 mod http;
 mod import;
+mod limits;
 mod openapi;
 mod query;
 mod routes;

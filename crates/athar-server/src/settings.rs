@@ -63,6 +63,12 @@ pub struct Settings {
     /// Who may frame `/embed` (`ATHAR_FRAME_ANCESTORS`, the CSP `frame-ancestors` sources,
     /// default `*`: reports embed the map anywhere).
     pub frame_ancestors: String,
+    /// Writes allowed per minute for one token (`ATHAR_WRITE_RATE_PER_TOKEN`, default 600;
+    /// 0: no limit). An import counts as one write.
+    pub write_rate_per_token: u32,
+    /// Writes allowed per minute from one client address (`ATHAR_WRITE_RATE_PER_IP`,
+    /// default 600; 0: no limit), counted before the token is checked.
+    pub write_rate_per_ip: u32,
 }
 
 impl Default for Settings {
@@ -81,6 +87,8 @@ impl Default for Settings {
             tile_cache_mb: 64,
             web_dir: PathBuf::from("web"),
             frame_ancestors: "*".into(),
+            write_rate_per_token: 600,
+            write_rate_per_ip: 600,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     gazetteer: RwLock<Arc<Gazetteer>>,
     /// Known tokens.
     pub tokens: Tokens,
+    /// Write rate limits.
+    write_limits: crate::limits::WriteLimits,
     /// The settings it runs with.
     pub settings: Settings,
     /// Encoded vector tiles.
@@ -54,6 +56,10 @@ impl AppState {
             store,
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
+            write_limits: crate::limits::WriteLimits::new(
+                settings.write_rate_per_token,
+                settings.write_rate_per_ip,
+            ),
             tokens,
             settings,
             snapshot: RwLock::new(Arc::new(Snapshot::empty(
@@ -289,6 +295,18 @@ impl AppState {
         self.swap(patched);
         *applied = last;
         Ok(true)
+    }
+
+    /// The caller of a write: within the address's write rate, holding a token with the
+    /// editor role (or more), within the token's write rate.
+    pub(crate) fn authorize_write(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<crate::Caller, crate::ApiError> {
+        self.write_limits.check_address(request)?;
+        let caller = self.tokens.authorize(request, crate::Role::Editor)?;
+        self.write_limits.check_token(&caller.name)?;
+        Ok(caller)
     }
 
     /// The resolver for names in filters and imports.

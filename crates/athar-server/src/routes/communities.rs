@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use athar_gazetteer::{Community, GEONAMES_ATTRIBUTION, Query as NameQuery, community_key};
 use serde_json::{Value, json};
 
-use crate::auth::Role;
 use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
@@ -371,6 +370,7 @@ async fn move_incidents(
     responses(
         (status = 200, description = "The spelling is attached; how many incidents moved", body = Object, content_type = "application/json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 422, description = "No name in the body", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -383,7 +383,7 @@ pub(crate) async fn add_alias(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let caller = state.authorize_write(&request)?;
     let place = state
         .gazetteer()
         .get(&id)
@@ -430,6 +430,7 @@ pub(crate) async fn add_alias(
     responses(
         (status = 200, description = "Merged; how many incidents moved", body = Object, content_type = "application/json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a learned place, or no target", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -442,7 +443,7 @@ pub(crate) async fn merge(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let caller = state.authorize_write(&request)?;
     let places = state.gazetteer();
     let learned = places
         .get(&id)
@@ -503,6 +504,7 @@ pub(crate) async fn merge(
     responses(
         (status = 200, description = "accepted, updated, unchanged and rejected rows", body = Object, content_type = "application/json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a community list", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -514,7 +516,7 @@ pub(crate) async fn import_list(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.tokens.authorize(&request, Role::Editor)?;
+    state.authorize_write(&request)?;
     let body = super::writes::read_body(&request, payload, state.settings.import_limit).await?;
     let report = import_community_list(&state.store, &body[..])
         .await

@@ -11,7 +11,7 @@ use athar_store::ImportMeta;
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::features::incident_feature;
 use crate::query::Query;
 use crate::{ApiError, AppState, ImportError, run_import};
@@ -108,6 +108,7 @@ async fn import_body(
         (status = 200, description = "The import report", body = crate::openapi::ImportReportDoc),
         (status = 400, description = "An unknown content type or parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The body cannot be read as a whole", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -120,7 +121,7 @@ pub(crate) async fn import(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let caller = state.authorize_write(&request)?;
     let source =
         source_parameter(&request, &state)?.unwrap_or_else(|| format!("import by {}", caller.name));
     let media_type = request
@@ -147,6 +148,7 @@ pub(crate) async fn import(
         (status = 200, description = "The import report", body = crate::openapi::ImportReportDoc),
         (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The body is not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -159,7 +161,7 @@ pub(crate) async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let caller = state.authorize_write(&request)?;
     let source =
         source_parameter(&request, &state)?.unwrap_or_else(|| format!("api:{}", caller.name));
     let body = read_body(&request, payload, state.settings.body_limit).await?;
@@ -182,6 +184,7 @@ fn incident_id(path: &str) -> Result<uuid::Uuid, ApiError> {
     responses(
         (status = 200, description = "The incident as it now is", body = crate::openapi::IncidentFeature, content_type = "application/geo+json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -196,7 +199,7 @@ pub(crate) async fn edit(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let caller = state.authorize_write(&request)?;
     let id = incident_id(&path)?;
     let body = read_body(&request, payload, state.settings.body_limit).await?;
     let changes: serde_json::Map<String, Value> =
@@ -289,6 +292,7 @@ pub(crate) async fn edit(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -300,7 +304,7 @@ pub(crate) async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.tokens.authorize(&request, Role::Editor)?;
+    let caller = state.authorize_write(&request)?;
     let id = incident_id(&path)?;
     if !state.store.delete_incident(id, Some(&caller.name)).await? {
         return Err(ApiError::NotFound(format!("there is no incident '{id}'")));

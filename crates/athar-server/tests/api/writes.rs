@@ -403,3 +403,104 @@ async fn a_restart_starts_from_the_cached_snapshot_and_catches_up(backend: Backe
     );
     assert_eq!(stats(second).await, stats(third).await);
 }
+
+/// Writes are limited per token and per address; a refused write says when to come back
+/// and stores nothing.
+#[actix_web::test]
+async fn writes_are_limited_per_token_and_per_address() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(false);
+    settings.write_rate_per_token = 2;
+    settings.write_rate_per_ip = 1_000;
+    let address = store.spawn_with(settings).await;
+    let body = |n: u32| ONE.replace("\"w1\"", &format!("\"rate-{n}\""));
+    for n in 0..2 {
+        let (status, _, _) = post(
+            &address,
+            "/v1/incidents",
+            Some(EDITOR_TOKEN),
+            "application/json",
+            body(n),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let response = client()
+        .post(format!("{address}/v1/incidents"))
+        .insert_header(("Content-Type", "application/json"))
+        .insert_header(("Authorization", format!("Bearer {EDITOR_TOKEN}")))
+        .send_body(body(2))
+        .await
+        .unwrap();
+    let retry: u64 = response
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (status, problem) = body_of(response).await;
+    assert_eq!(status, 429, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("field-editor"),
+        "{problem}"
+    );
+    // Another token is not held back by the first one's writes.
+    let (status, _, _) = post(
+        &address,
+        "/v1/incidents",
+        Some(ADMIN_TOKEN),
+        "application/json",
+        body(3),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&format!("{address}/healthz")).await.1["incidents"], 3);
+
+    // Per address: every token from one address shares the limit, and a token-less
+    // request counts too (guessing tokens is limited).
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(false);
+    settings.write_rate_per_token = 1_000;
+    settings.write_rate_per_ip = 3;
+    let address = store.spawn_with(settings).await;
+    let (status, _, _) = post(
+        &address,
+        "/v1/incidents",
+        Some("a-guess"),
+        "application/json",
+        body(0),
+    )
+    .await;
+    assert_eq!(status, 401);
+    for (n, token) in [(1, EDITOR_TOKEN), (2, ADMIN_TOKEN)] {
+        let (status, _, _) = post(
+            &address,
+            "/v1/incidents",
+            Some(token),
+            "application/json",
+            body(n),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, problem, _) = post(
+        &address,
+        "/v1/incidents",
+        Some(ADMIN_TOKEN),
+        "application/json",
+        body(4),
+    )
+    .await;
+    assert_eq!(status, 429, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("127.0.0.1"),
+        "{problem}"
+    );
+    // Reads are not limited.
+    for _ in 0..10 {
+        assert_eq!(get(&format!("{address}/v1/stats")).await.0, 200);
+    }
+}
