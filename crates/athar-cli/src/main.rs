@@ -78,6 +78,19 @@ enum Command {
         /// Writes allowed per minute from one client address (0: no limit).
         #[arg(long, env = "ATHAR_WRITE_RATE_PER_IP", default_value_t = 600)]
         write_rate_per_ip: u32,
+        /// How readers without a token see points: exact, round:N (N decimals, 0 to 5) or
+        /// community (the resolved place's point).
+        #[arg(long, env = "ATHAR_PUBLIC_PRECISION", default_value = "exact")]
+        public_precision: String,
+        /// Fields hidden from readers without a token (notes, source_id, source).
+        #[arg(long, env = "ATHAR_PRIVATE_FIELDS", value_delimiter = ',')]
+        private_fields: Vec<String>,
+        /// Per-community counts below this are withheld from readers without a token (0: none).
+        #[arg(long, env = "ATHAR_SUPPRESS_BELOW", default_value_t = 0)]
+        suppress_below: u64,
+        /// The kinds whose small counts are withheld (default: every kind).
+        #[arg(long, env = "ATHAR_SUPPRESS_KINDS", value_delimiter = ',')]
+        suppress_kinds: Vec<String>,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -263,7 +276,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             frame_ancestors,
             write_rate_per_token,
             write_rate_per_ip,
+            public_precision,
+            private_fields,
+            suppress_below,
+            suppress_kinds,
         } => {
+            settings.privacy = athar_server::privacy::Privacy {
+                precision: athar_server::privacy::PublicPrecision::parse(&public_precision)
+                    .map_err(anyhow::Error::msg)?,
+                private_fields: private_fields
+                    .into_iter()
+                    .filter(|f| !f.is_empty())
+                    .collect(),
+                suppress_below,
+                suppress_kinds: suppress_kinds
+                    .into_iter()
+                    .filter(|k| !k.is_empty())
+                    .collect(),
+            };
             settings.write_rate_per_token = write_rate_per_token;
             settings.write_rate_per_ip = write_rate_per_ip;
             settings.tile_cache_mb = tile_cache_mb;

@@ -42,6 +42,8 @@ pub(crate) fn cached(version: u64, content_type: &str, body: String) -> HttpResp
         .content_type(content_type)
         .insert_header((header::ETAG, etag(version)))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        // Token holders may see more than anonymous readers (see `privacy`).
+        .insert_header((header::VARY, "Authorization"))
         .body(body)
 }
 

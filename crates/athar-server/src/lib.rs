@@ -16,6 +16,7 @@ mod http;
 mod import;
 mod limits;
 mod openapi;
+pub mod privacy;
 mod query;
 mod routes;
 mod settings;

@@ -69,6 +69,9 @@ pub struct Settings {
     /// Writes allowed per minute from one client address (`ATHAR_WRITE_RATE_PER_IP`,
     /// default 600; 0: no limit), counted before the token is checked.
     pub write_rate_per_ip: u32,
+    /// What anonymous readers see (`ATHAR_PUBLIC_PRECISION`, `ATHAR_PRIVATE_FIELDS`,
+    /// `ATHAR_SUPPRESS_BELOW`, `ATHAR_SUPPRESS_KINDS`); by default, everything.
+    pub privacy: crate::privacy::Privacy,
 }
 
 impl Default for Settings {
@@ -89,6 +92,7 @@ impl Default for Settings {
             frame_ancestors: "*".into(),
             write_rate_per_token: 600,
             write_rate_per_ip: 600,
+            privacy: crate::privacy::Privacy::default(),
         }
     }
 }

@@ -108,6 +108,7 @@ impl Application {
             settings.tokens_file.as_deref(),
         )
         .map_err(StartupError::Config)?;
+        settings.privacy.check().map_err(StartupError::Config)?;
         let state = web::Data::new(AppState::load(store, tokens, settings.clone()).await?);
         // Cache the first snapshot for the next start, without delaying this one.
         let caching = state.clone();

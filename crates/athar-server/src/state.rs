@@ -309,6 +309,17 @@ impl AppState {
         Ok(caller)
     }
 
+    /// Who is reading: anyone with a valid token sees what is stored; without one, what
+    /// the privacy settings allow.
+    pub(crate) fn viewer(&self, request: &actix_web::HttpRequest) -> crate::privacy::Viewer<'_> {
+        let privacy = &self.settings.privacy;
+        if !privacy.is_configured() || self.tokens.authorize(request, crate::Role::Reader).is_ok() {
+            crate::privacy::Viewer::Trusted
+        } else {
+            crate::privacy::Viewer::Public(privacy)
+        }
+    }
+
     /// The resolver for names in filters and imports.
     pub fn resolver(&self) -> Arc<dyn CommunityResolver> {
         self.gazetteer() as Arc<dyn CommunityResolver>

@@ -9,6 +9,7 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{Map, Value, json};
 
 use crate::http::{cached, not_modified};
+use crate::privacy::Viewer;
 use crate::query::Query;
 use crate::{ApiError, AppState};
 
@@ -59,6 +60,7 @@ pub(crate) fn community_entry(
 pub(crate) fn ranking(
     snapshot: &Snapshot,
     places: &Gazetteer,
+    viewer: Viewer<'_>,
     filter: &Filter,
     rows: &[athar_index::RowId],
     limit: usize,
@@ -68,9 +70,23 @@ pub(crate) fn ranking(
     let entries = ranking
         .iter()
         .take(limit)
-        .map(|c| community_entry(snapshot, places, c))
+        .map(|c| {
+            let mut entry = community_entry(snapshot, places, c);
+            if viewer.withholds(filter, c.count) {
+                withhold(&mut entry);
+            }
+            entry
+        })
         .collect();
     (entries, ranking.len())
+}
+
+/// Hides a community's small counts from an anonymous reader (see `privacy`).
+pub(crate) fn withhold(entry: &mut Value) {
+    for field in ["count", "killed", "injured", "previous_count", "change"] {
+        entry[field] = Value::Null;
+    }
+    entry["suppressed"] = json!(true);
 }
 
 /// A ranking as a GeoJSON FeatureCollection of community points (none for a name that
@@ -195,7 +211,8 @@ pub(crate) async fn community_counts(
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
-    let (entries, communities) = ranking(&snapshot, &places, &query.filter, &rows, limit);
+    let viewer = state.viewer(&request);
+    let (entries, communities) = ranking(&snapshot, &places, viewer, &query.filter, &rows, limit);
     let version = snapshot.version();
     Ok(match format {
         "geojson" => cached(version, "application/geo+json", ranking_geojson(entries)),

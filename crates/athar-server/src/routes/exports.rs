@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
 use crate::http::{etag, not_modified};
+use crate::privacy::OwnedViewer;
 use crate::query::Query;
 use crate::routes::aggregates::{ranking, ranking_csv, ranking_geojson};
 use crate::{ApiError, AppState};
@@ -43,6 +44,7 @@ fn attachment(
         .content_type(content_type)
         .insert_header((header::ETAG, etag(version)))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Authorization"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"athar-{name}.{format}\""),
@@ -71,13 +73,18 @@ fn text_chunks(
     rows: Vec<athar_index::RowId>,
     format: ExportFormat,
     options: ExportOptions,
+    owned: OwnedViewer,
 ) -> impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static {
     move |send| {
+        let (viewer, places) = (owned.viewer(), &owned.places);
         let mut export = TextExport::new(format, options, snapshot.vocabularies());
         let mut buffer = Vec::with_capacity(CHUNK_BYTES + 4096);
         export.begin(&mut buffer);
         for row in rows {
-            export.row(&snapshot.incident(row), &mut buffer);
+            export.row(
+                &viewer.incident(snapshot.incident(row), places),
+                &mut buffer,
+            );
             if buffer.len() >= CHUNK_BYTES
                 && !send(std::mem::replace(
                     &mut buffer,
@@ -137,6 +144,8 @@ pub(crate) async fn incidents(
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
+    // What this reader may see, owned by the thread that writes the export.
+    let owned = OwnedViewer::new(state.viewer(&request), state.gazetteer());
     let mut response = attachment(
         format.extension(),
         version,
@@ -145,14 +154,17 @@ pub(crate) async fn incidents(
     );
     if format != ExportFormat::GeoPackage {
         return Ok(response.streaming(blocking_stream(text_chunks(
-            snapshot, rows, format, options,
+            snapshot, rows, format, options, owned,
         ))));
     }
     // SQLite writes the file with seeks: write it whole, then stream it.
     let file = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let directory = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
         let path = directory.path().join("incidents.gpkg");
-        let incidents = rows.into_iter().map(|row| snapshot.incident(row));
+        let viewer = owned.viewer();
+        let incidents = rows
+            .into_iter()
+            .map(|row| viewer.incident(snapshot.incident(row), &owned.places));
         write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let file = std::fs::File::open(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -233,7 +245,8 @@ pub(crate) async fn communities(
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
-    let (entries, _) = ranking(&snapshot, &places, &query.filter, &rows, usize::MAX);
+    let viewer = state.viewer(&request);
+    let (entries, _) = ranking(&snapshot, &places, viewer, &query.filter, &rows, usize::MAX);
     let body = match format {
         ExportFormat::Csv => format!("\u{feff}{}", ranking_csv(&entries, hxl)?),
         _ => ranking_geojson(entries),

@@ -19,6 +19,7 @@ use athar_tiles::mercator_to_lon_lat;
 
 use crate::basemap::basemap;
 use crate::http::not_modified_tag;
+use crate::privacy::Viewer;
 use crate::query::Query;
 use crate::routes::aggregates::ranking;
 use crate::{ApiError, AppState};
@@ -186,6 +187,7 @@ fn places_in(bbox: BoundingBox) -> Vec<PlaceLabel> {
 fn spec(
     snapshot: &Snapshot,
     places: &athar_gazetteer::Gazetteer,
+    viewer: Viewer<'_>,
     query: &Query,
     language: Language,
 ) -> Result<MapSpec, ApiError> {
@@ -211,7 +213,7 @@ fn spec(
                 let fields = snapshot.tile_fields(*row);
                 let day = fields.occurred_on;
                 dates = Some(dates.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
-                let (lon, lat) = fields.lon_lat?;
+                let (lon, lat) = viewer.point(fields.lon_lat?, fields.community_id, places);
                 Some(IncidentPoint {
                     position: LonLat::new(lon, lat),
                     category: fields.kind.as_str().to_owned(),
@@ -227,7 +229,7 @@ fn spec(
             let day = snapshot.tile_fields(*row).occurred_on;
             dates = Some(dates.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
         }
-        let (entries, _) = ranking(snapshot, places, filter, &rows, usize::MAX);
+        let (entries, _) = ranking(snapshot, places, viewer, filter, &rows, usize::MAX);
         let circles = entries
             .iter()
             .filter_map(|entry| {
@@ -351,14 +353,20 @@ pub(crate) async fn static_map(
         .map_err(|e| map_error(&e))?;
     // The query is part of the tag: the same URL on a newer snapshot is another map.
     let tag = format!(
-        "W/\"v{}-{:016x}\"",
+        "W/\"v{}-{:016x}{}\"",
         snapshot.version(),
-        xxhash_rust::xxh3::xxh3_64(request.query_string().as_bytes())
+        xxhash_rust::xxh3::xxh3_64(request.query_string().as_bytes()),
+        if state.viewer(&request).is_public() {
+            "-p"
+        } else {
+            ""
+        }
     );
     if let Some(response) = not_modified_tag(&request, tag.clone()) {
         return Ok(response);
     }
-    let spec = spec(&snapshot, &state.gazetteer(), &query, language)?;
+    let viewer = state.viewer(&request);
+    let spec = spec(&snapshot, &state.gazetteer(), viewer, &query, language)?;
     let bytes = web::block(move || athar_maps::render(&spec, format))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -367,6 +375,7 @@ pub(crate) async fn static_map(
         .content_type(format.media_type())
         .insert_header((header::ETAG, tag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Authorization"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("inline; filename=\"athar-map.{}\"", format.extension()),

@@ -159,11 +159,12 @@ pub(crate) async fn items(
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
+    let (viewer, places) = (state.viewer(&request), state.gazetteer());
     let incidents: Vec<_> = rows
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|row| snapshot.incident(*row))
+        .map(|row| viewer.incident(snapshot.incident(*row), &places))
         .collect();
     let features: Vec<_> = incidents.iter().map(feature).collect();
     let base = format!("{}{}", base_url(&request), request.path());
@@ -226,7 +227,9 @@ pub(crate) async fn item(
         return Ok(response);
     }
     let base = base_url(&request);
-    let mut feature = incident_feature(&snapshot.incident(row));
+    let viewer = state.viewer(&request);
+    let mut feature =
+        incident_feature(&viewer.incident(snapshot.incident(row), &state.gazetteer()));
     feature["links"] = json!([
         link(
             format!("{base}/collections/incidents/items/{id}"),

@@ -15,6 +15,7 @@ use athar_core::BBox;
 use athar_index::{RowId, Snapshot};
 use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
 
+use crate::privacy::OwnedViewer;
 use crate::query::Query;
 use crate::{ApiError, AppState};
 
@@ -129,17 +130,18 @@ fn point_feature(
     Ok(layer.into_feature(geometry))
 }
 
-/// One incident as a point feature with its properties.
+/// One incident as a point feature with its properties, where `viewer` may see it.
 fn incident_feature(
     layer: mvt::Layer,
-    snapshot: &Snapshot,
+    (snapshot, viewer): (&Snapshot, &OwnedViewer),
     tile: &Tile,
     row: RowId,
 ) -> Result<mvt::Layer, ApiError> {
     let fields = snapshot.tile_fields(row);
-    let Some((lon, lat)) = fields.lon_lat else {
+    let Some(lon_lat) = fields.lon_lat else {
         return Ok(layer);
     };
+    let (lon, lat) = viewer.point(lon_lat, fields.community_id);
     let mut feature = point_feature(layer, tile, lon_lat_to_mercator(lon, lat))?;
     feature.add_tag_string("id", &fields.id.to_string());
     feature.add_tag_string("kind", fields.kind.as_str());
@@ -271,12 +273,18 @@ impl ClusterIndex {
 /// count, counts by kind, casualties, and the zoom at which they part.
 fn cluster_feature(
     layer: mvt::Layer,
-    index: &ClusterIndex,
+    (index, viewer): (&ClusterIndex, &OwnedViewer),
     tile: &Tile,
     cell: &Cell,
 ) -> Result<mvt::Layer, ApiError> {
     let count = cell.count as f64;
-    let mut feature = point_feature(layer, tile, [cell.sum[0] / count, cell.sum[1] / count])?;
+    let mut centroid = [cell.sum[0] / count, cell.sum[1] / count];
+    if viewer.viewer().is_public() {
+        let [lon, lat] = mercator_to_lon_lat(centroid);
+        let (lon, lat) = viewer.point((lon, lat), None);
+        centroid = lon_lat_to_mercator(lon, lat);
+    }
+    let mut feature = point_feature(layer, tile, centroid)?;
     feature.add_tag_bool("cluster", true);
     feature.add_tag_uint("count", cell.count);
     for (kind, n) in index.kinds.iter().zip(&cell.kinds) {
@@ -296,7 +304,7 @@ fn cluster_feature(
 /// The tile's features: incidents at and above the cluster zoom, clusters below (from the
 /// cluster index of the filter).
 pub(crate) fn incidents_tile(
-    snapshot: &Snapshot,
+    (snapshot, viewer): (&Snapshot, &OwnedViewer),
     query: &Query,
     clusters: Option<&ClusterIndex>,
     tile: &Tile,
@@ -307,15 +315,15 @@ pub(crate) fn incidents_tile(
         Some(index) if tile.z < CLUSTER_ZOOM => {
             for cell in index.cells_of(tile) {
                 layer = if cell.count == 1 {
-                    incident_feature(layer, snapshot, tile, cell.row)?
+                    incident_feature(layer, (snapshot, viewer), tile, cell.row)?
                 } else {
-                    cluster_feature(layer, index, tile, cell)?
+                    cluster_feature(layer, (index, viewer), tile, cell)?
                 };
             }
         }
         _ => {
             for row in rows_in(snapshot, query, tile) {
-                layer = incident_feature(layer, snapshot, tile, row)?;
+                layer = incident_feature(layer, (snapshot, viewer), tile, row)?;
             }
         }
     }
@@ -327,10 +335,11 @@ pub(crate) fn incidents_tile(
 }
 
 /// The ETag of a tile: the snapshot version and the request's filters.
-fn tile_etag(version: u64, request: &HttpRequest) -> String {
+fn tile_etag(version: u64, request: &HttpRequest, public: bool) -> String {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
     let filters = BuildHasherDefault::<DefaultHasher>::default().hash_one(request.query_string());
-    format!("W/\"v{version}-{filters:x}\"")
+    let public = if public { "-p" } else { "" };
+    format!("W/\"v{version}-{filters:x}{public}\"")
 }
 
 /// The layers served as tiles.
@@ -361,19 +370,22 @@ pub(crate) struct CommunityPoint {
     name_ar: Option<String>,
     name_en: Option<String>,
     status: String,
+    /// Its counts are too small to show an anonymous reader (see `privacy`).
+    withheld: bool,
     count: u64,
     killed: u64,
     injured: u64,
     point: [f64; 2],
 }
 
-type TileKey = (Layer, Tile, String, u64);
+/// Layer, tile, query string, snapshot version, and whether for an anonymous reader.
+type TileKey = (Layer, Tile, String, u64, bool);
 
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
 /// and the community counts behind the communities layer, by filters and version.
 pub struct TileCache {
     tiles: Option<moka::sync::Cache<TileKey, Arc<Option<Vec<u8>>>>>,
-    communities: moka::sync::Cache<(String, u64), Arc<Vec<CommunityPoint>>>,
+    communities: moka::sync::Cache<(String, u64, bool), Arc<Vec<CommunityPoint>>>,
     clusters: moka::sync::Cache<(String, u64), Arc<ClusterIndex>>,
 }
 
@@ -400,9 +412,10 @@ impl TileCache {
 /// Every community of the ranking for the filters, with the point it is drawn at.
 fn community_points(
     snapshot: &Snapshot,
-    places: &athar_gazetteer::Gazetteer,
+    viewer: &OwnedViewer,
     query: &Query,
 ) -> Vec<CommunityPoint> {
+    let places = &viewer.places;
     let rows = snapshot.select(&query.filter);
     snapshot
         .community_counts(&rows, None)
@@ -416,6 +429,7 @@ fn community_points(
                 name_ar: text("name_ar"),
                 name_en: text("name_en"),
                 status: text("status").unwrap_or_default(),
+                withheld: viewer.viewer().withholds(&query.filter, count.count),
                 count: count.count,
                 killed: count.killed,
                 injured: count.injured,
@@ -447,9 +461,13 @@ fn communities_tile(
             }
         }
         feature.add_tag_string("status", &community.status);
-        feature.add_tag_uint("count", community.count);
-        feature.add_tag_uint("killed", community.killed);
-        feature.add_tag_uint("injured", community.injured);
+        if community.withheld {
+            feature.add_tag_bool("suppressed", true);
+        } else {
+            feature.add_tag_uint("count", community.count);
+            feature.add_tag_uint("killed", community.killed);
+            feature.add_tag_uint("injured", community.injured);
+        }
         layer = feature.into_layer();
     }
     if !any {
@@ -462,16 +480,16 @@ fn communities_tile(
 /// The community points for the filters, from the cache when it holds them.
 async fn cached_community_points(
     state: &AppState,
-    snapshot: &Arc<Snapshot>,
+    (snapshot, viewer): (&Arc<Snapshot>, OwnedViewer),
     query: Query,
     filters: String,
 ) -> Result<Arc<Vec<CommunityPoint>>, ApiError> {
-    let key = (filters, snapshot.version());
+    let key = (filters, snapshot.version(), viewer.viewer().is_public());
     if let Some(points) = state.tiles.communities.get(&key) {
         return Ok(points);
     }
-    let (snapshot, places) = (Arc::clone(snapshot), state.gazetteer());
-    let points = tokio::task::spawn_blocking(move || community_points(&snapshot, &places, &query))
+    let snapshot = Arc::clone(snapshot);
+    let points = tokio::task::spawn_blocking(move || community_points(&snapshot, &viewer, &query))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let points = Arc::new(points);
@@ -505,7 +523,7 @@ async fn cluster_index(
 /// Encodes a tile of `layer` (none when it would be empty).
 async fn encode(
     state: &AppState,
-    layer: Layer,
+    (layer, viewer): (Layer, OwnedViewer),
     snapshot: Arc<Snapshot>,
     query: Query,
     tile: Tile,
@@ -518,7 +536,7 @@ async fn encode(
                 None
             };
             tokio::task::spawn_blocking(move || {
-                incidents_tile(&snapshot, &query, clusters.as_deref(), &tile)
+                incidents_tile((&snapshot, &viewer), &query, clusters.as_deref(), &tile)
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -528,7 +546,8 @@ async fn encode(
             .map_err(|e| ApiError::Internal(e.to_string()))?,
         Layer::Communities => {
             let filters = serde_json::to_string(&query.filter).unwrap_or_default();
-            let points = cached_community_points(state, &snapshot, query, filters).await?;
+            let points =
+                cached_community_points(state, (&snapshot, viewer), query, filters).await?;
             communities_tile(&points, &tile)
         }
     }
@@ -641,7 +660,9 @@ async fn tile_response(
     let tile = tile_of_path(&z, &x, &y)?;
     let snapshot = state.snapshot();
     let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    let etag = tile_etag(snapshot.version(), request);
+    let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
+    let public = viewer.viewer().is_public();
+    let etag = tile_etag(snapshot.version(), request, public);
     if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
         return Ok(response);
     }
@@ -650,12 +671,13 @@ async fn tile_response(
         tile,
         request.query_string().to_owned(),
         snapshot.version(),
+        public,
     );
     let cached = state.tiles.tiles.as_ref().and_then(|cache| cache.get(&key));
     let body = if let Some(body) = cached {
         body
     } else {
-        let encoded = Arc::new(encode(state, layer, snapshot, query, tile).await?);
+        let encoded = Arc::new(encode(state, (layer, viewer), snapshot, query, tile).await?);
         if let Some(cache) = &state.tiles.tiles {
             cache.insert(key, Arc::clone(&encoded));
         }
@@ -667,7 +689,8 @@ async fn tile_response(
     };
     response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"));
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Authorization"));
     Ok(match body.as_ref() {
         Some(bytes) => response
             .content_type("application/vnd.mapbox-vector-tile")

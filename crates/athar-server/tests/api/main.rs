@@ -12,6 +12,7 @@ mod exports;
 mod gdal;
 mod maps;
 mod outage;
+mod privacy;
 mod report;
 mod support;
 mod tiles;
