@@ -10,6 +10,7 @@ mod communities;
 mod embed;
 mod exports;
 mod gdal;
+mod hostile;
 mod maps;
 mod outage;
 mod privacy;

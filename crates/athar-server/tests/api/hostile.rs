@@ -1,0 +1,139 @@
+//! Hostile input: oversized and deeply nested bodies, huge numbers, bad bounding boxes,
+//! malformed UTF-8, and SQL metacharacters in every parameter and field. Each answered
+//! with a clear 4xx (or taken literally), never a 500, and nothing stored is changed.
+
+use serde_json::Value;
+
+use crate::support::{Backend, EDITOR_TOKEN, TestStore, both_backends, client, get};
+
+both_backends!(hostile_requests_get_client_errors_and_change_nothing);
+
+const SQL: &str = "'; DROP TABLE incidents; --";
+
+async fn post(address: &str, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let mut response = client()
+        .post(format!("{address}{path}"))
+        .insert_header(("Authorization", format!("Bearer {EDITOR_TOKEN}")))
+        .insert_header(("Content-Type", content_type))
+        .send_body(body)
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let body = response.body().limit(1 << 20).await.unwrap_or_default();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn hostile_requests_get_client_errors_and_change_nothing(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let mut settings = store.settings(true);
+    settings.import_limit = 64 * 1024;
+    settings.body_limit = 16 * 1024;
+    let address = store.spawn_with(settings).await;
+    let (_, health) = get(&format!("{address}/healthz")).await;
+    let before = health["incidents"].as_u64().unwrap();
+    let (_, stats_before) = get(&format!("{address}/v1/stats?to=2024-04-30")).await;
+
+    // Every filter parameter with SQL in it: a 400 naming it, or (for free text) no match.
+    let encoded = crate::support::encoded(SQL);
+    for parameter in athar_core::FILTER_PARAMETERS {
+        for path in [
+            "/collections/incidents/items",
+            "/v1/stats",
+            "/v1/communities/counts",
+        ] {
+            let (status, body) = get(&format!("{address}{path}?{parameter}={encoded}")).await;
+            assert!(
+                status == 400 || status == 200,
+                "{path}?{parameter}: {status} {body}"
+            );
+            if status == 400 {
+                assert!(body["detail"].as_str().is_some(), "{body}");
+            }
+        }
+    }
+    for (path, expected) in [
+        ("/collections/incidents/items?limit=1000000000", 400),
+        (
+            "/collections/incidents/items?offset=99999999999999999999999",
+            400,
+        ),
+        (
+            "/collections/incidents/items?bbox=-1e308,-1e308,1e308,1e308",
+            400,
+        ),
+        ("/collections/incidents/items?bbox=NaN,0,1,1", 400),
+        ("/collections/incidents/items?bbox=-180,-90,180,90", 200),
+        ("/collections/incidents/items?bbox=1,2,3", 400),
+        ("/collections/incidents/items?kind=%FF%FE", 400),
+        ("/collections/incidents/items?from=99999-01-01", 400),
+        (
+            "/v1/stats/series?interval=day&from=0001-01-01&to=9999-12-31",
+            400,
+        ),
+        ("/tiles/incidents/99999999999/0/0.mvt", 400),
+        ("/tiles/incidents/99/0/0.mvt", 404),
+        ("/tiles/incidents/3/-1/0.mvt", 400),
+        ("/maps/static.png?width=4000&height=4000&scale=2", 400),
+        ("/v1/exports/incidents.csv?lang=%00", 400),
+    ] {
+        let (status, body) = get(&format!("{address}{path}")).await;
+        assert_eq!(status, expected, "{path}: {body}");
+    }
+
+    // Bodies: too large, nested too deep, not UTF-8, not JSON, SQL in every field.
+    let big = vec![b'a'; 128 * 1024];
+    let (status, _) = post(&address, "/v1/imports?source=x", "text/csv", big).await;
+    assert_eq!(status, 413);
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
+    let (status, body) = post(&address, "/v1/incidents", "application/json", nested).await;
+    assert!((400..500).contains(&status), "nested: {status} {body}");
+    let (status, body) = post(
+        &address,
+        "/v1/incidents",
+        "application/json",
+        vec![0xff, 0xfe, b'{'],
+    )
+    .await;
+    assert!((400..500).contains(&status), "not UTF-8: {status} {body}");
+    let (status, body) = post(
+        &address,
+        "/v1/imports?source=x",
+        "text/csv",
+        b"source_id,kind,occurred_on,community,latitude,longitude\nz1,attack,2024-05-01,\xff\xfe,35.9,36.7\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rejected"][0]["field"], "community", "{body}");
+    let literal = serde_json::json!({
+        "source": SQL, "source_id": SQL, "kind": "attack", "occurred_on": "2024-05-01",
+        "community": SQL, "latitude": 35.9, "longitude": 36.7, "notes": SQL, "admin1": SQL,
+    });
+    let (status, body) = post(
+        &address,
+        "/v1/incidents",
+        "application/json",
+        literal.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let (_, page) = get(&format!(
+        "{address}/collections/incidents/items?community={encoded}"
+    ))
+    .await;
+    assert_eq!(
+        page["features"][0]["properties"]["notes"], SQL,
+        "stored literally"
+    );
+
+    // Nothing else changed: the one literal incident was added, the rest is as it was.
+    let (_, health) = get(&format!("{address}/healthz")).await;
+    assert_eq!(health["incidents"].as_u64(), Some(before + 1));
+    // (the demo month is April 2024; the literal incident is in May).
+    let (_, stats_after) = get(&format!("{address}/v1/stats?to=2024-04-30")).await;
+    assert!(stats_before["incidents"].as_u64() > Some(0));
+    assert_eq!(stats_after, stats_before);
+}
