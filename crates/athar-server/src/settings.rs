@@ -86,7 +86,7 @@ impl Default for Settings {
             import_limit: 100 * 1024 * 1024,
             body_limit: 1024 * 1024,
             cors_origins: Vec::new(),
-            poll_interval_ms: 1_000,
+            poll_interval_ms: 250,
             tile_cache_mb: 64,
             web_dir: PathBuf::from("web"),
             frame_ancestors: "*".into(),

@@ -504,3 +504,46 @@ async fn writes_are_limited_per_token_and_per_address() {
         assert_eq!(get(&format!("{address}/v1/stats")).await.0, 200);
     }
 }
+
+/// Two Athar servers on one PostgreSQL: a write through one is read through the other
+/// within a second (the change log is polled every 250 ms), in both directions.
+#[actix_web::test]
+async fn two_replicas_on_one_database_agree_within_a_second() {
+    let store = TestStore::new(Backend::Postgres).await;
+    let first = store.spawn(true).await;
+    let mut second_settings = store.settings(false);
+    second_settings.data_dir = store.dir.path().join("replica");
+    let second = store.spawn_with(second_settings).await;
+    let count = |address: String| async move {
+        get(&format!("{address}/healthz")).await.1["incidents"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(count(first.clone()).await, count(second.clone()).await);
+    for (n, (writer, reader)) in [(&first, &second), (&second, &first)]
+        .into_iter()
+        .enumerate()
+    {
+        let before = count(reader.clone()).await;
+        let (status, report, _) = post(
+            writer,
+            "/v1/incidents",
+            Some(EDITOR_TOKEN),
+            "application/json",
+            ONE.replace("\"w1\"", &format!("\"replica-{n}\"")),
+        )
+        .await;
+        assert_eq!(status, 200, "{report}");
+        let written = std::time::Instant::now();
+        while count(reader.clone()).await != before + 1 {
+            assert!(
+                written.elapsed() < std::time::Duration::from_secs(1),
+                "the write through one server was not read through the other within a second"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    // And they answer the same numbers.
+    let stats = |address: String| async move { get(&format!("{address}/v1/stats")).await.1 };
+    assert_eq!(stats(first).await, stats(second).await);
+}
