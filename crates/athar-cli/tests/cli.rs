@@ -410,3 +410,138 @@ fn help_names_the_configuration() {
         );
     }
 }
+
+/// A server process of this target on a free port, with an admin token.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+const TOKEN: &str = "server-test-admin-token";
+
+impl Server {
+    fn start(target: &Target) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = target
+            .athar()
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("ATHAR_ADMIN_TOKEN", TOKEN)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while server.healthz().is_none() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn healthz(&self) -> Option<Value> {
+        let output = Command::new("curl")
+            .args(["-fsS", &format!("{}/healthz", self.base)])
+            .output()
+            .expect("curl is installed by scripts/test");
+        serde_json::from_slice(&output.stdout).ok()
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn big_csv(target: &Target, rows: usize) -> PathBuf {
+    let mut csv = String::from("source_id,kind,occurred_on,community,latitude,longitude\n");
+    for i in 0..rows {
+        writeln!(csv, "s{i},attack,2024-04-{:02},سرمين,35.9,36.7", i % 30 + 1).unwrap();
+    }
+    target.write("big.csv", &csv)
+}
+
+both_backends!(
+    a_server_killed_mid_import_keeps_all_or_nothing,
+    sigterm_lets_a_download_in_progress_finish
+);
+
+/// SIGKILL while the server imports a large file over HTTP: afterwards the store holds
+/// the whole file or none of it, and a restarted server serves exactly what is stored.
+async fn a_server_killed_mid_import_keeps_all_or_nothing(target: Target) {
+    const ROWS: usize = 300_000;
+    let big = big_csv(&target, ROWS);
+    let mut server = Server::start(&target);
+    let mut upload = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-X", "POST"])
+        .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
+        .args(["-H", "Content-Type: text/csv", "--data-binary"])
+        .arg(format!("@{}", big.display()))
+        .arg(format!("{}/v1/imports?source=big", server.base))
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let _ = upload.wait();
+    let stored = target.count().await;
+    assert!(
+        stored == 0 || stored == ROWS as u64,
+        "{stored} of {ROWS} rows are stored after SIGKILL: an import must be all or nothing"
+    );
+    drop(server);
+    let restarted = Server::start(&target);
+    assert_eq!(
+        restarted.healthz().unwrap()["incidents"].as_u64(),
+        Some(stored),
+        "a restart serves exactly what is committed"
+    );
+}
+
+/// SIGTERM while a large export is streaming: the download completes whole, then the
+/// server exits cleanly.
+async fn sigterm_lets_a_download_in_progress_finish(target: Target) {
+    const ROWS: usize = 60_000;
+    let big = big_csv(&target, ROWS);
+    assert_eq!(ingest_json(&target, &big).0, 0);
+    let mut server = Server::start(&target);
+    let file = target.dir().join("export.geojson");
+    let mut download = Command::new("curl")
+        .args(["-sS", "--fail", "-o"])
+        .arg(&file)
+        .arg(format!("{}/v1/exports/incidents.geojson", server.base))
+        .spawn()
+        .unwrap();
+    // Once the response has begun, ask the server to stop.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(&file).map_or(0, |m| m.len()) == 0 {
+        assert!(Instant::now() < deadline, "the download never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.signal("-TERM");
+    assert!(download.wait().unwrap().success(), "the download was cut");
+    let collection: Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).expect("the whole GeoJSON arrived");
+    assert_eq!(collection["features"].as_array().unwrap().len(), ROWS);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "the server exits cleanly: {status}");
+    // No new connection is accepted once it has stopped.
+    assert!(server.healthz().is_none());
+}
