@@ -150,6 +150,11 @@ impl Application {
             App::new()
                 .app_data(server_state.clone())
                 .wrap(middleware::Compress::default())
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
+                )
                 .wrap(cors(&origins))
                 .configure(router)
         })

@@ -236,9 +236,28 @@ pub(crate) async fn embed(
         .content_type("text/html; charset=utf-8")
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            format!("frame-ancestors {}", state.settings.frame_ancestors),
+            content_security_policy(&page, &state.settings.frame_ancestors),
         ))
         .body(page))
+}
+
+/// The page's Content-Security-Policy: everything from this server only, the one inline
+/// script allowed by its hash (it carries the request's configuration, so the hash is
+/// made per page), MapLibre's workers from blobs, and framing as configured.
+fn content_security_policy(page: &str, frame_ancestors: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let script = page
+        .split_once("<script type=\"module\">")
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .map_or("", |(script, _)| script);
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    format!(
+        "default-src 'self'; script-src 'self' 'sha256-{hash}'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors {frame_ancestors}"
+    )
 }
 
 /// `GET /oembed?url=…&maxwidth=&maxheight=`: oEmbed (rich) for an `/embed` URL of this

@@ -47,11 +47,47 @@ async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backen
             .await
             .unwrap();
         assert_eq!(page.status().as_u16(), 200);
+        let policy = page
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for directive in [
+            "default-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors *",
+        ] {
+            assert!(policy.contains(directive), "{policy}");
+        }
         assert_eq!(
-            page.headers().get("content-security-policy").unwrap(),
-            "frame-ancestors *"
+            page.headers().get("x-content-type-options").unwrap(),
+            "nosniff"
         );
+        assert!(page.headers().get("referrer-policy").is_some());
         let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+        // The one inline script is allowed by its hash, and by nothing looser.
+        {
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let script = html
+                .split_once("<script type=\"module\">")
+                .and_then(|(_, rest)| rest.split_once("</script>"))
+                .unwrap()
+                .0;
+            let hash =
+                base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+            assert!(
+                policy.contains(&format!("script-src 'self' 'sha256-{hash}';")),
+                "{policy}"
+            );
+            assert!(
+                !policy.contains("unsafe-eval")
+                    && !policy.contains("script-src 'self' 'unsafe-inline'")
+            );
+        }
         assert!(html.contains(&format!("lang=\"{lang}\"")));
         assert!(html.contains(if lang == "ar" {
             "dir=\"rtl\""
