@@ -384,7 +384,8 @@ type TileKey = (Layer, Tile, String, u64, bool);
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
 /// and the community counts behind the communities layer, by filters and version.
 pub struct TileCache {
-    tiles: Option<moka::sync::Cache<TileKey, Arc<Option<Vec<u8>>>>>,
+    /// Encoded tiles as shared bytes: a hit is sent without copying.
+    tiles: Option<moka::sync::Cache<TileKey, Option<actix_web::web::Bytes>>>,
     communities: moka::sync::Cache<(String, u64, bool), Arc<Vec<CommunityPoint>>>,
     clusters: moka::sync::Cache<(String, u64), Arc<ClusterIndex>>,
 }
@@ -394,8 +395,8 @@ impl TileCache {
     pub fn new(megabytes: u64) -> Self {
         let tiles = (megabytes > 0).then(|| {
             moka::sync::Cache::builder()
-                .weigher(|_: &TileKey, tile: &Arc<Option<Vec<u8>>>| {
-                    u32::try_from(tile.as_ref().as_ref().map_or(64, |bytes| bytes.len() + 64))
+                .weigher(|_: &TileKey, tile: &Option<actix_web::web::Bytes>| {
+                    u32::try_from(tile.as_ref().map_or(64, |bytes| bytes.len() + 64))
                         .unwrap_or(u32::MAX)
                 })
                 .max_capacity(megabytes * 1024 * 1024)
@@ -677,9 +678,11 @@ async fn tile_response(
     let body = if let Some(body) = cached {
         body
     } else {
-        let encoded = Arc::new(encode(state, (layer, viewer), snapshot, query, tile).await?);
+        let encoded = encode(state, (layer, viewer), snapshot, query, tile)
+            .await?
+            .map(actix_web::web::Bytes::from);
         if let Some(cache) = &state.tiles.tiles {
-            cache.insert(key, Arc::clone(&encoded));
+            cache.insert(key, encoded.clone());
         }
         encoded
     };
