@@ -112,6 +112,29 @@ pub(crate) enum MapView {
     Communities,
 }
 
+/// The units of a hotspot analysis.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum HotspotUnit {
+    H3,
+    Community,
+}
+
+/// The statistic of a hotspot analysis.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum HotspotMethod {
+    GiStar,
+}
+
+/// The periods of an emerging-hotspot analysis.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TrendInterval {
+    Month,
+    Week,
+}
+
 /// A language of labels.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -434,6 +457,9 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::exports::incidents,
         crate::routes::exports::communities,
         crate::routes::maps::static_map,
+        crate::routes::hotspots::hotspots,
+        crate::routes::hotspots::trend,
+        crate::routes::hotspots::tile,
         crate::routes::embed::style,
         crate::routes::embed::asset,
         crate::routes::embed::embed,

@@ -33,6 +33,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Encoded vector tiles.
     pub tiles: crate::routes::tiles::TileCache,
+    /// Hotspot analyses, by parameters and snapshot version.
+    pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
     snapshot: RwLock<Arc<Snapshot>>,
     /// The last change-log sequence the snapshot includes; held while catching up.
     applied: tokio::sync::Mutex<i64>,
@@ -56,6 +58,7 @@ impl AppState {
             store,
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
+            hotspots: crate::routes::hotspots::new_cache(),
             write_limits: crate::limits::WriteLimits::new(
                 settings.write_rate_per_token,
                 settings.write_rate_per_ip,

@@ -107,7 +107,7 @@ fn context() -> (Vec<Polygon>, Vec<Governorate>) {
 }
 
 /// The bounds of the governorate `admin1` names, if it is one.
-fn governorate_bounds(admin1: &str) -> Option<BoundingBox> {
+pub(crate) fn governorate_bounds(admin1: &str) -> Option<BoundingBox> {
     let wanted = admin1_identity(admin1);
     let mut bounds: Option<BoundingBox> = None;
     for boundary in basemap()

@@ -4,6 +4,7 @@ pub(crate) mod aggregates;
 pub(crate) mod communities;
 pub(crate) mod embed;
 pub(crate) mod exports;
+pub(crate) mod hotspots;
 pub(crate) mod maps;
 pub(crate) mod ogc;
 pub(crate) mod tiles;
@@ -55,6 +56,9 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/v1/vocabularies", aggregates::vocabularies))
         .service(get("/v1/exports/incidents.{format}", exports::incidents))
         .service(get("/maps/static.{format}", maps::static_map))
+        .service(get("/v1/hotspots", hotspots::hotspots))
+        .service(get("/v1/hotspots/trend", hotspots::trend))
+        .service(get("/tiles/hotspots/{z}/{x}/{y}", hotspots::tile))
         .service(get(
             "/v1/exports/communities.{format}",
             exports::communities,

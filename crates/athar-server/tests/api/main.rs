@@ -11,6 +11,7 @@ mod embed;
 mod exports;
 mod gdal;
 mod hostile;
+mod hotspots;
 mod maps;
 mod outage;
 mod privacy;

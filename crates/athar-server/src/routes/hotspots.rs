@@ -1,0 +1,700 @@
+//! Hotspots: where incidents are concentrated beyond chance (Getis-Ord Gi*), over H3
+//! hexagons or communities, as GeoJSON (`/v1/hotspots`), as emerging-hotspot categories
+//! over consecutive periods (`/v1/hotspots/trend`) and as vector tiles
+//! (`/tiles/hotspots/{z}/{x}/{y}`). The statistics are in `athar-hotspots`; here the
+//! request's filters choose the incidents, and results are cached per snapshot version
+//! and parameters (a map's tiles share one computation).
+//!
+//! The study area is explicit: the `bbox` given, else the governorate of `admin1`, else
+//! the extent of the matching incidents; units without incidents inside it count as zeros,
+//! and the area is returned with the result.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use athar_hotspots::{
+    BoundingBox, Confidence, Counts, EmergingOptions, GiStarOptions, Interval, Periods,
+    SpatialWeights, Units, emerging_hotspots, gi_star,
+};
+use athar_index::Snapshot;
+use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator};
+use serde_json::{Value, json};
+
+use crate::privacy::OwnedViewer;
+use crate::query::Query;
+use crate::{ApiError, AppState};
+
+/// The parameters of a hotspot analysis besides the filters.
+const OWN: [&str; 9] = [
+    "unit",
+    "resolution",
+    "method",
+    "distance_km",
+    "k",
+    "fdr",
+    "interval",
+    "periods",
+    "confidence",
+];
+
+/// A computed analysis: the units with their geometry and results, ready to serve.
+pub(crate) struct Analysis {
+    /// The GeoJSON answer.
+    document: Value,
+    /// Each unit: its ring (hexagons) or point (communities) in Web Mercator, and the
+    /// properties tiles carry.
+    shapes: Vec<Shape>,
+}
+
+/// A unit's ring or point in Web Mercator, and the properties its tile feature carries.
+type Shape = (Vec<[f64; 2]>, Vec<(&'static str, TagValue)>);
+
+#[derive(Clone)]
+enum TagValue {
+    Text(String),
+    Number(f64),
+    Count(u64),
+}
+
+fn bad(parameter: &str, message: impl Into<String>) -> ApiError {
+    ApiError::BadParameter {
+        parameter: parameter.into(),
+        message: message.into(),
+    }
+}
+
+fn hotspot_error(error: &athar_hotspots::Error) -> ApiError {
+    bad("hotspots", error.to_string())
+}
+
+/// A decimal parameter in `min..=max`.
+fn decimal(query: &Query, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
+    query
+        .get(name)
+        .map(|value| {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && (min..=max).contains(v))
+                .ok_or_else(|| {
+                    bad(
+                        name,
+                        format!("'{value}' is not a number from {min} to {max}"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// The study area of a request.
+fn study_area(
+    snapshot: &Snapshot,
+    query: &Query,
+    rows: &[athar_index::RowId],
+) -> Result<BoundingBox, ApiError> {
+    let filter = &query.filter;
+    let (west, south, east, north) = if let Some(b) = filter.bbox {
+        (b.min_lon, b.min_lat, b.max_lon, b.max_lat)
+    } else if let Some(b) = filter
+        .admin1
+        .as_deref()
+        .and_then(crate::routes::maps::governorate_bounds)
+    {
+        (b.west, b.south, b.east, b.north)
+    } else {
+        let mut extent: Option<(f64, f64, f64, f64)> = None;
+        for &row in rows {
+            if let Some((lon, lat)) = snapshot.tile_fields(row).lon_lat {
+                extent = Some(match extent {
+                    None => (lon, lat, lon, lat),
+                    Some((w, s, e, n)) => (w.min(lon), s.min(lat), e.max(lon), n.max(lat)),
+                });
+            }
+        }
+        let (w, s, e, n) = extent.ok_or_else(|| {
+            bad(
+                "bbox",
+                "no incident with a point matches the filters, so there is no study area; give a bbox",
+            )
+        })?;
+        // A margin of 2% (and at least 0.1°, about the width of a resolution-5 hexagon's
+        // half) so that the hexagons of the outermost incidents are inside.
+        let (mx, my) = (((e - w) * 0.02).max(0.1), ((n - s) * 0.02).max(0.1));
+        (w - mx, s - my, e + mx, n + my)
+    };
+    BoundingBox::new(west, south, east, north).map_err(|e| hotspot_error(&e))
+}
+
+/// The units of a request: hexagons, or the gazetteer's places in the study area.
+fn units(
+    query: &Query,
+    area: BoundingBox,
+    places: &athar_gazetteer::Gazetteer,
+) -> Result<(Units, &'static str), ApiError> {
+    if query.choice("unit", &["h3", "community"], "h3")? == "h3" {
+        let resolution = query.number("resolution", 7, 5, 9)? as u8;
+        Ok((
+            Units::h3(resolution, area).map_err(|e| hotspot_error(&e))?,
+            "h3",
+        ))
+    } else {
+        {
+            let inside: Vec<(String, f64, f64)> = places
+                .communities()
+                .iter()
+                .filter_map(|c| {
+                    let (lon, lat) = c.lon_lat?;
+                    let within = (area.west()..=area.east()).contains(&lon)
+                        && (area.south()..=area.north()).contains(&lat);
+                    within.then(|| (c.id.clone(), lon, lat))
+                })
+                .collect();
+            Ok((
+                Units::points(inside).map_err(|e| hotspot_error(&e))?,
+                "community",
+            ))
+        }
+    }
+}
+
+fn weights(query: &Query, units: &Units) -> Result<SpatialWeights, ApiError> {
+    query.choice("method", &["gi_star"], "gi_star")?;
+    let distance = decimal(query, "distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
+    match (distance, query.get("k")) {
+        (Some(_), Some(_)) => Err(bad("k", "give distance_km or k, not both")),
+        (_, Some(_)) => {
+            let k = query.number("k", 8, 1, 1_000)?;
+            SpatialWeights::k_nearest(units, k).map_err(|e| hotspot_error(&e))
+        }
+        (distance, None) => {
+            SpatialWeights::distance_band(units, distance).map_err(|e| hotspot_error(&e))
+        }
+    }
+}
+
+/// The incidents of the request as the viewer may see them: (lon, lat, date, place).
+fn incidents(
+    snapshot: &Snapshot,
+    rows: &[athar_index::RowId],
+    viewer: &OwnedViewer,
+) -> Vec<(f64, f64, chrono::NaiveDate, Option<String>)> {
+    rows.iter()
+        .filter_map(|&row| {
+            let fields = snapshot.tile_fields(row);
+            let (lon, lat) = viewer.point(fields.lon_lat?, fields.community_id);
+            Some((
+                lon,
+                lat,
+                fields.occurred_on,
+                fields.community_id.map(str::to_owned),
+            ))
+        })
+        .collect()
+}
+
+/// Counts per community unit of incidents resolved to it (the rest are outside).
+fn community_counts(
+    units: &Units,
+    points: &[(f64, f64, chrono::NaiveDate, Option<String>)],
+) -> Vec<u32> {
+    let index: std::collections::HashMap<String, usize> = (0..units.len())
+        .map(|i| (units.id(i).to_string(), i))
+        .collect();
+    let mut counts = vec![0u32; units.len()];
+    for (_, _, _, place) in points {
+        if let Some(&i) = place.as_ref().and_then(|p| index.get(p)) {
+            counts[i] += 1;
+        }
+    }
+    counts
+}
+
+fn area_json(area: BoundingBox) -> Value {
+    json!([area.west(), area.south(), area.east(), area.north()])
+}
+
+/// The geometry of a unit: a hexagon's ring, or a community's point.
+fn shape(units: &Units, i: usize) -> (Value, Vec<[f64; 2]>) {
+    if let Some(ring) = units.boundary(i) {
+        (
+            json!({ "type": "Polygon", "coordinates": [ring.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()] }),
+            ring.iter()
+                .map(|p| lon_lat_to_mercator(p.lon, p.lat))
+                .collect(),
+        )
+    } else {
+        let c = units.centre(i);
+        (
+            json!({ "type": "Point", "coordinates": [c.lon, c.lat] }),
+            vec![lon_lat_to_mercator(c.lon, c.lat)],
+        )
+    }
+}
+
+/// `/v1/hotspots`: Gi* over the units.
+fn map_analysis(
+    snapshot: &Snapshot,
+    query: &Query,
+    viewer: &OwnedViewer,
+) -> Result<Analysis, ApiError> {
+    let rows = snapshot.select(&query.filter);
+    let area = study_area(snapshot, query, &rows)?;
+    let (units, unit) = units(query, area, &viewer.places)?;
+    let weights = weights(query, &units)?;
+    let fdr = query.choice("fdr", &["true", "false"], "false")? == "true";
+    let points = incidents(snapshot, &rows, viewer);
+    let counts = if unit == "h3" {
+        units
+            .count_points(points.iter().map(|(lon, lat, _, _)| (*lon, *lat)))
+            .map_err(|e| hotspot_error(&e))?
+    } else {
+        Counts::new(&units, community_counts(&units, &points)).map_err(|e| hotspot_error(&e))?
+    };
+    let result =
+        gi_star(&weights, &counts, GiStarOptions { fdr }).map_err(|e| hotspot_error(&e))?;
+    let mut features = Vec::with_capacity(units.len());
+    let mut shapes = Vec::with_capacity(units.len());
+    for (i, hotspot) in result.units.iter().enumerate() {
+        let (geometry, mercator) = shape(&units, i);
+        let id = units.id(i).to_string();
+        features.push(json!({
+            "type": "Feature",
+            "id": id,
+            "geometry": geometry,
+            "properties": {
+                "unit_id": id,
+                "count": hotspot.count,
+                "neighbours": hotspot.neighbours,
+                "gi_z": hotspot.gi_z,
+                "gi_p": hotspot.p_value,
+                "gi_p_fdr": hotspot.fdr_p_value,
+                "class": hotspot.class.as_str(),
+            },
+        }));
+        shapes.push((
+            mercator,
+            vec![
+                ("unit_id", TagValue::Text(id)),
+                ("class", TagValue::Text(hotspot.class.as_str().to_owned())),
+                ("gi_z", TagValue::Number(hotspot.gi_z)),
+                ("gi_p", TagValue::Number(hotspot.p_value)),
+                ("count", TagValue::Count(u64::from(hotspot.count))),
+            ],
+        ));
+    }
+    let class_counts: serde_json::Map<String, Value> = result
+        .class_counts()
+        .iter()
+        .map(|(class, n)| (class.as_str().to_owned(), json!(n)))
+        .collect();
+    let document = json!({
+        "type": "FeatureCollection",
+        "method": "gi_star",
+        "unit": unit,
+        "resolution": units.resolution(),
+        "study_area": area_json(area),
+        "neighbourhood": result.neighbourhood,
+        "fdr": fdr,
+        "units": units.len(),
+        "incidents": counts.total(),
+        "incidents_outside_units": counts.outside(),
+        "mean": result.mean,
+        "standard_deviation": result.standard_deviation,
+        "class_counts": class_counts,
+        "features": features,
+    });
+    Ok(Analysis { document, shapes })
+}
+
+/// `/v1/hotspots/trend`: emerging-hotspot categories over consecutive periods.
+fn trend_analysis(
+    snapshot: &Snapshot,
+    query: &Query,
+    viewer: &OwnedViewer,
+) -> Result<Analysis, ApiError> {
+    let interval = match query.choice("interval", &["month", "week"], "month")? {
+        "week" => Interval::Week,
+        _ => Interval::Month,
+    };
+    let periods = query.number(
+        "periods",
+        6,
+        athar_hotspots::MIN_PERIODS,
+        athar_hotspots::MAX_PERIODS,
+    )?;
+    let fdr = query.choice("fdr", &["true", "false"], "true")? == "true";
+    let min_confidence = match query.choice("confidence", &["90", "95", "99"], "90")? {
+        "99" => Confidence::P99,
+        "95" => Confidence::P95,
+        _ => Confidence::P90,
+    };
+    // The periods end with the filter's last day, else the last incident's.
+    let mut filter = query.filter.clone();
+    let last = match filter.to {
+        Some(to) => to,
+        None => snapshot
+            .date_extent()
+            .map(|(_, last)| last)
+            .ok_or_else(|| bad("to", "there are no incidents, so no period to end with"))?,
+    };
+    let periods = Periods::ending_at(interval, last, periods).map_err(|e| hotspot_error(&e))?;
+    // Every period's incidents, whatever `from` says.
+    // (`Periods::end` is the day after a period's last day.)
+    filter.from = Some(periods.start(0));
+    filter.to = Some(periods.end(periods.len() - 1) - chrono::Duration::days(1));
+    let rows = snapshot.select(&filter);
+    let area = study_area(snapshot, query, &rows)?;
+    let (units, unit) = units(query, area, &viewer.places)?;
+    let weights = weights(query, &units)?;
+    let points = incidents(snapshot, &rows, viewer);
+    let counts = if unit == "h3" {
+        units
+            .count_dated_points(
+                points.iter().map(|(lon, lat, date, _)| (*lon, *lat, *date)),
+                periods,
+            )
+            .map_err(|e| hotspot_error(&e))?
+    } else {
+        // Community units: each incident in its place's row, by period.
+        let index: std::collections::HashMap<String, usize> = (0..units.len())
+            .map(|i| (units.id(i).to_string(), i))
+            .collect();
+        let t = periods.len();
+        let mut per = vec![0u32; units.len() * t];
+        for (_, _, date, place) in &points {
+            if let (Some(&i), Some(p)) = (
+                place.as_ref().and_then(|p| index.get(p)),
+                periods.index_of(*date),
+            ) {
+                per[i * t + p] += 1;
+            }
+        }
+        athar_hotspots::SpaceTimeCounts::new(&units, periods, per).map_err(|e| hotspot_error(&e))?
+    };
+    let result = emerging_hotspots(
+        &weights,
+        &counts,
+        EmergingOptions {
+            fdr,
+            min_confidence,
+        },
+    )
+    .map_err(|e| hotspot_error(&e))?;
+    let mut features = Vec::new();
+    let mut shapes = Vec::new();
+    for (i, emerging) in result.units.iter().enumerate() {
+        let (geometry, mercator) = shape(&units, i);
+        let id = units.id(i).to_string();
+        let category = serde_json::to_value(emerging.category).unwrap_or(Value::Null);
+        let category_text = category.as_str().unwrap_or("no_pattern").to_owned();
+        features.push(json!({
+            "type": "Feature",
+            "id": id,
+            "geometry": geometry,
+            "properties": {
+                "unit_id": id,
+                "category": category,
+                "total": emerging.total,
+                "hot_periods": emerging.hot_periods,
+                "cold_periods": emerging.cold_periods,
+                "last_class": emerging.last_class.as_str(),
+                "count_trend": emerging.count_trend,
+                "gi_z_trend": emerging.gi_z_trend,
+                "gi_z": result.gi_z_series(i),
+                "classes": result.class_series(i).iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            },
+        }));
+        shapes.push((
+            mercator,
+            vec![
+                ("unit_id", TagValue::Text(id)),
+                ("category", TagValue::Text(category_text)),
+                (
+                    "last_class",
+                    TagValue::Text(emerging.last_class.as_str().to_owned()),
+                ),
+                ("total", TagValue::Count(emerging.total)),
+            ],
+        ));
+    }
+    let period_list: Vec<Value> = (0..result.periods.len())
+        .map(|p| {
+            json!({
+                "from": result.periods.start(p),
+                "to": result.periods.end(p) - chrono::Duration::days(1),
+            })
+        })
+        .collect();
+    let category_counts: serde_json::Map<String, Value> = result
+        .category_counts()
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .filter_map(|(category, n)| {
+            Some((
+                serde_json::to_value(category).ok()?.as_str()?.to_owned(),
+                json!(n),
+            ))
+        })
+        .collect();
+    let document = json!({
+        "type": "FeatureCollection",
+        "method": "emerging_gi_star",
+        "unit": unit,
+        "resolution": units.resolution(),
+        "study_area": area_json(area),
+        "neighbourhood": result.neighbourhood,
+        "fdr": fdr,
+        "min_confidence": result.min_confidence,
+        "interval": query.get("interval").unwrap_or("month"),
+        "periods": period_list,
+        "units": units.len(),
+        "category_counts": category_counts,
+        "features": features,
+    });
+    Ok(Analysis { document, shapes })
+}
+
+/// Which analysis a request asks for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Map,
+    Trend,
+}
+
+/// The analysis of a request, from the cache (per snapshot version, parameters and
+/// whether the reader is anonymous) or computed now on a blocking thread.
+async fn analysis(
+    request: &HttpRequest,
+    state: &AppState,
+    kind: Kind,
+    query: Query,
+) -> Result<Arc<Analysis>, ApiError> {
+    let snapshot = state.snapshot();
+    let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
+    // The parameters in a canonical order, so that tiles and documents share results.
+    let mut pairs = query.pairs.clone();
+    pairs.sort();
+    let key = (
+        kind,
+        serde_json::to_string(&pairs).unwrap_or_default(),
+        snapshot.version(),
+        viewer.viewer().is_public(),
+    );
+    if let Some(found) = state.hotspots.get(&key) {
+        return Ok(found);
+    }
+    let computed = tokio::task::spawn_blocking(move || match kind {
+        Kind::Map => map_analysis(&snapshot, &query, &viewer),
+        Kind::Trend => trend_analysis(&snapshot, &query, &viewer),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let computed = Arc::new(computed);
+    state.hotspots.insert(key, Arc::clone(&computed));
+    Ok(computed)
+}
+
+/// The cache of analyses: a few dozen, each a map's worth of units.
+pub(crate) type HotspotCache = moka::sync::Cache<(Kind, String, u64, bool), Arc<Analysis>>;
+
+pub(crate) fn new_cache() -> HotspotCache {
+    moka::sync::Cache::new(32)
+}
+
+fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Query, ApiError> {
+    let snapshot = state.snapshot();
+    let mut own: Vec<&str> = OWN.to_vec();
+    own.extend_from_slice(extra);
+    Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &own)
+}
+
+fn document_response(request: &HttpRequest, state: &AppState, analysis: &Analysis) -> HttpResponse {
+    let _ = request;
+    HttpResponse::Ok()
+        .content_type("application/geo+json")
+        .insert_header((header::ETAG, crate::http::etag(state.snapshot().version())))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Authorization"))
+        .body(analysis.document.to_string())
+}
+
+/// `GET /v1/hotspots`: Getis-Ord Gi* over H3 hexagons or communities.
+#[utoipa::path(
+    get,
+    path = "/v1/hotspots",
+    tag = "Hotspots",
+    params(
+        crate::openapi::FilterParams,
+        ("unit" = Option<crate::openapi::HotspotUnit>, Query, description = "h3 (hexagons, default) or community (the gazetteer's places)"),
+        ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "H3 resolution (default 7, about 5 km² a hexagon)"),
+        ("method" = Option<crate::openapi::HotspotMethod>, Query, description = "gi_star (the only method)"),
+        ("distance_km" = Option<f64>, Query, description = "Neighbours within this distance of a unit's centre (default: the least distance that gives every unit a neighbour)"),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Instead of a distance: the k nearest units"),
+        ("fdr" = Option<bool>, Query, description = "Classify with the Benjamini-Hochberg False Discovery Rate correction (default false)"),
+    ),
+    responses(
+        (status = 200, description = "A FeatureCollection of units with count, gi_z, gi_p and class, and the study area", body = Object, content_type = "application/geo+json"),
+        (status = 400, description = "A bad parameter, or no study area", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn hotspots(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = parse(&request, &state, &[])?;
+    let found = analysis(&request, &state, Kind::Map, query).await?;
+    Ok(document_response(&request, &state, &found))
+}
+
+/// `GET /v1/hotspots/trend`: emerging hotspots over consecutive periods.
+#[utoipa::path(
+    get,
+    path = "/v1/hotspots/trend",
+    tag = "Hotspots",
+    params(
+        crate::openapi::FilterParams,
+        ("unit" = Option<crate::openapi::HotspotUnit>, Query, description = "h3 (default) or community"),
+        ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "H3 resolution (default 7)"),
+        ("distance_km" = Option<f64>, Query, description = "Neighbourhood distance (default: the least that gives every unit a neighbour)"),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Instead of a distance: the k nearest units"),
+        ("interval" = Option<crate::openapi::TrendInterval>, Query, description = "month (default) or week"),
+        ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "Consecutive periods ending with `to` (else the last incident's day); default 6"),
+        ("fdr" = Option<bool>, Query, description = "FDR correction in each period (default true)"),
+        ("confidence" = Option<String>, Query, description = "90 (default), 95 or 99: the confidence from which a period counts as hot or cold"),
+    ),
+    responses(
+        (status = 200, description = "A FeatureCollection of units with their category, hot and cold periods and Mann-Kendall trends", body = Object, content_type = "application/geo+json"),
+        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn trend(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = parse(&request, &state, &[])?;
+    let found = analysis(&request, &state, Kind::Trend, query).await?;
+    Ok(document_response(&request, &state, &found))
+}
+
+/// `GET /tiles/hotspots/{z}/{x}/{y}`: the units of `/v1/hotspots` (or, with
+/// `trend=true`, of `/v1/hotspots/trend`) as a vector tile, layer `hotspots`: hexagons as
+/// polygons, communities as points.
+#[utoipa::path(
+    get,
+    path = "/tiles/hotspots/{z}/{x}/{y}",
+    tag = "Tiles",
+    params(
+        ("z" = u32, Path, minimum = 0, maximum = 22, description = "Zoom"),
+        ("x" = u32, Path, description = "Column from the west, below 2^z"),
+        ("y" = String, Path, description = "Row from the north, below 2^z, optionally with .mvt or .pbf"),
+        crate::openapi::FilterParams,
+        ("unit" = Option<crate::openapi::HotspotUnit>, Query, description = "h3 (default) or community"),
+        ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "H3 resolution (default 7)"),
+        ("distance_km" = Option<f64>, Query, description = "Neighbourhood distance"),
+        ("fdr" = Option<bool>, Query, description = "FDR correction"),
+        ("trend" = Option<bool>, Query, description = "Emerging-hotspot categories instead of one map (with interval and periods)"),
+        ("interval" = Option<crate::openapi::TrendInterval>, Query, description = "month (default) or week, with trend=true"),
+        ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "Periods, with trend=true"),
+    ),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile with one layer, hotspots", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 204, description = "No unit in the tile"),
+        (status = 400, description = "Not a tile coordinate, or a bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn tile(
+    request: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (z, x, y) = path.into_inner();
+    let tile = crate::routes::tiles::tile_of_path(&z, &x, &y)?;
+    let query = parse(&request, &state, &["trend"])?;
+    let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
+        Kind::Trend
+    } else {
+        Kind::Map
+    };
+    // The analysis is shared with the document of the same parameters.
+    let mut for_analysis = query;
+    for_analysis.pairs.retain(|(name, _)| name != "trend");
+    let found = analysis(&request, &state, kind, for_analysis).await?;
+    let bytes = encode_tile(&found, &tile)?;
+    let mut response = match bytes {
+        Some(_) => HttpResponse::Ok(),
+        None => HttpResponse::NoContent(),
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Authorization"));
+    Ok(match bytes {
+        Some(bytes) => response
+            .content_type("application/vnd.mapbox-vector-tile")
+            .body(bytes),
+        None => response.finish(),
+    })
+}
+
+/// The units of an analysis that reach into a tile (with its buffer).
+fn encode_tile(analysis: &Analysis, tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
+    let failed = |e: mvt::Error| ApiError::Internal(format!("encoding a hotspot tile: {e}"));
+    let bounds = tile.buffered_bounds();
+    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
+    let mut layer = mvt_tile.create_layer("hotspots");
+    let mut any = false;
+    for (shape, tags) in &analysis.shapes {
+        let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
+        for [x, y] in shape {
+            min = [min[0].min(*x), min[1].min(*y)];
+            max = [max[0].max(*x), max[1].max(*y)];
+        }
+        if max[0] < bounds.min_x
+            || min[0] > bounds.max_x
+            || max[1] < bounds.min_y
+            || min[1] > bounds.max_y
+        {
+            continue;
+        }
+        let geometry = if shape.len() == 1 {
+            let [px, py] = tile.pixel(shape[0]);
+            mvt::GeomEncoder::new(mvt::GeomType::Point)
+                .point(f64::from(px), f64::from(py))
+                .and_then(mvt::GeomEncoder::encode)
+        } else {
+            // The ring is counter-clockwise in longitude and latitude (y up), so clockwise
+            // in tile pixels (y down): an exterior ring as the MVT specification wants.
+            // The closing point is implied by ClosePath.
+            let mut encoder = mvt::GeomEncoder::new(mvt::GeomType::Polygon);
+            let mut last: Option<[i32; 2]> = None;
+            for point in &shape[..shape.len() - 1] {
+                let pixel = tile.pixel(*point);
+                if last == Some(pixel) {
+                    continue;
+                }
+                last = Some(pixel);
+                encoder = encoder
+                    .point(f64::from(pixel[0]), f64::from(pixel[1]))
+                    .map_err(failed)?;
+            }
+            encoder.complete().and_then(mvt::GeomEncoder::encode)
+        }
+        .map_err(failed)?;
+        let mut feature = layer.into_feature(geometry);
+        for (name, value) in tags {
+            match value {
+                TagValue::Text(text) => feature.add_tag_string(name, text),
+                TagValue::Number(x) => feature.add_tag_double(name, *x),
+                TagValue::Count(n) => feature.add_tag_uint(name, *n),
+            }
+        }
+        layer = feature.into_layer();
+        any = true;
+    }
+    if !any {
+        return Ok(None);
+    }
+    mvt_tile.add_layer(layer).map_err(failed)?;
+    mvt_tile.to_bytes().map(Some).map_err(failed)
+}
