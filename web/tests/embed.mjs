@@ -5,6 +5,10 @@
 // keyboard access, a URL to /maps/static.png (and .pdf) with the page's filters, language,
 // view and the map's current bbox and size at scale 2, that the download and a fetch of
 // it are PNG, and that the bbox follows the map when it moves. Also validates the styles.
+// Then opens /embed?view=hotspots in both languages (and with trend=true in Arabic):
+// hexagons of the hotspot tiles rendered with their class, hot ones among them, the
+// diverging legend's seven rows in the page's language and direction, a popup on a hot
+// hexagon, no download links, no console errors or CSP violations.
 //
 //   node web/tests/embed.mjs http://127.0.0.1:PORT OUT_DIR
 import { chromium } from 'playwright-core';
@@ -23,9 +27,9 @@ const check = (ok, what) => {
   if (!ok) failures += 1;
 };
 
-// The styles as served (absolute URLs, filters carried) pass the style specification.
-for (const name of ['incidents', 'incidents-dark']) {
-  const style = await (await fetch(`${base}/styles/${name}.json?kind=attack`)).text();
+// The styles as served (absolute URLs, filters carried) pass the style specification,
+// with the incidents and, for view=hotspots, with the hotspot tiles instead.
+const validate = (name, style) => {
   const file = join(out, `${name}.json`);
   writeFileSync(file, style);
   let valid = true;
@@ -36,8 +40,30 @@ for (const name of ['incidents', 'incidents-dark']) {
     console.log(String(error.stdout));
   }
   check(valid, `gl-style-validate accepts /styles/${name}.json`);
+};
+for (const name of ['incidents', 'incidents-dark']) {
+  const style = await (await fetch(`${base}/styles/${name}.json?kind=attack`)).text();
+  validate(name, style);
   check(style.includes(`${base}/tiles/incidents.json?kind=attack`), `${name} carries the filters`);
+  for (const trend of [false, true]) {
+    const hotspots = `view=hotspots&kind=attack&resolution=7${trend ? '&trend=true&periods=6' : ''}`;
+    const served = await (await fetch(`${base}/styles/${name}.json?${hotspots}`)).json();
+    const hotspotName = `${name}-hotspots${trend ? '-trend' : ''}`;
+    validate(hotspotName, JSON.stringify(served));
+    const tiles = `${base}/tiles/hotspots/{z}/{x}/{y}.mvt?${hotspots.replace('view=hotspots&', '')}`;
+    check(served.sources.hotspots?.tiles?.[0] === tiles && !served.sources.incidents,
+      `${hotspotName}: the hotspot tiles with the filters and parameters (${served.sources.hotspots?.tiles?.[0]}), no incidents`);
+  }
 }
+
+// Every page records its Content-Security-Policy violations (a listener added before the
+// page's own scripts, by the browser, so the policy does not apply to it).
+const recordViolations = (page) => page.addInitScript(() => {
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+  });
+});
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -50,6 +76,7 @@ try {
     const page = await browser.newPage({ viewport: { width: 900, height: 650 } });
     const errors = [];
     const offsite = [];
+    await recordViolations(page);
     page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
     page.on('pageerror', (error) => errors.push(String(error)));
     page.on('response', (response) => {
@@ -158,6 +185,131 @@ try {
     check(bboxAfter[0] > bboxBefore[0] && bboxAfter[2] - bboxAfter[0] < (bboxBefore[2] - bboxBefore[0]) * 0.6,
       `${lang}/${view}: the bbox moved east and shrank (${bboxBefore.join(',')} → ${bboxAfter.join(',')})`);
     check(errors.length === 0, `${lang}/${view}: no console errors while downloading ${errors.length ? JSON.stringify(errors) : ''}`);
+    const violations = await page.evaluate(() => window.cspViolations);
+    check(violations.length === 0, `${lang}/${view}: no Content-Security-Policy violations ${violations.join(' ')}`);
+    await page.close();
+  }
+
+  // view=hotspots: the Gi* hexagons of the demo's attacks, coloured by class, with a
+  // diverging legend in the page's language; with trend=true, the emerging-hotspot
+  // categories. (On the demo data the attacks give hot spots at 99 % and 95 %, no cold.)
+  const classes = {
+    en: ['Hot spot, 99% confidence', 'Hot spot, 95% confidence', 'Hot spot, 90% confidence', 'Not significant',
+         'Cold spot, 90% confidence', 'Cold spot, 95% confidence', 'Cold spot, 99% confidence'],
+    ar: ['بؤرة ساخنة، ثقة 99٪', 'بؤرة ساخنة، ثقة 95٪', 'بؤرة ساخنة، ثقة 90٪', 'غير دالة إحصائياً',
+         'بؤرة باردة، ثقة 90٪', 'بؤرة باردة، ثقة 95٪', 'بؤرة باردة، ثقة 99٪'],
+  };
+  const values = ['hot_99', 'hot_95', 'hot_90', 'not_significant', 'cold_90', 'cold_95', 'cold_99'];
+  const titles = {
+    en: ['Hotspots (Getis-Ord Gi*)', 'Emerging hotspots (Getis-Ord Gi*)'],
+    ar: ['البؤر الساخنة (Getis-Ord Gi*)', 'البؤر الناشئة (Getis-Ord Gi*)'],
+  };
+  const units = { en: 'H3 hexagons, resolution 7', ar: 'سداسيات H3، الدقة 7' };
+  const popupLabels = { en: ['Incidents', 'z-score'], ar: ['الحوادث', 'الدرجة المعيارية (z)'] };
+  for (const [lang, trend] of [['ar', false], ['en', false], ['ar', true]]) {
+    const name = `${lang}/hotspots${trend ? '/trend' : ''}`;
+    const page = await browser.newPage({ viewport: { width: 900, height: 650 } });
+    await recordViolations(page);
+    const errors = [];
+    const offsite = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) {
+        offsite.push(request.url());
+      }
+    });
+    const hotspotTiles = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(`${base}/tiles/hotspots/`)) hotspotTiles.push(response);
+    });
+    const url = `${base}/embed?view=hotspots&lang=${lang}&kind=attack&resolution=7${trend ? '&trend=true' : ''}`;
+    const answer = await page.goto(url);
+    check(answer.status() === 200, `${name}: ${url} answers ${answer.status()}`);
+    await page.waitForFunction(() => window.atharMap && window.atharMap.loaded(), null, { timeout: 120000 });
+    await page.evaluate(() => new Promise((resolve) => {
+      const map = window.atharMap;
+      if (map.loaded() && map.areTilesLoaded()) { map.once('idle', resolve); map.triggerRepaint(); } else map.once('idle', resolve);
+    }));
+    const property = trend ? 'category' : 'class';
+    const features = await page.evaluate((key) => window.atharMap.queryRenderedFeatures({ layers: ['hotspots'] })
+      .map((f) => ({ source: f.source, value: f.properties[key], type: f.geometry.type,
+                     ring: f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : [] })), property);
+    const seen = [...new Set(features.map((f) => f.value))].sort();
+    const hexagons = features.filter((f) => f.type === 'Polygon' && f.ring.length === 7).length;
+    check(features.length > 0 && features.every((f) => f.source === 'hotspots' && typeof f.value === 'string'),
+      `${name}: ${features.length} features of the hotspots source rendered, each with a ${property} (${seen.join(', ')})`);
+    check(features.length > 0 && hexagons >= 0.9 * features.length, `${name}: ${hexagons} of them are hexagons (six corners)`);
+    check(hotspotTiles.length > 0 && hotspotTiles.every((r) => r.url().includes('kind=attack') && r.url().includes('resolution=7')
+      && r.url().includes('trend=true') === trend), `${name}: ${hotspotTiles.length} hotspot tiles asked with the filters and parameters`);
+    const hot = features.filter((f) => (trend ? ['new', 'consecutive', 'intensifying', 'persistent'] : ['hot_99', 'hot_95', 'hot_90']).includes(f.value));
+    check(hot.length > 0, `${name}: ${hot.length} hot units on the map (${[...new Set(hot.map((f) => f.value))].join(', ')})`);
+    if (!trend) check(features.every((f) => values.includes(f.value)), `${name}: every class is one of the seven`);
+    const places = await page.evaluate(() => window.atharMap.queryRenderedFeatures({ layers: ['places'] }).length);
+    check(places > 0, `${name}: ${places} places of the basemap rendered over the hexagons`);
+    const layers = await page.evaluate(() => window.atharMap.getStyle().layers.map((l) => l.id));
+    check(!layers.includes('incidents') && layers.indexOf('hotspots') < layers.indexOf('places'),
+      `${name}: layers ${layers.join(', ')}`);
+
+    // The legend: its title, its rows, what was analysed, in the page's language.
+    // (Latin names and dates in Arabic text are isolated by invisible LRI … PDI.)
+    const legend = await page.evaluate(() => {
+      const element = document.getElementById('legend');
+      const text = (node) => node?.textContent.replace(/[\u2066-\u2069]/g, '');
+      return {
+        title: text(element.querySelector('.legend-title')),
+        rows: [...element.querySelectorAll('.legend-row')].map(text),
+        notes: [...element.querySelectorAll('.legend-note')].map(text),
+        direction: getComputedStyle(element).direction,
+        page: document.documentElement.dir,
+      };
+    });
+    const dir = lang === 'ar' ? 'rtl' : 'ltr';
+    check(legend.page === dir && legend.direction === dir, `${name}: page and legend direction ${legend.page}, ${legend.direction}`);
+    check(legend.title === titles[lang][trend ? 1 : 0], `${name}: legend title "${legend.title}"`);
+    if (trend) {
+      const expected = lang === 'ar' ? ['بؤرة ساخنة جديدة', 'بلا نمط'] : ['New hot spot', 'No pattern'];
+      check(expected.every((label) => legend.rows.includes(label)), `${name}: legend rows ${JSON.stringify(legend.rows)}`);
+    } else {
+      check(JSON.stringify(legend.rows) === JSON.stringify(classes[lang]), `${name}: the seven legend rows ${JSON.stringify(legend.rows)}`);
+    }
+    check(legend.notes[0] === units[lang] && legend.notes.length >= 2, `${name}: legend notes ${JSON.stringify(legend.notes)}`);
+    check(await page.locator('#download-png, #download-pdf').count() === 0, `${name}: no "Download map" links (the static maps draw no hotspots)`);
+    await page.screenshot({ path: join(out, `embed-${lang}-hotspots${trend ? '-trend' : ''}.png`) });
+
+    // A click on a hot hexagon (where nothing covers the map) opens a popup in the page's
+    // language with its class, count and z-score (or category).
+    const target = await page.evaluate((values) => {
+      const map = window.atharMap;
+      const rect = map.getCanvas().getBoundingClientRect();
+      for (const feature of map.queryRenderedFeatures({ layers: ['hotspots'] })) {
+        if (!values.includes(feature.properties.class ?? feature.properties.category)) continue;
+        const ring = feature.geometry.coordinates[0].slice(0, -1);
+        const centre = [ring.reduce((sum, p) => sum + p[0], 0) / ring.length, ring.reduce((sum, p) => sum + p[1], 0) / ring.length];
+        const point = map.project(centre);
+        const [x, y] = [rect.left + point.x, rect.top + point.y];
+        if (document.elementFromPoint(x, y) === map.getCanvas()) return { x, y, properties: feature.properties };
+      }
+      return null;
+    }, trend ? ['new'] : ['hot_99', 'hot_95']);
+    check(target !== null, `${name}: a hot hexagon to click`);
+    if (target) {
+      await page.mouse.click(target.x, target.y);
+      await page.waitForSelector('.maplibregl-popup-content', { timeout: 10000 }).catch(() => null);
+      const popup = (await page.textContent('.maplibregl-popup-content').catch(() => '')) || '';
+      const expected = trend
+        ? [lang === 'ar' ? 'بؤرة ساخنة جديدة' : 'New hot spot']
+        : [classes[lang][values.indexOf(target.properties.class)], ...popupLabels[lang], Number(target.properties.gi_z).toFixed(2)];
+      check(expected.every((text) => popup.includes(text)), `${name}: popup "${popup}"`);
+      await page.screenshot({ path: join(out, `embed-${lang}-hotspots${trend ? '-trend' : ''}-popup.png`) });
+    }
+    const violations = await page.evaluate(() => window.cspViolations);
+    check(errors.length === 0 && violations.length === 0,
+      `${name}: no console errors or Content-Security-Policy violations ${JSON.stringify([...errors, ...violations])}`);
+    check(offsite.length === 0, `${name}: nothing fetched from outside Athar ${offsite.join(' ')}`);
     await page.close();
   }
 } finally {

@@ -69,7 +69,12 @@ fn hotspot_error(error: &athar_hotspots::Error) -> ApiError {
 }
 
 /// A decimal parameter in `min..=max`.
-fn decimal(query: &Query, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
+pub(crate) fn decimal(
+    query: &Query,
+    name: &str,
+    min: f64,
+    max: f64,
+) -> Result<Option<f64>, ApiError> {
     query
         .get(name)
         .map(|value| {
@@ -493,6 +498,31 @@ async fn analysis(
     let computed = Arc::new(computed);
     state.hotspots.insert(key, Arc::clone(&computed));
     Ok(computed)
+}
+
+/// The analysis of a request without its units (study area, neighbourhood, class or
+/// category counts, periods…), for the map page's legend. It is computed (or found) in
+/// the same cache as the tiles of the same parameters, which it warms.
+pub(crate) async fn summary(
+    request: &HttpRequest,
+    state: &AppState,
+    trend: bool,
+    query: Query,
+) -> Result<Value, ApiError> {
+    let kind = if trend { Kind::Trend } else { Kind::Map };
+    let found = analysis(request, state, kind, query).await?;
+    Ok(found
+        .document
+        .as_object()
+        .map(|document| {
+            document
+                .iter()
+                .filter(|(name, _)| *name != "features")
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect::<serde_json::Map<_, _>>()
+        })
+        .unwrap_or_default()
+        .into())
 }
 
 /// The cache of analyses: a few dozen, each a map's worth of units.

@@ -105,6 +105,79 @@ async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backen
     assert_eq!(get(&format!("{address}/embed?lang=fr")).await.0, 400);
     assert_eq!(get(&format!("{address}/embed?view=heatmap")).await.0, 400);
 
+    // view=hotspots: the style has the hotspot tiles with the filters and parameters in
+    // place of the incidents, and the page shows them with no download links.
+    let (status, style) = get(&format!(
+        "{address}/styles/incidents.json?kind=attack&view=hotspots&resolution=7"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        style["sources"]["hotspots"]["tiles"][0],
+        format!("{address}/tiles/hotspots/{{z}}/{{x}}/{{y}}.mvt?kind=attack&resolution=7")
+    );
+    assert!(style["sources"].get("incidents").is_none());
+    let layers: Vec<&str> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|layer| layer["id"].as_str())
+        .collect();
+    assert_eq!(
+        layers,
+        [
+            "background",
+            "governorates",
+            "country",
+            "hotspots",
+            "hotspots-outline",
+            "places"
+        ]
+    );
+    let mut page = client()
+        .get(format!(
+            "{address}/embed?view=hotspots&lang=en&kind=attack&resolution=7"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+    assert!(html.contains(&format!(
+        "{address}/styles/incidents.json?kind=attack&resolution=7&view=hotspots"
+    )));
+    assert!(
+        html.contains("Hotspots (Getis-Ord Gi*)") && html.contains("H3 hexagons, resolution 7")
+    );
+    assert!(!html.contains("download-png\""), "no download links");
+    assert_eq!(
+        get(&format!(
+            "{address}/embed?view=hotspots&kind=attack&trend=true&interval=week&periods=8"
+        ))
+        .await
+        .0,
+        200
+    );
+    for bad in [
+        "view=hotspots&resolution=4",
+        "view=hotspots&resolution=seven",
+        "view=hotspots&distance_km=0",
+        "view=hotspots&fdr=yes",
+        "view=hotspots&trend=maybe",
+        "view=hotspots&interval=week",
+        "view=hotspots&trend=true&periods=1",
+        "resolution=7",
+    ] {
+        assert_eq!(get(&format!("{address}/embed?{bad}")).await.0, 400, "{bad}");
+        assert_eq!(
+            get(&format!("{address}/styles/incidents.json?{bad}"))
+                .await
+                .0,
+            400,
+            "{bad}"
+        );
+    }
+
     let embed = format!("{address}/embed?lang=ar");
     let (status, oembed) = get(&format!(
         "{address}/oembed?url={}&maxwidth=640",
