@@ -35,6 +35,8 @@ pub struct AppState {
     pub tiles: crate::routes::tiles::TileCache,
     /// Hotspot analyses, by parameters and snapshot version.
     pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
+    /// Hotspot units and weights, by area and neighbourhood.
+    pub(crate) hotspot_neighbourhoods: crate::routes::hotspots::NeighbourhoodCache,
     snapshot: RwLock<Arc<Snapshot>>,
     /// The last change-log sequence the snapshot includes; held while catching up.
     applied: tokio::sync::Mutex<i64>,
@@ -59,6 +61,7 @@ impl AppState {
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
             hotspots: crate::routes::hotspots::new_cache(),
+            hotspot_neighbourhoods: crate::routes::hotspots::new_neighbourhood_cache(),
             write_limits: crate::limits::WriteLimits::new(
                 settings.write_rate_per_token,
                 settings.write_rate_per_ip,

@@ -40,8 +40,10 @@ const OWN: [&str; 9] = [
 
 /// A computed analysis: the units with their geometry and results, ready to serve.
 pub(crate) struct Analysis {
-    /// The GeoJSON answer.
-    document: Value,
+    /// The GeoJSON answer, serialised once.
+    body: String,
+    /// The answer without its features (the study area, neighbourhood, counts).
+    summary: Value,
     /// Each unit: its ring (hexagons) or point (communities) in Web Mercator, and the
     /// properties tiles carry.
     shapes: Vec<Shape>,
@@ -163,6 +165,47 @@ fn units(
     }
 }
 
+/// Units and their weights, by everything they depend on: built once and shared by the
+/// analyses of every filter and period over the same area (they cost more than Gi*).
+pub(crate) type NeighbourhoodCache = moka::sync::Cache<String, Arc<Neighbourhood>>;
+
+/// Units and the weights between them.
+pub(crate) type Neighbourhood = (Units, SpatialWeights);
+
+fn neighbourhood(
+    query: &Query,
+    area: BoundingBox,
+    places: &Arc<athar_gazetteer::Gazetteer>,
+    cache: &NeighbourhoodCache,
+) -> Result<(Arc<Neighbourhood>, &'static str), ApiError> {
+    let unit = query.choice("unit", &["h3", "community"], "h3")?;
+    let key = format!(
+        "{unit}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        query.get("resolution").unwrap_or("7"),
+        area.west().to_bits(),
+        area.south().to_bits(),
+        area.east().to_bits(),
+        area.north().to_bits(),
+        query.get("distance_km"),
+        query.get("k"),
+        query.get("method"),
+        // Community units are the gazetteer's places: a reloaded gazetteer is another set.
+        if unit == "community" {
+            Arc::as_ptr(places) as usize
+        } else {
+            0
+        },
+    );
+    if let Some(found) = cache.get(&key) {
+        return Ok((found, if unit == "h3" { "h3" } else { "community" }));
+    }
+    let (units, unit) = units(query, area, places)?;
+    let weights = weights(query, &units)?;
+    let built = Arc::new((units, weights));
+    cache.insert(key, Arc::clone(&built));
+    Ok((built, unit))
+}
+
 fn weights(query: &Query, units: &Units) -> Result<SpatialWeights, ApiError> {
     query.choice("method", &["gi_star"], "gi_star")?;
     let distance = decimal(query, "distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
@@ -178,41 +221,45 @@ fn weights(query: &Query, units: &Units) -> Result<SpatialWeights, ApiError> {
     }
 }
 
-/// The incidents of the request as the viewer may see them: (lon, lat, date, place).
+/// The incidents of the request as the viewer may see them: their points and dates and,
+/// for community units, the unit each incident's place is (none when it resolved to no
+/// place in the area).
+struct Located {
+    points: Vec<(f64, f64, chrono::NaiveDate)>,
+    places: Vec<Option<usize>>,
+}
+
 fn incidents(
     snapshot: &Snapshot,
     rows: &[athar_index::RowId],
     viewer: &OwnedViewer,
-) -> Vec<(f64, f64, chrono::NaiveDate, Option<String>)> {
-    rows.iter()
-        .filter_map(|&row| {
-            let fields = snapshot.tile_fields(row);
-            let (lon, lat) = viewer.point(fields.lon_lat?, fields.community_id);
-            Some((
-                lon,
-                lat,
-                fields.occurred_on,
-                fields.community_id.map(str::to_owned),
-            ))
+    community_units: Option<&Units>,
+) -> Located {
+    let index: std::collections::HashMap<String, usize> = community_units
+        .map(|units| {
+            (0..units.len())
+                .map(|i| (units.id(i).to_string(), i))
+                .collect()
         })
-        .collect()
-}
-
-/// Counts per community unit of incidents resolved to it (the rest are outside).
-fn community_counts(
-    units: &Units,
-    points: &[(f64, f64, chrono::NaiveDate, Option<String>)],
-) -> Vec<u32> {
-    let index: std::collections::HashMap<String, usize> = (0..units.len())
-        .map(|i| (units.id(i).to_string(), i))
-        .collect();
-    let mut counts = vec![0u32; units.len()];
-    for (_, _, _, place) in points {
-        if let Some(&i) = place.as_ref().and_then(|p| index.get(p)) {
-            counts[i] += 1;
+        .unwrap_or_default();
+    let mut located = Located {
+        points: Vec::with_capacity(rows.len()),
+        places: Vec::new(),
+    };
+    for &row in rows {
+        let fields = snapshot.tile_fields(row);
+        let Some(lon_lat) = fields.lon_lat else {
+            continue;
+        };
+        let (lon, lat) = viewer.point(lon_lat, fields.community_id);
+        located.points.push((lon, lat, fields.occurred_on));
+        if community_units.is_some() {
+            located
+                .places
+                .push(fields.community_id.and_then(|id| index.get(id).copied()));
         }
     }
-    counts
+    located
 }
 
 fn area_json(area: BoundingBox) -> Value {
@@ -242,26 +289,35 @@ fn map_analysis(
     snapshot: &Snapshot,
     query: &Query,
     viewer: &OwnedViewer,
+    cache: &NeighbourhoodCache,
 ) -> Result<Analysis, ApiError> {
     let rows = snapshot.select(&query.filter);
     let area = study_area(snapshot, query, &rows)?;
-    let (units, unit) = units(query, area, &viewer.places)?;
-    let weights = weights(query, &units)?;
+    let (neighbourhood, unit) = neighbourhood(query, area, &viewer.places, cache)?;
+    let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
     let fdr = query.choice("fdr", &["true", "false"], "false")? == "true";
-    let points = incidents(snapshot, &rows, viewer);
+    let located = incidents(
+        snapshot,
+        &rows,
+        viewer,
+        (unit == "community").then_some(units),
+    );
     let counts = if unit == "h3" {
         units
-            .count_points(points.iter().map(|(lon, lat, _, _)| (*lon, *lat)))
+            .count_points(located.points.iter().map(|(lon, lat, _)| (*lon, *lat)))
             .map_err(|e| hotspot_error(&e))?
     } else {
-        Counts::new(&units, community_counts(&units, &points)).map_err(|e| hotspot_error(&e))?
+        let mut per_unit = vec![0u32; units.len()];
+        for &i in located.places.iter().flatten() {
+            per_unit[i] += 1;
+        }
+        Counts::new(units, per_unit).map_err(|e| hotspot_error(&e))?
     };
-    let result =
-        gi_star(&weights, &counts, GiStarOptions { fdr }).map_err(|e| hotspot_error(&e))?;
+    let result = gi_star(weights, &counts, GiStarOptions { fdr }).map_err(|e| hotspot_error(&e))?;
     let mut features = Vec::with_capacity(units.len());
     let mut shapes = Vec::with_capacity(units.len());
     for (i, hotspot) in result.units.iter().enumerate() {
-        let (geometry, mercator) = shape(&units, i);
+        let (geometry, mercator) = shape(units, i);
         let id = units.id(i).to_string();
         features.push(json!({
             "type": "Feature",
@@ -309,7 +365,7 @@ fn map_analysis(
         "class_counts": class_counts,
         "features": features,
     });
-    Ok(Analysis { document, shapes })
+    Ok(Analysis::new(document, shapes))
 }
 
 /// `/v1/hotspots/trend`: emerging-hotspot categories over consecutive periods.
@@ -317,6 +373,7 @@ fn trend_analysis(
     snapshot: &Snapshot,
     query: &Query,
     viewer: &OwnedViewer,
+    cache: &NeighbourhoodCache,
 ) -> Result<Analysis, ApiError> {
     let interval = match query.choice("interval", &["month", "week"], "month")? {
         "week" => Interval::Week,
@@ -350,35 +407,37 @@ fn trend_analysis(
     filter.to = Some(periods.end(periods.len() - 1) - chrono::Duration::days(1));
     let rows = snapshot.select(&filter);
     let area = study_area(snapshot, query, &rows)?;
-    let (units, unit) = units(query, area, &viewer.places)?;
-    let weights = weights(query, &units)?;
-    let points = incidents(snapshot, &rows, viewer);
+    let (neighbourhood, unit) = neighbourhood(query, area, &viewer.places, cache)?;
+    let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
+    let located = incidents(
+        snapshot,
+        &rows,
+        viewer,
+        (unit == "community").then_some(units),
+    );
     let counts = if unit == "h3" {
         units
             .count_dated_points(
-                points.iter().map(|(lon, lat, date, _)| (*lon, *lat, *date)),
+                located
+                    .points
+                    .iter()
+                    .map(|(lon, lat, date)| (*lon, *lat, *date)),
                 periods,
             )
             .map_err(|e| hotspot_error(&e))?
     } else {
         // Community units: each incident in its place's row, by period.
-        let index: std::collections::HashMap<String, usize> = (0..units.len())
-            .map(|i| (units.id(i).to_string(), i))
-            .collect();
         let t = periods.len();
         let mut per = vec![0u32; units.len() * t];
-        for (_, _, date, place) in &points {
-            if let (Some(&i), Some(p)) = (
-                place.as_ref().and_then(|p| index.get(p)),
-                periods.index_of(*date),
-            ) {
+        for ((_, _, date), place) in located.points.iter().zip(&located.places) {
+            if let (Some(i), Some(p)) = (place, periods.index_of(*date)) {
                 per[i * t + p] += 1;
             }
         }
-        athar_hotspots::SpaceTimeCounts::new(&units, periods, per).map_err(|e| hotspot_error(&e))?
+        athar_hotspots::SpaceTimeCounts::new(units, periods, per).map_err(|e| hotspot_error(&e))?
     };
     let result = emerging_hotspots(
-        &weights,
+        weights,
         &counts,
         EmergingOptions {
             fdr,
@@ -389,7 +448,7 @@ fn trend_analysis(
     let mut features = Vec::new();
     let mut shapes = Vec::new();
     for (i, emerging) in result.units.iter().enumerate() {
-        let (geometry, mercator) = shape(&units, i);
+        let (geometry, mercator) = shape(units, i);
         let id = units.id(i).to_string();
         let category = serde_json::to_value(emerging.category).unwrap_or(Value::Null);
         let category_text = category.as_str().unwrap_or("no_pattern").to_owned();
@@ -457,7 +516,21 @@ fn trend_analysis(
         "category_counts": category_counts,
         "features": features,
     });
-    Ok(Analysis { document, shapes })
+    Ok(Analysis::new(document, shapes))
+}
+
+impl Analysis {
+    fn new(mut document: Value, shapes: Vec<Shape>) -> Self {
+        let body = document.to_string();
+        if let Some(fields) = document.as_object_mut() {
+            fields.remove("features");
+        }
+        Self {
+            body,
+            summary: document,
+            shapes,
+        }
+    }
 }
 
 /// Which analysis a request asks for.
@@ -489,9 +562,10 @@ async fn analysis(
     if let Some(found) = state.hotspots.get(&key) {
         return Ok(found);
     }
+    let neighbourhoods = state.hotspot_neighbourhoods.clone();
     let computed = tokio::task::spawn_blocking(move || match kind {
-        Kind::Map => map_analysis(&snapshot, &query, &viewer),
-        Kind::Trend => trend_analysis(&snapshot, &query, &viewer),
+        Kind::Map => map_analysis(&snapshot, &query, &viewer, &neighbourhoods),
+        Kind::Trend => trend_analysis(&snapshot, &query, &viewer, &neighbourhoods),
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -511,18 +585,7 @@ pub(crate) async fn summary(
 ) -> Result<Value, ApiError> {
     let kind = if trend { Kind::Trend } else { Kind::Map };
     let found = analysis(request, state, kind, query).await?;
-    Ok(found
-        .document
-        .as_object()
-        .map(|document| {
-            document
-                .iter()
-                .filter(|(name, _)| *name != "features")
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect::<serde_json::Map<_, _>>()
-        })
-        .unwrap_or_default()
-        .into())
+    Ok(found.summary.clone())
 }
 
 /// The cache of analyses: a few dozen, each a map's worth of units.
@@ -530,6 +593,10 @@ pub(crate) type HotspotCache = moka::sync::Cache<(Kind, String, u64, bool), Arc<
 
 pub(crate) fn new_cache() -> HotspotCache {
     moka::sync::Cache::new(32)
+}
+
+pub(crate) fn new_neighbourhood_cache() -> NeighbourhoodCache {
+    moka::sync::Cache::new(8)
 }
 
 fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Query, ApiError> {
@@ -546,7 +613,7 @@ fn document_response(request: &HttpRequest, state: &AppState, analysis: &Analysi
         .insert_header((header::ETAG, crate::http::etag(state.snapshot().version())))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .insert_header((header::VARY, "Authorization"))
-        .body(analysis.document.to_string())
+        .body(analysis.body.clone())
 }
 
 /// `GET /v1/hotspots`: Getis-Ord Gi* over H3 hexagons or communities.
