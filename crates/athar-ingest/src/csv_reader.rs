@@ -87,6 +87,37 @@ pub fn field_for_hxl_tag(tag: &str) -> Option<&'static str> {
         })
 }
 
+/// Spreadsheet row numbers of records. The csv reader skips empty lines, but a spreadsheet
+/// shows each as a row, and a quoted cell with line breaks keeps its record on one row. The
+/// reader's lines run from where it started reading a record (empty lines before it
+/// included) to where it stopped: those not taken by the record's own lines were empty
+/// rows before it.
+#[derive(Default)]
+struct SpreadsheetRows {
+    /// The row of the last record.
+    row: u64,
+}
+
+impl SpreadsheetRows {
+    /// The row of `record`, which the reader read from its line `started` up to its line
+    /// `stopped`.
+    fn of(&mut self, record: &csv::ByteRecord, stopped: u64) -> u64 {
+        let started = record.position().map_or(stopped, csv::Position::line);
+        let breaks: usize = record
+            .iter()
+            .map(|cell| {
+                cell.iter()
+                    .fold(0, |breaks, &byte| breaks + usize::from(byte == b'\n'))
+            })
+            .sum();
+        // A record ends with its line break, except perhaps the file's last one.
+        let own_lines = 1 + breaks as u64;
+        let skipped = (stopped - started.min(stopped)).saturating_sub(own_lines);
+        self.row += 1 + skipped;
+        self.row
+    }
+}
+
 fn is_hxl_row(record: &csv::ByteRecord) -> bool {
     let cells: Vec<&[u8]> = record
         .iter()
@@ -136,6 +167,8 @@ pub(crate) fn read(
             message: e.to_string(),
         })?,
     };
+    let mut rows = SpreadsheetRows::default();
+    rows.of(&header, records.reader().position().line());
     let header_names: Vec<String> = header
         .iter()
         .map(|cell| String::from_utf8_lossy(cell).trim().to_owned())
@@ -146,7 +179,6 @@ pub(crate) fn read(
         .collect();
 
     let mut summary = ReadSummary::default();
-    let mut row_number: u64 = 1;
     let mut pending = None;
     match records.next() {
         None => {}
@@ -157,14 +189,14 @@ pub(crate) fn read(
             });
         }
         Some(Ok(second)) if is_hxl_row(&second) => {
-            row_number += 1;
+            rows.of(&second, records.reader().position().line());
             for (column, tag) in columns.iter_mut().zip(second.iter()) {
                 if column.is_none() {
                     *column = field_for_hxl_tag(&String::from_utf8_lossy(tag));
                 }
             }
         }
-        Some(Ok(second)) => pending = Some(second),
+        Some(Ok(second)) => pending = Some((second, records.reader().position().line())),
     }
     if columns.iter().all(Option::is_none) {
         return Err(IngestError::NoKnownColumns {
@@ -178,15 +210,23 @@ pub(crate) fn read(
         .map(|(name, _)| name.clone())
         .collect();
 
-    let rows = pending.into_iter().map(Ok).chain(records);
-    for record in rows {
-        row_number += 1;
-        let record = record.map_err(|e| IngestError::Csv {
-            row: row_number,
-            message: e.to_string(),
-        })?;
+    loop {
+        let (record, stopped) = match pending.take() {
+            Some(read) => read,
+            None => match records.next() {
+                None => break,
+                Some(record) => {
+                    let record = record.map_err(|e| IngestError::Csv {
+                        row: rows.row + 1,
+                        message: e.to_string(),
+                    })?;
+                    (record, records.reader().position().line())
+                }
+            },
+        };
+        let row_number = rows.of(&record, stopped);
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
-            continue; // blank lines between rows are not rows
+            continue; // a row of empty cells is no incident
         }
         summary.rows += 1;
         let row = read_record(row_number, &record, &columns, &header_names, context);

@@ -83,6 +83,25 @@ fn quoted_fields_with_separators_and_newlines_stay_in_one_row_and_rows_keep_spre
 }
 
 #[test]
+fn empty_lines_are_spreadsheet_rows_too_so_later_rows_keep_their_numbers() {
+    // Row 1 header, row 2 good, row 3 empty, row 4 a note over two lines, row 5 empty,
+    // row 6 bad (children more than killed), row 7 a line of separators only, row 8 bad.
+    let input = format!(
+        "{HEADER}\na1,attack,2024-04-02,سرمين,35.9,36.7,drone,0,0,\n\na2,attack,2024-04-02,سرمين,35.9,36.7,drone,0,0,\"سطر\nسطر\"\n\na3,attack,2024-04-02,سرمين,35.9,36.7,drone,1,2,\n,,,,,,,,,\na4,attack,2024-04-02,سرمين,95,36.7,drone,0,0,\n"
+    );
+    let outcome = read_all(Format::Csv, input.as_bytes()).unwrap();
+    let valid: Vec<u64> = outcome.valid.iter().map(|(row, _)| *row).collect();
+    assert_eq!(valid, [2, 4]);
+    assert_eq!(
+        rejected_fields(&outcome),
+        [
+            (6, "killed_children".to_owned()),
+            (8, "latitude".to_owned())
+        ]
+    );
+}
+
+#[test]
 fn an_hxl_row_is_skipped_and_names_columns_the_header_does_not() {
     let input = "\
 Ref,Type,Date,Village,Y,X,Dead

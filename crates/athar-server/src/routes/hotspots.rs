@@ -562,16 +562,21 @@ async fn analysis(
     if let Some(found) = state.hotspots.get(&key) {
         return Ok(found);
     }
+    // Requests that miss together (a map's tiles) wait for one computation.
     let neighbourhoods = state.hotspot_neighbourhoods.clone();
-    let computed = tokio::task::spawn_blocking(move || match kind {
-        Kind::Map => map_analysis(&snapshot, &query, &viewer, &neighbourhoods),
-        Kind::Trend => trend_analysis(&snapshot, &query, &viewer, &neighbourhoods),
+    let cache = state.hotspots.clone();
+    tokio::task::spawn_blocking(move || {
+        cache.try_get_with(key, || {
+            match kind {
+                Kind::Map => map_analysis(&snapshot, &query, &viewer, &neighbourhoods),
+                Kind::Trend => trend_analysis(&snapshot, &query, &viewer, &neighbourhoods),
+            }
+            .map(Arc::new)
+        })
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let computed = Arc::new(computed);
-    state.hotspots.insert(key, Arc::clone(&computed));
-    Ok(computed)
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|shared| shared.as_ref().clone())
 }
 
 /// The analysis of a request without its units (study area, neighbourhood, class or

@@ -489,13 +489,16 @@ async fn cached_community_points(
     if let Some(points) = state.tiles.communities.get(&key) {
         return Ok(points);
     }
-    let snapshot = Arc::clone(snapshot);
-    let points = tokio::task::spawn_blocking(move || community_points(&snapshot, &viewer, &query))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let points = Arc::new(points);
-    state.tiles.communities.insert(key, Arc::clone(&points));
-    Ok(points)
+    // Requests that miss together wait for one computation (`get_with` coalesces them)
+    // instead of each computing the same points.
+    let (snapshot, cache) = (Arc::clone(snapshot), state.tiles.communities.clone());
+    tokio::task::spawn_blocking(move || {
+        cache.get_with(key, || {
+            Arc::new(community_points(&snapshot, &viewer, &query))
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// The cluster index of the request's filters, built on first use for each snapshot
@@ -512,13 +515,15 @@ async fn cluster_index(
     if let Some(index) = state.tiles.clusters.get(&key) {
         return Ok(index);
     }
+    // The first request of a filter builds its index; those that arrive meanwhile wait
+    // for it rather than build their own (a cold map opens with dozens of tiles at once).
     let (snapshot, filter) = (Arc::clone(snapshot), query.filter.clone());
-    let index = tokio::task::spawn_blocking(move || ClusterIndex::build(&snapshot, &filter))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let index = Arc::new(index);
-    state.tiles.clusters.insert(key, Arc::clone(&index));
-    Ok(index)
+    let cache = state.tiles.clusters.clone();
+    tokio::task::spawn_blocking(move || {
+        cache.get_with(key, || Arc::new(ClusterIndex::build(&snapshot, &filter)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Encodes a tile of `layer` (none when it would be empty).
