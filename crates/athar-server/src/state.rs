@@ -35,6 +35,8 @@ pub struct AppState {
     pub tiles: crate::routes::tiles::TileCache,
     /// Hotspot analyses, by parameters and snapshot version.
     pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
+    /// Permits for computations done off the request workers (see [`AppState::compute`]).
+    computing: tokio::sync::Semaphore,
     /// Hotspot units and weights, by area and neighbourhood.
     pub(crate) hotspot_neighbourhoods: crate::routes::hotspots::NeighbourhoodCache,
     snapshot: RwLock<Arc<Snapshot>>,
@@ -62,6 +64,9 @@ impl AppState {
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
             hotspots: crate::routes::hotspots::new_cache(),
             hotspot_neighbourhoods: crate::routes::hotspots::new_neighbourhood_cache(),
+            computing: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            ),
             write_limits: crate::limits::WriteLimits::new(
                 settings.write_rate_per_token,
                 settings.write_rate_per_ip,
@@ -313,6 +318,24 @@ impl AppState {
         let caller = self.tokens.authorize(request, crate::Role::Editor)?;
         self.write_limits.check_token(&caller.name)?;
         Ok(caller)
+    }
+
+    /// Runs a computation over the snapshot on a blocking thread, at most two per core at
+    /// once; requests beyond that wait their turn without holding memory. The request
+    /// workers stay free to read requests and send answers meanwhile (a statistic over the
+    /// whole store takes a tenth of a second).
+    pub(crate) async fn compute<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::ApiError> {
+        let _permit = self
+            .computing
+            .acquire()
+            .await
+            .map_err(|e| crate::ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| crate::ApiError::Internal(e.to_string()))
     }
 
     /// Who is reading: anyone with a valid token sees what is stored; without one, what

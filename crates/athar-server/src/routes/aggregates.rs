@@ -210,33 +210,38 @@ pub(crate) async fn community_counts(
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
     }
-    let rows = snapshot.select(&query.filter);
-    let viewer = state.viewer(&request);
-    let (entries, communities) = ranking(&snapshot, &places, viewer, &query.filter, &rows, limit);
+    let format = format.to_owned();
+    let viewer = crate::privacy::OwnedViewer::new(state.viewer(&request), places);
     let version = snapshot.version();
-    Ok(match format {
-        "geojson" => cached(version, "application/geo+json", ranking_geojson(entries)),
-        "csv" => cached(
-            version,
-            "text/csv; charset=utf-8",
-            ranking_csv(&entries, false)?,
-        ),
-        _ => {
-            let totals = snapshot.totals(&rows);
-            cached(
-                version,
-                "application/json",
-                json!({
-                    "from": query.filter.from,
-                    "to": query.filter.to,
-                    "total_incidents": totals.incidents,
-                    "total_communities": communities,
-                    "communities": entries,
-                })
-                .to_string(),
-            )
-        }
-    })
+    let (content_type, body) = state
+        .compute(move || -> Result<_, ApiError> {
+            let rows = snapshot.select(&query.filter);
+            let (entries, communities) = ranking(
+                &snapshot,
+                &viewer.places,
+                viewer.viewer(),
+                &query.filter,
+                &rows,
+                limit,
+            );
+            Ok(match format.as_str() {
+                "geojson" => ("application/geo+json", ranking_geojson(entries)),
+                "csv" => ("text/csv; charset=utf-8", ranking_csv(&entries, false)?),
+                _ => {
+                    let totals = snapshot.totals(&rows);
+                    let body = json!({
+                        "from": query.filter.from,
+                        "to": query.filter.to,
+                        "total_incidents": totals.incidents,
+                        "total_communities": communities,
+                        "communities": entries,
+                    });
+                    ("application/json", body.to_string())
+                }
+            })
+        })
+        .await??;
+    Ok(cached(version, content_type, body))
 }
 
 fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -> (Value, Value) {
@@ -271,20 +276,29 @@ pub(crate) async fn stats(
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
     }
+    let version = snapshot.version();
+    let body = state
+        .compute(move || stats_body(&snapshot, &places, &query))
+        .await?;
+    Ok(cached(version, "application/json", body))
+}
+
+/// The statistics of `/v1/stats`, computed off the request workers.
+fn stats_body(snapshot: &Snapshot, places: &Gazetteer, query: &Query) -> String {
     let rows = snapshot.select(&query.filter);
     let totals = snapshot.totals(&rows);
     let mut kinds = Map::new();
     for kind in snapshot.kind_stats(&rows) {
         let mut entry = totals_json(&kind.totals);
         entry.insert("communities".into(), json!(kind.communities));
-        let (label_en, label_ar) = label(&snapshot, VocabularyName::Kind, Some(&kind.kind));
+        let (label_en, label_ar) = label(snapshot, VocabularyName::Kind, Some(&kind.kind));
         entry.insert("label_en".into(), label_en);
         entry.insert("label_ar".into(), label_ar);
         for (vocabulary, breakdown) in &kind.breakdowns {
             let list: Vec<Value> = breakdown
                 .iter()
                 .map(|item| {
-                    let (label_en, label_ar) = label(&snapshot, *vocabulary, item.slug.as_ref());
+                    let (label_en, label_ar) = label(snapshot, *vocabulary, item.slug.as_ref());
                     let share = item.count as f64 / kind.totals.incidents as f64;
                     json!({
                         "slug": item.slug,
@@ -301,7 +315,7 @@ pub(crate) async fn stats(
         let top: Vec<Value> = kind
             .top_communities
             .iter()
-            .map(|c| community_entry(&snapshot, &places, c))
+            .map(|c| community_entry(snapshot, places, c))
             .collect();
         entry.insert("top_communities".into(), json!(top));
         kinds.insert(kind.kind.to_string(), Value::Object(entry));
@@ -314,11 +328,7 @@ pub(crate) async fn stats(
         json!(snapshot.community_counts(&rows, None).len()),
     );
     body.insert("kinds".into(), Value::Object(kinds));
-    Ok(cached(
-        snapshot.version(),
-        "application/json",
-        Value::Object(body).to_string(),
-    ))
+    Value::Object(body).to_string()
 }
 
 /// `GET /v1/stats/series`: counts and casualties per day, week or month, per kind.
@@ -351,6 +361,15 @@ pub(crate) async fn series(
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
     }
+    let version = snapshot.version();
+    let body = state
+        .compute(move || series_body(&snapshot, &query, interval))
+        .await??;
+    Ok(cached(version, "application/json", body))
+}
+
+/// The buckets of `/v1/stats/series`, computed off the request workers.
+fn series_body(snapshot: &Snapshot, query: &Query, interval: Interval) -> Result<String, ApiError> {
     let rows = snapshot.select(&query.filter);
     let extent = snapshot.date_extent();
     let first = query
@@ -402,11 +421,7 @@ pub(crate) async fn series(
         "to": last.map(|d: NaiveDate| d.to_string()),
         "buckets": buckets,
     });
-    Ok(cached(
-        snapshot.version(),
-        "application/json",
-        body.to_string(),
-    ))
+    Ok(body.to_string())
 }
 
 /// `GET /v1/vocabularies`: every term with both labels, by vocabulary.

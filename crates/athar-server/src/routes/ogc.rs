@@ -158,49 +158,56 @@ pub(crate) async fn items(
     if let Some(response) = not_modified(&request, snapshot.version()) {
         return Ok(response);
     }
-    let rows = snapshot.select(&query.filter);
-    let (viewer, places) = (state.viewer(&request), state.gazetteer());
-    let incidents: Vec<_> = rows
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|row| viewer.incident(snapshot.incident(*row), &places))
-        .collect();
-    let features: Vec<_> = incidents.iter().map(feature).collect();
+    let viewer = crate::privacy::OwnedViewer::new(state.viewer(&request), state.gazetteer());
     let base = format!("{}{}", base_url(&request), request.path());
-    let page = |offset: usize| {
-        let mut pairs: Vec<(String, String)> = query
-            .pairs
-            .iter()
-            .filter(|(name, _)| name != "offset" && name != "limit")
-            .cloned()
-            .collect();
-        pairs.push(("limit".into(), limit.to_string()));
-        pairs.push(("offset".into(), offset.to_string()));
-        format!("{base}?{}", query_string(&pairs))
-    };
-    let mut links = vec![link(page(offset), "self", GEOJSON, "This page")];
-    if offset + features.len() < rows.len() {
-        links.push(link(page(offset + limit), "next", GEOJSON, "Next page"));
-    }
-    if offset > 0 {
-        links.push(link(
-            page(offset.saturating_sub(limit)),
-            "prev",
-            GEOJSON,
-            "Previous page",
-        ));
-    }
-    let body = Page {
-        kind: "FeatureCollection",
-        number_matched: rows.len(),
-        number_returned: features.len(),
-        time_stamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        links,
-        features,
-    };
-    let body = serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(cached(snapshot.version(), GEOJSON, body))
+    let version = snapshot.version();
+    let body = state
+        .compute(move || -> Result<String, ApiError> {
+            let rows = snapshot.select(&query.filter);
+            let places = &viewer.places;
+            let viewer = viewer.viewer();
+            let incidents: Vec<_> = rows
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|row| viewer.incident(snapshot.incident(*row), places))
+                .collect();
+            let features: Vec<_> = incidents.iter().map(feature).collect();
+            let page = |offset: usize| {
+                let mut pairs: Vec<(String, String)> = query
+                    .pairs
+                    .iter()
+                    .filter(|(name, _)| name != "offset" && name != "limit")
+                    .cloned()
+                    .collect();
+                pairs.push(("limit".into(), limit.to_string()));
+                pairs.push(("offset".into(), offset.to_string()));
+                format!("{base}?{}", query_string(&pairs))
+            };
+            let mut links = vec![link(page(offset), "self", GEOJSON, "This page")];
+            if offset + features.len() < rows.len() {
+                links.push(link(page(offset + limit), "next", GEOJSON, "Next page"));
+            }
+            if offset > 0 {
+                links.push(link(
+                    page(offset.saturating_sub(limit)),
+                    "prev",
+                    GEOJSON,
+                    "Previous page",
+                ));
+            }
+            let body = Page {
+                kind: "FeatureCollection",
+                number_matched: rows.len(),
+                number_returned: features.len(),
+                time_stamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                links,
+                features,
+            };
+            serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await??;
+    Ok(cached(version, GEOJSON, body))
 }
 
 /// `GET /collections/incidents/items/{id}`.
