@@ -277,14 +277,16 @@ pub(crate) async fn stats(
         return Ok(response);
     }
     let version = snapshot.version();
+    let viewer = crate::privacy::OwnedViewer::new(state.viewer(&request), places);
     let body = state
-        .compute(move || stats_body(&snapshot, &places, &query))
+        .compute(move || stats_body(&snapshot, &viewer, &query))
         .await?;
     Ok(cached(version, "application/json", body))
 }
 
 /// The statistics of `/v1/stats`, computed off the request workers.
-fn stats_body(snapshot: &Snapshot, places: &Gazetteer, query: &Query) -> String {
+fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: &Query) -> String {
+    let places = &viewer.places;
     let rows = snapshot.select(&query.filter);
     let totals = snapshot.totals(&rows);
     let mut kinds = Map::new();
@@ -315,7 +317,17 @@ fn stats_body(snapshot: &Snapshot, places: &Gazetteer, query: &Query) -> String 
         let top: Vec<Value> = kind
             .top_communities
             .iter()
-            .map(|c| community_entry(snapshot, places, c))
+            .map(|c| {
+                let mut entry = community_entry(snapshot, places, c);
+                // The kind's small counts are withheld from anonymous readers as in the
+                // ranking (see `privacy`).
+                let mut of_kind = query.filter.clone();
+                of_kind.kinds = vec![kind.kind.clone()];
+                if viewer.viewer().withholds(&of_kind, c.count) {
+                    withhold(&mut entry);
+                }
+                entry
+            })
             .collect();
         entry.insert("top_communities".into(), json!(top));
         kinds.insert(kind.kind.to_string(), Value::Object(entry));

@@ -105,6 +105,24 @@ async fn anonymous_readers_see_what_the_privacy_settings_allow() {
         by_name(&json(&counts, Some(READER_TOKEN)).await, "أريحا")["count"],
         1
     );
+    // Nor do the statistics' top communities show it.
+    let stats = json(&format!("{address}/v1/stats"), None).await;
+    let top = stats["kinds"]["attack"]["top_communities"]
+        .as_array()
+        .unwrap();
+    let ariha = top
+        .iter()
+        .find(|c| c["name_ar"].as_str().is_some_and(|n| n.contains("أريحا")))
+        .unwrap();
+    assert!(
+        ariha["count"].is_null() && ariha["suppressed"] == true,
+        "{ariha}"
+    );
+    let stats = json(&format!("{address}/v1/stats"), Some(READER_TOKEN)).await;
+    let top = stats["kinds"]["attack"]["top_communities"]
+        .as_array()
+        .unwrap();
+    assert!(top.iter().any(|c| c["count"] == 1));
     // Fires are not a withheld kind.
     let fires = json(&format!("{address}/v1/communities/counts?kind=fire"), None).await;
     assert_eq!(by_name(&fires, "أريحا")["count"], 1);
