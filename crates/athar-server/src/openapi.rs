@@ -485,6 +485,8 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::healthz,
         crate::routes::readyz,
     ),
+    // Enums used only as path parameters are not collected from the paths.
+    components(schemas(IncidentExportFormat, CommunityExportFormat, StaticMapFormat)),
     modifiers(&BearerAuth),
 )]
 pub(crate) struct ApiDoc;

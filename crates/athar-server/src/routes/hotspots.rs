@@ -291,6 +291,8 @@ fn map_analysis(
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
 ) -> Result<Analysis, ApiError> {
+    // The trend's parameters mean nothing here, but a bad one is still a mistake to name.
+    trend_parameters(query)?;
     let rows = snapshot.select(&query.filter);
     let area = study_area(snapshot, query, &rows)?;
     let (neighbourhood, unit) = neighbourhood(query, area, &viewer.places, cache)?;
@@ -375,22 +377,8 @@ fn trend_analysis(
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
 ) -> Result<Analysis, ApiError> {
-    let interval = match query.choice("interval", &["month", "week"], "month")? {
-        "week" => Interval::Week,
-        _ => Interval::Month,
-    };
-    let periods = query.number(
-        "periods",
-        6,
-        athar_hotspots::MIN_PERIODS,
-        athar_hotspots::MAX_PERIODS,
-    )?;
+    let (interval, periods, min_confidence) = trend_parameters(query)?;
     let fdr = query.choice("fdr", &["true", "false"], "true")? == "true";
-    let min_confidence = match query.choice("confidence", &["90", "95", "99"], "90")? {
-        "99" => Confidence::P99,
-        "95" => Confidence::P95,
-        _ => Confidence::P90,
-    };
     // The periods end with the filter's last day, else the last incident's.
     let mut filter = query.filter.clone();
     let last = match filter.to {
@@ -531,6 +519,26 @@ impl Analysis {
             shapes,
         }
     }
+}
+
+/// The interval, number of periods and confidence of a trend.
+fn trend_parameters(query: &Query) -> Result<(Interval, usize, Confidence), ApiError> {
+    let interval = match query.choice("interval", &["month", "week"], "month")? {
+        "week" => Interval::Week,
+        _ => Interval::Month,
+    };
+    let periods = query.number(
+        "periods",
+        6,
+        athar_hotspots::MIN_PERIODS,
+        athar_hotspots::MAX_PERIODS,
+    )?;
+    let confidence = match query.choice("confidence", &["90", "95", "99"], "90")? {
+        "99" => Confidence::P99,
+        "95" => Confidence::P95,
+        _ => Confidence::P90,
+    };
+    Ok((interval, periods, confidence))
 }
 
 /// Which analysis a request asks for.
