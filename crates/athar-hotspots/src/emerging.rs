@@ -46,6 +46,21 @@ pub struct EmergingOptions {
     pub fdr: bool,
     /// The confidence from which a (unit, period) counts as hot or cold.
     pub min_confidence: Confidence,
+    /// Whose Mann-Kendall trend tells intensifying and diminishing spots from persistent
+    /// ones: the unit's Gi* z-scores (ArcGIS's "intensity of clustering", the default) or
+    /// its counts.
+    pub trend_of: TrendSeries,
+}
+
+/// The series whose trend classifies a unit (see [`EmergingOptions::trend_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendSeries {
+    /// The unit's Gi* z-scores, period by period.
+    #[default]
+    GiZ,
+    /// The unit's incident counts, period by period.
+    Counts,
 }
 
 impl Default for EmergingOptions {
@@ -53,6 +68,7 @@ impl Default for EmergingOptions {
         Self {
             fdr: false,
             min_confidence: Confidence::P90,
+            trend_of: TrendSeries::GiZ,
         }
     }
 }
@@ -346,7 +362,14 @@ pub fn emerging_hotspots(
             let gi_z_trend = mann_kendall(&gi_z[unit * t..(unit + 1) * t]);
             EmergingUnit {
                 total: unit_counts.iter().map(|&c| u64::from(c)).sum(),
-                category: EmergingCategory::classify(&hot, &cold, gi_z_trend.trend),
+                category: EmergingCategory::classify(
+                    &hot,
+                    &cold,
+                    match options.trend_of {
+                        TrendSeries::GiZ => gi_z_trend.trend,
+                        TrendSeries::Counts => count_trend.trend,
+                    },
+                ),
                 hot_periods: hot.iter().filter(|&&b| b).count() as u32,
                 cold_periods: cold.iter().filter(|&&b| b).count() as u32,
                 last_class: unit_classes[t - 1],

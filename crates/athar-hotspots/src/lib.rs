@@ -55,7 +55,8 @@ mod units;
 mod weights;
 
 pub use emerging::{
-    EmergingCategory, EmergingHotspots, EmergingOptions, EmergingUnit, emerging_hotspots,
+    EmergingCategory, EmergingHotspots, EmergingOptions, EmergingUnit, TrendSeries,
+    emerging_hotspots,
 };
 pub use error::{Error, Result};
 pub use geometry::{BoundingBox, EARTH_RADIUS_KM, LonLat};

@@ -223,3 +223,67 @@ fn counts_for_other_units_are_refused() {
         })
     ));
 }
+
+/// Every unit's category is the classification of its own classes with the trend the
+/// options name: the z-scores' by default, the counts' with `TrendSeries::Counts`.
+#[test]
+fn the_category_follows_the_trend_the_options_name() {
+    use athar_hotspots::TrendSeries;
+    let area = bbox([36.0, 35.5, 37.0, 36.2]);
+    let units = Units::h3(7, area).unwrap();
+    let weights = SpatialWeights::distance_band(&units, Some(5.0)).unwrap();
+    let last = NaiveDate::from_ymd_opt(2024, 12, 10).unwrap();
+    let periods = Periods::ending_at(Interval::Month, last, 12).unwrap();
+    let mut rng = Rng::new(11);
+    let mut incidents: Vec<DatedPoint> = Vec::new();
+    let sarmin = units.unit_of(LonLat::new(36.72, 35.9)).unwrap();
+    for month in 0..12 {
+        let date = periods.start(month);
+        for _ in 0..units.len() / 2 {
+            incidents.push(DatedPoint {
+                position: rng.point_in(&area),
+                date,
+            });
+        }
+        // A cluster whose counts fall month after month while it stays hot.
+        for _ in 0..(60 - 4 * month) {
+            incidents.push(DatedPoint {
+                position: point_in_unit(&units, sarmin, &mut rng),
+                date,
+            });
+        }
+    }
+    let counts = units.count_dated_points(incidents, periods).unwrap();
+    let mut differ = 0;
+    let mut by_series = Vec::new();
+    for trend_of in [TrendSeries::GiZ, TrendSeries::Counts] {
+        let options = EmergingOptions {
+            fdr: true,
+            trend_of,
+            ..EmergingOptions::default()
+        };
+        let result = emerging_hotspots(&weights, &counts, options).unwrap();
+        for (unit, emerging) in result.units.iter().enumerate() {
+            let classes = result.class_series(unit);
+            let hot: Vec<bool> = classes.iter().map(|c| c.is_hot()).collect();
+            let cold: Vec<bool> = classes.iter().map(|c| c.is_cold()).collect();
+            let trend = match trend_of {
+                TrendSeries::GiZ => emerging.gi_z_trend.trend,
+                TrendSeries::Counts => emerging.count_trend.trend,
+            };
+            assert_eq!(
+                emerging.category,
+                EmergingCategory::classify(&hot, &cold, trend),
+                "unit {unit} with {trend_of:?}"
+            );
+            if emerging.gi_z_trend.trend != emerging.count_trend.trend {
+                differ += 1;
+            }
+        }
+        by_series.push(result.units[sarmin]);
+    }
+    // The falling cluster: its counts trend down.
+    assert_eq!(by_series[1].count_trend.trend, Trend::Down);
+    assert_eq!(by_series[1].category, EmergingCategory::Diminishing);
+    assert!(differ > 0, "the two series give different trends somewhere");
+}

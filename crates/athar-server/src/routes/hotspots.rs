@@ -15,7 +15,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_hotspots::{
     BoundingBox, Confidence, Counts, EmergingOptions, GiStarOptions, Interval, Periods,
-    SpatialWeights, Units, emerging_hotspots, gi_star,
+    SpatialWeights, TrendSeries, Units, emerging_hotspots, gi_star,
 };
 use athar_index::Snapshot;
 use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator};
@@ -26,7 +26,7 @@ use crate::query::Query;
 use crate::{ApiError, AppState};
 
 /// The parameters of a hotspot analysis besides the filters.
-const OWN: [&str; 9] = [
+const OWN: [&str; 10] = [
     "unit",
     "resolution",
     "method",
@@ -36,6 +36,7 @@ const OWN: [&str; 9] = [
     "interval",
     "periods",
     "confidence",
+    "trend_of",
 ];
 
 /// A computed analysis: the units with their geometry and results, ready to serve.
@@ -377,7 +378,7 @@ fn trend_analysis(
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
 ) -> Result<Analysis, ApiError> {
-    let (interval, periods, min_confidence) = trend_parameters(query)?;
+    let (interval, periods, min_confidence, trend_of) = trend_parameters(query)?;
     let fdr = query.choice("fdr", &["true", "false"], "true")? == "true";
     // The periods end with the filter's last day, else the last incident's.
     let mut filter = query.filter.clone();
@@ -430,6 +431,7 @@ fn trend_analysis(
         EmergingOptions {
             fdr,
             min_confidence,
+            trend_of,
         },
     )
     .map_err(|e| hotspot_error(&e))?;
@@ -498,6 +500,7 @@ fn trend_analysis(
         "neighbourhood": result.neighbourhood,
         "fdr": fdr,
         "min_confidence": result.min_confidence,
+        "trend_of": trend_of,
         "interval": query.get("interval").unwrap_or("month"),
         "periods": period_list,
         "units": units.len(),
@@ -521,8 +524,8 @@ impl Analysis {
     }
 }
 
-/// The interval, number of periods and confidence of a trend.
-fn trend_parameters(query: &Query) -> Result<(Interval, usize, Confidence), ApiError> {
+/// The interval, number of periods, confidence and trended series of a trend.
+fn trend_parameters(query: &Query) -> Result<(Interval, usize, Confidence, TrendSeries), ApiError> {
     let interval = match query.choice("interval", &["month", "week"], "month")? {
         "week" => Interval::Week,
         _ => Interval::Month,
@@ -538,7 +541,13 @@ fn trend_parameters(query: &Query) -> Result<(Interval, usize, Confidence), ApiE
         "95" => Confidence::P95,
         _ => Confidence::P90,
     };
-    Ok((interval, periods, confidence))
+    // The method: a Mann-Kendall trend of each unit's counts; ArcGIS trends the
+    // z-scores (`trend_of=gi_z`).
+    let trend_of = match query.choice("trend_of", &["counts", "gi_z"], "counts")? {
+        "gi_z" => TrendSeries::GiZ,
+        _ => TrendSeries::Counts,
+    };
+    Ok((interval, periods, confidence, trend_of))
 }
 
 /// Which analysis a request asks for.
@@ -672,6 +681,7 @@ pub(crate) async fn hotspots(
         ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "Consecutive periods ending with `to` (else the last incident's day); default 6"),
         ("fdr" = Option<bool>, Query, description = "FDR correction in each period (default true)"),
         ("confidence" = Option<String>, Query, description = "90 (default), 95 or 99: the confidence from which a period counts as hot or cold"),
+        ("trend_of" = Option<String>, Query, description = "counts (default): the Mann-Kendall trend of each unit's counts tells intensifying and diminishing spots from persistent ones; gi_z: the trend of its Gi* z-scores, as ArcGIS does"),
     ),
     responses(
         (status = 200, description = "A FeatureCollection of units with their category, hot and cold periods and Mann-Kendall trends", body = Object, content_type = "application/geo+json"),

@@ -131,6 +131,7 @@ async fn a_planted_cluster_is_a_hotspot_and_tiles_draw_it(backend: Backend) {
         trend["periods"],
         serde_json::json!([{"from": "2024-04-01", "to": "2024-04-30"}, {"from": "2024-05-01", "to": "2024-05-31"}])
     );
+    assert_eq!(trend["trend_of"], "counts");
     let sarmin = feature_containing(&trend, 36.724, 35.905);
     assert_eq!(sarmin["properties"]["category"], "new", "{sarmin}");
     assert_eq!(sarmin["properties"]["classes"][1], "hot_99");
@@ -184,6 +185,7 @@ async fn a_planted_cluster_is_a_hotspot_and_tiles_draw_it(backend: Backend) {
         ("/v1/hotspots?kind=fire", 400),
         ("/v1/hotspots/trend?periods=1", 400),
         ("/v1/hotspots/trend?interval=year", 400),
+        ("/v1/hotspots/trend?trend_of=deaths", 400),
         ("/tiles/hotspots/3/99/0.mvt", 404),
     ] {
         let (status, body) = get(&format!("{address}{path}")).await;
