@@ -127,14 +127,16 @@ impl Tile {
         Ok(Self { z, x, y })
     }
 
-    /// The side of a tile at this zoom, in metres.
+    /// The side of a tile at this zoom, in metres (any zoom: no tile need exist there).
     pub fn size(z: u8) -> f64 {
-        2.0 * HALF_WORLD / f64::from(1u32 << z)
+        2.0 * HALF_WORLD / 2f64.powi(i32::from(z))
     }
 
     /// The tile at zoom `z` that holds a point (points on the square's east or south edge
-    /// belong to the last column or row).
+    /// belong to the last column or row). Zooms above [`MAX_ZOOM`], where no tile is
+    /// served, are taken as [`MAX_ZOOM`].
     pub fn containing([x, y]: [f64; 2], z: u8) -> Self {
+        let z = z.min(MAX_ZOOM);
         let size = Self::size(z);
         let last = (1u32 << z) - 1;
         let column = ((x + HALF_WORLD) / size).floor();
@@ -274,6 +276,15 @@ mod tests {
             if let Some(parent) = tile.parent() {
                 prop_assert_eq!(parent, Tile::containing(point, z - 1));
             }
+        }
+
+        #[test]
+        fn any_zoom_has_a_size_and_a_tile_holding_each_point(z in 0u8..=255, lon in -180.0f64..180.0, lat in -85.0f64..85.0) {
+            // Zooms no tile is served at still answer, without overflow.
+            prop_assert!(Tile::size(z) > 0.0);
+            let tile = Tile::containing(lon_lat_to_mercator(lon, lat), z);
+            prop_assert!(tile.z <= MAX_ZOOM);
+            prop_assert!(Tile::new(tile.z, tile.x, tile.y).is_ok());
         }
 
         #[test]
