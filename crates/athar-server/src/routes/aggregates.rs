@@ -314,15 +314,15 @@ fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: 
                 .collect();
             entry.insert(format!("by_{vocabulary}"), json!(list));
         }
+        // The kind's small counts are withheld from anonymous readers as in the ranking
+        // (see `privacy`).
+        let mut of_kind = query.filter.clone();
+        of_kind.kinds = vec![kind.kind.clone()];
         let top: Vec<Value> = kind
             .top_communities
             .iter()
             .map(|c| {
                 let mut entry = community_entry(snapshot, places, c);
-                // The kind's small counts are withheld from anonymous readers as in the
-                // ranking (see `privacy`).
-                let mut of_kind = query.filter.clone();
-                of_kind.kinds = vec![kind.kind.clone()];
                 if viewer.viewer().withholds(&of_kind, c.count) {
                     withhold(&mut entry);
                 }

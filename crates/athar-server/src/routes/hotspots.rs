@@ -628,8 +628,7 @@ fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Quer
     Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &own)
 }
 
-fn document_response(request: &HttpRequest, state: &AppState, analysis: &Analysis) -> HttpResponse {
-    let _ = request;
+fn document_response(state: &AppState, analysis: &Analysis) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/geo+json")
         .insert_header((header::ETAG, crate::http::etag(state.snapshot().version())))
@@ -663,7 +662,7 @@ pub(crate) async fn hotspots(
 ) -> Result<HttpResponse, ApiError> {
     let query = parse(&request, &state, &[])?;
     let found = analysis(&request, &state, Kind::Map, query).await?;
-    Ok(document_response(&request, &state, &found))
+    Ok(document_response(&state, &found))
 }
 
 /// `GET /v1/hotspots/trend`: emerging hotspots over consecutive periods.
@@ -694,7 +693,7 @@ pub(crate) async fn trend(
 ) -> Result<HttpResponse, ApiError> {
     let query = parse(&request, &state, &[])?;
     let found = analysis(&request, &state, Kind::Trend, query).await?;
-    Ok(document_response(&request, &state, &found))
+    Ok(document_response(&state, &found))
 }
 
 /// `GET /tiles/hotspots/{z}/{x}/{y}`: the units of `/v1/hotspots` (or, with
