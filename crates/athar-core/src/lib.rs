@@ -66,6 +66,7 @@ pub use incident::{
 pub use slug::Slug;
 pub use time::{OccurredAt, TimePrecision};
 pub use validate::{
-    CommunityResolver, FIELDS, IncidentDraft, NameContext, ResolvedCommunity, ValidationContext,
+    CommunityResolver, FIELDS, FieldChange, IncidentDraft, NameContext, ResolvedCommunity,
+    ValidationContext,
 };
 pub use vocabulary::{Term, Vocabularies, VocabularyName};

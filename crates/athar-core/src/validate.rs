@@ -119,6 +119,18 @@ impl<'a> ValidationContext<'a> {
     }
 }
 
+/// One field of an incident changed by a write: its text before and after (`None`:
+/// absent).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    /// The field, named as in imports.
+    pub field: String,
+    /// Its text before the write.
+    pub before: Option<String>,
+    /// Its text after the write.
+    pub after: Option<String>,
+}
+
 /// The fields of one incident as text, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentDraft {
@@ -213,6 +225,21 @@ impl IncidentDraft {
         }
         put("notes", record.notes.clone());
         draft
+    }
+
+    /// The fields whose text differs in `after`, in field order: what an update changed,
+    /// as the change log records it.
+    pub fn changes_to(&self, after: &Self) -> Vec<FieldChange> {
+        FIELDS
+            .iter()
+            .zip(self.values.iter().zip(&after.values))
+            .filter(|(_, (before, after))| before != after)
+            .map(|(field, (before, after))| FieldChange {
+                field: (*field).to_owned(),
+                before: before.clone(),
+                after: after.clone(),
+            })
+            .collect()
     }
 
     /// Checks every rule and returns the record, or every broken rule.
@@ -660,6 +687,29 @@ mod tests {
 
     fn fields_at_fault(fields: &[(&str, &str)]) -> Vec<String> {
         errors(fields).into_iter().map(|(field, _)| field).collect()
+    }
+
+    #[test]
+    fn changes_between_records_name_each_changed_field_with_both_texts() {
+        let before = valid(&[("killed", "2"), ("notes", "قصف")]);
+        let after = valid(&[("killed", "3"), ("weapon", "drone")]);
+        let changes =
+            IncidentDraft::from_record(&before).changes_to(&IncidentDraft::from_record(&after));
+        let change = |field: &str, before: Option<&str>, after: Option<&str>| FieldChange {
+            field: field.into(),
+            before: before.map(str::to_owned),
+            after: after.map(str::to_owned),
+        };
+        assert_eq!(
+            changes,
+            [
+                change("weapon", None, Some("drone")),
+                change("killed", Some("2"), Some("3")),
+                change("notes", Some("قصف"), None),
+            ]
+        );
+        let same = IncidentDraft::from_record(&before);
+        assert!(same.changes_to(&same.clone()).is_empty());
     }
 
     #[test]

@@ -198,6 +198,26 @@ fn main() {
         "a month of attacks in a bbox: median {:.2} ms ({found} incidents)",
         bbox.as_secs_f64() * 1e3
     );
+    let mut edited = generate(1);
+    edited[0].id = snapshot.incident(all[rows / 3]).id;
+    let added = generate(1);
+    let upserts = [edited.remove(0), added[0].clone()];
+    let mut patch_samples = Vec::new();
+    for version in 0..10 {
+        let started = Instant::now();
+        let patched = snapshot.patch(
+            2 + version,
+            Arc::clone(snapshot.vocabularies()),
+            &upserts,
+            &[],
+        );
+        patch_samples.push(started.elapsed());
+        assert_eq!(patched.len(), rows + 1);
+    }
+    println!(
+        "a write applied to the snapshot (one incident changed, one added): median {:.1} ms",
+        median(patch_samples).as_secs_f64() * 1e3
+    );
 }
 
 use athar_index::Snapshot;

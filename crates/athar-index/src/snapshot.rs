@@ -90,6 +90,11 @@ pub(crate) struct Row {
 }
 
 impl Row {
+    /// Where the row sits: by date, then time with undated times first, then id.
+    fn order(&self) -> (i32, u16, Uuid) {
+        (self.date, self.minute.wrapping_add(1), self.id)
+    }
+
     /// What the row is counted under: the place its name resolved to, otherwise the
     /// normalised spelling.
     pub(crate) fn group(&self) -> u32 {
@@ -262,8 +267,7 @@ impl Snapshot {
     /// Sorts the rows (by date, then time with undated times first, then id) and makes the
     /// R-tree and the community table for them.
     fn index(&mut self) {
-        self.rows
-            .sort_unstable_by_key(|row| (row.date, row.minute.wrapping_add(1), row.id));
+        self.rows.sort_unstable_by_key(Row::order);
         let points = self
             .rows
             .iter()
@@ -366,6 +370,12 @@ impl Snapshot {
     }
 
     fn index_communities(&mut self) {
+        let communities = self.gather_communities(|_| true);
+        self.set_communities(communities);
+    }
+
+    /// The community table's entries for the groups `wanted` accepts, from their rows.
+    fn gather_communities(&self, wanted: impl Fn(u32) -> bool) -> Vec<(u32, CommunityInfo)> {
         struct Gathered<'a> {
             arabic: HashMap<&'a str, u32>,
             latin: HashMap<&'a str, u32>,
@@ -375,7 +385,7 @@ impl Snapshot {
             resolved: bool,
         }
         let mut gathered: HashMap<u32, Gathered<'_>> = HashMap::new();
-        for row in &self.rows {
+        for row in self.rows.iter().filter(|row| wanted(row.group())) {
             let entry = gathered.entry(row.group()).or_insert_with(|| Gathered {
                 arabic: HashMap::new(),
                 latin: HashMap::new(),
@@ -403,7 +413,7 @@ impl Snapshot {
                 entry.sum.2 += 1;
             }
         }
-        let mut communities: Vec<(u32, CommunityInfo)> = gathered
+        gathered
             .into_iter()
             .map(|(key, g)| {
                 let centroid = (g.sum.2 > 0)
@@ -421,7 +431,11 @@ impl Snapshot {
                     },
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    /// Orders the community table by key and indexes it by group.
+    fn set_communities(&mut self, mut communities: Vec<(u32, CommunityInfo)>) {
         communities.sort_by(|a, b| a.1.key.cmp(&b.1.key));
         self.community_of_key = communities
             .iter()
@@ -774,7 +788,8 @@ impl Compiled {
 impl Snapshot {
     /// A new snapshot: this one with `upserts` added or replacing the rows of the same id,
     /// and `deletions` removed. Cheaper than a build from the store: the rows are copied,
-    /// not reloaded, and only the index and the community table are made again.
+    /// not reloaded. A few changes are merged into the sorted rows, the R-tree and the
+    /// community table; many (over a quarter of the rows) rebuild the index and the table.
     #[must_use]
     pub fn patch(
         &self,
@@ -783,20 +798,17 @@ impl Snapshot {
         upserts: &[Incident],
         deletions: &[Uuid],
     ) -> Self {
-        let replaced: std::collections::HashSet<Uuid> = upserts
+        let mut replaced: Vec<Uuid> = upserts
             .iter()
             .map(|i| i.id)
             .chain(deletions.iter().copied())
             .collect();
+        replaced.sort_unstable();
+        replaced.dedup();
         let mut next = Self {
             version,
             vocabularies,
-            rows: self
-                .rows
-                .iter()
-                .filter(|row| !replaced.contains(&row.id))
-                .copied()
-                .collect(),
+            rows: Vec::new(),
             strings: Interner {
                 strings: self.strings.strings.clone(),
                 ids: self.strings.ids.clone(),
@@ -808,11 +820,77 @@ impl Snapshot {
             communities: Vec::new(),
             community_of_key: HashMap::new(),
         };
-        for incident in upserts {
-            let row = next.compact(incident);
-            next.rows.push(row);
+        let mut added: Vec<Row> = upserts.iter().map(|i| next.compact(i)).collect();
+        if replaced.len().saturating_mul(4) > self.rows.len() {
+            next.rows = self
+                .rows
+                .iter()
+                .filter(|row| replaced.binary_search(&row.id).is_err())
+                .copied()
+                .collect();
+            next.rows.extend(added);
+            next.index();
+            return next;
         }
-        next.index();
+        added.sort_unstable_by_key(Row::order);
+        // Merge the added rows into the kept ones, noting where each old row went (`None`:
+        // removed) and where the added ones landed.
+        next.rows.reserve_exact(self.rows.len() + added.len());
+        let mut moved: Vec<Option<RowId>> = Vec::with_capacity(self.rows.len());
+        let mut landed: Vec<RowId> = Vec::with_capacity(added.len());
+        let mut removed: Vec<RowId> = Vec::new();
+        let mut incoming = added.iter().peekable();
+        for (index, row) in self.rows.iter().enumerate() {
+            while let Some(new) = incoming.next_if(|new| new.order() < row.order()) {
+                landed.push(next.rows.len() as RowId);
+                next.rows.push(*new);
+            }
+            if replaced.binary_search(&row.id).is_ok() {
+                moved.push(None);
+                removed.push(index as RowId);
+            } else {
+                moved.push(Some(next.rows.len() as RowId));
+                next.rows.push(*row);
+            }
+        }
+        for new in incoming {
+            landed.push(next.rows.len() as RowId);
+            next.rows.push(*new);
+        }
+        let mut tree = self.tree.clone();
+        for &index in &removed {
+            let row = &self.rows[index as usize];
+            if !row.lon.is_nan() {
+                tree.remove(&GeomWithData::new([row.lon, row.lat], index));
+            }
+        }
+        for point in &mut tree {
+            point.data = moved[point.data as usize].expect("removed rows left the tree");
+        }
+        for &index in &landed {
+            let row = &next.rows[index as usize];
+            if !row.lon.is_nan() {
+                tree.insert(GeomWithData::new([row.lon, row.lat], index));
+            }
+        }
+        next.tree = tree;
+        // Only the communities that lost or gained rows are gathered again.
+        let mut touched: Vec<u32> = removed
+            .iter()
+            .map(|&index| self.rows[index as usize].group())
+            .chain(added.iter().map(Row::group))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let is_touched = |group: u32| touched.binary_search(&group).is_ok();
+        let mut communities: Vec<(u32, CommunityInfo)> = self
+            .community_of_key
+            .iter()
+            .filter(|(group, _)| !is_touched(**group))
+            .map(|(group, index)| (*group, self.communities[*index as usize].clone()))
+            .collect();
+        communities.extend(next.gather_communities(is_touched));
+        next.set_communities(communities);
         next
     }
 }

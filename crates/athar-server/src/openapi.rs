@@ -406,6 +406,21 @@ pub(crate) struct ChangeDoc {
     op: String,
     import_id: Option<uuid::Uuid>,
     actor: Option<String>,
+    /// When, in UTC.
+    #[schema(format = DateTime)]
+    at: String,
+    /// What an update changed, or every field a delete removed; none for inserts, and
+    /// withheld from anonymous readers when privacy settings are configured.
+    fields: Option<Vec<FieldChangeDoc>>,
+}
+
+/// One field changed by a write, as text (none: absent).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FieldChangeDoc {
+    #[schema(example = "killed")]
+    field: String,
+    before: Option<String>,
+    after: Option<String>,
 }
 
 /// The change log.

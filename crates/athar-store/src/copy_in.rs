@@ -54,6 +54,20 @@ impl BinaryCopy {
         }
     }
 
+    /// A `jsonb` value: a version byte, then the JSON text.
+    pub(crate) fn jsonb(&mut self, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(value) => {
+                let length = i32::try_from(value.len() + 1).expect("a field under 2 GiB");
+                self.bytes.extend_from_slice(&length.to_be_bytes());
+                self.bytes.push(1);
+                self.bytes.extend_from_slice(value.as_bytes());
+                self
+            }
+            None => self.null(),
+        }
+    }
+
     pub(crate) fn uuid(&mut self, value: Uuid) -> &mut Self {
         self.field(value.as_bytes())
     }

@@ -116,6 +116,11 @@ pub struct Change {
     pub import_id: Option<Uuid>,
     /// Who made it, when known.
     pub actor: Option<String>,
+    /// When, in UTC (RFC 3339).
+    pub at: String,
+    /// What an update or a delete changed, field by field (a delete: every field it had);
+    /// none for an insert.
+    pub fields: Option<Vec<athar_core::FieldChange>>,
 }
 
 impl Store {
@@ -615,41 +620,46 @@ impl Store {
         })
     }
 
-    /// Deletes an incident and logs it. Returns whether it existed.
+    /// Deletes an incident and logs it with every field it had, so that the change log
+    /// keeps what was deleted. Returns whether it existed.
     pub async fn delete_incident(&self, id: Uuid, actor: Option<&str>) -> Result<bool> {
-        // The same two statements on either backend; only the placeholders differ.
+        // The same three statements on either backend; only the placeholders differ.
         macro_rules! delete_logged {
-            ($pool:expr, $delete:literal, $log:literal) => {{
+            ($pool:expr, $select:expr, $delete:literal, $log:literal) => {{
                 let mut tx = $pool.begin().await?;
-                let deleted = sqlx::query($delete)
+                let stored: Option<row::IncidentRow> = sqlx::query_as(AssertSqlSafe($select))
                     .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(stored) = stored else {
+                    return Ok(false);
+                };
+                let fields = field_changes(Some(&stored.into_incident()?.record), None);
+                sqlx::query($delete).bind(id).execute(&mut *tx).await?;
+                sqlx::query($log)
+                    .bind(id)
+                    .bind(actor)
+                    .bind(fields)
                     .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if deleted > 0 {
-                    sqlx::query($log)
-                        .bind(id)
-                        .bind(actor)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                    .await?;
                 tx.commit().await?;
-                deleted
             }};
         }
-        let deleted = match self {
+        match self {
             Self::Postgres(pool) => delete_logged!(
                 pool,
+                format!("{} WHERE id = $1 FOR UPDATE", postgres::SELECT_COLUMNS),
                 "DELETE FROM incidents WHERE id = $1",
-                "INSERT INTO changes (incident_id, op, actor) VALUES ($1, 'delete', $2)"
+                "INSERT INTO changes (incident_id, op, actor, fields) VALUES ($1, 'delete', $2, $3::jsonb)"
             ),
             Self::Sqlite(pool) => delete_logged!(
                 pool,
+                format!("{} WHERE id = ?1", sqlite::SELECT_COLUMNS),
                 "DELETE FROM incidents WHERE id = ?1",
-                "INSERT INTO changes (incident_id, op, actor) VALUES (?1, 'delete', ?2)"
+                "INSERT INTO changes (incident_id, op, actor, fields) VALUES (?1, 'delete', ?2, ?3)"
             ),
-        };
-        Ok(deleted > 0)
+        }
+        Ok(true)
     }
 
     /// Replaces the record of an existing incident (same source and source id), logging
@@ -697,24 +707,31 @@ impl Store {
 
     /// Change-log entries after `since`, oldest first, at most `limit`.
     pub async fn changes_since(&self, since: i64, limit: i64) -> Result<Vec<Change>> {
-        const SQL_PG: &str = "SELECT seq, incident_id, op, import_id, actor FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2";
         let rows: Vec<row::ChangeRow> = match self {
             Self::Postgres(pool) => {
-                sqlx::query_as(SQL_PG)
-                    .bind(since)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
+                sqlx::query_as(
+                    "SELECT seq, incident_id, op, import_id, actor,
+                            to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,
+                            fields::text AS fields
+                     FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(since)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
             }
             Self::Sqlite(pool) => {
-                sqlx::query_as(SQL_PG)
-                    .bind(since)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
+                sqlx::query_as(
+                    "SELECT seq, incident_id, op, import_id, actor, at, fields
+                     FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )
+                .bind(since)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
             }
         };
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(row::ChangeRow::into_change).collect()
     }
 }
 
@@ -731,6 +748,22 @@ pub(crate) struct Classified<'a> {
     pub(crate) staged: &'a StagedIncident,
     pub(crate) id: Uuid,
     pub(crate) is_new: bool,
+    /// For an update, what it changes: a JSON array of [`athar_core::FieldChange`].
+    pub(crate) fields: Option<String>,
+}
+
+/// What a write changes between two versions of a record, as the change log's JSON.
+pub(crate) fn field_changes(
+    before: Option<&athar_core::IncidentRecord>,
+    after: Option<&athar_core::IncidentRecord>,
+) -> String {
+    let draft = |record: Option<&athar_core::IncidentRecord>| {
+        record
+            .map(athar_core::IncidentDraft::from_record)
+            .unwrap_or_default()
+    };
+    serde_json::to_string(&draft(before).changes_to(&draft(after)))
+        .expect("field changes serialise")
 }
 
 /// An import in progress: one open transaction. Dropping it rolls back.
@@ -800,6 +833,7 @@ impl ImportSession {
                         staged,
                         id: Uuid::now_v7(),
                         is_new: true,
+                        fields: None,
                     });
                 }
                 Some((_, hash)) if *hash == staged.content_hash as i64 => {
@@ -811,12 +845,31 @@ impl ImportSession {
                         staged,
                         id: *id,
                         is_new: false,
+                        fields: None,
                     });
                 }
             }
         }
         if classified.is_empty() {
             return Ok(());
+        }
+        // Updates are logged with what they change, from the stored versions.
+        let updated: Vec<Uuid> = classified
+            .iter()
+            .filter(|row| !row.is_new)
+            .map(|row| row.id)
+            .collect();
+        if !updated.is_empty() {
+            let stored: HashMap<Uuid, athar_core::IncidentRecord> = match &mut self.inner {
+                Session::Postgres(import) => import.stored(&updated).await?,
+                Session::Sqlite(import) => import.stored(&updated).await?,
+            }
+            .into_iter()
+            .map(|incident| (incident.id, incident.record))
+            .collect();
+            for row in classified.iter_mut().filter(|row| !row.is_new) {
+                row.fields = Some(field_changes(stored.get(&row.id), Some(&row.staged.record)));
+            }
         }
         match &mut self.inner {
             Session::Postgres(import) => import.stage(&classified).await,

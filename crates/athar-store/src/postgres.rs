@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use athar_core::{StagedIncident, Term};
+use athar_core::{Incident, StagedIncident, Term};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -211,7 +211,9 @@ fn number_field(out: &mut String, value: impl std::fmt::Display) {
 }
 
 fn write_row(out: &mut String, row: &Classified<'_>) {
-    let Classified { staged, id, is_new } = row;
+    let Classified {
+        staged, id, is_new, ..
+    } = row;
     let record = &staged.record;
     let _ = write!(
         out,
@@ -271,6 +273,19 @@ impl PgImport {
                 .fetch_optional(&mut *self.tx)
                 .await?,
         )
+    }
+
+    /// The stored incidents with these ids, as this transaction sees them.
+    pub(crate) async fn stored(&mut self, ids: &[Uuid]) -> Result<Vec<Incident>> {
+        let rows: Vec<crate::row::IncidentRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{SELECT_COLUMNS} WHERE id = ANY($1)"
+        )))
+        .bind(ids)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.into_iter()
+            .map(crate::row::IncidentRow::into_incident)
+            .collect()
     }
 
     /// The stored id and content hash of every key of `rows` that exists. Rows of a source
@@ -348,14 +363,15 @@ impl PgImport {
         }
         let mut log = BinaryCopy::with_capacity(rows.len(), 64);
         for row in rows {
-            log.row(4)
+            log.row(5)
                 .uuid(row.id)
                 .text(Some(if row.is_new { "insert" } else { "update" }))
                 .uuid(self.import_id)
-                .text(self.actor.as_deref());
+                .text(self.actor.as_deref())
+                .jsonb(row.fields.as_deref());
         }
         self.copy_in(
-            "COPY changes (incident_id, op, import_id, actor) FROM STDIN (FORMAT binary)",
+            "COPY changes (incident_id, op, import_id, actor, fields) FROM STDIN (FORMAT binary)",
             &log.finish(),
         )
         .await

@@ -38,7 +38,8 @@ pub(crate) struct Dialect {
 pub(crate) struct MergeSql {
     /// Inserts the new rows, in key order.
     pub(crate) insert_new: String,
-    /// Logs every staged row as an insert or an update, in row order.
+    /// Logs every staged row as an insert or an update, in row order (SQLite, whose
+    /// staging table also holds every new row and the updates' `fields`).
     pub(crate) log_changes: String,
     /// Updates the changed rows by id.
     pub(crate) update_changed: String,
@@ -75,9 +76,9 @@ impl Dialect {
                 prefixed(MERGE_COLUMNS_AFTER_POINT),
             ),
             log_changes: format!(
-                "INSERT INTO changes (incident_id, op, import_id, actor)
+                "INSERT INTO changes (incident_id, op, import_id, actor, fields)
                  SELECT s.id, CASE WHEN s.is_new THEN 'insert' ELSE 'update' END, {import_id},
-                        (SELECT actor FROM imports WHERE id = {import_id})
+                        (SELECT actor FROM imports WHERE id = {import_id}), s.fields
                  FROM staging s ORDER BY s.row_no"
             ),
             update_changed: format!(
@@ -120,17 +121,30 @@ pub(crate) struct ChangeRow {
     op: String,
     import_id: Option<Uuid>,
     actor: Option<String>,
+    at: String,
+    fields: Option<String>,
 }
 
-impl From<ChangeRow> for Change {
-    fn from(row: ChangeRow) -> Self {
-        Self {
-            seq: row.seq,
-            incident_id: row.incident_id,
-            op: row.op,
-            import_id: row.import_id,
-            actor: row.actor,
-        }
+impl ChangeRow {
+    pub(crate) fn into_change(self) -> Result<Change, StoreError> {
+        let fields = self
+            .fields
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt {
+                id: format!("change {}", self.seq),
+                message: format!("fields: {e}"),
+            })?;
+        Ok(Change {
+            seq: self.seq,
+            incident_id: self.incident_id,
+            op: self.op,
+            import_id: self.import_id,
+            actor: self.actor,
+            at: self.at,
+            fields,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use athar_core::{StagedIncident, Term};
+use athar_core::{Incident, StagedIncident, Term};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
@@ -152,7 +152,8 @@ pub(crate) async fn begin_import(
             cause text, vehicle text, killed integer NOT NULL, killed_women integer NOT NULL,
             killed_children integer NOT NULL, injured integer NOT NULL, injured_women integer NOT NULL,
             injured_children integer NOT NULL, notes text,
-            community_id text, resolution_method text NOT NULL, resolution_score real NOT NULL
+            community_id text, resolution_method text NOT NULL, resolution_score real NOT NULL,
+            fields text
         )",
     )
     .execute(&mut *tx)
@@ -169,6 +170,26 @@ impl SqliteImport {
                 .fetch_optional(&mut *self.tx)
                 .await?,
         )
+    }
+
+    /// The stored incidents with these ids, as this transaction sees them.
+    pub(crate) async fn stored(&mut self, ids: &[Uuid]) -> Result<Vec<Incident>> {
+        let mut incidents = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(KEYS_PER_LOOKUP) {
+            let mut query: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("{SELECT_COLUMNS} WHERE id IN ("));
+            let mut separated = query.separated(", ");
+            for id in chunk {
+                separated.push_bind(*id);
+            }
+            query.push(")");
+            let rows: Vec<crate::row::IncidentRow> =
+                query.build_query_as().fetch_all(&mut *self.tx).await?;
+            for row in rows {
+                incidents.push(row.into_incident()?);
+            }
+        }
+        Ok(incidents)
     }
 
     /// The stored id and content hash of every key of `rows` that exists.
@@ -205,9 +226,14 @@ impl SqliteImport {
     pub(crate) async fn stage(&mut self, rows: &[Classified<'_>]) -> Result<()> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut insert: QueryBuilder<Sqlite> =
-                QueryBuilder::new(format!("INSERT INTO staging ({STAGING_COLUMNS}) "));
+                QueryBuilder::new(format!("INSERT INTO staging ({STAGING_COLUMNS}, fields) "));
             insert.push_values(chunk, |mut values, classified| {
-                let Classified { staged, id, is_new } = classified;
+                let Classified {
+                    staged,
+                    id,
+                    is_new,
+                    fields,
+                } = classified;
                 let record = &staged.record;
                 let counts = record.casualties.counts();
                 values
@@ -249,7 +275,8 @@ impl SqliteImport {
                     .push_bind(record.notes.clone())
                     .push_bind(record.resolution.community_id.clone())
                     .push_bind(record.resolution.method.as_str())
-                    .push_bind(f64::from(record.resolution.score));
+                    .push_bind(f64::from(record.resolution.score))
+                    .push_bind(fields.clone());
             });
             insert.build().execute(&mut *self.tx).await?;
         }

@@ -2,8 +2,8 @@
 //! which needs `DATABASE_URL`: `scripts/test` provides it) and against SQLite.
 
 use athar_core::{
-    ImportKeys, IncidentDraft, IncidentRecord, StagedIncident, Term, ValidationContext,
-    Vocabularies, VocabularyName,
+    FieldChange, ImportKeys, IncidentDraft, IncidentRecord, StagedIncident, Term,
+    ValidationContext, Vocabularies, VocabularyName,
 };
 use athar_gazetteer::Gazetteer;
 use athar_store::{ImportMeta, MergeCounts, Store};
@@ -157,6 +157,19 @@ async fn a_changed_row_is_updated_and_logged(store: Store) {
     let log = store.changes_since(0, 100).await.unwrap();
     let last = log.last().unwrap();
     assert_eq!((last.op.as_str(), last.incident_id), ("update", a2.id));
+    let changed: Vec<(&str, Option<&str>, Option<&str>)> = last
+        .fields
+        .iter()
+        .flatten()
+        .map(|c| (c.field.as_str(), c.before.as_deref(), c.after.as_deref()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("injured", Some("2"), Some("3")),
+            ("injured_children", Some("0"), Some("1"))
+        ]
+    );
     assert!(
         log.windows(2).all(|w| w[0].seq < w[1].seq),
         "sequence is monotonic"
@@ -518,6 +531,49 @@ async fn edits_and_deletions_are_logged_with_their_actor(store: Store) {
         tail,
         [("update", Some("editor-1")), ("delete", Some("editor-2"))]
     );
+    // What changed: the edited field with both texts; a delete keeps every field it had.
+    let field = |field: &str, before: Option<&str>, after: Option<&str>| FieldChange {
+        field: field.into(),
+        before: before.map(str::to_owned),
+        after: after.map(str::to_owned),
+    };
+    assert_eq!(
+        log[3].fields.as_deref(),
+        Some(
+            &[field(
+                "notes",
+                a1.record.notes.as_deref(),
+                Some("corrected by the team")
+            )][..]
+        )
+    );
+    let deleted = log[4].fields.as_ref().unwrap();
+    let kept: Vec<(&str, Option<&str>)> = deleted
+        .iter()
+        .map(|change| {
+            assert_eq!(change.after, None);
+            (change.field.as_str(), change.before.as_deref())
+        })
+        .collect();
+    for expected in [
+        ("source_id", Some("a1")),
+        ("kind", Some("attack")),
+        ("weapon", Some("artillery")),
+        ("killed", Some("1")),
+        ("notes", Some("corrected by the team")),
+    ] {
+        assert!(kept.contains(&expected), "{expected:?} in {kept:?}");
+    }
+    assert!(log[..3].iter().all(|change| change.fields.is_none()));
+    // When, in UTC.
+    for change in &log {
+        let at = chrono::DateTime::parse_from_rfc3339(&change.at).unwrap();
+        assert!(
+            (chrono::Utc::now() - at.to_utc()).num_minutes().abs() < 10,
+            "{}",
+            change.at
+        );
+    }
     assert_eq!(
         store.last_change_seq().await.unwrap(),
         log.last().unwrap().seq

@@ -314,7 +314,7 @@ pub(crate) async fn delete(
 }
 
 /// `GET /v1/changes?since=SEQ&limit=N`: the change log after `since`, oldest first,
-/// deletions included.
+/// deletions included: who, when, which incident, and what changed field by field.
 #[utoipa::path(
     get,
     path = "/v1/changes",
@@ -348,7 +348,13 @@ pub(crate) async fn changes(
     }
     let since = query.number("since", 0, 0, i64::MAX as usize)? as i64;
     let limit = query.number("limit", 1_000, 1, 10_000)? as i64;
-    let changes = state.store.changes_since(since, limit).await?;
+    let mut changes = state.store.changes_since(since, limit).await?;
     let next = changes.last().map_or(since, |c| c.seq);
+    // The fields before and after hold exact points and private notes.
+    if matches!(state.viewer(&request), crate::privacy::Viewer::Public(_)) {
+        for change in &mut changes {
+            change.fields = None;
+        }
+    }
     Ok(HttpResponse::Ok().json(json!({ "changes": changes, "next_since": next })))
 }

@@ -165,6 +165,27 @@ async fn anonymous_readers_see_what_the_privacy_settings_allow() {
     let (_, trusted_map, trusted_tag) = fetch(&map, Some(READER_TOKEN)).await;
     assert_ne!(public_tag, trusted_tag);
     assert!(!public_map.is_empty() && !trusted_map.is_empty());
+
+    // The change log's before and after hold exact points and notes: withheld without a
+    // token.
+    let corrected = MONTH.replace("منزل عائلة محددة", "منزل آخر");
+    assert_eq!(import_csv(&address, &corrected).await["updated"], 1);
+    let log = format!("{address}/v1/changes?since=0");
+    let public = json(&log, None).await;
+    let trusted = json(&log, Some(READER_TOKEN)).await;
+    let fields = |log: &Value| -> Vec<Value> {
+        log["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["fields"].clone())
+            .collect()
+    };
+    assert!(fields(&public).iter().all(Value::is_null), "{public}");
+    assert_eq!(
+        fields(&trusted).last().unwrap(),
+        &serde_json::json!([{"field": "notes", "before": "منزل عائلة محددة", "after": "منزل آخر"}])
+    );
 }
 
 #[actix_web::test]

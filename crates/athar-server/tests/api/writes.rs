@@ -227,6 +227,26 @@ async fn incidents_are_created_edited_and_deleted_with_an_audit_trail(backend: B
             ("delete", "admin")
         ]
     );
+    // What changed, field by field: the edit's three fields; the deleted incident whole.
+    let update = &log["changes"][1]["fields"];
+    assert_eq!(
+        update,
+        &json!([
+            {"field": "killed", "before": "1", "after": "3"},
+            {"field": "killed_children", "before": "0", "after": "2"},
+            {"field": "notes", "before": null, "after": "تصحيح"},
+        ]),
+        "{log}"
+    );
+    let deleted = log["changes"][2]["fields"].as_array().unwrap();
+    for (field, before) in [("weapon", "drone"), ("killed", "3"), ("notes", "تصحيح")] {
+        assert!(
+            deleted.contains(&json!({"field": field, "before": before, "after": null})),
+            "{field} in {deleted:?}"
+        );
+    }
+    assert!(log["changes"][0]["fields"].is_null());
+    assert!(log["changes"][2]["at"].as_str().unwrap().ends_with('Z'));
     let last = log["next_since"].as_i64().unwrap();
     let (_, tail) = get(&format!("{address}/v1/changes?since={last}")).await;
     assert!(tail["changes"].as_array().unwrap().is_empty());
