@@ -14,7 +14,7 @@ use athar_core::{
 };
 use athar_gazetteer::Gazetteer;
 use athar_ingest::{Format, IngestError, Row, read};
-use athar_tiles::{EXTENT, HALF_WORLD, MAX_LATITUDE, MAX_ZOOM, Tile, TileError};
+use athar_tiles::{EXTENT, HALF_WORLD, MAX_LATITUDE, MAX_ZOOM, PathError, Tile, TileError};
 use chrono::NaiveDate;
 
 static VOCABULARIES: LazyLock<Vocabularies> = LazyLock::new(Vocabularies::defaults);
@@ -286,28 +286,6 @@ pub fn check_query_string(data: &[u8]) {
     serde_json::to_vec(&filter).expect("a filter serialises");
 }
 
-/// Why the server refuses a tile path: not a number (400) or not a tile (404).
-#[derive(Debug, PartialEq, Eq)]
-enum PathError {
-    NotANumber,
-    NotATile,
-}
-
-/// The server's `tile_of_path` (`crates/athar-server/src/routes/tiles.rs`), step for step:
-/// it is private to the server, whose dependencies are too heavy for a fuzz target.
-fn tile_of_path(z: &str, x: &str, y: &str) -> Result<Tile, PathError> {
-    let y = y
-        .strip_suffix(".mvt")
-        .or_else(|| y.strip_suffix(".pbf"))
-        .unwrap_or(y);
-    let number = |value: &str| value.parse::<u32>().map_err(|_| PathError::NotANumber);
-    let (z, x, y) = (number(z)?, number(x)?, number(y)?);
-    u8::try_from(z)
-        .ok()
-        .and_then(|z| Tile::new(z, x, y).ok())
-        .ok_or(PathError::NotATile)
-}
-
 /// `data` as a `z/x/y[.mvt|.pbf]` path: what parses is a tile on the grid, what does not
 /// is refused for the right reason, and a tile's maths agree with themselves.
 pub fn check_tile_path(data: &[u8]) {
@@ -318,9 +296,10 @@ pub fn check_tile_path(data: &[u8]) {
     let [z, x, y] = segments[..] else {
         return;
     };
-    match tile_of_path(z, x, y) {
+    // The parser the server's tile routes call.
+    match Tile::from_path(z, x, y) {
         Ok(tile) => check_tile(tile),
-        Err(PathError::NotATile) => {
+        Err(PathError::NotATile { .. }) => {
             // Every part is a number, and the numbers name no tile.
             let y = y
                 .strip_suffix(".mvt")
@@ -336,7 +315,15 @@ pub fn check_tile_path(data: &[u8]) {
                 "{z}/{x}/{y} is a tile but was refused"
             );
         }
-        Err(PathError::NotANumber) => {}
+        Err(PathError::NotANumber { coordinate, value }) => {
+            let given = match coordinate {
+                "z" => z,
+                "x" => x,
+                _ => y,
+            };
+            assert!(given.starts_with(value.as_str()), "{coordinate}: {value} from {given}");
+            assert!(value.parse::<u32>().is_err(), "{value} is a number");
+        }
     }
     // Tile::new on its own: zooms past the deepest and rows and columns past the grid are
     // refused, with the reason.

@@ -68,6 +68,47 @@ impl Bounds {
         x >= self.min_x && x < self.max_x && y >= self.min_y && y < self.max_y
     }
 
+    /// The part of the segment from `a` to `b` inside the rectangle (edges included), in
+    /// the same direction, or `None` when it misses (Liang–Barsky clipping).
+    pub fn clip_segment(&self, a: [f64; 2], b: [f64; 2]) -> Option<([f64; 2], [f64; 2])> {
+        let delta = [b[0] - a[0], b[1] - a[1]];
+        let (mut enter, mut leave) = (0.0f64, 1.0f64);
+        for (step, room) in [
+            (-delta[0], a[0] - self.min_x),
+            (delta[0], self.max_x - a[0]),
+            (-delta[1], a[1] - self.min_y),
+            (delta[1], self.max_y - a[1]),
+        ] {
+            if step == 0.0 {
+                // Parallel to this edge: inside its half-plane or missing it altogether.
+                if room < 0.0 {
+                    return None;
+                }
+            } else {
+                let t = room / step;
+                if step < 0.0 {
+                    enter = enter.max(t);
+                } else {
+                    leave = leave.min(t);
+                }
+            }
+        }
+        if enter > leave {
+            return None;
+        }
+        // On the segment, then held to the rectangle against rounding.
+        let at = |t: f64| {
+            [
+                (a[0] + t * delta[0]).clamp(self.min_x, self.max_x),
+                (a[1] + t * delta[1]).clamp(self.min_y, self.max_y),
+            ]
+        };
+        Some((
+            if enter > 0.0 { at(enter) } else { a },
+            if leave < 1.0 { at(leave) } else { b },
+        ))
+    }
+
     /// The rectangle grown by `by` metres on every side.
     #[must_use]
     pub fn grown(&self, by: f64) -> Self {
@@ -100,6 +141,43 @@ impl std::fmt::Display for TileError {
 
 impl std::error::Error for TileError {}
 
+/// Why a `z/x/y` path names no tile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathError {
+    /// A part is not a whole number (a client error).
+    NotANumber {
+        /// `z`, `x` or `y`.
+        coordinate: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// The numbers name no tile of the grid (not found).
+    NotATile {
+        /// The zoom, column and row given.
+        z: u32,
+        /// Column.
+        x: u32,
+        /// Row.
+        y: u32,
+    },
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotANumber { value, .. } => {
+                write!(f, "'{value}' is not a tile coordinate (a whole number)")
+            }
+            Self::NotATile { z, x, y } => write!(
+                f,
+                "there is no tile {z}/{x}/{y} (zoom 0 to {MAX_ZOOM}, x and y below 2^z)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PathError {}
+
 /// A tile of the XYZ scheme: zoom `z`, column `x` from the west, row `y` from the north.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tile {
@@ -125,6 +203,29 @@ impl Tile {
             return Err(TileError::OutOfRange);
         }
         Ok(Self { z, x, y })
+    }
+
+    /// The tile a URL path names, as `z`, `x` and `y` (`y` with an optional `.mvt` or
+    /// `.pbf`).
+    ///
+    /// # Errors
+    /// A part that is not a whole number, or numbers that name no tile.
+    pub fn from_path(z: &str, x: &str, y: &str) -> Result<Self, PathError> {
+        let y = y
+            .strip_suffix(".mvt")
+            .or_else(|| y.strip_suffix(".pbf"))
+            .unwrap_or(y);
+        let number = |coordinate: &'static str, value: &str| {
+            value.parse::<u32>().map_err(|_| PathError::NotANumber {
+                coordinate,
+                value: value.to_owned(),
+            })
+        };
+        let (z, x, y) = (number("z", z)?, number("x", x)?, number("y", y)?);
+        u8::try_from(z)
+            .ok()
+            .and_then(|zoom| Self::new(zoom, x, y).ok())
+            .ok_or(PathError::NotATile { z, x, y })
     }
 
     /// The side of a tile at this zoom, in metres (any zoom: no tile need exist there).
@@ -256,7 +357,68 @@ mod tests {
         0..=MAX_ZOOM
     }
 
+    const SQUARE: Bounds = Bounds {
+        min_x: -10.0,
+        min_y: -10.0,
+        max_x: 10.0,
+        max_y: 10.0,
+    };
+
+    #[test]
+    fn segments_are_clipped_to_the_rectangle() {
+        assert_eq!(
+            SQUARE.clip_segment([-20.0, 0.0], [20.0, 0.0]),
+            Some(([-10.0, 0.0], [10.0, 0.0]))
+        );
+        assert_eq!(
+            SQUARE.clip_segment([0.0, 0.0], [0.0, 30.0]),
+            Some(([0.0, 0.0], [0.0, 10.0]))
+        );
+        assert_eq!(SQUARE.clip_segment([11.0, -20.0], [11.0, 20.0]), None);
+        assert_eq!(SQUARE.clip_segment([-20.0, 15.0], [15.0, 20.0]), None);
+        assert_eq!(
+            SQUARE.clip_segment([1.0, 2.0], [3.0, 4.0]),
+            Some(([1.0, 2.0], [3.0, 4.0]))
+        );
+    }
+
     proptest! {
+        #[test]
+        fn a_clipped_segment_is_the_part_inside(
+            a in (-40.0f64..40.0, -40.0f64..40.0),
+            b in (-40.0f64..40.0, -40.0f64..40.0),
+        ) {
+            let (a, b) = ([a.0, a.1], [b.0, b.1]);
+            let inside = |[x, y]: [f64; 2]| (-10.0..=10.0).contains(&x) && (-10.0..=10.0).contains(&y);
+            let along = |t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+            // Where the segment is inside, sampled.
+            let samples: Vec<f64> = (0..=200).map(|i| f64::from(i) / 200.0).filter(|t| inside(along(*t))).collect();
+            match SQUARE.clip_segment(a, b) {
+                None => prop_assert!(samples.is_empty(), "{a:?}–{b:?} misses, but {samples:?} inside"),
+                Some((start, end)) => {
+                    prop_assert!(inside(start) && inside(end));
+                    // Both ends lie on the segment, start before end.
+                    let position = |p: [f64; 2]| {
+                        let length = (b[0] - a[0]).hypot(b[1] - a[1]);
+                        if length == 0.0 { return Some(0.0); }
+                        let t = ((p[0] - a[0]) * (b[0] - a[0]) + (p[1] - a[1]) * (b[1] - a[1])) / (length * length);
+                        let off = along(t);
+                        ((off[0] - p[0]).hypot(off[1] - p[1]) < 1e-9).then_some(t)
+                    };
+                    let (Some(t0), Some(t1)) = (position(start), position(end)) else {
+                        return Err(TestCaseError::fail(format!("{start:?} or {end:?} off {a:?}–{b:?}")));
+                    };
+                    prop_assert!(t0 <= t1 + 1e-12);
+                    // Every sampled inside point is covered.
+                    for t in samples {
+                        prop_assert!(t >= t0 - 1e-9 && t <= t1 + 1e-9, "{t} outside {t0}..{t1}");
+                    }
+                    if inside(a) { prop_assert_eq!(start.map(f64::to_bits), a.map(f64::to_bits), "kept as given"); }
+                    if inside(b) { prop_assert_eq!(end.map(f64::to_bits), b.map(f64::to_bits), "kept as given"); }
+                }
+            }
+        }
+
         #[test]
         fn mercator_round_trips(lon in -180.0f64..180.0, lat in -85.0f64..85.0) {
             let [lon2, lat2] = mercator_to_lon_lat(lon_lat_to_mercator(lon, lat));

@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use crate::routes::tiles::{Feature, layer_builder};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_hotspots::{
@@ -18,7 +19,7 @@ use athar_hotspots::{
     SpatialWeights, TrendSeries, Units, emerging_hotspots, gi_star,
 };
 use athar_index::Snapshot;
-use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator};
+use athar_tiles::{Tile, lon_lat_to_mercator};
 use serde_json::{Value, json};
 
 use crate::privacy::OwnedViewer;
@@ -758,11 +759,8 @@ pub(crate) async fn tile(
 
 /// The units of an analysis that reach into a tile (with its buffer).
 fn encode_tile(analysis: &Analysis, tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
-    let failed = |e: mvt::Error| ApiError::Internal(format!("encoding a hotspot tile: {e}"));
     let bounds = tile.buffered_bounds();
-    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
-    let mut layer = mvt_tile.create_layer("hotspots");
-    let mut any = false;
+    let mut layer = layer_builder("hotspots")?;
     for (shape, tags) in &analysis.shapes {
         let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
         for [x, y] in shape {
@@ -776,44 +774,34 @@ fn encode_tile(analysis: &Analysis, tile: &Tile) -> Result<Option<Vec<u8>>, ApiE
         {
             continue;
         }
-        let geometry = if shape.len() == 1 {
-            let [px, py] = tile.pixel(shape[0]);
-            mvt::GeomEncoder::new(mvt::GeomType::Point)
-                .point(f64::from(px), f64::from(py))
-                .and_then(mvt::GeomEncoder::encode)
+        let mut feature = if shape.len() == 1 {
+            Feature::point(layer, tile, shape[0])?
         } else {
             // The ring is counter-clockwise in longitude and latitude (y up), so clockwise
             // in tile pixels (y down): an exterior ring as the MVT specification wants.
             // The closing point is implied by ClosePath.
-            let mut encoder = mvt::GeomEncoder::new(mvt::GeomType::Polygon);
-            let mut last: Option<[i32; 2]> = None;
-            for point in &shape[..shape.len() - 1] {
-                let pixel = tile.pixel(*point);
-                if last == Some(pixel) {
-                    continue;
-                }
-                last = Some(pixel);
-                encoder = encoder
-                    .point(f64::from(pixel[0]), f64::from(pixel[1]))
-                    .map_err(failed)?;
+            let mut ring: Vec<[i32; 2]> = shape[..shape.len() - 1]
+                .iter()
+                .map(|point| tile.pixel(*point))
+                .collect();
+            ring.dedup();
+            while ring.len() > 1 && ring.first() == ring.last() {
+                ring.pop();
             }
-            encoder.complete().and_then(mvt::GeomEncoder::encode)
-        }
-        .map_err(failed)?;
-        let mut feature = layer.into_feature(geometry);
+            // A hexagon smaller than a pixel at this zoom draws nothing.
+            if ring.len() < 3 {
+                continue;
+            }
+            Feature::polygon(layer, &ring)?
+        };
         for (name, value) in tags {
             match value {
-                TagValue::Text(text) => feature.add_tag_string(name, text),
-                TagValue::Number(x) => feature.add_tag_double(name, *x),
-                TagValue::Count(n) => feature.add_tag_uint(name, *n),
-            }
+                TagValue::Text(text) => feature.text(name, text)?,
+                TagValue::Number(x) => feature.number(name, *x)?,
+                TagValue::Count(n) => feature.count(name, *n)?,
+            };
         }
-        layer = feature.into_layer();
-        any = true;
+        layer = feature.end();
     }
-    if !any {
-        return Ok(None);
-    }
-    mvt_tile.add_layer(layer).map_err(failed)?;
-    mvt_tile.to_bytes().map(Some).map_err(failed)
+    Ok((layer.num_features() > 0).then(|| layer.encode()))
 }

@@ -14,6 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use athar_core::BBox;
 use athar_index::{RowId, Snapshot};
 use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
+use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtValueRef};
 
 use crate::privacy::OwnedViewer;
 use crate::query::Query;
@@ -26,34 +27,16 @@ const CELL_PIXELS: i32 = 64;
 /// The name of the incidents layer.
 pub(crate) const LAYER: &str = "incidents";
 
-/// A tile coordinate from the path: not a number is a 400, off the grid a 404.
-fn coordinate(name: &str, value: &str) -> Result<u32, ApiError> {
-    value.parse::<u32>().map_err(|_| ApiError::BadParameter {
-        parameter: name.into(),
-        message: format!("'{value}' is not a tile coordinate (a whole number)"),
-    })
-}
-
-/// z/x/y from the path, `y` with an optional `.mvt` or `.pbf`.
+/// z/x/y from the path, `y` with an optional `.mvt` or `.pbf`: not a number is a 400, off
+/// the grid a 404.
 pub(crate) fn tile_of_path(z: &str, x: &str, y: &str) -> Result<Tile, ApiError> {
-    let y = y
-        .strip_suffix(".mvt")
-        .or_else(|| y.strip_suffix(".pbf"))
-        .unwrap_or(y);
-    let (z, x, y) = (
-        coordinate("z", z)?,
-        coordinate("x", x)?,
-        coordinate("y", y)?,
-    );
-    u8::try_from(z)
-        .ok()
-        .and_then(|z| Tile::new(z, x, y).ok())
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "there is no tile {z}/{x}/{y} (zoom 0 to {}, x and y below 2^z)",
-                athar_tiles::MAX_ZOOM
-            ))
-        })
+    Tile::from_path(z, x, y).map_err(|error| match error {
+        athar_tiles::PathError::NotANumber { coordinate, .. } => ApiError::BadParameter {
+            parameter: coordinate.into(),
+            message: error.to_string(),
+        },
+        athar_tiles::PathError::NotATile { .. } => ApiError::NotFound(error.to_string()),
+    })
 }
 
 /// The cell of the global grid at zoom `z` that holds a Web Mercator point.
@@ -113,44 +96,105 @@ fn rows_in(snapshot: &Snapshot, query: &Query, tile: &Tile) -> Vec<RowId> {
         .collect()
 }
 
-fn encode_error(error: &mvt::Error) -> ApiError {
+pub(crate) fn encode_error(error: &fast_mvt::MvtError) -> ApiError {
     ApiError::Internal(format!("encoding a tile: {error}"))
 }
 
-fn point_feature(
-    layer: mvt::Layer,
-    tile: &Tile,
-    point: [f64; 2],
-) -> Result<mvt::Feature, ApiError> {
-    let [px, py] = tile.pixel(point);
-    let geometry = mvt::GeomEncoder::new(mvt::GeomType::Point)
-        .point(f64::from(px), f64::from(py))
-        .and_then(mvt::GeomEncoder::encode)
-        .map_err(|e| encode_error(&e))?;
-    Ok(layer.into_feature(geometry))
+/// A feature under construction, its properties added as the layer's keys and values.
+pub(crate) struct Feature(MvtFeatureBuilder);
+
+impl Feature {
+    /// A point feature at a Web Mercator point.
+    pub(crate) fn point(
+        layer: MvtLayerBuilder,
+        tile: &Tile,
+        point: [f64; 2],
+    ) -> Result<Self, ApiError> {
+        let [x, y] = tile.pixel(point);
+        let mut feature = layer.feature_of(MvtGeomType::Point);
+        feature
+            .points([MvtCoord { x, y }])
+            .map_err(|e| encode_error(&e))?;
+        Ok(Self(feature))
+    }
+
+    /// A polygon feature of one exterior ring of tile pixels.
+    pub(crate) fn polygon(layer: MvtLayerBuilder, ring: &[[i32; 2]]) -> Result<Self, ApiError> {
+        let mut feature = layer.feature_of(MvtGeomType::Polygon);
+        feature
+            .ring(ring.iter().map(|&[x, y]| MvtCoord { x, y }), true)
+            .map_err(|e| encode_error(&e))?;
+        Ok(Self(feature))
+    }
+
+    fn tag(&mut self, key: &str, value: MvtValueRef<'_>) -> Result<&mut Self, ApiError> {
+        self.0.tag_ref(key, value).map_err(|e| encode_error(&e))?;
+        Ok(self)
+    }
+
+    pub(crate) fn text(&mut self, key: &str, value: &str) -> Result<&mut Self, ApiError> {
+        self.tag(key, MvtValueRef::String(value))
+    }
+
+    pub(crate) fn count(&mut self, key: &str, value: u64) -> Result<&mut Self, ApiError> {
+        self.tag(key, MvtValueRef::UInt(value))
+    }
+
+    pub(crate) fn number(&mut self, key: &str, value: f64) -> Result<&mut Self, ApiError> {
+        self.tag(key, MvtValueRef::Double(value))
+    }
+
+    fn flag(&mut self, key: &str, value: bool) -> Result<&mut Self, ApiError> {
+        self.tag(key, MvtValueRef::Bool(value))
+    }
+
+    /// Adds the feature to its layer.
+    pub(crate) fn end(self) -> MvtLayerBuilder {
+        self.0.end()
+    }
+}
+
+/// A date as `YYYY-MM-DD`, written without allocating (years 0 to 9999).
+fn iso_date(date: chrono::NaiveDate, out: &mut [u8; 10]) -> &str {
+    use chrono::Datelike;
+    let digits = |out: &mut [u8], mut value: u32| {
+        for byte in out.iter_mut().rev() {
+            *byte = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    digits(&mut out[0..4], date.year().clamp(0, 9999).unsigned_abs());
+    out[4] = b'-';
+    digits(&mut out[5..7], date.month());
+    out[7] = b'-';
+    digits(&mut out[8..10], date.day());
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 /// One incident as a point feature with its properties, where `viewer` may see it.
 fn incident_feature(
-    layer: mvt::Layer,
+    layer: MvtLayerBuilder,
     (snapshot, viewer): (&Snapshot, &OwnedViewer),
     tile: &Tile,
     row: RowId,
-) -> Result<mvt::Layer, ApiError> {
+) -> Result<MvtLayerBuilder, ApiError> {
     let fields = snapshot.tile_fields(row);
     let Some(lon_lat) = fields.lon_lat else {
         return Ok(layer);
     };
     let (lon, lat) = viewer.point(lon_lat, fields.community_id);
-    let mut feature = point_feature(layer, tile, lon_lat_to_mercator(lon, lat))?;
-    feature.add_tag_string("id", &fields.id.to_string());
-    feature.add_tag_string("kind", fields.kind.as_str());
-    feature.add_tag_string("occurred_on", &fields.occurred_on.to_string());
-    feature.add_tag_uint("killed", u64::from(fields.killed));
-    feature.add_tag_uint("injured", u64::from(fields.injured));
-    feature.add_tag_string("community", fields.community);
+    let mut feature = Feature::point(layer, tile, lon_lat_to_mercator(lon, lat))?;
+    let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
+    let mut date = [0; 10];
+    feature
+        .text("id", fields.id.hyphenated().encode_lower(&mut id))?
+        .text("kind", fields.kind.as_str())?
+        .text("occurred_on", iso_date(fields.occurred_on, &mut date))?
+        .count("killed", u64::from(fields.killed))?
+        .count("injured", u64::from(fields.injured))?
+        .text("community", fields.community)?;
     if let Some(id) = fields.community_id {
-        feature.add_tag_string("community_id", id);
+        feature.text("community_id", id)?;
     }
     for (name, slug) in [
         ("perpetrator", fields.perpetrator),
@@ -158,10 +202,10 @@ fn incident_feature(
         ("place_type", fields.place_type),
     ] {
         if let Some(slug) = slug {
-            feature.add_tag_string(name, slug.as_str());
+            feature.text(name, slug.as_str())?;
         }
     }
-    Ok(feature.into_layer())
+    Ok(feature.end())
 }
 
 /// The incidents of one cell of the global grid, summed.
@@ -272,11 +316,11 @@ impl ClusterIndex {
 /// A cell of two or more incidents as a cluster: a point at their centroid, with their
 /// count, counts by kind, casualties, and the zoom at which they part.
 fn cluster_feature(
-    layer: mvt::Layer,
+    layer: MvtLayerBuilder,
     (index, viewer): (&ClusterIndex, &OwnedViewer),
     tile: &Tile,
     cell: &Cell,
-) -> Result<mvt::Layer, ApiError> {
+) -> Result<MvtLayerBuilder, ApiError> {
     let count = cell.count as f64;
     let mut centroid = [cell.sum[0] / count, cell.sum[1] / count];
     if viewer.viewer().is_public() {
@@ -284,21 +328,21 @@ fn cluster_feature(
         let (lon, lat) = viewer.point((lon, lat), None);
         centroid = lon_lat_to_mercator(lon, lat);
     }
-    let mut feature = point_feature(layer, tile, centroid)?;
-    feature.add_tag_bool("cluster", true);
-    feature.add_tag_uint("count", cell.count);
+    let mut feature = Feature::point(layer, tile, centroid)?;
+    feature.flag("cluster", true)?.count("count", cell.count)?;
     for (kind, n) in index.kinds.iter().zip(&cell.kinds) {
         if *n > 0 {
-            feature.add_tag_uint(kind, *n);
+            feature.count(kind, *n)?;
         }
     }
-    feature.add_tag_uint("killed", cell.killed);
-    feature.add_tag_uint("injured", cell.injured);
-    feature.add_tag_uint(
-        "expansion_zoom",
-        u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
-    );
-    Ok(feature.into_layer())
+    feature
+        .count("killed", cell.killed)?
+        .count("injured", cell.injured)?
+        .count(
+            "expansion_zoom",
+            u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
+        )?;
+    Ok(feature.end())
 }
 
 /// The tile's features: incidents at and above the cluster zoom, clusters below (from the
@@ -309,8 +353,7 @@ pub(crate) fn incidents_tile(
     clusters: Option<&ClusterIndex>,
     tile: &Tile,
 ) -> Result<Option<Vec<u8>>, ApiError> {
-    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
-    let mut layer = mvt_tile.create_layer(LAYER);
+    let mut layer = layer_builder(LAYER)?;
     match clusters {
         Some(index) if tile.z < CLUSTER_ZOOM => {
             for cell in index.cells_of(tile) {
@@ -327,11 +370,14 @@ pub(crate) fn incidents_tile(
             }
         }
     }
-    if layer.num_features() == 0 {
-        return Ok(None);
-    }
-    mvt_tile.add_layer(layer).map_err(|e| encode_error(&e))?;
-    mvt_tile.to_bytes().map(Some).map_err(|e| encode_error(&e))
+    Ok((layer.num_features() > 0).then(|| layer.encode()))
+}
+
+/// A layer of the tile extent Athar uses.
+pub(crate) fn layer_builder(name: &str) -> Result<MvtLayerBuilder, ApiError> {
+    let mut layer = MvtLayerBuilder::new(name).map_err(|e| encode_error(&e))?;
+    layer.extent(fast_mvt::MvtExtent::new(EXTENT.unsigned_abs()).expect("a positive extent"));
+    Ok(layer)
 }
 
 /// The ETag of a tile: the snapshot version and the request's filters.
@@ -446,36 +492,30 @@ fn communities_tile(
     tile: &Tile,
 ) -> Result<Option<Vec<u8>>, ApiError> {
     let bounds = tile.buffered_bounds();
-    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
-    let mut layer = mvt_tile.create_layer(Layer::Communities.name());
-    let mut any = false;
+    let mut layer = layer_builder(Layer::Communities.name())?;
     for community in communities.iter().filter(|c| bounds.contains(c.point)) {
-        any = true;
-        let mut feature = point_feature(layer, tile, community.point)?;
-        feature.add_tag_string("community_id", &community.id);
+        let mut feature = Feature::point(layer, tile, community.point)?;
+        feature.text("community_id", &community.id)?;
         for (name, value) in [
             ("name_ar", &community.name_ar),
             ("name_en", &community.name_en),
         ] {
             if let Some(value) = value {
-                feature.add_tag_string(name, value);
+                feature.text(name, value)?;
             }
         }
-        feature.add_tag_string("status", &community.status);
+        feature.text("status", &community.status)?;
         if community.withheld {
-            feature.add_tag_bool("suppressed", true);
+            feature.flag("suppressed", true)?;
         } else {
-            feature.add_tag_uint("count", community.count);
-            feature.add_tag_uint("killed", community.killed);
-            feature.add_tag_uint("injured", community.injured);
+            feature
+                .count("count", community.count)?
+                .count("killed", community.killed)?
+                .count("injured", community.injured)?;
         }
-        layer = feature.into_layer();
+        layer = feature.end();
     }
-    if !any {
-        return Ok(None);
-    }
-    mvt_tile.add_layer(layer).map_err(|e| encode_error(&e))?;
-    mvt_tile.to_bytes().map(Some).map_err(|e| encode_error(&e))
+    Ok((layer.num_features() > 0).then(|| layer.encode()))
 }
 
 /// The community points for the filters, from the cache when it holds them.
@@ -564,24 +604,14 @@ async fn encode(
 fn context_tile(tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
     let map = crate::basemap::basemap();
     let bounds = tile.buffered_bounds();
-    let size = Tile::size(tile.z);
-    let origin = tile.bounds();
-    let pixel = |[x, y]: [f64; 2]| {
-        [
-            (x - origin.min_x) / size * f64::from(EXTENT),
-            (origin.max_y - y) / size * f64::from(EXTENT),
-        ]
-    };
     let within = |[x, y]: [f64; 2]| {
         x >= bounds.min_x && x <= bounds.max_x && y >= bounds.min_y && y <= bounds.max_y
     };
-    let edge = f64::from(athar_tiles::BUFFER);
-    let clip = pointy::BBox::new([
-        (-edge, -edge),
-        (f64::from(EXTENT) + edge, f64::from(EXTENT) + edge),
-    ]);
-    let mut mvt_tile = mvt::Tile::new(EXTENT.unsigned_abs());
-    let mut lines = mvt_tile.create_layer("boundaries");
+    let coord = |point| {
+        let [x, y] = tile.pixel(point);
+        MvtCoord { x, y }
+    };
+    let mut lines = layer_builder("boundaries")?;
     for boundary in &map.boundaries {
         let b = boundary.bounds;
         if b.max_x < bounds.min_x
@@ -591,69 +621,68 @@ fn context_tile(tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
         {
             continue;
         }
-        // The runs of segments that touch the buffered tile, each a part of the line.
-        let mut encoder = mvt::GeomEncoder::new(mvt::GeomType::Linestring).bbox(clip);
-        let mut parts = 0;
+        // The line's parts inside the buffered tile: a segment that leaves it ends a part.
+        let mut runs: Vec<Vec<MvtCoord>> = Vec::new();
         let mut open = false;
         for pair in boundary.points.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            let touches = within(a)
-                || within(b)
-                || !(a[0].max(b[0]) < bounds.min_x
-                    || a[0].min(b[0]) > bounds.max_x
-                    || a[1].max(b[1]) < bounds.min_y
-                    || a[1].min(b[1]) > bounds.max_y);
-            if touches {
-                if !open {
-                    let [x, y] = pixel(a);
-                    encoder.add_point(x, y).map_err(|e| encode_error(&e))?;
-                    open = true;
-                    parts += 1;
+            match bounds.clip_segment(pair[0], pair[1]) {
+                Some((start, end)) => {
+                    // A segment starting inside continues the part; one entering starts
+                    // a new part, and one leaving ends it.
+                    if !open || !within(pair[0]) {
+                        runs.push(vec![coord(start)]);
+                    }
+                    if let Some(run) = runs.last_mut() {
+                        run.push(coord(end));
+                    }
+                    open = within(pair[1]);
                 }
-                let [x, y] = pixel(b);
-                encoder.add_point(x, y).map_err(|e| encode_error(&e))?;
-            } else if open {
-                encoder.complete_geom().map_err(|e| encode_error(&e))?;
-                open = false;
+                None => open = false,
             }
         }
-        if parts == 0 {
+        // Runs shorter than a pixel draw nothing and are not valid MVT lines.
+        for run in &mut runs {
+            run.dedup();
+        }
+        runs.retain(|run| run.len() > 1);
+        if runs.is_empty() {
             continue;
         }
-        let geometry = encoder.encode().map_err(|e| encode_error(&e))?;
-        let mut feature = lines.into_feature(geometry);
-        feature.add_tag_string("kind", boundary.kind);
-        feature.add_tag_string("name_en", &boundary.name_en);
-        if let Some(name) = boundary.name_ar {
-            feature.add_tag_string("name_ar", name);
+        let mut feature = lines.feature_of(MvtGeomType::LineString);
+        for run in runs {
+            feature.line(run).map_err(|e| encode_error(&e))?;
         }
-        lines = feature.into_layer();
+        let mut feature = Feature(feature);
+        feature
+            .text("kind", boundary.kind)?
+            .text("name_en", &boundary.name_en)?;
+        if let Some(name) = boundary.name_ar {
+            feature.text("name_ar", name)?;
+        }
+        lines = feature.end();
     }
-    let mut places = mvt_tile.create_layer("places");
+    let mut places = layer_builder("places")?;
     for place in map
         .places
         .iter()
         .filter(|p| p.min_zoom <= tile.z && within(p.point))
     {
-        let mut feature = point_feature(places, tile, place.point)?;
-        feature.add_tag_string("kind", place.kind);
+        let mut feature = Feature::point(places, tile, place.point)?;
+        feature.text("kind", place.kind)?;
         for (name, value) in [("name_ar", &place.name_ar), ("name_en", &place.name_en)] {
             if let Some(value) = value {
-                feature.add_tag_string(name, value);
+                feature.text(name, value)?;
             }
         }
-        places = feature.into_layer();
+        places = feature.end();
     }
-    let empty = lines.num_features() == 0 && places.num_features() == 0;
-    if empty {
-        return Ok(None);
-    }
-    for layer in [lines, places] {
-        if layer.num_features() > 0 {
-            mvt_tile.add_layer(layer).map_err(|e| encode_error(&e))?;
-        }
-    }
-    mvt_tile.to_bytes().map(Some).map_err(|e| encode_error(&e))
+    // A tile is its layers' messages one after another; empty layers are left out.
+    let layers: Vec<Vec<u8>> = [lines, places]
+        .into_iter()
+        .filter(|layer| layer.num_features() > 0)
+        .map(MvtLayerBuilder::encode)
+        .collect();
+    Ok((!layers.is_empty()).then(|| layers.concat()))
 }
 
 /// A tile of `layer`, from the cache when it holds it.
@@ -665,9 +694,7 @@ async fn tile_response(
 ) -> Result<HttpResponse, ApiError> {
     let tile = tile_of_path(&z, &x, &y)?;
     let snapshot = state.snapshot();
-    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
-    let public = viewer.viewer().is_public();
+    let public = state.viewer(request).is_public();
     let etag = tile_etag(snapshot.version(), request, public);
     if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
         return Ok(response);
@@ -679,10 +706,13 @@ async fn tile_response(
         snapshot.version(),
         public,
     );
+    // Only tiles of valid filters are cached, so a hit needs no parsing.
     let cached = state.tiles.tiles.as_ref().and_then(|cache| cache.get(&key));
     let body = if let Some(body) = cached {
         body
     } else {
+        let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+        let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
         let encoded = encode(state, (layer, viewer), snapshot, query, tile)
             .await?
             .map(actix_web::web::Bytes::from);
