@@ -48,6 +48,9 @@ pub enum ApiError {
         /// Each broken rule.
         errors: Vec<athar_core::FieldError>,
     },
+    /// A method the path does not answer; the methods it does.
+    #[error("this path answers {0} only")]
+    MethodNotAllowed(&'static str),
     /// The database cannot be reached.
     #[error("the database is unavailable")]
     Unavailable,
@@ -85,6 +88,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,7 +109,9 @@ impl ResponseError for ApiError {
             Self::NotFound(detail) | Self::Unauthorized(detail) | Self::Forbidden(detail) => {
                 body["detail"] = json!(detail);
             }
-            Self::PayloadTooLarge { .. } | Self::TooManyRequests { .. } => {
+            Self::PayloadTooLarge { .. }
+            | Self::TooManyRequests { .. }
+            | Self::MethodNotAllowed(_) => {
                 body["detail"] = json!(self.to_string());
             }
             Self::Invalid { detail, errors } => {
@@ -130,6 +136,9 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized(_) => {
                 response.insert_header(("WWW-Authenticate", "Bearer realm=\"athar\""));
+            }
+            Self::MethodNotAllowed(allow) => {
+                response.insert_header(("Allow", *allow));
             }
             _ => {}
         }

@@ -726,11 +726,9 @@ pub(crate) async fn trend(
 )]
 pub(crate) async fn tile(
     request: HttpRequest,
-    path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (z, x, y) = path.into_inner();
-    let tile = crate::routes::tiles::tile_of_path(&z, &x, &y)?;
+    let tile = crate::routes::tiles::tile_of_request(&request)?;
     let query = parse(&request, &state, &["trend"])?;
     let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
         Kind::Trend

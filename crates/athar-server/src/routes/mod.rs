@@ -19,6 +19,11 @@ use crate::AppState;
 /// Registers every route.
 pub fn router(config: &mut web::ServiceConfig) {
     config
+        // Tiles first: the busiest routes, matched by prefix before any pattern is tried.
+        .service(web::scope("/tiles/incidents").default_service(web::to(tiles::incidents)))
+        .service(web::scope("/tiles/communities").default_service(web::to(tiles::communities)))
+        .service(web::scope("/tiles/context").default_service(web::to(tiles::context)))
+        .service(web::scope("/tiles/hotspots").default_service(web::to(hotspots::tile)))
         .service(get("/", ogc::landing))
         .service(get("/conformance", ogc::conformance))
         .service(get("/collections", ogc::collections))
@@ -48,9 +53,6 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/tiles/incidents.json", tiles::incidents_tilejson))
         .service(get("/tiles/communities.json", tiles::communities_tilejson))
         .service(get("/tiles/context.json", tiles::context_tilejson))
-        .service(get("/tiles/incidents/{z}/{x}/{y}", tiles::incidents))
-        .service(get("/tiles/communities/{z}/{x}/{y}", tiles::communities))
-        .service(get("/tiles/context/{z}/{x}/{y}", tiles::context))
         .service(get("/v1/stats", aggregates::stats))
         .service(get("/v1/stats/series", aggregates::series))
         .service(get("/v1/vocabularies", aggregates::vocabularies))
@@ -58,7 +60,6 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/maps/static.{format}", maps::static_map))
         .service(get("/v1/hotspots", hotspots::hotspots))
         .service(get("/v1/hotspots/trend", hotspots::trend))
-        .service(get("/tiles/hotspots/{z}/{x}/{y}", hotspots::tile))
         .service(get(
             "/v1/exports/communities.{format}",
             exports::communities,

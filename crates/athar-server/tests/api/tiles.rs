@@ -195,6 +195,38 @@ async fn tiles_answer_like_a_tile_server(backend: Backend) {
     assert_eq!(status("/tiles/incidents/23/0/0.mvt").await, 404);
     assert_eq!(status("/tiles/incidents/14/0/0.mvt").await, 204);
     assert_eq!(status("/tiles/incidents/3/4/3?kind=nonsense").await, 400);
+    // Tile routes are matched by prefix: other shapes of path are not tiles.
+    for path in [
+        "/tiles/incidents",
+        "/tiles/incidents/",
+        "/tiles/incidents/3/4",
+        "/tiles/incidents/3/4/3/2",
+        "/tiles/incidents//4/3",
+        "/tiles/communities/3/4/3/",
+        "/tiles/context/3/4",
+        "/tiles/hotspots/3",
+    ] {
+        assert!(matches!(status(path).await, 400 | 404), "{path}");
+    }
+    for layer in ["incidents", "communities", "context", "hotspots"] {
+        let response = client()
+            .post(format!("{address}/tiles/{layer}/3/4/3.mvt"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{layer}");
+        assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
+        let head = client()
+            .head(format!("{address}/tiles/{layer}/3/4/3.mvt"))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            head.status().is_success(),
+            "HEAD {layer}: {}",
+            head.status()
+        );
+    }
 
     // The tile holding north-west Syria at zoom 3, with and without an extension.
     let url = format!("{address}/tiles/incidents/3/4/3.mvt");
