@@ -445,8 +445,9 @@ pub(crate) struct CommunityPoint {
     point: [f64; 2],
 }
 
-/// Layer, tile, query string, snapshot version, and whether for an anonymous reader.
-type TileKey = (Layer, Tile, String, u64, bool);
+/// Layer, tile, query string, snapshot version, whether for an anonymous reader, and
+/// whether gzipped.
+type TileKey = (Layer, Tile, String, u64, bool, bool);
 
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
 /// and the community counts behind the communities layer, by filters and version.
@@ -719,27 +720,54 @@ async fn tile_response(
     if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
         return Ok(response);
     }
-    let key: TileKey = (
-        layer,
-        tile,
-        request.query_string().to_owned(),
-        snapshot.version(),
-        public,
-    );
-    // Only tiles of valid filters are cached, so a hit needs no parsing.
-    let cached = state.tiles.tiles.as_ref().and_then(|cache| cache.get(&key));
-    let body = if let Some(body) = cached {
+    let gzip = accepts_gzip(request);
+    let version = snapshot.version();
+    let key = |gzip: bool| -> TileKey {
+        (
+            layer,
+            tile,
+            request.query_string().to_owned(),
+            version,
+            public,
+            gzip,
+        )
+    };
+    // Only tiles of valid filters are cached, so a hit needs no parsing. Tiles are cached
+    // as sent: plain, and gzipped for clients that accept it (as browsers do), so that a
+    // hit is never compressed again.
+    let cache = state.tiles.tiles.as_ref();
+    let body = if let Some(body) = cache.and_then(|cache| cache.get(&key(gzip))) {
         body
     } else {
-        let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-        let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
-        let encoded = encode(state, (layer, viewer), snapshot, query, tile)
-            .await?
-            .map(actix_web::web::Bytes::from);
-        if let Some(cache) = &state.tiles.tiles {
-            cache.insert(key, encoded.clone());
+        let plain = if let Some(plain) = cache
+            .filter(|_| gzip)
+            .and_then(|cache| cache.get(&key(false)))
+        {
+            plain
+        } else {
+            let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+            let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
+            let encoded = encode(state, (layer, viewer), snapshot, query, tile)
+                .await?
+                .map(actix_web::web::Bytes::from);
+            if let Some(cache) = cache {
+                cache.insert(key(false), encoded.clone());
+            }
+            encoded
+        };
+        match plain {
+            Some(plain) if gzip => {
+                let compressed = tokio::task::spawn_blocking(move || gzipped(&plain))
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))??;
+                let compressed = Some(actix_web::web::Bytes::from(compressed));
+                if let Some(cache) = cache {
+                    cache.insert(key(true), compressed.clone());
+                }
+                compressed
+            }
+            plain => plain,
         }
-        encoded
     };
     let mut response = match body.as_ref() {
         Some(_) => HttpResponse::Ok(),
@@ -748,13 +776,58 @@ async fn tile_response(
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .insert_header((header::VARY, "Authorization"));
-    Ok(match body.as_ref() {
-        Some(bytes) => response
-            .content_type("application/vnd.mapbox-vector-tile")
-            .body(bytes.clone()),
+        .insert_header((header::VARY, "Accept-Encoding, Authorization"));
+    Ok(match body {
+        Some(bytes) => {
+            if gzip {
+                // Set here, the compression middleware leaves the body as it is.
+                response.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            response
+                .content_type("application/vnd.mapbox-vector-tile")
+                .body(bytes)
+        }
         None => response.finish(),
     })
+}
+
+/// Whether the client takes gzip: named with a weight above zero, or, when not named,
+/// covered by `*`.
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    let mut named = None;
+    let mut any = None;
+    for item in request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+    {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let weight = parts
+            .find_map(|part| part.trim().strip_prefix("q="))
+            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+            .unwrap_or(0.0);
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            named = Some(weight > 0.0);
+        } else if name == "*" {
+            any = Some(weight > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
+}
+
+/// A tile gzipped (level 6: done once per tile and snapshot version when cached).
+fn gzipped(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::default(),
+    );
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| ApiError::Internal(format!("gzipping a tile: {e}")))
 }
 
 /// `GET /tiles/incidents/{z}/{x}/{y}` (also `.mvt` and `.pbf`): the incidents of a tile
@@ -1025,6 +1098,47 @@ mod tests {
         assert_eq!(cell(idlib, zoom - 1), cell(east, zoom - 1));
         // Points at one place never part below the cluster zoom.
         assert_eq!(expansion_zoom(idlib, idlib, 3), CLUSTER_ZOOM);
+    }
+
+    #[test]
+    fn gzip_is_sent_to_clients_that_accept_it() {
+        let accepts = |value: &str| {
+            let request = actix_web::test::TestRequest::default()
+                .insert_header((header::ACCEPT_ENCODING, value))
+                .to_http_request();
+            accepts_gzip(&request)
+        };
+        for yes in [
+            "gzip",
+            "gzip, deflate, br, zstd",
+            "br;q=1.0, GZIP;q=0.5",
+            "*",
+            "br, *;q=0.1",
+        ] {
+            assert!(accepts(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "br",
+            "identity",
+            "gzip;q=0",
+            "gzip;q=0, *",
+            "*;q=0",
+            "gzip;q=x",
+        ] {
+            assert!(!accepts(no), "{no}");
+        }
+        assert!(!accepts_gzip(
+            &actix_web::test::TestRequest::default().to_http_request()
+        ));
+        let tile = b"a tile, a tile, a tile".repeat(40);
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(gzipped(&tile).unwrap().as_slice()),
+            &mut plain,
+        )
+        .unwrap();
+        assert_eq!(plain, tile);
     }
 
     #[test]

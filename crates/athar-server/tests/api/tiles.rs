@@ -269,6 +269,29 @@ async fn tiles_answer_like_a_tile_server(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(gzipped.headers().get("content-encoding").unwrap(), "gzip");
+    // As browsers ask: gzip, from the cache the second time, the same tile once unzipped.
+    for _ in 0..2 {
+        let mut response = client()
+            .get(&url)
+            .insert_header(("Accept-Encoding", "gzip, deflate, br, zstd"))
+            .no_decompress()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers().get("content-encoding").unwrap(), "gzip");
+        let vary = response.headers().get("vary").unwrap().to_str().unwrap();
+        assert!(
+            vary.to_ascii_lowercase().contains("accept-encoding"),
+            "{vary}"
+        );
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(response.body().await.unwrap().as_ref()),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, bytes.as_ref());
+    }
 }
 
 async fn community_tiles_draw_the_ranking_and_tilejson_carries_the_filters(backend: Backend) {
