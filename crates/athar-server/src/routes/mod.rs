@@ -19,10 +19,22 @@ use crate::AppState;
 /// Registers every route.
 pub fn router(config: &mut web::ServiceConfig) {
     config
-        // Tiles first: the busiest routes, matched by prefix before any pattern is tried.
+        // The cached tile layers first: the busiest routes, matched by prefix before any
+        // pattern is tried, and outside the compression middleware, as they send gzip
+        // from their cache themselves.
         .service(web::scope("/tiles/incidents").default_service(web::to(tiles::incidents)))
         .service(web::scope("/tiles/communities").default_service(web::to(tiles::communities)))
         .service(web::scope("/tiles/context").default_service(web::to(tiles::context)))
+        .service(
+            web::scope("")
+                .wrap(actix_web::middleware::Compress::default())
+                .configure(compressed),
+        );
+}
+
+/// Every other route, compressed by the middleware when the client accepts it.
+fn compressed(config: &mut web::ServiceConfig) {
+    config
         .service(web::scope("/tiles/hotspots").default_service(web::to(hotspots::tile)))
         .service(get("/", ogc::landing))
         .service(get("/conformance", ogc::conformance))

@@ -24,6 +24,9 @@ use crate::{ApiError, AppState};
 pub(crate) const CLUSTER_ZOOM: u8 = 12;
 /// The side of a cluster cell, in tile pixels.
 const CELL_PIXELS: i32 = 64;
+/// The media type of vector tiles (a constant header value: not parsed per response).
+const MVT_CONTENT_TYPE: header::HeaderValue =
+    header::HeaderValue::from_static("application/vnd.mapbox-vector-tile");
 /// The name of the incidents layer.
 pub(crate) const LAYER: &str = "incidents";
 
@@ -784,7 +787,7 @@ async fn tile_response(
                 response.insert_header((header::CONTENT_ENCODING, "gzip"));
             }
             response
-                .content_type("application/vnd.mapbox-vector-tile")
+                .insert_header((header::CONTENT_TYPE, MVT_CONTENT_TYPE))
                 .body(bytes)
         }
         None => response.finish(),
