@@ -100,7 +100,8 @@ pub async fn run_import<R: Read + Send + 'static>(
     input: R,
     meta: ImportMeta,
 ) -> Result<ImportReport, ImportError> {
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StagedIncident>>(2);
+    // A few batches of room, so that reading runs ahead while the store writes.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StagedIncident>>(4);
     let default_source = meta.source.clone();
     let reader = tokio::task::spawn_blocking(move || {
         let names = athar_gazetteer::NameCache::new(&gazetteer);
@@ -140,9 +141,7 @@ pub async fn run_import<R: Read + Send + 'static>(
     });
 
     let mut session = store.begin_import(&meta).await?;
-    while let Some(batch) = receiver.recv().await {
-        session.stage(&batch).await?;
-    }
+    session.stage_all(&mut receiver).await?;
     let (summary, rejections, learning) = reader
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;

@@ -11,6 +11,12 @@ use uuid::Uuid;
 /// The signature, flags and header extension length that open every binary COPY stream.
 const HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 
+/// The trailer that ends a binary COPY stream.
+pub(crate) const END: [u8; 2] = (-1i16).to_be_bytes();
+
+/// The header alone, to begin a stream whose rows come in parts.
+pub(crate) const BEGIN: &[u8] = HEADER;
+
 /// PostgreSQL's dates count days from 2000-01-01.
 fn postgres_epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date")
@@ -27,6 +33,19 @@ impl BinaryCopy {
         let mut bytes = Vec::with_capacity(HEADER.len() + rows * row_bytes + 2);
         bytes.extend_from_slice(HEADER);
         Self { bytes }
+    }
+
+    /// A later part of a stream begun elsewhere: rows only, no header.
+    pub(crate) fn continued(rows: usize, row_bytes: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(rows * row_bytes),
+        }
+    }
+
+    /// The bytes so far, without the trailer: a part of a stream sent in several pieces
+    /// (end it with [`END`]).
+    pub(crate) fn into_part(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// Starts a row of `fields` values.
@@ -117,7 +136,7 @@ impl BinaryCopy {
 
     /// The finished stream, with its trailer.
     pub(crate) fn finish(mut self) -> Vec<u8> {
-        self.bytes.extend_from_slice(&(-1i16).to_be_bytes());
+        self.bytes.extend_from_slice(&END);
         self.bytes
     }
 }

@@ -877,6 +877,31 @@ impl ImportSession {
         }
     }
 
+    /// Stages every batch that comes on `batches`, until it closes. On PostGIS, batches
+    /// whose rows are all new (of sources with nothing stored) are streamed through one
+    /// COPY while the next are read and encoded; the rest go through [`Self::stage`].
+    pub async fn stage_all(
+        &mut self,
+        batches: &mut tokio::sync::mpsc::Receiver<Vec<StagedIncident>>,
+    ) -> Result<()> {
+        let mut next = batches.recv().await;
+        while let Some(batch) = next.take() {
+            if let Session::Postgres(import) = &mut self.inner
+                && !batch.is_empty()
+                && import.all_fresh(&batch).await?
+            {
+                let (stored, stopped_at) = import.stream_new(batch, batches).await?;
+                self.counts.accepted += stored;
+                // The batch it stopped at, if any; none when the input ended.
+                next = stopped_at;
+                continue;
+            }
+            self.stage(&batch).await?;
+            next = batches.recv().await;
+        }
+        Ok(())
+    }
+
     /// Moves the staged rows into the incidents, writes the change log and the import log
     /// entry (with `report`, the JSON import report), and commits.
     pub async fn finish(

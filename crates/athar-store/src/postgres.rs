@@ -190,6 +190,46 @@ fn new_incident(copy: &mut BinaryCopy, row: &Classified<'_>, import_id: Uuid) ->
     Ok(())
 }
 
+/// A batch of new rows written for the two COPY streams (parts, without header or end).
+struct EncodedNew {
+    incidents: Vec<u8>,
+    log: Vec<u8>,
+    rows: u64,
+}
+
+/// Encodes a batch of new rows, each with a fresh id, on a blocking thread.
+fn encode_new(
+    batch: Vec<StagedIncident>,
+    import_id: Uuid,
+    actor: Option<String>,
+) -> tokio::task::JoinHandle<Result<EncodedNew>> {
+    tokio::task::spawn_blocking(move || {
+        // An incident is about 350 bytes on the wire (a third of it names and notes).
+        let mut incidents = BinaryCopy::continued(batch.len(), 384);
+        let mut log = BinaryCopy::continued(batch.len(), 64);
+        for staged in &batch {
+            let row = Classified {
+                staged,
+                id: Uuid::now_v7(),
+                is_new: true,
+                fields: None,
+            };
+            new_incident(&mut incidents, &row, import_id)?;
+            log.row(5)
+                .uuid(row.id)
+                .text(Some("insert"))
+                .uuid(import_id)
+                .text(actor.as_deref())
+                .jsonb(None);
+        }
+        Ok(EncodedNew {
+            incidents: incidents.into_part(),
+            log: log.into_part(),
+            rows: batch.len() as u64,
+        })
+    })
+}
+
 /// Appends one CSV field: absent values are unquoted empties (NULL in COPY's CSV format),
 /// text is always quoted so that an empty string and NULL stay apart.
 fn text_field(out: &mut String, value: Option<&str>) {
@@ -288,9 +328,8 @@ impl PgImport {
             .collect()
     }
 
-    /// The stored id and content hash of every key of `rows` that exists. Rows of a source
-    /// that had no incidents when this import began are not looked up.
-    pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
+    /// Notes, for each source of `rows` not met before, whether it has incidents stored.
+    async fn note_sources(&mut self, rows: &[StagedIncident]) -> Result<()> {
         for staged in rows {
             let source = &staged.record.source;
             if !self.fresh_sources.contains_key(source) {
@@ -302,6 +341,91 @@ impl PgImport {
                 self.fresh_sources.insert(source.clone(), !stored);
             }
         }
+        Ok(())
+    }
+
+    /// Whether every row of `rows` is of a source that had no incidents when this import
+    /// began, so that all are new.
+    pub(crate) async fn all_fresh(&mut self, rows: &[StagedIncident]) -> Result<bool> {
+        self.note_sources(rows).await?;
+        Ok(rows
+            .iter()
+            .all(|row| self.fresh_sources[&row.record.source]))
+    }
+
+    /// Streams batches whose rows are all new into `incidents` through one COPY, `first`
+    /// and those that follow it on `batches`: each batch is encoded on a blocking thread
+    /// while the one before is sent and stored, so that Athar and PostgreSQL work at once.
+    /// Their change-log entries follow in one COPY when the stream ends. It ends at a batch
+    /// that cannot follow (a source not met before or with incidents stored, the batch that
+    /// decides the bulk path, or enough change-log entries held), which it returns, or when
+    /// `batches` closes (`None`). Returns the rows stored too.
+    pub(crate) async fn stream_new(
+        &mut self,
+        first: Vec<StagedIncident>,
+        batches: &mut tokio::sync::mpsc::Receiver<Vec<StagedIncident>>,
+    ) -> Result<(u64, Option<Vec<StagedIncident>>)> {
+        /// Change-log entries held before the stream ends to write them (about 135,000).
+        const LOG_BYTES: usize = 8 << 20;
+        self.consider_bulk(first.len() as u64).await?;
+        let (import_id, actor) = (self.import_id, self.actor.clone());
+        let (inserted, bulk_decided) = (self.inserted, self.bulk != Bulk::Undecided);
+        let fresh = &self.fresh_sources;
+        let follows = |batch: &[StagedIncident], streamed: u64, log: usize| {
+            batch
+                .iter()
+                .all(|row| fresh.get(&row.record.source) == Some(&true))
+                && (bulk_decided || inserted + streamed + (batch.len() as u64) < BULK_ROWS)
+                && log < LOG_BYTES
+        };
+        let mut copy = self
+            .tx
+            .copy_in_raw(&format!(
+                "COPY incidents ({NEW_INCIDENT_COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await?;
+        copy.send(crate::copy_in::BEGIN).await?;
+        let mut log = crate::copy_in::BEGIN.to_vec();
+        let mut streamed = 0u64;
+        let mut encoding = Some(encode_new(first, import_id, actor.clone()));
+        let mut stopped_at = None;
+        while let Some(job) = encoding.take() {
+            let encoded = job
+                .await
+                .map_err(|e| crate::StoreError::Io(std::io::Error::other(e)))??;
+            streamed += encoded.rows;
+            log.extend_from_slice(&encoded.log);
+            // This batch is sent while the next is received and encoded.
+            let next = async {
+                match batches.recv().await {
+                    Some(batch) if follows(&batch, streamed, log.len()) => {
+                        (Some(encode_new(batch, import_id, actor.clone())), None)
+                    }
+                    Some(batch) => (None, Some(batch)),
+                    None => (None, None),
+                }
+            };
+            let (sent, (job, stop)) = tokio::join!(copy.send(encoded.incidents), next);
+            sent?;
+            encoding = job;
+            stopped_at = stop;
+        }
+        copy.send(crate::copy_in::END.as_slice()).await?;
+        copy.finish().await?;
+        self.inserted += streamed;
+        log.extend_from_slice(&crate::copy_in::END);
+        self.copy_in(
+            "COPY changes (incident_id, op, import_id, actor, fields) FROM STDIN (FORMAT binary)",
+            &log,
+        )
+        .await?;
+        Ok((streamed, stopped_at))
+    }
+
+    /// The stored id and content hash of every key of `rows` that exists. Rows of a source
+    /// that had no incidents when this import began are not looked up.
+    pub(crate) async fn lookup(&mut self, rows: &[StagedIncident]) -> Result<ExistingKeys> {
+        self.note_sources(rows).await?;
         let stored: Vec<&StagedIncident> = rows
             .iter()
             .filter(|staged| !self.fresh_sources[&staged.record.source])

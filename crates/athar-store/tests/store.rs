@@ -345,6 +345,25 @@ fn bulk_rows(source: &str, count: u64) -> Vec<StagedIncident> {
         .collect()
 }
 
+/// Finishes an import: its accepted, updated and unchanged counts.
+async fn finished(session: athar_store::ImportSession) -> (u64, u64, u64) {
+    let counts = session
+        .finish(0, |_| serde_json::Value::Null)
+        .await
+        .unwrap();
+    (counts.accepted, counts.updated, counts.unchanged)
+}
+
+/// The import log entry of a CSV import of `source`.
+fn csv_import(source: &str, actor: Option<&str>) -> ImportMeta {
+    ImportMeta {
+        source: source.into(),
+        format: "csv".into(),
+        file_name: None,
+        actor: actor.map(str::to_owned),
+    }
+}
+
 /// How many of the named indexes `incidents` has.
 async fn indexes_named(pool: &sqlx::PgPool, names: &[&str]) -> i64 {
     sqlx::query_scalar(
@@ -437,12 +456,7 @@ async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::P
 async fn a_bulk_load_that_meets_stored_rows_looks_them_up(pool: sqlx::PgPool) {
     let store = migrated(Store::Postgres(pool.clone())).await;
     import(&store, month()).await;
-    let meta = ImportMeta {
-        source: "mixed".into(),
-        format: "csv".into(),
-        file_name: None,
-        actor: None,
-    };
+    let meta = csv_import("mixed", None);
     let mut session = store.begin_import(&meta).await.unwrap();
     session
         .stage(&bulk_rows("new-source", 100_000))
@@ -451,14 +465,7 @@ async fn a_bulk_load_that_meets_stored_rows_looks_them_up(pool: sqlx::PgPool) {
     let mut changed = month();
     changed[0].notes = Some("corrected".into());
     session.stage(&staged(changed)).await.unwrap();
-    let counts = session
-        .finish(0, |_| serde_json::Value::Null)
-        .await
-        .unwrap();
-    assert_eq!(
-        (counts.accepted, counts.updated, counts.unchanged),
-        (100_000, 1, 2)
-    );
+    assert_eq!(finished(session).await, (100_000, 1, 2));
     assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
     let a1 = store
         .load_incidents()
@@ -664,4 +671,86 @@ async fn incidents_are_sent_in_parts_each_exactly_once(store: Store) {
         ids.dedup();
         assert_eq!((before, ids.len()), (1_000, 1_000), "{parts} parts");
     }
+}
+
+/// Batches of new rows are streamed through one COPY while the next are read: every row is
+/// stored once and logged in row order, across the stream's breaks (a batch of a stored
+/// source between them, the bulk decision, the change log written every ~135,000 rows), and
+/// an import abandoned before it finishes stores nothing.
+#[sqlx::test(migrations = false)]
+async fn streamed_batches_store_every_row_and_log_it_in_row_order(pool: sqlx::PgPool) {
+    let store = migrated(Store::Postgres(pool.clone())).await;
+    import(&store, month()).await;
+    let meta = csv_import("streamed", Some("loader"));
+    let rows = bulk_rows("streamed", 150_000);
+    let mut edited = month();
+    edited[1] = record(&[("source_id", "a2"), ("weapon", "drone"), ("injured", "4")]);
+    let stored_source = staged(edited);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+    let batches: Vec<Vec<StagedIncident>> = rows.chunks(5_000).map(<[_]>::to_vec).collect();
+    let producer = tokio::spawn(async move {
+        for (index, batch) in batches.into_iter().enumerate() {
+            if index == 10 {
+                sender.send(stored_source.clone()).await.unwrap();
+            }
+            sender.send(batch).await.unwrap();
+        }
+    });
+    let mut session = store.begin_import(&meta).await.unwrap();
+    session.stage_all(&mut receiver).await.unwrap();
+    producer.await.unwrap();
+    assert_eq!(finished(session).await, (150_000, 1, 2));
+    assert_eq!(store.count_incidents().await.unwrap(), 150_003);
+    let stored = store.load_incidents().await.unwrap();
+    let streamed_7 = stored
+        .iter()
+        .find(|i| i.record.source_id.as_deref() == Some("bulk-7"))
+        .unwrap();
+    assert_eq!(streamed_7.record, rows[7].record);
+    // The log: the month's three inserts, then this import in row order, the update
+    // between the tenth and eleventh batches.
+    let logged: Vec<(Uuid, String, Option<String>)> =
+        sqlx::query_as("SELECT incident_id, op, actor FROM changes ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(logged.len(), 3 + 150_000 + 1);
+    assert_eq!(logged[3 + 50_000].1, "update");
+    let ids_in_row_order: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM incidents WHERE source = 'streamed' ORDER BY substr(source_key, 6)::int",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let streamed_log: Vec<Uuid> = logged[3..]
+        .iter()
+        .filter(|(_, op, _)| op == "insert")
+        .map(|(id, _, actor)| {
+            assert_eq!(actor.as_deref(), Some("loader"));
+            *id
+        })
+        .collect();
+    assert_eq!(streamed_log, ids_in_row_order);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+
+    // Streamed, then abandoned before finishing: nothing of it is stored or logged.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+    let abandoned = bulk_rows("abandoned", 20_000);
+    tokio::spawn(async move {
+        for batch in abandoned.chunks(5_000) {
+            if sender.send(batch.to_vec()).await.is_err() {
+                break;
+            }
+        }
+    });
+    {
+        let mut session = store.begin_import(&meta).await.unwrap();
+        session.stage_all(&mut receiver).await.unwrap();
+    }
+    assert_eq!(store.count_incidents().await.unwrap(), 150_003);
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM changes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 3 + 150_000 + 1);
 }
