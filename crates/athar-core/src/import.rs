@@ -27,7 +27,8 @@ pub struct StagedIncident {
 /// Assigns source keys within one import.
 #[derive(Debug, Default)]
 pub struct ImportKeys {
-    rows_by_id: HashMap<(String, String), u64>,
+    /// Source → source id → the row it first appeared at.
+    rows_by_id: HashMap<String, HashMap<String, u64>>,
     copies_by_hash: HashMap<(String, u64), u32>,
 }
 
@@ -40,14 +41,21 @@ impl ImportKeys {
     ) -> Result<StagedIncident, FieldError> {
         let content_hash = record.content_hash();
         let source_key = if let Some(id) = &record.source_id {
-            let key = (record.source.clone(), id.clone());
-            if let Some(first) = self.rows_by_id.get(&key) {
+            if !self.rows_by_id.contains_key(&record.source) {
+                self.rows_by_id
+                    .insert(record.source.clone(), HashMap::new());
+            }
+            let ids = self
+                .rows_by_id
+                .get_mut(&record.source)
+                .expect("inserted above");
+            if let Some(first) = ids.get(id.as_str()) {
                 return Err(FieldError::new(
                     "source_id",
                     format!("'{id}' already appears at row {first} of this import"),
                 ));
             }
-            self.rows_by_id.insert(key, row);
+            ids.insert(id.clone(), row);
             id.clone()
         } else {
             let copies = self

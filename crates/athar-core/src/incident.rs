@@ -175,51 +175,61 @@ impl IncidentRecord {
     /// A stable 64-bit hash of every field, used to tell an unchanged re-import from an
     /// update. It is the same on every machine and in every release that keeps the fields.
     pub fn content_hash(&self) -> u64 {
+        use std::fmt::Write as _;
+        thread_local! {
+            /// The canonical text, kept between calls: hashing allocates nothing.
+            static CANONICAL: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
         fn opt<T: AsRef<str>>(value: Option<&T>) -> &str {
             value.map_or("\u{0}", AsRef::as_ref)
         }
-        let counts = self.casualties.counts();
-        let location = self
-            .location
-            .map(|p| format!("{:.7},{:.7}", p.lon.degrees(), p.lat.degrees()))
-            .unwrap_or_default();
-        let pcode = self.community_pcode.as_ref().map(Pcode::as_str);
-        let canonical = [
-            self.source.as_str(),
-            opt(self.source_id.as_ref()),
-            self.kind.as_str(),
-            &self.occurred.to_string(),
-            &location,
-            self.location_precision.as_str(),
-            &self.community,
-            pcode.unwrap_or("\u{0}"),
-            opt(self.admin1.as_ref()),
-            opt(self.admin2.as_ref()),
-            opt(self.admin3.as_ref()),
-            opt(self.place_type.as_ref()),
-            opt(self.perpetrator.as_ref()),
-            opt(self.weapon.as_ref()),
-            opt(self.cause.as_ref()),
-            opt(self.vehicle.as_ref()),
-            &format!(
-                "{},{},{},{},{},{}",
+        CANONICAL.with_borrow_mut(|text| {
+            // The fields joined by U+001F, as they have always been written.
+            text.clear();
+            let counts = self.casualties.counts();
+            let _ = write!(
+                text,
+                "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}",
+                self.source,
+                opt(self.source_id.as_ref()),
+                self.kind.as_str(),
+                self.occurred
+            );
+            if let Some(p) = self.location {
+                let _ = write!(text, "{:.7},{:.7}", p.lon.degrees(), p.lat.degrees());
+            }
+            for field in [
+                self.location_precision.as_str(),
+                &self.community,
+                self.community_pcode.as_ref().map_or("\u{0}", Pcode::as_str),
+                opt(self.admin1.as_ref()),
+                opt(self.admin2.as_ref()),
+                opt(self.admin3.as_ref()),
+                opt(self.place_type.as_ref()),
+                opt(self.perpetrator.as_ref()),
+                opt(self.weapon.as_ref()),
+                opt(self.cause.as_ref()),
+                opt(self.vehicle.as_ref()),
+            ] {
+                text.push('\u{1f}');
+                text.push_str(field);
+            }
+            let _ = write!(
+                text,
+                "\u{1f}{},{},{},{},{},{}\u{1f}{}\u{1f}{}:{}:{:.3}",
                 counts.killed,
                 counts.killed_women,
                 counts.killed_children,
                 counts.injured,
                 counts.injured_women,
-                counts.injured_children
-            ),
-            opt(self.notes.as_ref()),
-            &format!(
-                "{}:{}:{:.3}",
+                counts.injured_children,
+                opt(self.notes.as_ref()),
                 opt(self.resolution.community_id.as_ref()),
                 self.resolution.method.as_str(),
                 self.resolution.score
-            ),
-        ]
-        .join("\u{1f}");
-        xxhash_rust::xxh3::xxh3_64(canonical.as_bytes())
+            );
+            xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+        })
     }
 }
 

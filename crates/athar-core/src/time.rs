@@ -116,7 +116,13 @@ impl OccurredAt {
 impl std::fmt::Display for OccurredAt {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.time {
-            Some(time) => write!(formatter, "{}T{}", self.date, time.format("%H:%M")),
+            Some(time) => write!(
+                formatter,
+                "{}T{:02}:{:02}",
+                self.date,
+                chrono::Timelike::hour(&time),
+                chrono::Timelike::minute(&time)
+            ),
             None => write!(formatter, "{}", self.date),
         }
     }

@@ -928,4 +928,28 @@ mod tests {
             valid(&[("killed", "1"), ("notes", "x")]).content_hash()
         );
     }
+
+    #[test]
+    fn the_content_hash_is_the_same_in_every_release() {
+        // Stored with every incident: a new value would make every re-import an update.
+        let hashes = [
+            valid(&[("killed", "1")]).content_hash(),
+            valid(&[
+                ("source_id", "f-17"),
+                ("occurred_at", "2024-04-12T21:40"),
+                ("weapon", "drone"),
+                ("perpetrator", "government_forces"),
+                ("killed", "3"),
+                ("killed_children", "1"),
+                ("injured", "5"),
+                ("notes", "قصف"),
+                ("community", "Known Town"),
+            ])
+            .content_hash(),
+        ];
+        assert_eq!(
+            hashes,
+            [14_464_744_837_622_798_479, 6_186_184_960_555_981_192]
+        );
+    }
 }
