@@ -197,6 +197,17 @@ struct EncodedNew {
     rows: u64,
 }
 
+/// Appends a row's change-log entry to a binary COPY into `changes` (incident_id, op,
+/// import_id, actor, fields).
+fn log_change(log: &mut BinaryCopy, row: &Classified<'_>, import_id: Uuid, actor: Option<&str>) {
+    log.row(5)
+        .uuid(row.id)
+        .text(Some(if row.is_new { "insert" } else { "update" }))
+        .uuid(import_id)
+        .text(actor)
+        .jsonb(row.fields.as_deref());
+}
+
 /// Encodes a batch of new rows, each with a fresh id, on a blocking thread.
 fn encode_new(
     batch: Vec<StagedIncident>,
@@ -215,12 +226,7 @@ fn encode_new(
                 fields: None,
             };
             new_incident(&mut incidents, &row, import_id)?;
-            log.row(5)
-                .uuid(row.id)
-                .text(Some("insert"))
-                .uuid(import_id)
-                .text(actor.as_deref())
-                .jsonb(None);
+            log_change(&mut log, &row, import_id, actor.as_deref());
         }
         Ok(EncodedNew {
             incidents: incidents.into_part(),
@@ -487,12 +493,7 @@ impl PgImport {
         }
         let mut log = BinaryCopy::with_capacity(rows.len(), 64);
         for row in rows {
-            log.row(5)
-                .uuid(row.id)
-                .text(Some(if row.is_new { "insert" } else { "update" }))
-                .uuid(self.import_id)
-                .text(self.actor.as_deref())
-                .jsonb(row.fields.as_deref());
+            log_change(&mut log, row, self.import_id, self.actor.as_deref());
         }
         self.copy_in(
             "COPY changes (incident_id, op, import_id, actor, fields) FROM STDIN (FORMAT binary)",

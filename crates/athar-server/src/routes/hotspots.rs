@@ -740,19 +740,12 @@ pub(crate) async fn tile(
     for_analysis.pairs.retain(|(name, _)| name != "trend");
     let found = analysis(&request, &state, kind, for_analysis).await?;
     let bytes = encode_tile(&found, &tile)?;
-    let mut response = match bytes {
-        Some(_) => HttpResponse::Ok(),
-        None => HttpResponse::NoContent(),
-    };
-    response
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .insert_header((header::VARY, "Authorization"));
-    Ok(match bytes {
-        Some(bytes) => response
-            .content_type("application/vnd.mapbox-vector-tile")
-            .body(bytes),
-        None => response.finish(),
-    })
+    // Not gzipped here: the compression middleware does it for the clients that accept it.
+    Ok(crate::routes::tiles::mvt_response(
+        bytes.map(actix_web::web::Bytes::from),
+        false,
+        None,
+    ))
 }
 
 /// The units of an analysis that reach into a tile (with its buffer).

@@ -772,15 +772,27 @@ async fn tile_response(
             plain => plain,
         }
     };
-    let mut response = match body.as_ref() {
+    Ok(mvt_response(body, gzip, Some(etag)))
+}
+
+/// A vector tile's answer: 200 with the tile (marked gzipped when `gzip`), or 204 when
+/// there is none; public for a minute, varying with the encoding and the reader's token.
+pub(crate) fn mvt_response(
+    body: Option<actix_web::web::Bytes>,
+    gzip: bool,
+    etag: Option<String>,
+) -> HttpResponse {
+    let mut response = match body {
         Some(_) => HttpResponse::Ok(),
         None => HttpResponse::NoContent(),
     };
+    if let Some(etag) = etag {
+        response.insert_header((header::ETAG, etag));
+    }
     response
-        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .insert_header((header::VARY, "Accept-Encoding, Authorization"));
-    Ok(match body {
+    match body {
         Some(bytes) => {
             if gzip {
                 // Set here, the compression middleware leaves the body as it is.
@@ -791,33 +803,25 @@ async fn tile_response(
                 .body(bytes)
         }
         None => response.finish(),
-    })
+    }
 }
 
 /// Whether the client takes gzip: named with a weight above zero, or, when not named,
-/// covered by `*`.
+/// covered by `*` (the header as actix-web parses it).
 fn accepts_gzip(request: &HttpRequest) -> bool {
-    let mut named = None;
-    let mut any = None;
-    for item in request
-        .headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-    {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or_default().trim();
-        let weight = parts
-            .find_map(|part| part.trim().strip_prefix("q="))
-            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
-            .unwrap_or(0.0);
-        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-            named = Some(weight > 0.0);
-        } else if name == "*" {
-            any = Some(weight > 0.0);
-        }
-    }
-    named.or(any).unwrap_or(false)
+    use actix_web::http::header::{AcceptEncoding, Encoding, Header as _, Preference, Quality};
+    let Ok(accepted) = AcceptEncoding::parse(request) else {
+        return false;
+    };
+    let acceptable = |wanted: &Preference<Encoding>| {
+        accepted
+            .iter()
+            .find(|item| &item.item == wanted)
+            .map(|item| item.quality > Quality::ZERO)
+    };
+    acceptable(&Preference::Specific(Encoding::gzip()))
+        .or_else(|| acceptable(&Preference::Any))
+        .unwrap_or(false)
 }
 
 /// A tile gzipped (level 6: done once per tile and snapshot version when cached).
