@@ -11,6 +11,10 @@ use std::collections::HashMap;
 
 use crate::{FieldError, IncidentRecord};
 
+/// Maps over every row of an import, hashed with foldhash: several times faster than the
+/// default SipHash on these short keys, and still seeded per process.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A validated row ready to be written: its row number, key and content hash.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagedIncident {
@@ -28,8 +32,8 @@ pub struct StagedIncident {
 #[derive(Debug, Default)]
 pub struct ImportKeys {
     /// Source → source id → the row it first appeared at.
-    rows_by_id: HashMap<String, HashMap<String, u64>>,
-    copies_by_hash: HashMap<(String, u64), u32>,
+    rows_by_id: Map<String, Map<String, u64>>,
+    copies_by_hash: Map<(String, u64), u32>,
 }
 
 impl ImportKeys {
@@ -43,7 +47,7 @@ impl ImportKeys {
         let source_key = if let Some(id) = &record.source_id {
             if !self.rows_by_id.contains_key(&record.source) {
                 self.rows_by_id
-                    .insert(record.source.clone(), HashMap::new());
+                    .insert(record.source.clone(), Map::default());
             }
             let ids = self
                 .rows_by_id

@@ -196,7 +196,9 @@ impl IncidentRecord {
                 self.occurred
             );
             if let Some(p) = self.location {
-                let _ = write!(text, "{:.7},{:.7}", p.lon.degrees(), p.lat.degrees());
+                push_fixed(text, p.lon.degrees(), 7);
+                text.push(',');
+                push_fixed(text, p.lat.degrees(), 7);
             }
             for field in [
                 self.location_precision.as_str(),
@@ -216,7 +218,7 @@ impl IncidentRecord {
             }
             let _ = write!(
                 text,
-                "\u{1f}{},{},{},{},{},{}\u{1f}{}\u{1f}{}:{}:{:.3}",
+                "\u{1f}{},{},{},{},{},{}\u{1f}{}\u{1f}{}:{}:",
                 counts.killed,
                 counts.killed_women,
                 counts.killed_children,
@@ -226,10 +228,35 @@ impl IncidentRecord {
                 opt(self.notes.as_ref()),
                 opt(self.resolution.community_id.as_ref()),
                 self.resolution.method.as_str(),
-                self.resolution.score
             );
+            push_fixed(text, f64::from(self.resolution.score), 3);
             xxhash_rust::xxh3::xxh3_64(text.as_bytes())
         })
+    }
+}
+
+/// Appends `value` with `decimals` decimals, as `format!("{value:.decimals$}")` writes it
+/// (the content hash depends on it), without the general formatter where the answer is
+/// plain: the scaled value is well away from a rounding tie and not zero.
+fn push_fixed(text: &mut String, value: f64, decimals: u32) {
+    use std::fmt::Write as _;
+    let scale = 10u64.pow(decimals);
+    // Exact for the scales used: the product is within an ulp of the true one, which
+    // for values under 10^10 is well inside the margin kept from a tie.
+    let scaled = value.abs() * scale as f64;
+    let fraction = scaled - scaled.trunc();
+    if (1.0..1e10).contains(&scaled) && (fraction - 0.5).abs() > 1e-5 {
+        let digits = scaled.round() as u64;
+        let _ = write!(
+            text,
+            "{}{}.{:0width$}",
+            if value < 0.0 { "-" } else { "" },
+            digits / scale,
+            digits % scale,
+            width = decimals as usize
+        );
+    } else {
+        let _ = write!(text, "{value:.*}", decimals as usize);
     }
 }
 
@@ -246,6 +273,55 @@ pub struct Incident {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The content hash's numbers are written as the formatter writes them: points
+        /// to seven decimals, scores to three.
+        #[test]
+        fn fixed_decimals_are_written_as_the_formatter_writes_them(
+            degrees in -180.0f64..180.0,
+            score in 0.0f32..=1.0,
+            micro in -2_000_000i64..2_000_000,
+        ) {
+            for (value, decimals) in [
+                (degrees, 7),
+                (f64::from(score), 3),
+                (micro as f64 / 1e5, 7),
+                (micro as f64 * 5e-8, 7),
+            ] {
+                let mut text = String::new();
+                push_fixed(&mut text, value, decimals);
+                proptest::prop_assert_eq!(text, format!("{value:.*}", decimals as usize));
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_decimals_at_ties_zero_and_signs_match_the_formatter() {
+        for value in [
+            0.0,
+            -0.0,
+            1e-9,
+            -1e-9,
+            0.5,
+            -0.5,
+            0.000_000_05,
+            0.000_000_15,
+            2.5e-8,
+            35.123_456_75,
+            -179.999_999_95,
+            0.95,
+            1.0,
+            0.0005,
+            0.0015,
+        ] {
+            for decimals in [3, 7] {
+                let mut text = String::new();
+                push_fixed(&mut text, value, decimals);
+                assert_eq!(text, format!("{value:.*}", decimals as usize), "{value}");
+            }
+        }
+    }
 
     #[test]
     fn pcodes_are_letters_then_digits() {

@@ -56,9 +56,27 @@ impl OccurredAt {
 
     /// Parses a date, `YYYY-MM-DD`; the date must exist.
     pub fn parse_date(value: &str) -> Result<NaiveDate, ValueError> {
-        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| ValueError::BadDate {
+        let trimmed = value.trim();
+        let bad = || ValueError::BadDate {
             value: value.to_owned(),
-        })
+        };
+        // Nearly every date is written in full, `2024-04-12`: read it digit by digit.
+        // Other writings (`2024-4-12`) go to chrono's parser, which decides as before.
+        if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *trimmed.as_bytes()
+            && [y0, y1, y2, y3, m0, m1, d0, d1]
+                .iter()
+                .all(u8::is_ascii_digit)
+        {
+            let number = |digits: &[u8]| {
+                digits
+                    .iter()
+                    .fold(0, |n, digit| n * 10 + u32::from(digit - b'0'))
+            };
+            let year = number(&[y0, y1, y2, y3]) as i32;
+            return NaiveDate::from_ymd_opt(year, number(&[m0, m1]), number(&[d0, d1]))
+                .ok_or_else(bad);
+        }
+        NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map_err(|_| bad())
     }
 
     /// Parses a date-time (`YYYY-MM-DDTHH:MM[:SS]`, with `T` or a space, or RFC 3339 with
@@ -131,6 +149,37 @@ impl std::fmt::Display for OccurredAt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Dates written in full are read digit by digit; chrono's parser, which read
+        /// them before, gives the same date or the same refusal.
+        #[test]
+        fn full_dates_are_read_as_chrono_reads_them(
+            year in 0u32..10_000,
+            month in 0u32..100,
+            day in 0u32..100,
+            padding in proptest::sample::select(vec!["", " ", "\t"]),
+        ) {
+            let written = format!("{padding}{year:04}-{month:02}-{day:02}{padding}");
+            let chrono = NaiveDate::parse_from_str(written.trim(), "%Y-%m-%d").ok();
+            proptest::prop_assert_eq!(OccurredAt::parse_date(&written).ok(), chrono);
+        }
+    }
+
+    #[test]
+    fn dates_written_otherwise_are_still_read_by_chrono() {
+        for (written, expected) in [
+            ("2024-4-5", Some((2024, 4, 5))),
+            ("24-04-05", Some((24, 4, 5))),
+            ("2024-04-5", Some((2024, 4, 5))),
+            ("2024-0A-05", None),
+        ] {
+            let expected = expected.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+            let chrono = NaiveDate::parse_from_str(written, "%Y-%m-%d").ok();
+            assert_eq!(OccurredAt::parse_date(written).ok(), chrono, "{written}");
+            assert_eq!(chrono, expected, "{written}");
+        }
+    }
 
     #[test]
     fn dates_that_do_not_exist_are_rejected() {

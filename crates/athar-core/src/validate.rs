@@ -131,14 +131,47 @@ pub struct FieldChange {
     pub after: Option<String>,
 }
 
-/// The fields of one incident as text, before validation.
+/// The fields of one incident as text, before validation. An empty value is an absent
+/// field; a reader reuses one draft for every row, so the texts keep their buffers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentDraft {
-    values: [Option<String>; FIELDS.len()],
+    values: [String; FIELDS.len()],
 }
 
+/// The position of `field` in [`FIELDS`]. Written out (and checked against the list by a
+/// test) so that validation's lookups of literal names fold away.
+#[inline]
 fn field_index(field: &str) -> Option<usize> {
-    FIELDS.iter().position(|known| *known == field)
+    Some(match field {
+        "source" => 0,
+        "source_id" => 1,
+        "kind" => 2,
+        "occurred_on" => 3,
+        "occurred_at" => 4,
+        "time_precision" => 5,
+        "latitude" => 6,
+        "longitude" => 7,
+        "location_precision" => 8,
+        "community" => 9,
+        "community_pcode" => 10,
+        "admin1" => 11,
+        "admin2" => 12,
+        "admin3" => 13,
+        "place_type" => 14,
+        "perpetrator" => 15,
+        "weapon" => 16,
+        "cause" => 17,
+        "vehicle" => 18,
+        "killed" => 19,
+        "killed_women" => 20,
+        "killed_children" => 21,
+        "injured" => 22,
+        "injured_women" => 23,
+        "injured_children" => 24,
+        "notes" => 25,
+        "id" => 26,
+        _ => return None,
+    })
 }
 
 impl IncidentDraft {
@@ -151,21 +184,29 @@ impl IncidentDraft {
                 format!("unknown field (known fields: {})", FIELDS.join(", ")),
             )
         })?;
-        let trimmed = value.trim();
-        self.values[index] = (!trimmed.is_empty()).then(|| trimmed.to_owned());
+        let slot = &mut self.values[index];
+        slot.clear();
+        slot.push_str(value.trim());
         Ok(())
     }
 
     /// The text of a field, if set.
+    #[inline]
     pub fn get(&self, field: &str) -> Option<&str> {
-        field_index(field).and_then(|index| self.values[index].as_deref())
+        let value = &self.values[field_index(field)?];
+        (!value.is_empty()).then_some(value.as_str())
     }
 
     /// Clears a field.
     pub fn clear(&mut self, field: &str) {
         if let Some(index) = field_index(field) {
-            self.values[index] = None;
+            self.values[index].clear();
         }
+    }
+
+    /// Clears every field, keeping the buffers for the next row.
+    pub fn reset(&mut self) {
+        self.values.iter_mut().for_each(String::clear);
     }
 
     /// The draft a record would have been written as, so that an edit can change some
@@ -174,7 +215,7 @@ impl IncidentDraft {
         let mut draft = Self::default();
         let mut put = |field: &str, value: Option<String>| {
             if let (Some(index), Some(value)) = (field_index(field), value) {
-                draft.values[index] = Some(value);
+                draft.values[index] = value;
             }
         };
         let counts = record.casualties.counts();
@@ -236,8 +277,8 @@ impl IncidentDraft {
             .filter(|(_, (before, after))| before != after)
             .map(|(field, (before, after))| FieldChange {
                 field: (*field).to_owned(),
-                before: before.clone(),
-                after: after.clone(),
+                before: (!before.is_empty()).then(|| before.clone()),
+                after: (!after.is_empty()).then(|| after.clone()),
             })
             .collect()
     }
@@ -641,6 +682,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_field_is_found_at_its_place_in_the_list() {
+        for (index, field) in FIELDS.iter().enumerate() {
+            assert_eq!(field_index(field), Some(index), "{field}");
+        }
+        assert_eq!(field_index("sources"), None);
+        assert_eq!(field_index(""), None);
+    }
+
+    #[test]
+    fn a_reused_draft_keeps_nothing_from_the_row_before() {
+        let vocabularies = Vocabularies::defaults();
+        let mut reused = draft(&[("notes", "first row's note"), ("killed", "3")]);
+        reused.reset();
+        for (field, value) in VALID {
+            reused.set(field, value).unwrap();
+        }
+        reused.set("notes", "  ").unwrap();
+        let fresh = draft(&[]);
+        assert_eq!(reused, fresh);
+        let record = reused.validate(&context(&vocabularies)).unwrap();
+        assert_eq!(record.notes, None);
+        assert_eq!(record.casualties.counts().killed, 0);
+    }
+
     fn context(vocabularies: &Vocabularies) -> ValidationContext<'_> {
         ValidationContext {
             vocabularies,
@@ -650,19 +716,19 @@ mod tests {
         }
     }
 
+    /// The fields of a valid draft, which tests add to or override.
+    const VALID: [(&str, &str); 6] = [
+        ("source", "test"),
+        ("kind", "attack"),
+        ("occurred_on", "2024-04-12"),
+        ("community", "Kafr Nabl"),
+        ("latitude", "35.61"),
+        ("longitude", "36.56"),
+    ];
+
     fn draft(fields: &[(&str, &str)]) -> IncidentDraft {
         let mut draft = IncidentDraft::default();
-        for (field, value) in [
-            ("source", "test"),
-            ("kind", "attack"),
-            ("occurred_on", "2024-04-12"),
-            ("community", "Kafr Nabl"),
-            ("latitude", "35.61"),
-            ("longitude", "36.56"),
-        ]
-        .iter()
-        .chain(fields)
-        {
+        for (field, value) in VALID.iter().chain(fields) {
             draft.set(field, value).unwrap();
         }
         draft

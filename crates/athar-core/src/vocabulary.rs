@@ -79,7 +79,8 @@ pub struct Term {
 /// A set of vocabulary terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabularies {
-    terms: BTreeMap<(VocabularyName, Slug), Term>,
+    /// Vocabulary → slug → term.
+    terms: BTreeMap<VocabularyName, BTreeMap<Slug, Term>>,
 }
 
 /// The default terms, as shipped in `data/vocabularies.csv`.
@@ -142,34 +143,41 @@ impl Vocabularies {
     /// Adds a term, replacing one with the same vocabulary and slug.
     pub fn insert(&mut self, term: Term) {
         self.terms
-            .insert((term.vocabulary, term.slug.clone()), term);
+            .entry(term.vocabulary)
+            .or_default()
+            .insert(term.slug.clone(), term);
     }
 
     /// Every term, ordered by vocabulary then slug.
     pub fn terms(&self) -> impl Iterator<Item = &Term> {
-        self.terms.values()
+        self.terms.values().flat_map(BTreeMap::values)
     }
 
     /// The terms of one vocabulary.
     pub fn terms_of(&self, vocabulary: VocabularyName) -> impl Iterator<Item = &Term> {
         self.terms
-            .values()
-            .filter(move |term| term.vocabulary == vocabulary)
+            .get(&vocabulary)
+            .into_iter()
+            .flat_map(BTreeMap::values)
     }
 
     /// The term with this slug, if the vocabulary has it.
-    pub fn get(&self, vocabulary: VocabularyName, slug: &Slug) -> Option<&Term> {
-        self.terms.get(&(vocabulary, slug.clone()))
+    pub fn get(&self, vocabulary: VocabularyName, slug: &str) -> Option<&Term> {
+        self.terms.get(&vocabulary)?.get(slug)
     }
 
     /// Finds the term a person meant: its slug (loosely written), its English label
     /// (any case) or its Arabic label. The error lists the allowed slugs.
     pub fn lookup(&self, vocabulary: VocabularyName, value: &str) -> Result<Slug, ValueError> {
         let value = value.trim();
+        // Most values are written as the slug itself.
+        if let Some(term) = self.get(vocabulary, value) {
+            return Ok(term.slug.clone());
+        }
         if let Ok(slug) = Slug::parse_loose(value)
-            && self.get(vocabulary, &slug).is_some()
+            && let Some(term) = self.get(vocabulary, slug.as_str())
         {
-            return Ok(slug);
+            return Ok(term.slug.clone());
         }
         self.terms_of(vocabulary)
             .find(|term| term.label_en.eq_ignore_ascii_case(value) || term.label_ar == value)
@@ -187,7 +195,7 @@ impl Vocabularies {
 
     /// Number of terms.
     pub fn len(&self) -> usize {
-        self.terms.len()
+        self.terms.values().map(BTreeMap::len).sum()
     }
 
     /// Whether there are no terms.
@@ -207,9 +215,7 @@ mod tests {
         assert_eq!(vocabularies.terms_of(VocabularyName::Weapon).count(), 10);
         assert_eq!(vocabularies.terms_of(VocabularyName::PlaceType).count(), 14);
         assert_eq!(vocabularies.len(), 49);
-        let drone = vocabularies
-            .get(VocabularyName::Weapon, &Slug::parse("drone").unwrap())
-            .unwrap();
+        let drone = vocabularies.get(VocabularyName::Weapon, "drone").unwrap();
         assert_eq!(drone.label_ar, "طائرة مسيرة");
     }
 

@@ -101,25 +101,30 @@ impl Gazetteer {
         name: &str,
         context: &NameContext<'_>,
     ) -> Option<ResolvedCommunity> {
-        let resolution = self.resolve_matched(
-            matches,
-            &Query {
-                name,
-                pcode: context.pcode.map(Pcode::as_str),
-                admin1: context.admin1,
-                point: context.point.map(|p| (p.lon.degrees(), p.lat.degrees())),
-            },
-        );
-        let community = self.get(resolution.community_id.as_deref()?)?;
+        let query = Query {
+            name,
+            pcode: context.pcode.map(Pcode::as_str),
+            admin1: context.admin1,
+            point: context.point.map(|p| (p.lon.degrees(), p.lat.degrees())),
+        };
+        // Imports keep the place, not the reasons: most rows name one place.
+        let (community, method, score) =
+            if let Some((index, method, score)) = self.sole_match(matches, &query) {
+                (self.community_at(index), method, score)
+            } else {
+                let resolution = self.resolve_matched(matches, &query);
+                let community = self.get(resolution.community_id.as_deref()?)?;
+                (community, resolution.method, resolution.score)
+            };
         // A name matched to a place learned from earlier incidents says so.
-        let method = match (community.status, resolution.method) {
+        let method = match (community.status, method) {
             (CommunityStatus::Learned, Method::Exact | Method::Alias) => Method::Learned,
             (_, method) => method,
         };
         Some(ResolvedCommunity {
             community_id: community.id.clone(),
             method,
-            score: resolution.score as f32,
+            score: score as f32,
             point: community
                 .lon_lat
                 .and_then(|(lon, lat)| Point::from_degrees(lon, lat).ok()),

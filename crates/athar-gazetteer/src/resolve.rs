@@ -317,6 +317,11 @@ impl Gazetteer {
         self.ids.get(id).map(|&i| &self.communities[i as usize])
     }
 
+    /// The place at an index of the name indexes.
+    pub(crate) fn community_at(&self, index: u32) -> &Community {
+        &self.communities[index as usize]
+    }
+
     /// Adds a place, or replaces the one with the same id (a re-imported list updates in
     /// place). Names a replaced place no longer carries stop resolving to it.
     pub fn upsert(&mut self, community: Community) {
@@ -423,6 +428,59 @@ impl Gazetteer {
         }
     }
 
+    /// Whether a candidate may be the place: in the query's area and within `max_km` of
+    /// its point, where both sides know them. Also its distance from the point.
+    fn within(
+        &self,
+        index: u32,
+        area: Option<&str>,
+        query: &Query<'_>,
+        max_km: f64,
+    ) -> (bool, Option<f64>) {
+        let distance = query
+            .point
+            .zip(self.communities[index as usize].lon_lat)
+            .map(|(a, b)| distance_km(a, b));
+        let in_area = match (area, self.areas[index as usize].as_deref()) {
+            (Some(wanted), Some(actual)) => wanted == actual,
+            _ => true,
+        };
+        (in_area && distance.is_none_or(|d| d <= max_km), distance)
+    }
+
+    /// The place of the common case, decided without judging every candidate: no p-code
+    /// given, the name is no place's id, and one place has it as its name (or, when none
+    /// does, as another of its names) and may be the place. [`Self::resolve_matched`]
+    /// gives the same place, method and score, with its reasons.
+    pub(crate) fn sole_match(
+        &self,
+        matches: &NameMatches,
+        query: &Query<'_>,
+    ) -> Option<(u32, Method, f64)> {
+        if query.pcode.is_some() || matches.by_id.is_some() {
+            return None;
+        }
+        for (method, found, score) in [
+            (Method::Exact, &matches.exact, 1.0),
+            (Method::Alias, &matches.alias, 0.95),
+        ] {
+            let Some((&(first, _), rest)) = found.split_first() else {
+                continue;
+            };
+            let id = &self.communities[first as usize].id;
+            if rest
+                .iter()
+                .any(|&(index, _)| self.communities[index as usize].id != *id)
+            {
+                return None;
+            }
+            let area = query.admin1.map(admin1_identity);
+            let (eligible, _) = self.within(first, area.as_deref(), query, NAME_MATCH_MAX_KM);
+            return eligible.then_some((first, method, score));
+        }
+        None
+    }
+
     /// Judges a candidate against the query's area and point.
     fn judge(
         &self,
@@ -433,15 +491,10 @@ impl Gazetteer {
         max_km: f64,
     ) -> Candidate {
         let community = &self.communities[index as usize];
-        let distance = query
-            .point
-            .zip(community.lon_lat)
-            .map(|(a, b)| distance_km(a, b));
+        let (eligible, distance) = self.within(index, area, query, max_km);
         let mut reason = format!("{} match of '{matched}'", method.as_str());
-        let mut eligible = true;
         match (area, self.areas[index as usize].as_deref()) {
             (Some(wanted), Some(actual)) if wanted != actual => {
-                eligible = false;
                 write!(
                     reason,
                     "; ruled out: in {} not {}",
@@ -460,7 +513,6 @@ impl Gazetteer {
         }
         if let Some(d) = distance {
             if d > max_km {
-                eligible = false;
                 write!(
                     reason,
                     "; ruled out: {d:.1} km from the point (limit {max_km} km)"
@@ -840,6 +892,59 @@ mod tests {
             admin2: AdminArea::default(),
             admin3: AdminArea::default(),
         }
+    }
+
+    /// Over every name of the bundled gazetteer, with no point, the place's own point,
+    /// and points 20 and 40 km off, and no area, its own and another: whenever the quick
+    /// path names a place, the full resolution names the same one, exactly.
+    #[test]
+    fn the_sole_match_is_what_full_resolution_chooses() {
+        let gazetteer = Gazetteer::bundled();
+        let (mut quick, mut aliases, mut slow) = (0, 0, 0);
+        for community in gazetteer.communities.iter().step_by(3) {
+            let areas = [None, community.admin1.name.as_deref(), Some("Aleppo")];
+            let points = [None, community.lon_lat]
+                .into_iter()
+                .chain(community.lon_lat.map(|(lon, lat)| Some((lon + 0.2, lat))))
+                .chain(community.lon_lat.map(|(lon, lat)| Some((lon, lat + 0.36))));
+            for point in points {
+                for admin1 in areas {
+                    // Aliases too: a place's names are exact matches of it, and
+                    // misspellings of them (a letter dropped) are often aliases of others.
+                    let names = community.names().flat_map(|name| {
+                        let dropped: String = name.chars().skip(1).collect();
+                        [name.to_owned(), dropped]
+                    });
+                    for name in names {
+                        let name = name.as_str();
+                        let query = Query {
+                            name,
+                            pcode: None,
+                            admin1,
+                            point,
+                        };
+                        let matches = gazetteer.name_matches(name);
+                        let full = gazetteer.resolve_matched(&matches, &query);
+                        match gazetteer.sole_match(&matches, &query) {
+                            Some((index, method, score)) => {
+                                quick += 1;
+                                aliases += usize::from(method == Method::Alias);
+                                let place = &gazetteer.community_at(index).id;
+                                assert_eq!(full.community_id.as_ref(), Some(place), "{query:?}");
+                                assert_eq!((full.method, full.score), (method, score));
+                            }
+                            None => slow += 1,
+                        }
+                    }
+                }
+            }
+        }
+        // Both paths are exercised: places far from their point or in another area
+        // take the full one.
+        assert!(
+            quick > 1000 && aliases > 100 && slow > 1000,
+            "{quick} quick ({aliases} aliases), {slow} full"
+        );
     }
 
     fn gazetteer() -> Gazetteer {

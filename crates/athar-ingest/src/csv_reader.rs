@@ -180,6 +180,7 @@ pub(crate) fn read(
 
     let mut summary = ReadSummary::default();
     let mut pending = None;
+    let mut draft = IncidentDraft::default();
     match records.next() {
         None => {}
         Some(Err(error)) => {
@@ -229,7 +230,13 @@ pub(crate) fn read(
             continue; // a row of empty cells is no incident
         }
         summary.rows += 1;
-        let row = read_record(row_number, &record, &columns, &header_names, context);
+        let row = read_record(
+            row_number,
+            &record,
+            (&columns, &header_names),
+            &mut draft,
+            context,
+        );
         if sink(row).is_err() {
             summary.stopped = true;
             break;
@@ -249,14 +256,16 @@ fn without_formula_guard(text: &str) -> &str {
     }
 }
 
+/// Validates one record, with `draft` (the reader's, reused row after row) holding its
+/// fields.
 fn read_record(
     row: u64,
     record: &csv::ByteRecord,
-    columns: &[Option<&'static str>],
-    header_names: &[String],
+    (columns, header_names): (&[Option<&'static str>], &[String]),
+    draft: &mut IncidentDraft,
     context: &ValidationContext<'_>,
 ) -> Row {
-    let mut draft = IncidentDraft::default();
+    draft.reset();
     let mut errors = Vec::new();
     for (index, cell) in record.iter().enumerate() {
         match columns.get(index) {
@@ -280,7 +289,7 @@ fn read_record(
         }
     }
     errors.dedup();
-    crate::validate(row, &draft, context, errors)
+    crate::validate(row, draft, context, errors)
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ impl<'a> Row<'a> {
         let Some(slug) = slug else {
             return Cell::Empty;
         };
-        match self.vocabularies.get(vocabulary, slug) {
+        match self.vocabularies.get(vocabulary, slug.as_str()) {
             Some(term) => Cell::Owned(match self.lang {
                 Lang::En => term.label_en.clone(),
                 Lang::Ar => term.label_ar.clone(),

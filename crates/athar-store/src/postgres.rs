@@ -72,8 +72,12 @@ pub(crate) struct PgImport {
 enum Bulk {
     /// Not (yet) decided.
     Undecided,
-    /// The spatial index is dropped, and the unique key too until a lookup needs it.
-    Active { unique_key_dropped: bool },
+    /// The spatial index is dropped, the primary and unique keys too until a lookup needs
+    /// them, and the change log's keys when `log_keys_dropped`.
+    Active {
+        keys_dropped: bool,
+        log_keys_dropped: bool,
+    },
     /// Row-by-row index upkeep for the whole import.
     Declined,
 }
@@ -440,8 +444,8 @@ impl PgImport {
         if stored.is_empty() {
             return Ok(existing);
         }
-        // Looking keys up needs their index.
-        self.restore_unique_key().await?;
+        // Looking keys up needs their index, and updating rows by id the primary key.
+        self.restore_keys().await?;
         let sources: Vec<&str> = stored.iter().map(|r| r.record.source.as_str()).collect();
         let keys: Vec<&str> = stored.iter().map(|r| r.source_key.as_str()).collect();
         let found: Vec<(String, String, Uuid, i64)> = sqlx::query_as(
@@ -511,10 +515,13 @@ impl PgImport {
 
     /// Takes the bulk path when this import reaches [`BULK_ROWS`] new incidents, every
     /// source it has met had none stored, and the table holds no more rows than it adds.
-    /// Rebuilding the unique key and the spatial index once is then several times faster
-    /// than keeping them up row by row. They are dropped inside the transaction, so a
-    /// failure restores them; other writers of the table wait meanwhile (as they would
-    /// for the import's own lock), and readers are served from memory.
+    /// Building the primary and unique keys and the spatial index once is then several
+    /// times faster than keeping them up row by row (measured here on a million rows: 0.6 s
+    /// against 2 to 4 s for the primary key alone). The change log's keys go the same way
+    /// when it too holds no more entries than the import adds. They are dropped inside the
+    /// transaction, so a failure restores them; other writers and readers of the tables
+    /// wait meanwhile (as writers would for the import's own lock), and the server's reads
+    /// are served from memory.
     async fn consider_bulk(&mut self, new_rows: u64) -> Result<()> {
         if self.bulk != Bulk::Undecided || self.inserted + new_rows < BULK_ROWS {
             return Ok(());
@@ -523,40 +530,66 @@ impl PgImport {
         if !self.fresh_sources.values().all(|fresh| *fresh) {
             return Ok(());
         }
+        let adds = self.inserted + new_rows;
+        let no_larger = |stored: i64| stored.unsigned_abs().saturating_sub(self.inserted) <= adds;
         let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
             .fetch_one(&mut *self.tx)
             .await?;
-        if stored.unsigned_abs().saturating_sub(self.inserted) > self.inserted + new_rows {
+        if !no_larger(stored) {
             return Ok(());
         }
-        for statement in [
+        let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM changes")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let log_keys_dropped = no_larger(logged);
+        self.execute_all([
             "SET LOCAL maintenance_work_mem = '256MB'",
             "ALTER TABLE incidents DROP CONSTRAINT incidents_source_source_key_key",
+            "ALTER TABLE incidents DROP CONSTRAINT incidents_pkey",
             "DROP INDEX incidents_geom_gix",
-        ] {
-            sqlx::query(statement).execute(&mut *self.tx).await?;
+        ])
+        .await?;
+        if log_keys_dropped {
+            self.execute_all([
+                "ALTER TABLE changes DROP CONSTRAINT changes_pkey",
+                "DROP INDEX changes_incident_idx",
+            ])
+            .await?;
         }
         self.bulk = Bulk::Active {
-            unique_key_dropped: true,
+            keys_dropped: true,
+            log_keys_dropped,
         };
         Ok(())
     }
 
-    /// Makes the unique key again if the bulk path dropped it. Failing here means two rows
-    /// share a key: the import is rolled back whole.
-    async fn restore_unique_key(&mut self) -> Result<()> {
-        if self.bulk
-            == (Bulk::Active {
-                unique_key_dropped: true,
-            })
+    /// Runs fixed statements in order, in the import's transaction.
+    async fn execute_all(
+        &mut self,
+        statements: impl IntoIterator<Item = &'static str>,
+    ) -> Result<()> {
+        for statement in statements {
+            sqlx::query(statement).execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes the primary and unique keys again if the bulk path dropped them. Failing here
+    /// means two rows share a key: the import is rolled back whole.
+    async fn restore_keys(&mut self) -> Result<()> {
+        if let Bulk::Active {
+            keys_dropped: true,
+            log_keys_dropped,
+        } = self.bulk
         {
-            sqlx::query(
+            self.execute_all([
+                "ALTER TABLE incidents ADD CONSTRAINT incidents_pkey PRIMARY KEY (id)",
                 "ALTER TABLE incidents ADD CONSTRAINT incidents_source_source_key_key UNIQUE (source, source_key)",
-            )
-            .execute(&mut *self.tx)
+            ])
             .await?;
             self.bulk = Bulk::Active {
-                unique_key_dropped: false,
+                keys_dropped: false,
+                log_keys_dropped,
             };
         }
         Ok(())
@@ -570,11 +603,20 @@ impl PgImport {
         report: serde_json::Value,
         learned: &[String],
     ) -> Result<()> {
-        if matches!(self.bulk, Bulk::Active { .. }) {
-            self.restore_unique_key().await?;
-            sqlx::query("CREATE INDEX incidents_geom_gix ON incidents USING gist (geom)")
-                .execute(&mut *self.tx)
+        if let Bulk::Active {
+            log_keys_dropped, ..
+        } = self.bulk
+        {
+            self.restore_keys().await?;
+            self.execute_all(["CREATE INDEX incidents_geom_gix ON incidents USING gist (geom)"])
                 .await?;
+            if log_keys_dropped {
+                self.execute_all([
+                    "ALTER TABLE changes ADD CONSTRAINT changes_pkey PRIMARY KEY (seq)",
+                    "CREATE INDEX changes_incident_idx ON changes (incident_id)",
+                ])
+                .await?;
+            }
         }
         let tx = &mut self.tx;
         if counts.updated > 0 {

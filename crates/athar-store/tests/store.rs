@@ -297,7 +297,7 @@ async fn vocabularies_are_seeded_once_and_terms_can_be_added(store: Store) {
     // Migrating again keeps an organisation's own labels.
     assert_eq!(
         after
-            .get(VocabularyName::Weapon, &relabelled.slug)
+            .get(VocabularyName::Weapon, relabelled.slug.as_str())
             .unwrap()
             .label_en,
         "Artillery"
@@ -364,10 +364,10 @@ fn csv_import(source: &str, actor: Option<&str>) -> ImportMeta {
     }
 }
 
-/// How many of the named indexes `incidents` has.
+/// How many of the named indexes (of `incidents` and `changes`) exist.
 async fn indexes_named(pool: &sqlx::PgPool, names: &[&str]) -> i64 {
     sqlx::query_scalar(
-        "SELECT count(*) FROM pg_indexes WHERE tablename = 'incidents' AND indexname = ANY($1)",
+        "SELECT count(*) FROM pg_indexes WHERE tablename IN ('incidents', 'changes') AND indexname = ANY($1)",
     )
     .bind(names)
     .fetch_one(pool)
@@ -375,11 +375,18 @@ async fn indexes_named(pool: &sqlx::PgPool, names: &[&str]) -> i64 {
     .unwrap()
 }
 
-const BULK_INDEXES: [&str; 2] = ["incidents_geom_gix", "incidents_source_source_key_key"];
+/// The indexes a bulk load drops and makes again.
+const BULK_INDEXES: [&str; 5] = [
+    "incidents_pkey",
+    "incidents_source_source_key_key",
+    "incidents_geom_gix",
+    "changes_pkey",
+    "changes_incident_idx",
+];
 
-/// A bulk load into an empty table takes the path that drops the unique key and the spatial
-/// index and makes them again; both must exist afterwards, and a failed bulk load must
-/// leave them in place.
+/// A bulk load into an empty table takes the path that drops the keys and the spatial
+/// index (and the change log's keys) and makes them again; all must exist afterwards, and
+/// a failed bulk load must leave them in place.
 #[sqlx::test(migrations = false)]
 async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::PgPool) {
     let store = migrated(Store::Postgres(pool.clone())).await;
@@ -395,7 +402,7 @@ async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::P
         session.stage(&rows).await.unwrap();
         // Abandoned before finishing.
     }
-    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 5);
     assert_eq!(store.count_incidents().await.unwrap(), 0);
     let mut session = store.begin_import(&meta).await.unwrap();
     for batch in rows.chunks(30_000) {
@@ -406,7 +413,7 @@ async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::P
         .await
         .unwrap();
     assert_eq!(counts.accepted, 100_000);
-    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 5);
     let near_sarmin: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM incidents WHERE geom && ST_MakeEnvelope(36.7, 35.89, 36.73, 35.91, 4326)",
     )
@@ -466,7 +473,7 @@ async fn a_bulk_load_that_meets_stored_rows_looks_them_up(pool: sqlx::PgPool) {
     changed[0].notes = Some("corrected".into());
     session.stage(&staged(changed)).await.unwrap();
     assert_eq!(finished(session).await, (100_000, 1, 2));
-    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 5);
     let a1 = store
         .load_incidents()
         .await
@@ -731,7 +738,7 @@ async fn streamed_batches_store_every_row_and_log_it_in_row_order(pool: sqlx::Pg
         })
         .collect();
     assert_eq!(streamed_log, ids_in_row_order);
-    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 2);
+    assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 5);
 
     // Streamed, then abandoned before finishing: nothing of it is stored or logged.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(4);

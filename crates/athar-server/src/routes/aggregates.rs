@@ -247,7 +247,7 @@ pub(crate) async fn community_counts(
 fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -> (Value, Value) {
     match slug {
         None => (json!("Not recorded"), json!("غير مسجل")),
-        Some(slug) => match snapshot.vocabularies().get(vocabulary, slug) {
+        Some(slug) => match snapshot.vocabularies().get(vocabulary, slug.as_str()) {
             Some(term) => (json!(term.label_en), json!(term.label_ar)),
             None => (json!(slug.as_str()), json!(slug.as_str())),
         },
