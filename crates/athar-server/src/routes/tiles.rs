@@ -760,7 +760,8 @@ async fn tile_response(
         };
         match plain {
             Some(plain) if gzip => {
-                let compressed = tokio::task::spawn_blocking(move || gzipped(&plain))
+                let cached = cache.is_some();
+                let compressed = tokio::task::spawn_blocking(move || gzipped(&plain, cached))
                     .await
                     .map_err(|e| ApiError::Internal(e.to_string()))??;
                 let compressed = Some(actix_web::web::Bytes::from(compressed));
@@ -824,13 +825,18 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
-/// A tile gzipped (level 6: done once per tile and snapshot version when cached).
-fn gzipped(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// A tile gzipped: at level 6 when it is cached (once per tile and snapshot version), at
+/// level 1 when it is made for one request. With the cache off, level 1 served 2.7 times
+/// as many zoom-12 tiles a second (233 against 87, 1M incidents) for a tile 30% larger
+/// (127 against 97 KB), and 2.3 times as many at zoom 14 (11% larger).
+fn gzipped(bytes: &[u8], cached: bool) -> Result<Vec<u8>, ApiError> {
     use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 2),
-        flate2::Compression::default(),
-    );
+    let level = if cached {
+        flate2::Compression::default()
+    } else {
+        flate2::Compression::fast()
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2), level);
     encoder
         .write_all(bytes)
         .and_then(|()| encoder.finish())
@@ -1139,13 +1145,15 @@ mod tests {
             &actix_web::test::TestRequest::default().to_http_request()
         ));
         let tile = b"a tile, a tile, a tile".repeat(40);
-        let mut plain = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::GzDecoder::new(gzipped(&tile).unwrap().as_slice()),
-            &mut plain,
-        )
-        .unwrap();
-        assert_eq!(plain, tile);
+        for cached in [true, false] {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(gzipped(&tile, cached).unwrap().as_slice()),
+                &mut plain,
+            )
+            .unwrap();
+            assert_eq!(plain, tile);
+        }
     }
 
     #[test]
