@@ -38,12 +38,14 @@ impl StoreError {
             ) => true,
             // PostgreSQL refusing the connection itself: connection exceptions (08...),
             // shutdowns and restarts (57P...), a database that is gone (3D000) or not
-            // accepting connections (55000).
+            // accepting connections (55000); or a table held by a bulk import past the
+            // reader's lock timeout (55P03).
             Self::Database(sqlx::Error::Database(error)) => error.code().is_some_and(|code| {
                 code.starts_with("08")
                     || code.starts_with("57P")
                     || code == "3D000"
                     || code == "55000"
+                    || code == "55P03"
             }),
             _ => false,
         }

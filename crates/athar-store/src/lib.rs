@@ -615,7 +615,12 @@ impl Store {
     pub async fn last_change_seq(&self) -> Result<i64> {
         const SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM changes";
         Ok(match self {
-            Self::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+            Self::Postgres(pool) => {
+                let mut tx = postgres::begin_change_log_read(pool).await?;
+                let seq = sqlx::query_scalar(SQL).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                seq
+            }
             Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
         })
     }
@@ -709,7 +714,8 @@ impl Store {
     pub async fn changes_since(&self, since: i64, limit: i64) -> Result<Vec<Change>> {
         let rows: Vec<row::ChangeRow> = match self {
             Self::Postgres(pool) => {
-                sqlx::query_as(
+                let mut tx = postgres::begin_change_log_read(pool).await?;
+                let rows = sqlx::query_as(
                     "SELECT seq, incident_id, op, import_id, actor,
                             to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,
                             fields::text AS fields
@@ -717,8 +723,10 @@ impl Store {
                 )
                 .bind(since)
                 .bind(limit)
-                .fetch_all(pool)
-                .await?
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows
             }
             Self::Sqlite(pool) => {
                 sqlx::query_as(

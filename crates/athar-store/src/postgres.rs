@@ -90,6 +90,26 @@ const DIALECT: Dialect = Dialect {
     now: "now()",
 };
 
+/// A transaction for reading the change log that waits at most [`CHANGE_LOG_LOCK_WAIT`]
+/// for a bulk import holding the log's keys (see `consider_bulk`): readers then get an
+/// error that counts as unavailable (503 with `Retry-After`), not a request that hangs
+/// until the import ends.
+pub(crate) async fn begin_change_log_read(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "SET LOCAL lock_timeout = '{}ms'",
+        CHANGE_LOG_LOCK_WAIT.as_millis()
+    )))
+    .execute(&mut *tx)
+    .await?;
+    Ok(tx)
+}
+
+/// How long a change-log read waits for a lock.
+pub(crate) const CHANGE_LOG_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Imports adding at least this many rows may take the bulk path (see `consider_bulk`).
 const BULK_ROWS: u64 = 100_000;
 

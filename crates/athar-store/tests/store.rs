@@ -457,6 +457,34 @@ async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::P
     assert_eq!((again.accepted, again.unchanged), (0, 100_000));
 }
 
+/// While a bulk load holds the change log's keys, readers of the log are told the store is
+/// unavailable (a 503 with `Retry-After` over HTTP) after a short wait, instead of waiting
+/// for the whole import; once it is gone they read the log again.
+#[sqlx::test(migrations = false)]
+async fn change_log_readers_do_not_wait_for_a_bulk_load(pool: sqlx::PgPool) {
+    let store = migrated(Store::Postgres(pool.clone())).await;
+    import(&store, month()).await;
+    let logged = store.changes_since(0, 1000).await.unwrap().len();
+    assert!(logged > 0);
+    let mut session = store.begin_import(&csv_import("bulk", None)).await.unwrap();
+    session.stage(&bulk_rows("bulk", 100_000)).await.unwrap();
+    // Without the readers' lock timeout these would wait for the session, which waits
+    // for them: the bound turns that into a failure.
+    let bound = std::time::Duration::from_mins(1);
+    let error = tokio::time::timeout(bound, store.changes_since(0, 1000))
+        .await
+        .expect("the read waits for the import")
+        .unwrap_err();
+    assert!(error.is_unavailable(), "{error}");
+    let error = tokio::time::timeout(bound, store.last_change_seq())
+        .await
+        .expect("the read waits for the import")
+        .unwrap_err();
+    assert!(error.is_unavailable(), "{error}");
+    drop(session);
+    assert_eq!(store.changes_since(0, 1000).await.unwrap().len(), logged);
+}
+
 /// A bulk load of a new source that then meets rows of a stored source makes the unique
 /// key again to look them up, and updates what changed.
 #[sqlx::test(migrations = false)]
