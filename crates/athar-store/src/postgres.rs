@@ -98,17 +98,12 @@ pub(crate) async fn begin_change_log_read(
     pool: &PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
     let mut tx = pool.begin().await?;
-    sqlx::query(AssertSqlSafe(format!(
-        "SET LOCAL lock_timeout = '{}ms'",
-        CHANGE_LOG_LOCK_WAIT.as_millis()
-    )))
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(CHANGE_LOG_LOCK_WAIT).execute(&mut *tx).await?;
     Ok(tx)
 }
 
 /// How long a change-log read waits for a lock.
-pub(crate) const CHANGE_LOG_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const CHANGE_LOG_LOCK_WAIT: &str = "SET LOCAL lock_timeout = '2s'";
 
 /// Imports adding at least this many rows may take the bulk path (see `consider_bulk`).
 const BULK_ROWS: u64 = 100_000;
@@ -550,18 +545,22 @@ impl PgImport {
         if !self.fresh_sources.values().all(|fresh| *fresh) {
             return Ok(());
         }
-        let adds = self.inserted + new_rows;
-        let no_larger = |stored: i64| stored.unsigned_abs().saturating_sub(self.inserted) <= adds;
-        let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
+        // Whether a table holds no more rows than the import adds (its own rows so far
+        // not counted): counted up to that bound only, as the change log keeps growing.
+        let bound = (2 * self.inserted + new_rows + 1) as i64;
+        let mut no_larger = async |table: &str| -> Result<bool> {
+            let stored: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT count(*) FROM (SELECT FROM {table} LIMIT $1) AS bounded"
+            )))
+            .bind(bound)
             .fetch_one(&mut *self.tx)
             .await?;
-        if !no_larger(stored) {
+            Ok(stored < bound)
+        };
+        if !no_larger("incidents").await? {
             return Ok(());
         }
-        let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM changes")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let log_keys_dropped = no_larger(logged);
+        let log_keys_dropped = no_larger("changes").await?;
         self.execute_all([
             "SET LOCAL maintenance_work_mem = '256MB'",
             "ALTER TABLE incidents DROP CONSTRAINT incidents_source_source_key_key",

@@ -2,7 +2,7 @@
 //! which needs `DATABASE_URL`: `scripts/test` provides it) and against SQLite.
 
 use athar_core::{
-    FieldChange, ImportKeys, IncidentDraft, IncidentRecord, StagedIncident, Term,
+    FieldChange, ImportKeys, Incident, IncidentDraft, IncidentRecord, StagedIncident, Term,
     ValidationContext, Vocabularies, VocabularyName,
 };
 use athar_gazetteer::Gazetteer;
@@ -147,11 +147,7 @@ async fn a_changed_row_is_updated_and_logged(store: Store) {
             unchanged: 2
         }
     );
-    let incidents = store.load_incidents().await.unwrap();
-    let a2 = incidents
-        .iter()
-        .find(|i| i.record.source_id.as_deref() == Some("a2"))
-        .unwrap();
+    let a2 = stored_incident(&store, "a2").await;
     assert_eq!(a2.record.casualties.injured(), 3);
     assert_eq!(a2.record.casualties.injured_children(), 1);
     let log = store.changes_since(0, 100).await.unwrap();
@@ -326,6 +322,17 @@ async fn imports_in_many_batches_count_every_row(store: Store) {
     assert_eq!(store.count_incidents().await.unwrap(), 2_500);
 }
 
+/// The stored incident with this source id.
+async fn stored_incident(store: &Store, source_id: &str) -> Incident {
+    store
+        .load_incidents()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.record.source_id.as_deref() == Some(source_id))
+        .unwrap_or_else(|| panic!("no incident {source_id}"))
+}
+
 /// Bulk-loaded rows: `count` incidents of `source` keyed `bulk-0`, `bulk-1`, …
 fn bulk_rows(source: &str, count: u64) -> Vec<StagedIncident> {
     let template = IncidentRecord {
@@ -441,11 +448,7 @@ async fn a_bulk_load_rebuilds_the_unique_key_and_the_spatial_index(pool: sqlx::P
     let logged_ids: Vec<Uuid> = logged.iter().map(|(id, _, _)| *id).collect();
     assert_eq!(logged_ids, ids_in_row_order);
     // Every field written on the bulk path reads back as it was staged.
-    let stored = store.load_incidents().await.unwrap();
-    let bulk_7 = stored
-        .iter()
-        .find(|i| i.record.source_id.as_deref() == Some("bulk-7"))
-        .unwrap();
+    let bulk_7 = stored_incident(&store, "bulk-7").await;
     assert_eq!(bulk_7.record, rows[7].record);
     // The same file again finds every key: nothing new, nothing changed.
     let mut session = store.begin_import(&meta).await.unwrap();
@@ -502,13 +505,7 @@ async fn a_bulk_load_that_meets_stored_rows_looks_them_up(pool: sqlx::PgPool) {
     session.stage(&staged(changed)).await.unwrap();
     assert_eq!(finished(session).await, (100_000, 1, 2));
     assert_eq!(indexes_named(&pool, &BULK_INDEXES).await, 5);
-    let a1 = store
-        .load_incidents()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|i| i.record.source_id.as_deref() == Some("a1"))
-        .unwrap();
+    let a1 = stored_incident(&store, "a1").await;
     assert_eq!(a1.record.notes.as_deref(), Some("corrected"));
     let updates: i64 = sqlx::query_scalar("SELECT count(*) FROM changes WHERE op = 'update'")
         .fetch_one(&pool)
@@ -521,11 +518,7 @@ both_backends!(edits_and_deletions_are_logged_with_their_actor);
 
 async fn edits_and_deletions_are_logged_with_their_actor(store: Store) {
     import(&store, month()).await;
-    let incidents = store.load_incidents().await.unwrap();
-    let a1 = incidents
-        .iter()
-        .find(|i| i.record.source_id.as_deref() == Some("a1"))
-        .unwrap();
+    let a1 = stored_incident(&store, "a1").await;
     let mut edited = a1.record.clone();
     edited.notes = Some("corrected by the team".into());
     let counts = store
@@ -736,11 +729,7 @@ async fn streamed_batches_store_every_row_and_log_it_in_row_order(pool: sqlx::Pg
     producer.await.unwrap();
     assert_eq!(finished(session).await, (150_000, 1, 2));
     assert_eq!(store.count_incidents().await.unwrap(), 150_003);
-    let stored = store.load_incidents().await.unwrap();
-    let streamed_7 = stored
-        .iter()
-        .find(|i| i.record.source_id.as_deref() == Some("bulk-7"))
-        .unwrap();
+    let streamed_7 = stored_incident(&store, "bulk-7").await;
     assert_eq!(streamed_7.record, rows[7].record);
     // The log: the month's three inserts, then this import in row order, the update
     // between the tenth and eleventh batches.
