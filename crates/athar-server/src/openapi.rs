@@ -500,8 +500,21 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::healthz,
         crate::routes::readyz,
     ),
-    // Enums used only as path parameters are not collected from the paths.
-    components(schemas(IncidentExportFormat, CommunityExportFormat, StaticMapFormat)),
+    // Enums used only as parameters are not collected from the paths.
+    components(schemas(
+        BboxCrs,
+        IntervalName,
+        CountsFormat,
+        IncidentExportFormat,
+        CommunityExportFormat,
+        StaticMapFormat,
+        MapView,
+        HotspotUnit,
+        HotspotMethod,
+        TrendInterval,
+        Lang,
+        ItemsFormat,
+    )),
     modifiers(&BearerAuth),
 )]
 pub(crate) struct ApiDoc;
@@ -509,4 +522,37 @@ pub(crate) struct ApiDoc;
 /// The document, as served at `/openapi.json`.
 pub(crate) fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `$ref` in the document names a schema it defines: a dangling one makes
+    /// clients (and Schemathesis) skip that part of the API.
+    #[test]
+    fn every_reference_resolves() {
+        fn walk<'a>(value: &'a serde_json::Value, refs: &mut Vec<&'a str>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                        refs.push(target);
+                    }
+                    map.values().for_each(|child| walk(child, refs));
+                }
+                serde_json::Value::Array(list) => list.iter().for_each(|child| walk(child, refs)),
+                _ => {}
+            }
+        }
+        let document = serde_json::to_value(super::document()).unwrap();
+        let mut refs = Vec::new();
+        walk(&document, &mut refs);
+        assert!(refs.len() > 20, "{} references", refs.len());
+        let dangling: Vec<&str> = refs
+            .into_iter()
+            .filter(|target| {
+                let pointer = target.strip_prefix('#').expect("a local reference");
+                document.pointer(pointer).is_none()
+            })
+            .collect();
+        assert!(dangling.is_empty(), "dangling references: {dangling:?}");
+    }
 }

@@ -36,6 +36,18 @@ impl StoreError {
                 | sqlx::Error::PoolClosed
                 | sqlx::Error::Tls(_),
             ) => true,
+            // SQLite still locked by another writer when the busy timeout ran out (SQLITE_BUSY
+            // and its extended codes).
+            Self::Database(sqlx::Error::Database(error))
+                if error
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some() =>
+            {
+                error
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .is_some_and(|code| code & 0xff == SQLITE_BUSY)
+            }
             // PostgreSQL refusing the connection itself: connection exceptions (08...),
             // shutdowns and restarts (57P...), a database that is gone (3D000) or not
             // accepting connections (55000); or a table held by a bulk import past the
@@ -51,6 +63,9 @@ impl StoreError {
         }
     }
 }
+
+/// SQLite's primary result code for a database locked by another connection.
+const SQLITE_BUSY: i32 = 5;
 
 /// Results of the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

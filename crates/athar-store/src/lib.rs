@@ -31,6 +31,34 @@ use uuid::Uuid;
 pub use communities::CommunityCounts;
 pub use error::{Result, StoreError};
 
+/// Begins a transaction that will write.
+///
+/// SQLite's plain `BEGIN` takes the write lock only at the first write. A transaction that
+/// read first and finds another connection has written since cannot take it, and fails at
+/// once with "database is locked" instead of waiting. `BEGIN IMMEDIATE` takes the lock up
+/// front, waiting (under the busy timeout) for the writer ahead of it.
+trait BeginWrite {
+    type Db: sqlx::Database;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>> {
+        self.begin().await
+    }
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreLocation {
@@ -431,7 +459,7 @@ impl Store {
         macro_rules! write_all {
             ($pool:expr, $sql:expr) => {{
                 let sql: String = $sql;
-                let mut tx = $pool.begin().await?;
+                let mut tx = $pool.begin_write().await?;
                 for community in changed {
                     communities::bind_community!(
                         sqlx::query(AssertSqlSafe(sql.clone())),
@@ -536,7 +564,7 @@ impl Store {
         const REMOVE: &str = "DELETE FROM communities WHERE id = $1";
         macro_rules! run {
             ($pool:expr, $sql:expr) => {{
-                let mut tx = $pool.begin().await?;
+                let mut tx = $pool.begin_write().await?;
                 sqlx::query(AssertSqlSafe($sql(MOVE)))
                     .bind(id)
                     .bind(into)
@@ -631,7 +659,7 @@ impl Store {
         // The same three statements on either backend; only the placeholders differ.
         macro_rules! delete_logged {
             ($pool:expr, $select:expr, $delete:literal, $log:literal) => {{
-                let mut tx = $pool.begin().await?;
+                let mut tx = $pool.begin_write().await?;
                 let stored: Option<row::IncidentRow> = sqlx::query_as(AssertSqlSafe($select))
                     .bind(id)
                     .fetch_optional(&mut *tx)

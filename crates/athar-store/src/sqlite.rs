@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
-use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
+use crate::{BeginWrite, Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
@@ -89,7 +89,7 @@ pub(crate) async fn add_terms(pool: &SqlitePool, terms: &[&Term], replace: bool)
     } else {
         "INSERT INTO vocabulary_terms (vocabulary, slug, label_en, label_ar) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (vocabulary, slug) DO NOTHING"
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_write().await?;
     let mut written = 0;
     for term in terms {
         written += sqlx::query(sql)
@@ -125,9 +125,9 @@ pub(crate) async fn begin_import(
     id: Uuid,
     meta: &ImportMeta,
 ) -> Result<SqliteImport> {
-    // BEGIN IMMEDIATE takes the write lock at once: imports are serialised, and one that
-    // must wait does so here rather than failing halfway.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    // The write lock is taken at once: imports are serialised, and one that must wait
+    // does so here rather than failing halfway.
+    let mut tx = pool.begin_write().await?;
     sqlx::query(
         "INSERT INTO imports (id, source, format, file_name, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
     )

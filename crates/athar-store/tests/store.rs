@@ -615,6 +615,63 @@ async fn edits_and_deletions_are_logged_with_their_actor(store: Store) {
     );
 }
 
+both_backends!(concurrent_edits_and_deletions_all_succeed);
+
+/// Edits, deletions and an import running at once each wait for the others rather than
+/// fail: on SQLite a deletion reads before it writes, and a transaction that read first
+/// cannot take the write lock once another connection has written ("database is
+/// locked"), so every writing transaction must take the lock when it begins.
+async fn concurrent_edits_and_deletions_all_succeed(store: Store) {
+    const EACH: usize = 24;
+    let records: Vec<IncidentRecord> = (0..2 * EACH)
+        .map(|n| record(&[("source_id", &format!("c{n}"))]))
+        .collect();
+    import(&store, records).await;
+    let mut ids = Vec::new();
+    for n in 0..2 * EACH {
+        ids.push(stored_incident(&store, &format!("c{n}")).await);
+    }
+    let (to_delete, to_edit) = ids.split_at(EACH);
+    let deletions = to_delete.iter().map(|incident| {
+        let store = store.clone();
+        let id = incident.id;
+        tokio::spawn(async move { store.delete_incident(id, Some("remover")).await })
+    });
+    let edits = to_edit.iter().map(|incident| {
+        let store = store.clone();
+        let (id, mut record) = (incident.id, incident.record.clone());
+        record.notes = Some("checked".into());
+        tokio::spawn(async move { store.update_incident(id, record, Some("editor")).await })
+    });
+    let more = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let records = (0..EACH)
+                .map(|n| record(&[("source_id", &format!("new{n}"))]))
+                .collect();
+            import(&store, records).await
+        })
+    };
+    let deletions = futures_util::future::join_all(deletions.collect::<Vec<_>>());
+    let edits = futures_util::future::join_all(edits.collect::<Vec<_>>());
+    let (deleted, edited, imported) = tokio::join!(deletions, edits, more);
+    for result in deleted {
+        assert!(result.unwrap().expect("a deletion succeeds"));
+    }
+    for result in edited {
+        let counts = result.unwrap().expect("an edit succeeds").unwrap();
+        assert_eq!(counts.updated, 1);
+    }
+    assert_eq!(imported.unwrap().accepted, EACH as u64);
+    assert_eq!(store.count_incidents().await.unwrap(), 2 * EACH as u64);
+    let log = store.changes_since(0, 1_000).await.unwrap();
+    let count = |op: &str| log.iter().filter(|change| change.op == op).count();
+    assert_eq!(
+        (count("insert"), count("update"), count("delete")),
+        (3 * EACH, EACH, EACH)
+    );
+}
+
 both_backends!(incidents_sent_in_bulk_equal_those_read_by_query);
 
 /// The bulk paths (binary COPY on PostGIS, rusqlite on SQLite) decode every column as the
@@ -777,4 +834,31 @@ async fn streamed_batches_store_every_row_and_log_it_in_row_order(pool: sqlx::Pg
         .await
         .unwrap();
     assert_eq!(logged, 3 + 150_000 + 1);
+}
+
+/// A SQLite database still locked by another writer when the busy timeout runs out is
+/// unavailable (a 503 to try again), not a failed statement (a 500).
+#[tokio::test]
+async fn a_sqlite_database_locked_past_the_busy_timeout_is_unavailable() {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteConnectOptions::new()
+        .filename(dir.path().join("locked.db"))
+        .create_if_missing(true)
+        .busy_timeout(std::time::Duration::ZERO);
+    let mut holder = options.connect().await.unwrap();
+    let mut waiter = options.connect().await.unwrap();
+    let lock = holder.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    let error = waiter
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .expect_err("the second writer is refused");
+    assert!(athar_store::StoreError::from(error).is_unavailable());
+    lock.rollback().await.unwrap();
+    let refused = sqlx::query("SELECT CAST('x' AS INTEGER) FROM nonexistent")
+        .execute(&mut waiter)
+        .await
+        .unwrap_err();
+    assert!(!athar_store::StoreError::from(refused).is_unavailable());
 }
