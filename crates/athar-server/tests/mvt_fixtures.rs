@@ -1,8 +1,10 @@
-//! The vector tile encoder Athar uses (the `fast-mvt` crate, called as the tile routes call it)
-//! checked against the valid fixtures of the specification's test suite
-//! (`@mapbox/mvt-fixtures`, installed by `scripts/setup-web`): every valid fixture made of
-//! points and lines, decoded with mvt-reader, is encoded again and must decode to the same
-//! layers, ids, geometries and property values.
+//! The vector tile encoders Athar uses, checked against the valid fixtures of the
+//! specification's test suite (`@mapbox/mvt-fixtures`, installed by `scripts/setup-web`):
+//! the `fast-mvt` crate, called as the tile routes call it, on every valid fixture made of
+//! points and lines; the incidents layer's own encoder (`athar_tiles::layer`) on every one
+//! made of single points with the value types it writes. Each fixture, decoded with
+//! mvt-reader, is encoded again and must decode to the same layers, geometries and
+//! property values (and ids, for `fast-mvt`).
 
 use std::path::PathBuf;
 
@@ -34,15 +36,24 @@ fn runs(geometry: &geo_types::Geometry<i32>) -> Option<Runs> {
     }
 }
 
-#[test]
-fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
+/// A valid fixture made of points and lines: its directory, its layers (name, extent) and
+/// their features as mvt-reader decodes them.
+struct Fixture {
+    dir: PathBuf,
+    layers: Vec<(String, u32)>,
+    features: Vec<Vec<mvt_reader::feature::Feature<i32>>>,
+}
+
+/// Every valid fixture (version 2) made of points and lines that a tile of Athar could
+/// hold.
+fn point_and_line_fixtures() -> Vec<Fixture> {
     let root = fixtures();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup-web", root.display()))
         .map(|entry| entry.unwrap().path())
         .collect();
     entries.sort();
-    let mut checked = Vec::new();
+    let mut found = Vec::new();
     for dir in entries {
         let info: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("info.json")).unwrap()).unwrap();
@@ -77,10 +88,38 @@ fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
         if decoded.iter().all(Vec::is_empty) || !all_points_and_lines {
             continue;
         }
+        found.push(Fixture {
+            dir,
+            layers: layers.iter().map(|l| (l.name.clone(), l.extent)).collect(),
+            features: decoded,
+        });
+    }
+    found
+}
+
+/// The fixture's name, for messages.
+fn name(fixture: &Fixture) -> String {
+    fixture
+        .dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
+    let mut checked = Vec::new();
+    for fixture in point_and_line_fixtures() {
+        let Fixture {
+            ref dir,
+            ref layers,
+            features: ref decoded,
+        } = fixture;
         let mut tile = MvtTileBuilder::new();
-        for (meta, features) in layers.iter().zip(&decoded) {
-            let mut layer = tile.layer(meta.name.as_str()).unwrap();
-            layer.extent(fast_mvt::MvtExtent::new(meta.extent).unwrap());
+        for ((layer_name, extent), features) in layers.iter().zip(decoded) {
+            let mut layer = tile.layer(layer_name.as_str()).unwrap();
+            layer.extent(fast_mvt::MvtExtent::new(*extent).unwrap());
             for feature in features {
                 let (kind, parts) = runs(&feature.geometry).unwrap();
                 let mut written = layer.feature_of(kind);
@@ -124,7 +163,7 @@ fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
         let again = mvt_reader::Reader::new(tile.encode()).expect("our tile decodes");
         assert_eq!(
             again.get_layer_names().unwrap(),
-            layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
+            layers.iter().map(|l| l.0.clone()).collect::<Vec<_>>(),
             "{}",
             dir.display()
         );
@@ -137,8 +176,81 @@ fn the_encoder_reproduces_the_valid_point_and_line_fixtures() {
                 assert_eq!(a.properties, b.properties, "{}", dir.display());
             }
         }
-        checked.push(dir.file_name().unwrap().to_string_lossy().into_owned());
+        checked.push(name(&fixture));
     }
     println!("fixtures reproduced: {}", checked.join(", "));
     assert!(checked.len() >= 15, "only {checked:?}");
+}
+
+/// The point of a feature that is one point (mvt-reader gives a one-point MultiPoint).
+fn single_point(geometry: &geo_types::Geometry<i32>) -> Option<[i32; 2]> {
+    match geometry {
+        geo_types::Geometry::Point(p) => Some([p.x(), p.y()]),
+        geo_types::Geometry::MultiPoint(m) if m.0.len() == 1 => Some([m.0[0].x(), m.0[0].y()]),
+        _ => None,
+    }
+}
+
+/// The incidents layer's own encoder (`athar_tiles::layer::PointLayer`), checked against
+/// the valid fixtures of one layer of single points whose properties are strings,
+/// unsigned integers and booleans (what it writes): each, encoded again, decodes to the
+/// same name, extent, points and properties.
+#[test]
+fn the_point_layer_encoder_reproduces_the_valid_single_point_fixtures() {
+    use athar_tiles::layer::PointLayer;
+    let mut checked = Vec::new();
+    for fixture in point_and_line_fixtures() {
+        let [(layer_name, extent)] = fixture.layers.as_slice() else {
+            continue;
+        };
+        let features = &fixture.features[0];
+        let writable = features.iter().all(|feature| {
+            single_point(&feature.geometry).is_some()
+                && feature.properties.iter().flatten().all(|(_, value)| {
+                    matches!(value, Value::String(_) | Value::UInt(_) | Value::Bool(_))
+                })
+        });
+        if !writable {
+            continue;
+        }
+        let mut layer = PointLayer::new(layer_name, *extent);
+        for feature in features {
+            let mut properties: Vec<_> = feature.properties.iter().flatten().collect();
+            properties.sort_by(|a, b| a.0.cmp(b.0));
+            let keys: Vec<_> = properties.iter().map(|(key, _)| layer.key(key)).collect();
+            layer.point(single_point(&feature.geometry).unwrap(), |written| {
+                for (key, (_, value)) in keys.iter().zip(&properties) {
+                    match value {
+                        Value::String(text) => written.string(*key, text),
+                        Value::UInt(n) => written.uint(*key, *n),
+                        Value::Bool(flag) => written.bool(*key, *flag),
+                        other => unreachable!("not writable: {other:?}"),
+                    };
+                }
+            });
+        }
+        let again =
+            mvt_reader::Reader::new(layer.encode().expect("features")).expect("our tile decodes");
+        let metadata = again.get_layer_metadata().unwrap();
+        assert_eq!(
+            (metadata[0].name.as_str(), metadata[0].extent),
+            (layer_name.as_str(), *extent),
+            "{}",
+            name(&fixture)
+        );
+        let ours = again.get_features_as::<i32>(0).unwrap();
+        assert_eq!(ours.len(), features.len(), "{}", name(&fixture));
+        for (a, b) in ours.iter().zip(features) {
+            assert_eq!(
+                single_point(&a.geometry),
+                single_point(&b.geometry),
+                "{}",
+                name(&fixture)
+            );
+            assert_eq!(a.properties, b.properties, "{}", name(&fixture));
+        }
+        checked.push(name(&fixture));
+    }
+    println!("fixtures reproduced: {}", checked.join(", "));
+    assert!(checked.len() >= 20, "only {checked:?}");
 }

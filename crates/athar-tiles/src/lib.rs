@@ -14,6 +14,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod layer;
+
 /// Half the side of the Web Mercator square, in metres (π × 6,378,137).
 pub const HALF_WORLD: f64 = std::f64::consts::PI * EARTH_RADIUS;
 /// The sphere Web Mercator projects from, in metres.

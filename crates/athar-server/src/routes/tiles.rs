@@ -13,6 +13,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_core::BBox;
 use athar_index::{RowId, Snapshot};
+use athar_tiles::layer::{Key, PointLayer};
 use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
 use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtValueRef};
 
@@ -195,41 +196,79 @@ fn iso_date(date: chrono::NaiveDate, out: &mut [u8; 10]) -> &str {
     std::str::from_utf8(out).unwrap_or_default()
 }
 
-/// One incident as a point feature with its properties, where `viewer` may see it.
-fn incident_feature(
-    layer: MvtLayerBuilder,
-    (snapshot, viewer): (&Snapshot, &OwnedViewer),
-    tile: &Tile,
-    row: RowId,
-) -> Result<MvtLayerBuilder, ApiError> {
-    let fields = snapshot.tile_fields(row);
-    let Some(lon_lat) = fields.lon_lat else {
-        return Ok(layer);
-    };
-    let (lon, lat) = viewer.point(lon_lat, fields.community_id);
-    let mut feature = Feature::point(layer, tile, lon_lat_to_mercator(lon, lat))?;
-    let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
-    let mut date = [0; 10];
-    feature
-        .text("id", fields.id.hyphenated().encode_lower(&mut id))?
-        .text("kind", fields.kind.as_str())?
-        .text("occurred_on", iso_date(fields.occurred_on, &mut date))?
-        .count("killed", u64::from(fields.killed))?
-        .count("injured", u64::from(fields.injured))?
-        .text("community", fields.community)?;
-    if let Some(id) = fields.community_id {
-        feature.text("community_id", id)?;
-    }
-    for (name, slug) in [
-        ("perpetrator", fields.perpetrator),
-        ("weapon", fields.weapon),
-        ("place_type", fields.place_type),
-    ] {
-        if let Some(slug) = slug {
-            feature.text(name, slug.as_str())?;
+/// The keys of the incidents layer's point features, numbered once per tile.
+struct IncidentKeys {
+    id: Key,
+    kind: Key,
+    occurred_on: Key,
+    killed: Key,
+    injured: Key,
+    community: Key,
+    community_id: Key,
+    perpetrator: Key,
+    weapon: Key,
+    place_type: Key,
+}
+
+impl IncidentKeys {
+    fn new(layer: &mut PointLayer<'_>) -> Self {
+        Self {
+            id: layer.key("id"),
+            kind: layer.key("kind"),
+            occurred_on: layer.key("occurred_on"),
+            killed: layer.key("killed"),
+            injured: layer.key("injured"),
+            community: layer.key("community"),
+            community_id: layer.key("community_id"),
+            perpetrator: layer.key("perpetrator"),
+            weapon: layer.key("weapon"),
+            place_type: layer.key("place_type"),
         }
     }
-    Ok(feature.end())
+}
+
+/// One incident as a point feature with its properties, where `viewer` may see it.
+fn incident_feature<'s>(
+    (layer, keys): (&mut PointLayer<'s>, &IncidentKeys),
+    (snapshot, viewer): (&'s Snapshot, &OwnedViewer),
+    tile: &Tile,
+    row: RowId,
+) {
+    use chrono::Datelike as _;
+    let fields = snapshot.tile_fields(row);
+    let Some(lon_lat) = fields.lon_lat else {
+        return;
+    };
+    let (lon, lat) = viewer.point(lon_lat, fields.community_id);
+    let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
+    let mut date = [0; 10];
+    // Days from the common era: one value per date in the layer.
+    let day = u64::from(fields.occurred_on.num_days_from_ce().cast_unsigned());
+    layer.point(tile.pixel(lon_lat_to_mercator(lon, lat)), |feature| {
+        feature
+            .new_string(keys.id, fields.id.hyphenated().encode_lower(&mut id))
+            .string(keys.kind, fields.kind.as_str())
+            .string_for(
+                keys.occurred_on,
+                day,
+                iso_date(fields.occurred_on, &mut date),
+            )
+            .uint(keys.killed, u64::from(fields.killed))
+            .uint(keys.injured, u64::from(fields.injured))
+            .string(keys.community, fields.community);
+        if let Some(id) = fields.community_id {
+            feature.string(keys.community_id, id);
+        }
+        for (key, slug) in [
+            (keys.perpetrator, fields.perpetrator),
+            (keys.weapon, fields.weapon),
+            (keys.place_type, fields.place_type),
+        ] {
+            if let Some(slug) = slug {
+                feature.string(key, slug.as_str());
+            }
+        }
+    });
 }
 
 /// The incidents of one cell of the global grid, summed.
@@ -337,14 +376,38 @@ impl ClusterIndex {
     }
 }
 
+/// The keys of the incidents layer's clusters, numbered once per tile.
+struct ClusterKeys {
+    cluster: Key,
+    count: Key,
+    /// One per kind, in the order of the cluster index's kinds.
+    kinds: Vec<Key>,
+    killed: Key,
+    injured: Key,
+    expansion_zoom: Key,
+}
+
+impl ClusterKeys {
+    fn new(layer: &mut PointLayer<'_>, index: &ClusterIndex) -> Self {
+        Self {
+            cluster: layer.key("cluster"),
+            count: layer.key("count"),
+            kinds: index.kinds.iter().map(|kind| layer.key(kind)).collect(),
+            killed: layer.key("killed"),
+            injured: layer.key("injured"),
+            expansion_zoom: layer.key("expansion_zoom"),
+        }
+    }
+}
+
 /// A cell of two or more incidents as a cluster: a point at their centroid, with their
 /// count, counts by kind, casualties, and the zoom at which they part.
 fn cluster_feature(
-    layer: MvtLayerBuilder,
-    (index, viewer): (&ClusterIndex, &OwnedViewer),
+    (layer, keys): (&mut PointLayer<'_>, &ClusterKeys),
+    viewer: &OwnedViewer,
     tile: &Tile,
     cell: &Cell,
-) -> Result<MvtLayerBuilder, ApiError> {
+) {
     let count = cell.count as f64;
     let mut centroid = [cell.sum[0] / count, cell.sum[1] / count];
     if viewer.viewer().is_public() {
@@ -352,49 +415,54 @@ fn cluster_feature(
         let (lon, lat) = viewer.point((lon, lat), None);
         centroid = lon_lat_to_mercator(lon, lat);
     }
-    let mut feature = Feature::point(layer, tile, centroid)?;
-    feature.flag("cluster", true)?.count("count", cell.count)?;
-    for (kind, n) in index.kinds.iter().zip(&cell.kinds) {
-        if *n > 0 {
-            feature.count(kind, *n)?;
+    layer.point(tile.pixel(centroid), |feature| {
+        feature
+            .bool(keys.cluster, true)
+            .uint(keys.count, cell.count);
+        for (&key, &n) in keys.kinds.iter().zip(&cell.kinds) {
+            if n > 0 {
+                feature.uint(key, n);
+            }
         }
-    }
-    feature
-        .count("killed", cell.killed)?
-        .count("injured", cell.injured)?
-        .count(
-            "expansion_zoom",
-            u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
-        )?;
-    Ok(feature.end())
+        feature
+            .uint(keys.killed, cell.killed)
+            .uint(keys.injured, cell.injured)
+            .uint(
+                keys.expansion_zoom,
+                u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
+            );
+    });
 }
 
 /// The tile's features: incidents at and above the cluster zoom, clusters below (from the
-/// cluster index of the filter).
+/// cluster index of the filter). Written with Athar's own point layer encoder (see
+/// `athar_tiles::layer`), not the general one of the other layers.
 pub(crate) fn incidents_tile(
     (snapshot, viewer): (&Snapshot, &OwnedViewer),
     query: &Query,
     clusters: Option<&ClusterIndex>,
     tile: &Tile,
-) -> Result<Option<Vec<u8>>, ApiError> {
-    let mut layer = layer_builder(LAYER)?;
+) -> Option<Vec<u8>> {
+    let mut layer = PointLayer::new(LAYER, EXTENT.unsigned_abs());
+    let keys = IncidentKeys::new(&mut layer);
     match clusters {
         Some(index) if tile.z < CLUSTER_ZOOM => {
+            let cluster_keys = ClusterKeys::new(&mut layer, index);
             for cell in index.cells_of(tile) {
-                layer = if cell.count == 1 {
-                    incident_feature(layer, (snapshot, viewer), tile, cell.row)?
+                if cell.count == 1 {
+                    incident_feature((&mut layer, &keys), (snapshot, viewer), tile, cell.row);
                 } else {
-                    cluster_feature(layer, (index, viewer), tile, cell)?
-                };
+                    cluster_feature((&mut layer, &cluster_keys), viewer, tile, cell);
+                }
             }
         }
         _ => {
             for row in rows_in(snapshot, query, tile) {
-                layer = incident_feature(layer, (snapshot, viewer), tile, row)?;
+                incident_feature((&mut layer, &keys), (snapshot, viewer), tile, row);
             }
         }
     }
-    Ok((layer.num_features() > 0).then(|| layer.encode()))
+    layer.encode()
 }
 
 /// A layer of the tile extent Athar uses.
@@ -610,7 +678,7 @@ async fn encode(
                 incidents_tile((&snapshot, &viewer), &query, clusters.as_deref(), &tile)
             })
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))
         }
         Layer::Context => tokio::task::spawn_blocking(move || context_tile(&tile))
             .await
