@@ -4,7 +4,8 @@
 //! swaps it in, so readers never wait and never see half a write. It keeps each incident
 //! as a compact fixed-size row (strings interned or kept in one text arena, vocabulary
 //! terms as small integers, casualties as `u16`), sorted by date, plus an R-tree over the
-//! points. A date range is then a binary search, an area an R-tree query, and every other
+//! points whose entries also carry what a vector tile shows of each incident, so that a
+//! tile reads neighbouring memory ([`Snapshot::select_tile_points`]). A date range is then a binary search, an area an R-tree query, and every other
 //! filter a comparison of integers on the rows that remain.
 //!
 //! [`Snapshot::select`] returns the rows a [`athar_core::Filter`] matches, and is tested
@@ -17,4 +18,4 @@ mod persist;
 mod snapshot;
 
 pub use aggregate::{Breakdown, CommunityCount, Interval, KindStats, SeriesBucket, Totals};
-pub use snapshot::{CommunityInfo, RowId, Snapshot, SnapshotBuilder, TileFields};
+pub use snapshot::{CommunityInfo, RowId, Snapshot, SnapshotBuilder, TileFields, TilePoint};

@@ -8,7 +8,7 @@ use athar_core::{
     VocabularyName,
 };
 use athar_gazetteer::{Gazetteer, community_key};
-use athar_index::{Interval, Snapshot};
+use athar_index::{Interval, Snapshot, TileFields};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -123,6 +123,34 @@ proptest! {
         expected.sort_by_key(|i| (i.record.occurred.date(), i.id));
         let expected: Vec<Uuid> = expected.into_iter().map(|i| i.id).collect();
         prop_assert_eq!(selected, expected);
+        // What tiles read from the R-tree is what the rows hold, for the same rows.
+        if let Some(bbox) = filter.bbox {
+            let points = snapshot.select_tile_points(&filter, bbox);
+            prop_assert_eq!(points.iter().map(|p| p.row).collect::<Vec<_>>(), snapshot.select(&filter));
+            for point in &points {
+                let fields = snapshot.point_fields(point);
+                prop_assert_eq!(fields, snapshot.tile_fields(point.row));
+                let incident = snapshot.incident(point.row);
+                let record = &incident.record;
+                let location = record.location.as_ref().map(|p| (p.lon.degrees(), p.lat.degrees()));
+                prop_assert_eq!(
+                    (fields.id, fields.lon_lat, fields.kind, fields.occurred_on),
+                    (incident.id, location, &record.kind, record.occurred.date())
+                );
+                prop_assert_eq!(
+                    (fields.killed, fields.injured),
+                    (record.casualties.killed(), record.casualties.injured())
+                );
+                prop_assert_eq!(
+                    (fields.community, fields.community_id),
+                    (record.community.as_str(), record.resolution.community_id.as_deref())
+                );
+                prop_assert_eq!(
+                    (fields.perpetrator, fields.weapon, fields.place_type),
+                    (record.perpetrator.as_ref(), record.weapon.as_ref(), record.place_type.as_ref())
+                );
+            }
+        }
     }
 
     #[test]
@@ -158,6 +186,15 @@ proptest! {
         let chosen = |s: &Snapshot| s.select(&filter).into_iter().map(|row| s.incident(row).id).collect::<Vec<_>>();
         prop_assert_eq!(chosen(&patched), chosen(&fresh));
         prop_assert_eq!(patched.spatial_extent(), fresh.spatial_extent());
+        if let Some(bbox) = filter.bbox {
+            fn tile_points<'s>(s: &'s Snapshot, filter: &Filter, bbox: BBox) -> Vec<(Uuid, TileFields<'s>)> {
+                s.select_tile_points(filter, bbox)
+                    .iter()
+                    .map(|point| (s.incident(point.row).id, s.point_fields(point)))
+                    .collect()
+            }
+            prop_assert_eq!(tile_points(&patched, &filter, bbox), tile_points(&fresh, &filter, bbox));
+        }
         for incident in fresh.select(&all).into_iter().map(|row| fresh.incident(row)) {
             let row = patched.find(incident.id).unwrap();
             prop_assert_eq!(patched.incident(row), incident);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_core::BBox;
-use athar_index::{RowId, Snapshot};
+use athar_index::{RowId, Snapshot, TileFields, TilePoint};
 use athar_tiles::layer::{Key, PointLayer};
 use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
 use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtValueRef};
@@ -82,19 +82,23 @@ fn expansion_zoom(min: [f64; 2], max: [f64; 2], z: u8) -> u8 {
         .unwrap_or(CLUSTER_ZOOM)
 }
 
-/// The rows of the snapshot inside the tile and its buffer that pass the filter.
-fn rows_in(snapshot: &Snapshot, query: &Query, tile: &Tile) -> Vec<RowId> {
+/// The incidents of the snapshot inside the tile and its buffer that pass the filter,
+/// with their Web Mercator points.
+fn points_in<'s>(
+    snapshot: &'s Snapshot,
+    query: &Query,
+    tile: &Tile,
+) -> Vec<(TilePoint<'s>, [f64; 2])> {
     let bounds = tile.buffered_bounds();
     let [west, south] = mercator_to_lon_lat([bounds.min_x, bounds.min_y]);
     let [east, north] = mercator_to_lon_lat([bounds.max_x, bounds.max_y]);
-    let mut filter = query.filter.clone();
     let tile_box = BBox {
         min_lon: west,
         min_lat: south,
         max_lon: east,
         max_lat: north,
     };
-    filter.bbox = Some(match filter.bbox {
+    let area = match query.filter.bbox {
         None => tile_box,
         Some(asked) => BBox {
             min_lon: asked.min_lon.max(tile_box.min_lon),
@@ -102,22 +106,16 @@ fn rows_in(snapshot: &Snapshot, query: &Query, tile: &Tile) -> Vec<RowId> {
             max_lon: asked.max_lon.min(tile_box.max_lon),
             max_lat: asked.max_lat.min(tile_box.max_lat),
         },
-    });
-    if filter
-        .bbox
-        .is_some_and(|b| b.min_lon > b.max_lon || b.min_lat > b.max_lat)
-    {
+    };
+    if area.min_lon > area.max_lon || area.min_lat > area.max_lat {
         return Vec::new();
     }
+    // The box in degrees is the tile's, up to rounding: the tile's own bounds decide.
     snapshot
-        .select(&filter)
+        .select_tile_points(&query.filter, area)
         .into_iter()
-        .filter(|&row| {
-            snapshot
-                .tile_fields(row)
-                .lon_lat
-                .is_some_and(|(lon, lat)| bounds.contains(lon_lat_to_mercator(lon, lat)))
-        })
+        .map(|point| (point, lon_lat_to_mercator(point.lon_lat.0, point.lon_lat.1)))
+        .filter(|(_, mercator)| bounds.contains(*mercator))
         .collect()
 }
 
@@ -227,24 +225,27 @@ impl IncidentKeys {
     }
 }
 
-/// One incident as a point feature with its properties, where `viewer` may see it.
+/// One incident as a point feature with its properties, where `viewer` may see it; its
+/// point (`lon_lat`) is also given in Web Mercator metres (`mercator`).
 fn incident_feature<'s>(
     (layer, keys): (&mut PointLayer<'s>, &IncidentKeys),
-    (snapshot, viewer): (&'s Snapshot, &OwnedViewer),
+    viewer: &OwnedViewer,
     tile: &Tile,
-    row: RowId,
+    fields: &TileFields<'s>,
+    (lon_lat, mercator): ((f64, f64), [f64; 2]),
 ) {
     use chrono::Datelike as _;
-    let fields = snapshot.tile_fields(row);
-    let Some(lon_lat) = fields.lon_lat else {
-        return;
+    let seen = viewer.point(lon_lat, fields.community_id);
+    let mercator = if seen == lon_lat {
+        mercator
+    } else {
+        lon_lat_to_mercator(seen.0, seen.1)
     };
-    let (lon, lat) = viewer.point(lon_lat, fields.community_id);
     let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
     let mut date = [0; 10];
     // Days from the common era: one value per date in the layer.
     let day = u64::from(fields.occurred_on.num_days_from_ce().cast_unsigned());
-    layer.point(tile.pixel(lon_lat_to_mercator(lon, lat)), |feature| {
+    layer.point(tile.pixel(mercator), |feature| {
         feature
             .new_string(keys.id, fields.id.hyphenated().encode_lower(&mut id))
             .string(keys.kind, fields.kind.as_str())
@@ -450,15 +451,21 @@ pub(crate) fn incidents_tile(
             let cluster_keys = ClusterKeys::new(&mut layer, index);
             for cell in index.cells_of(tile) {
                 if cell.count == 1 {
-                    incident_feature((&mut layer, &keys), (snapshot, viewer), tile, cell.row);
+                    let fields = snapshot.tile_fields(cell.row);
+                    if let Some((lon, lat)) = fields.lon_lat {
+                        let point = ((lon, lat), lon_lat_to_mercator(lon, lat));
+                        incident_feature((&mut layer, &keys), viewer, tile, &fields, point);
+                    }
                 } else {
                     cluster_feature((&mut layer, &cluster_keys), viewer, tile, cell);
                 }
             }
         }
         _ => {
-            for row in rows_in(snapshot, query, tile) {
-                incident_feature((&mut layer, &keys), (snapshot, viewer), tile, row);
+            for (point, mercator) in points_in(snapshot, query, tile) {
+                let fields = snapshot.point_fields(&point);
+                let at = (point.lon_lat, mercator);
+                incident_feature((&mut layer, &keys), viewer, tile, &fields, at);
             }
         }
     }
