@@ -27,7 +27,8 @@
 
 use std::collections::HashMap;
 
-/// A key of the layer, as numbered in its `keys` table.
+/// A key of the layer. It enters the layer's `keys` table when a feature first uses it,
+/// so that the table lists only the keys the features use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key(u32);
 
@@ -58,9 +59,12 @@ const MOVE_TO_ONE: u64 = 1 | (1 << 3);
 pub struct PointLayer<'v> {
     name: String,
     extent: u32,
-    /// The `keys` table as encoded `Layer.keys` fields, and the names for lookups.
+    /// The `keys` table as encoded `Layer.keys` fields, and how many.
     keys: Vec<u8>,
+    key_count: u32,
+    /// The keys asked for, and each one's number in the table (`u32::MAX`: not used yet).
     key_names: Vec<String>,
+    key_numbers: Vec<u32>,
     /// The `values` table as encoded `Layer.values` fields, and how many.
     values: Vec<u8>,
     value_count: u32,
@@ -83,7 +87,9 @@ impl<'v> PointLayer<'v> {
             name: name.to_owned(),
             extent,
             keys: Vec::new(),
+            key_count: 0,
             key_names: Vec::new(),
+            key_numbers: Vec::new(),
             values: Vec::new(),
             value_count: 0,
             strings: HashMap::default(),
@@ -95,14 +101,29 @@ impl<'v> PointLayer<'v> {
         }
     }
 
-    /// The key named `name`, added to the table the first time it is asked for.
+    /// The key named `name` (the same key each time the name is asked for).
     pub fn key(&mut self, name: &str) -> Key {
-        if let Some(index) = self.key_names.iter().position(|known| known == name) {
-            return Key(index_u32(index));
+        let index = self
+            .key_names
+            .iter()
+            .position(|known| known == name)
+            .unwrap_or_else(|| {
+                self.key_names.push(name.to_owned());
+                self.key_numbers.push(u32::MAX);
+                self.key_names.len() - 1
+            });
+        Key(index_u32(index))
+    }
+
+    /// The number of `key` in the `keys` table, which it enters now if it is not there.
+    fn key_number(&mut self, Key(key): Key) -> u32 {
+        let number = &mut self.key_numbers[key as usize];
+        if *number == u32::MAX {
+            *number = self.key_count;
+            self.key_count += 1;
+            put_bytes(3, self.key_names[key as usize].as_bytes(), &mut self.keys);
         }
-        put_bytes(3, name.as_bytes(), &mut self.keys);
-        self.key_names.push(name.to_owned());
-        Key(index_u32(self.key_names.len() - 1))
+        *number
     }
 
     /// Numbers the `Value` message just appended.
@@ -245,7 +266,8 @@ pub struct Properties<'a, 'v> {
 }
 
 impl<'v> Properties<'_, 'v> {
-    fn tag(&mut self, Key(key): Key, Value(value): Value) -> &mut Self {
+    fn tag(&mut self, key: Key, Value(value): Value) -> &mut Self {
+        let key = self.layer.key_number(key);
         put_varint(u64::from(key), &mut self.layer.tags);
         put_varint(u64::from(value), &mut self.layer.tags);
         self
@@ -371,8 +393,13 @@ mod tests {
     fn equal_values_share_one_entry_and_keys_are_numbered_once() {
         let mut layer = PointLayer::new("l", 4096);
         let a = layer.key("a");
-        assert_eq!(layer.key("b"), Key(1));
+        let b = layer.key("b");
         assert_eq!(layer.key("a"), a);
+        assert_ne!(a, b);
+        // Keys enter the table when used, in that order.
+        assert_eq!((layer.key_number(b), layer.key_number(a)), (0, 1));
+        assert_eq!(layer.key_number(b), 0);
+        assert_eq!(layer.key_count, 2);
         let text = String::from("x");
         assert_eq!(layer.string(&text), layer.string("x"));
         assert_eq!(layer.uint(3), layer.uint(3));
@@ -387,5 +414,20 @@ mod tests {
         assert_ne!(layer.push_string("x"), layer.string("x"));
         assert_eq!(layer.value_count, 7);
         assert!(layer.encode().is_none(), "no feature, no tile");
+    }
+
+    #[test]
+    fn only_the_keys_features_use_are_listed() {
+        let mut layer = PointLayer::new("l", 4096);
+        let unused = layer.key("never-used");
+        let used = layer.key("kind");
+        assert_ne!(unused, used);
+        layer.point([1, 2], |feature| {
+            feature.string(used, "fire");
+        });
+        let tile = layer.encode().expect("one feature");
+        let holds = |text: &[u8]| tile.windows(text.len()).any(|w| w == text);
+        assert!(holds(b"kind") && holds(b"fire"));
+        assert!(!holds(b"never-used"));
     }
 }
