@@ -27,8 +27,8 @@
 
 use std::collections::HashMap;
 
-/// A key of the layer. It enters the layer's `keys` table when a feature first uses it,
-/// so that the table lists only the keys the features use.
+/// A key of the layer that gave it (and of no other). It enters the layer's `keys` table
+/// when a feature first uses it, so that the table lists only the keys the features use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key(u32);
 
@@ -41,7 +41,7 @@ struct Value(u32);
 enum Scalar {
     UInt(u64),
     Bool(bool),
-    /// A string the caller identifies by a number (see [`PointLayer::string_for`]).
+    /// A string the caller identifies by a number (see [`Properties::string_for`]).
     Token(u64),
 }
 
@@ -53,7 +53,7 @@ const VERSION: u64 = 2;
 const MOVE_TO_ONE: u64 = 1 | (1 << 3);
 
 /// A layer of point features under construction. The lifetime `'v` is that of the
-/// strings given to [`PointLayer::string`], which are remembered, not copied, to find
+/// strings given to [`Properties::string`], which are remembered, not copied, to find
 /// them again.
 #[derive(Debug)]
 pub struct PointLayer<'v> {
