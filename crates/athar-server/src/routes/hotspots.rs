@@ -728,24 +728,23 @@ pub(crate) async fn tile(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let tile = crate::routes::tiles::tile_of_request(&request)?;
-    let query = parse(&request, &state, &["trend"])?;
-    let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
-        Kind::Trend
-    } else {
-        Kind::Map
-    };
-    // The analysis is shared with the document of the same parameters.
-    let mut for_analysis = query;
-    for_analysis.pairs.retain(|(name, _)| name != "trend");
-    let found = analysis(&request, &state, kind, for_analysis).await?;
-    let bytes = encode_tile(&found, &tile)?;
-    // Not gzipped here: the compression middleware does it for the clients that accept it.
-    Ok(crate::routes::tiles::mvt_response(
-        bytes.map(actix_web::web::Bytes::from),
-        false,
-        None,
-    ))
+    // The analysis is shared with the document of the same parameters; the tile is cached
+    // as the other layers' are (it is the same for the same parameters and snapshot).
+    crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |_, tile| {
+        let query = parse(&request, &state, &["trend"])?;
+        let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
+            Kind::Trend
+        } else {
+            Kind::Map
+        };
+        let mut for_analysis = query;
+        for_analysis.pairs.retain(|(name, _)| name != "trend");
+        let found = analysis(&request, &state, kind, for_analysis).await?;
+        tokio::task::spawn_blocking(move || encode_tile(&found, &tile))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+    })
+    .await
 }
 
 /// The units of an analysis that reach into a tile (with its buffer).

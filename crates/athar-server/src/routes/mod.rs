@@ -25,6 +25,7 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(web::scope("/tiles/incidents").default_service(web::to(tiles::incidents)))
         .service(web::scope("/tiles/communities").default_service(web::to(tiles::communities)))
         .service(web::scope("/tiles/context").default_service(web::to(tiles::context)))
+        .service(web::scope("/tiles/hotspots").default_service(web::to(hotspots::tile)))
         .service(
             web::scope("")
                 .wrap(actix_web::middleware::Compress::default())
@@ -35,7 +36,6 @@ pub fn router(config: &mut web::ServiceConfig) {
 /// Every other route, compressed by the middleware when the client accepts it.
 fn compressed(config: &mut web::ServiceConfig) {
     config
-        .service(web::scope("/tiles/hotspots").default_service(web::to(hotspots::tile)))
         .service(get("/", ogc::landing))
         .service(get("/conformance", ogc::conformance))
         .service(get("/collections", ogc::collections))

@@ -523,9 +523,9 @@ pub(crate) struct CommunityPoint {
     point: [f64; 2],
 }
 
-/// Layer, tile, query string, snapshot version, whether for an anonymous reader, and
+/// Layer name, tile, query string, snapshot version, whether for an anonymous reader, and
 /// whether gzipped.
-type TileKey = (Layer, Tile, String, u64, bool, bool);
+type TileKey = (&'static str, Tile, String, u64, bool, bool);
 
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
 /// and the community counts behind the communities layer, by filters and version.
@@ -791,6 +791,23 @@ async fn tile_response(
     state: &AppState,
     layer: Layer,
 ) -> Result<HttpResponse, ApiError> {
+    cached_tile(request, state, layer.name(), async |snapshot, tile| {
+        let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+        let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
+        encode(state, (layer, viewer), snapshot, query, tile).await
+    })
+    .await
+}
+
+/// A tile of the layer named `layer`, with its ETag (304 when the client holds it), from
+/// the cache when it holds it, otherwise made by `make` (which parses the request's
+/// parameters) and cached; gzipped for clients that accept it.
+pub(crate) async fn cached_tile(
+    request: &HttpRequest,
+    state: &AppState,
+    layer: &'static str,
+    make: impl AsyncFnOnce(Arc<Snapshot>, Tile) -> Result<Option<Vec<u8>>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     let tile = tile_of_request(request)?;
     let snapshot = state.snapshot();
     let public = state.viewer(request).is_public();
@@ -823,11 +840,7 @@ async fn tile_response(
         {
             plain
         } else {
-            let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-            let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
-            let encoded = encode(state, (layer, viewer), snapshot, query, tile)
-                .await?
-                .map(actix_web::web::Bytes::from);
+            let encoded = make(snapshot, tile).await?.map(actix_web::web::Bytes::from);
             if let Some(cache) = cache {
                 cache.insert(key(false), encoded.clone());
             }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::support::{Backend, TestStore, both_backends, client, get, import_csv};
+use crate::support::{Backend, TestStore, both_backends, client, get, gzipped_tile, import_csv};
 
 both_backends!(a_planted_cluster_is_a_hotspot_and_tiles_draw_it);
 
@@ -139,15 +139,26 @@ async fn a_planted_cluster_is_a_hotspot_and_tiles_draw_it(backend: Backend) {
     // The tile holding Sarmin at zoom 10: hexagons that a strict decoder accepts as
     // polygons, with the class of the document.
     let (x, y) = (616, 402);
-    let mut response = client()
-        .get(format!(
-            "{address}/tiles/hotspots/10/{x}/{y}.mvt?kind=attack&bbox={area}&resolution=7&distance_km=5"
-        ))
+    let url = format!(
+        "{address}/tiles/hotspots/10/{x}/{y}.mvt?kind=attack&bbox={area}&resolution=7&distance_km=5"
+    );
+    let mut response = client().get(&url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let etag = response.headers().get("etag").expect("an ETag").clone();
+    let bytes = response.body().await.unwrap().to_vec();
+    // Served as the other tile layers are: 304 for the ETag the client holds, and gzip
+    // (the same tile once unzipped) to clients that accept it, the second time from the
+    // cache.
+    let again = client()
+        .get(&url)
+        .insert_header(("If-None-Match", etag))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let bytes = response.body().await.unwrap().to_vec();
+    assert_eq!(again.status().as_u16(), 304);
+    for _ in 0..2 {
+        assert_eq!(gzipped_tile(&url).await, bytes);
+    }
     let reader = mvt_reader::Reader::new(bytes).unwrap();
     let layers = reader.get_layer_names().unwrap();
     assert_eq!(layers, ["hotspots"]);
@@ -187,6 +198,8 @@ async fn a_planted_cluster_is_a_hotspot_and_tiles_draw_it(backend: Backend) {
         ("/v1/hotspots/trend?interval=year", 400),
         ("/v1/hotspots/trend?trend_of=deaths", 400),
         ("/tiles/hotspots/3/99/0.mvt", 404),
+        ("/tiles/hotspots/10/616/402.mvt?resolution=4", 400),
+        ("/tiles/hotspots/10/616/402.mvt?kind=fire", 400),
     ] {
         let (status, body) = get(&format!("{address}{path}")).await;
         assert_eq!(status, expected, "{path}: {body}");

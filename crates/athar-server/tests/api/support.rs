@@ -85,6 +85,31 @@ pub fn client() -> awc::Client {
         .finish()
 }
 
+/// A tile asked for as browsers ask (gzip among other encodings): it must come gzipped,
+/// varying with `Accept-Encoding`; returned unzipped.
+pub async fn gzipped_tile(url: &str) -> Vec<u8> {
+    let mut response = client()
+        .get(url)
+        .insert_header(("Accept-Encoding", "gzip, deflate, br, zstd"))
+        .no_decompress()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get("content-encoding").unwrap(), "gzip");
+    let vary = response.headers().get("vary").unwrap().to_str().unwrap();
+    assert!(
+        vary.to_ascii_lowercase().contains("accept-encoding"),
+        "{vary}"
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(response.body().await.unwrap().as_ref()),
+        &mut unzipped,
+    )
+    .unwrap();
+    unzipped
+}
+
 pub async fn body_of(
     mut response: awc::ClientResponse<
         impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
