@@ -177,15 +177,24 @@ impl Entry {
     }
 }
 
-/// A row selected for a tile, read from the R-tree: its number and point, and what the
-/// tile shows of it ([`Snapshot::point_fields`]).
+/// A row selected for a tile: its entry in the R-tree, with its point and what the tile
+/// shows of it ([`Snapshot::point_fields`]).
 #[derive(Debug, Clone, Copy)]
-pub struct TilePoint<'a> {
+pub struct TilePoint<'a>(&'a GeomWithData<[f64; 2], Entry>);
+
+impl TilePoint<'_> {
     /// The row (rows are numbered in date order).
-    pub row: RowId,
+    #[must_use]
+    pub fn row(&self) -> RowId {
+        self.0.data.row
+    }
+
     /// Longitude and latitude.
-    pub lon_lat: (f64, f64),
-    entry: &'a Entry,
+    #[must_use]
+    pub fn lon_lat(&self) -> (f64, f64) {
+        let [lon, lat] = *self.0.geom();
+        (lon, lat)
+    }
 }
 
 /// What is known of a community across the whole snapshot, whatever the filter.
@@ -594,7 +603,7 @@ impl Snapshot {
     /// What a vector tile shows of a row selected by [`Snapshot::select_tile_points`]
     /// (read from the R-tree, not from the row).
     pub fn point_fields(&self, point: &TilePoint<'_>) -> TileFields<'_> {
-        self.entry_fields(point.entry, Some(point.lon_lat))
+        self.entry_fields(&point.0.data, Some(point.lon_lat()))
     }
 
     fn entry_fields(&self, entry: &Entry, lon_lat: Option<(f64, f64)>) -> TileFields<'_> {
@@ -736,13 +745,9 @@ impl Snapshot {
         };
         let mut points: Vec<TilePoint<'_>> = self
             .entries_in(bbox, &compiled, dates)
-            .map(|point| TilePoint {
-                row: point.data.row,
-                lon_lat: (point.geom()[0], point.geom()[1]),
-                entry: &point.data,
-            })
+            .map(TilePoint)
             .collect();
-        points.sort_unstable_by_key(|point| point.row);
+        points.sort_unstable_by_key(TilePoint::row);
         points
     }
 
@@ -771,12 +776,11 @@ impl Snapshot {
     ) -> impl Iterator<Item = &'s GeomWithData<[f64; 2], Entry>> {
         let envelope =
             AABB::from_corners([bbox.min_lon, bbox.min_lat], [bbox.max_lon, bbox.max_lat]);
+        let trivial = compiled.is_trivial();
         self.tree
             .locate_in_envelope(&envelope)
             .filter(move |point| dates.contains(&(point.data.row as usize)))
-            .filter(move |point| {
-                compiled.is_trivial() || compiled.matches(&self.rows[point.data.row as usize])
-            })
+            .filter(move |point| trivial || compiled.matches(&self.rows[point.data.row as usize]))
     }
 }
 

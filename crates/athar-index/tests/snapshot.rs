@@ -8,7 +8,7 @@ use athar_core::{
     VocabularyName,
 };
 use athar_gazetteer::{Gazetteer, community_key};
-use athar_index::{Interval, Snapshot, TileFields};
+use athar_index::{Interval, Snapshot, TileFields, TilePoint};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -126,11 +126,11 @@ proptest! {
         // What tiles read from the R-tree is what the rows hold, for the same rows.
         if let Some(bbox) = filter.bbox {
             let points = snapshot.select_tile_points(&filter, bbox);
-            prop_assert_eq!(points.iter().map(|p| p.row).collect::<Vec<_>>(), snapshot.select(&filter));
+            prop_assert_eq!(points.iter().map(TilePoint::row).collect::<Vec<_>>(), snapshot.select(&filter));
             for point in &points {
                 let fields = snapshot.point_fields(point);
-                prop_assert_eq!(fields, snapshot.tile_fields(point.row));
-                let incident = snapshot.incident(point.row);
+                prop_assert_eq!(fields, snapshot.tile_fields(point.row()));
+                let incident = snapshot.incident(point.row());
                 let record = &incident.record;
                 let location = record.location.as_ref().map(|p| (p.lon.degrees(), p.lat.degrees()));
                 prop_assert_eq!(
@@ -190,7 +190,7 @@ proptest! {
             fn tile_points<'s>(s: &'s Snapshot, filter: &Filter, bbox: BBox) -> Vec<(Uuid, TileFields<'s>)> {
                 s.select_tile_points(filter, bbox)
                     .iter()
-                    .map(|point| (s.incident(point.row).id, s.point_fields(point)))
+                    .map(|point| (s.incident(point.row()).id, s.point_fields(point)))
                     .collect()
             }
             prop_assert_eq!(tile_points(&patched, &filter, bbox), tile_points(&fresh, &filter, bbox));

@@ -65,9 +65,7 @@ pub struct PointLayer<'v> {
     /// The keys asked for, and each one's number in the table (`u32::MAX`: not used yet).
     key_names: Vec<String>,
     key_numbers: Vec<u32>,
-    /// The `values` table as encoded `Layer.values` fields, and how many.
-    values: Vec<u8>,
-    value_count: u32,
+    values: Values,
     strings: HashMap<&'v str, u32, foldhash::fast::RandomState>,
     scalars: HashMap<Scalar, u32, foldhash::fast::RandomState>,
     /// `uint` values under [`SMALL`] (`u32::MAX`: not in the table yet).
@@ -90,8 +88,7 @@ impl<'v> PointLayer<'v> {
             key_count: 0,
             key_names: Vec::new(),
             key_numbers: Vec::new(),
-            values: Vec::new(),
-            value_count: 0,
+            values: Values::default(),
             strings: HashMap::default(),
             scalars: HashMap::default(),
             small: [u32::MAX; SMALL],
@@ -126,76 +123,44 @@ impl<'v> PointLayer<'v> {
         *number
     }
 
-    /// Numbers the `Value` message just appended.
-    fn next_value(&mut self) -> Value {
-        let index = self.value_count;
-        self.value_count += 1;
+    fn string(&mut self, text: &'v str) -> Value {
+        let index = *self
+            .strings
+            .entry(text)
+            .or_insert_with(|| self.values.push_string(text));
         Value(index)
     }
 
-    /// Appends a `Value` message with a string (`string_value`, field 1).
-    fn push_string(&mut self, text: &str) -> Value {
-        put_key(4, 2, &mut self.values);
-        put_varint(field_len(text.len()) as u64, &mut self.values);
-        put_bytes(1, text.as_bytes(), &mut self.values);
-        self.next_value()
-    }
-
-    /// Appends a `Value` message with a varint field (`uint_value` 5, `bool_value` 7).
-    fn push_varint(&mut self, field: u32, number: u64) -> Value {
-        put_key(4, 2, &mut self.values);
-        put_varint(1 + varint_len(number) as u64, &mut self.values);
-        put_varint_field(field, number, &mut self.values);
-        self.next_value()
-    }
-
-    fn string(&mut self, text: &'v str) -> Value {
-        if let Some(&index) = self.strings.get(text) {
-            return Value(index);
-        }
-        let value = self.push_string(text);
-        self.strings.insert(text, value.0);
-        value
-    }
-
     fn string_for(&mut self, token: u64, text: &str) -> Value {
-        if let Some(&index) = self.scalars.get(&Scalar::Token(token)) {
-            return Value(index);
-        }
-        let value = self.push_string(text);
-        self.scalars.insert(Scalar::Token(token), value.0);
-        value
+        self.scalar(Scalar::Token(token), |values| values.push_string(text))
     }
 
     fn uint(&mut self, number: u64) -> Value {
-        let small = usize::try_from(number).ok().filter(|&n| n < SMALL);
-        if let Some(n) = small
-            && self.small[n] != u32::MAX
-        {
-            return Value(self.small[n]);
-        }
-        if small.is_none()
-            && let Some(&index) = self.scalars.get(&Scalar::UInt(number))
-        {
-            return Value(index);
-        }
-        let value = self.push_varint(5, number);
-        match small {
-            Some(n) => self.small[n] = value.0,
-            None => {
-                self.scalars.insert(Scalar::UInt(number), value.0);
+        match usize::try_from(number).ok().filter(|&n| n < SMALL) {
+            Some(n) => {
+                if self.small[n] == u32::MAX {
+                    self.small[n] = self.values.push_varint(5, number);
+                }
+                Value(self.small[n])
             }
+            None => self.scalar(Scalar::UInt(number), |values| values.push_varint(5, number)),
         }
-        value
     }
 
     fn bool(&mut self, flag: bool) -> Value {
-        if let Some(&index) = self.scalars.get(&Scalar::Bool(flag)) {
-            return Value(index);
-        }
-        let value = self.push_varint(7, u64::from(flag));
-        self.scalars.insert(Scalar::Bool(flag), value.0);
-        value
+        self.scalar(Scalar::Bool(flag), |values| {
+            values.push_varint(7, u64::from(flag))
+        })
+    }
+
+    /// The value `scalar` stands for, appended by `push` the first time.
+    fn scalar(&mut self, scalar: Scalar, push: impl FnOnce(&mut Values) -> u32) -> Value {
+        Value(
+            *self
+                .scalars
+                .entry(scalar)
+                .or_insert_with(|| push(&mut self.values)),
+        )
     }
 
     /// Adds a point feature at tile pixel `[x, y]`, with the properties `properties`
@@ -245,17 +210,48 @@ impl<'v> PointLayer<'v> {
             return None;
         }
         let mut layer = Vec::with_capacity(
-            self.features.len() + self.keys.len() + self.values.len() + self.name.len() + 16,
+            self.features.len() + self.keys.len() + self.values.bytes.len() + self.name.len() + 16,
         );
         put_varint_field(15, VERSION, &mut layer);
         put_bytes(1, self.name.as_bytes(), &mut layer);
         layer.extend_from_slice(&self.features);
         layer.extend_from_slice(&self.keys);
-        layer.extend_from_slice(&self.values);
+        layer.extend_from_slice(&self.values.bytes);
         put_varint_field(5, u64::from(self.extent), &mut layer);
         let mut tile = Vec::with_capacity(layer.len() + 6);
         put_bytes(3, &layer, &mut tile);
         Some(tile)
+    }
+}
+
+/// The `values` table as encoded `Layer.values` fields, and how many.
+#[derive(Debug, Default)]
+struct Values {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl Values {
+    /// Appends a `Value` message with a string (`string_value`, field 1); its number.
+    fn push_string(&mut self, text: &str) -> u32 {
+        put_key(4, 2, &mut self.bytes);
+        put_varint(field_len(text.len()) as u64, &mut self.bytes);
+        put_bytes(1, text.as_bytes(), &mut self.bytes);
+        self.next()
+    }
+
+    /// Appends a `Value` message with a varint field (`uint_value` 5, `bool_value` 7);
+    /// its number.
+    fn push_varint(&mut self, field: u32, number: u64) -> u32 {
+        put_key(4, 2, &mut self.bytes);
+        put_varint(1 + varint_len(number) as u64, &mut self.bytes);
+        put_varint_field(field, number, &mut self.bytes);
+        self.next()
+    }
+
+    fn next(&mut self) -> u32 {
+        self.count += 1;
+        self.count - 1
     }
 }
 
@@ -285,7 +281,7 @@ impl<'v> Properties<'_, 'v> {
     /// already is repeated in the values table, which the specification allows but
     /// advises against.
     pub fn new_string(&mut self, key: Key, text: &str) -> &mut Self {
-        let value = self.layer.push_string(text);
+        let value = Value(self.layer.values.push_string(text));
         self.tag(key, value)
     }
 
@@ -411,8 +407,8 @@ mod tests {
             layer.string_for(7, "2024-01-01"),
             layer.string_for(7, "ignored")
         );
-        assert_ne!(layer.push_string("x"), layer.string("x"));
-        assert_eq!(layer.value_count, 7);
+        assert_ne!(Value(layer.values.push_string("x")), layer.string("x"));
+        assert_eq!(layer.values.count, 7);
         assert!(layer.encode().is_none(), "no feature, no tile");
     }
 

@@ -562,11 +562,10 @@ pub(crate) enum Kind {
 /// whether the reader is anonymous) or computed now on a blocking thread.
 async fn analysis(
     request: &HttpRequest,
-    state: &AppState,
+    (state, snapshot): (&AppState, Arc<Snapshot>),
     kind: Kind,
     query: Query,
 ) -> Result<Arc<Analysis>, ApiError> {
-    let snapshot = state.snapshot();
     let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
     // The parameters in a canonical order, so that tiles and documents share results.
     let mut pairs = query.pairs.clone();
@@ -607,7 +606,7 @@ pub(crate) async fn summary(
     query: Query,
 ) -> Result<Value, ApiError> {
     let kind = if trend { Kind::Trend } else { Kind::Map };
-    let found = analysis(request, state, kind, query).await?;
+    let found = analysis(request, (state, state.snapshot()), kind, query).await?;
     Ok(found.summary.clone())
 }
 
@@ -662,7 +661,7 @@ pub(crate) async fn hotspots(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = parse(&request, &state, &[])?;
-    let found = analysis(&request, &state, Kind::Map, query).await?;
+    let found = analysis(&request, (&state, state.snapshot()), Kind::Map, query).await?;
     Ok(document_response(&state, &found))
 }
 
@@ -693,7 +692,7 @@ pub(crate) async fn trend(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = parse(&request, &state, &[])?;
-    let found = analysis(&request, &state, Kind::Trend, query).await?;
+    let found = analysis(&request, (&state, state.snapshot()), Kind::Trend, query).await?;
     Ok(document_response(&state, &found))
 }
 
@@ -730,7 +729,8 @@ pub(crate) async fn tile(
 ) -> Result<HttpResponse, ApiError> {
     // The analysis is shared with the document of the same parameters; the tile is cached
     // as the other layers' are (it is the same for the same parameters and snapshot).
-    crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |_, tile| {
+    // The snapshot is the one the tile is cached under.
+    crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |snapshot, tile| {
         let query = parse(&request, &state, &["trend"])?;
         let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
             Kind::Trend
@@ -739,7 +739,7 @@ pub(crate) async fn tile(
         };
         let mut for_analysis = query;
         for_analysis.pairs.retain(|(name, _)| name != "trend");
-        let found = analysis(&request, &state, kind, for_analysis).await?;
+        let found = analysis(&request, (&state, snapshot), kind, for_analysis).await?;
         tokio::task::spawn_blocking(move || encode_tile(&found, &tile))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?

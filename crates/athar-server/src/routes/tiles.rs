@@ -114,7 +114,10 @@ fn points_in<'s>(
     snapshot
         .select_tile_points(&query.filter, area)
         .into_iter()
-        .map(|point| (point, lon_lat_to_mercator(point.lon_lat.0, point.lon_lat.1)))
+        .map(|point| {
+            let (lon, lat) = point.lon_lat();
+            (point, lon_lat_to_mercator(lon, lat))
+        })
         .filter(|(_, mercator)| bounds.contains(*mercator))
         .collect()
 }
@@ -464,7 +467,7 @@ pub(crate) fn incidents_tile(
         _ => {
             for (point, mercator) in points_in(snapshot, query, tile) {
                 let fields = snapshot.point_fields(&point);
-                let at = (point.lon_lat, mercator);
+                let at = (point.lon_lat(), mercator);
                 incident_feature((&mut layer, &keys), viewer, tile, &fields, at);
             }
         }
