@@ -530,11 +530,30 @@ pub(crate) struct CommunityPoint {
 /// whether gzipped.
 type TileKey = (&'static str, Tile, String, u64, bool, bool);
 
+/// The tile cache: `None` for a tile with no features (answered 204).
+type Tiles = moka::future::Cache<TileKey, Option<actix_web::web::Bytes>>;
+
+/// The tile under `key`, made by `make` when the cache lacks it. Requests that miss the
+/// same tile at once wait for one making, not one each: a new snapshot version (any
+/// write) makes every cached tile stale together, and a map's readers then ask for the
+/// same few tiles at the same moment. Should the request making it go away (its client
+/// hung up), one of those waiting makes it instead.
+async fn cached_or_made(
+    tiles: &Tiles,
+    key: TileKey,
+    make: impl Future<Output = Result<Option<actix_web::web::Bytes>, ApiError>>,
+) -> Result<Option<actix_web::web::Bytes>, ApiError> {
+    tiles
+        .try_get_with(key, make)
+        .await
+        .map_err(|error| ApiError::clone(&error))
+}
+
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
 /// and the community counts behind the communities layer, by filters and version.
 pub struct TileCache {
     /// Encoded tiles as shared bytes: a hit is sent without copying.
-    tiles: Option<moka::sync::Cache<TileKey, Option<actix_web::web::Bytes>>>,
+    tiles: Option<Tiles>,
     communities: moka::sync::Cache<(String, u64, bool), Arc<Vec<CommunityPoint>>>,
     clusters: moka::sync::Cache<(String, u64), Arc<ClusterIndex>>,
 }
@@ -543,7 +562,7 @@ impl TileCache {
     /// A cache holding at most `megabytes` MiB of tiles (0: tiles are not cached).
     pub fn new(megabytes: u64) -> Self {
         let tiles = (megabytes > 0).then(|| {
-            moka::sync::Cache::builder()
+            moka::future::Cache::builder()
                 .weigher(|_: &TileKey, tile: &Option<actix_web::web::Bytes>| {
                     u32::try_from(tile.as_ref().map_or(64, |bytes| bytes.len() + 64))
                         .unwrap_or(u32::MAX)
@@ -819,6 +838,13 @@ pub(crate) async fn cached_tile(
         return Ok(response);
     }
     let gzip = accepts_gzip(request);
+    let Some(tiles) = state.tiles.tiles.as_ref() else {
+        let body = match make(snapshot, tile).await? {
+            Some(plain) if gzip => Some(compressed(plain.into(), false).await?),
+            plain => plain.map(Into::into),
+        };
+        return Ok(mvt_response(body, gzip, Some(etag)));
+    };
     let version = snapshot.version();
     let key = |gzip: bool| -> TileKey {
         (
@@ -833,37 +859,31 @@ pub(crate) async fn cached_tile(
     // Only tiles of valid filters are cached, so a hit needs no parsing. Tiles are cached
     // as sent: plain, and gzipped for clients that accept it (as browsers do), so that a
     // hit is never compressed again.
-    let cache = state.tiles.tiles.as_ref();
-    let body = if let Some(body) = cache.and_then(|cache| cache.get(&key(gzip))) {
-        body
-    } else {
-        let plain = if let Some(plain) = cache
-            .filter(|_| gzip)
-            .and_then(|cache| cache.get(&key(false)))
-        {
-            plain
-        } else {
-            let encoded = make(snapshot, tile).await?.map(actix_web::web::Bytes::from);
-            if let Some(cache) = cache {
-                cache.insert(key(false), encoded.clone());
-            }
-            encoded
+    if let Some(body) = tiles.get(&key(gzip)).await {
+        return Ok(mvt_response(body, gzip, Some(etag)));
+    }
+    // A miss is boxed: waiting on another request's making takes a future of about 40 KB,
+    // which every hit would otherwise carry (and copy) too.
+    let missed = Box::pin(async {
+        let plain = async {
+            cached_or_made(tiles, key(false), async {
+                Ok(make(snapshot, tile).await?.map(Into::into))
+            })
+            .await
         };
-        match plain {
-            Some(plain) if gzip => {
-                let cached = cache.is_some();
-                let compressed = tokio::task::spawn_blocking(move || gzipped(&plain, cached))
-                    .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))??;
-                let compressed = Some(actix_web::web::Bytes::from(compressed));
-                if let Some(cache) = cache {
-                    cache.insert(key(true), compressed.clone());
+        if gzip {
+            cached_or_made(tiles, key(true), async {
+                match plain.await? {
+                    Some(plain) => compressed(plain, true).await.map(Some),
+                    None => Ok(None),
                 }
-                compressed
-            }
-            plain => plain,
+            })
+            .await
+        } else {
+            plain.await
         }
-    };
+    });
+    let body = missed.await?;
     Ok(mvt_response(body, gzip, Some(etag)))
 }
 
@@ -914,6 +934,17 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
     acceptable(&Preference::Specific(Encoding::gzip()))
         .or_else(|| acceptable(&Preference::Any))
         .unwrap_or(false)
+}
+
+/// [`gzipped`] on a blocking thread.
+async fn compressed(
+    plain: actix_web::web::Bytes,
+    cached: bool,
+) -> Result<actix_web::web::Bytes, ApiError> {
+    tokio::task::spawn_blocking(move || gzipped(&plain, cached))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map(Into::into)
 }
 
 /// A tile gzipped: at level 6 when it is cached (once per tile and snapshot version), at
@@ -1180,6 +1211,100 @@ pub(crate) async fn communities_tilejson(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures_util::FutureExt as _;
+
+    /// A tile cache whose makings count themselves and wait at a gate the test opens.
+    struct Makings {
+        tiles: Tiles,
+        made: AtomicUsize,
+        gate: tokio::sync::Semaphore,
+    }
+
+    impl Makings {
+        fn new(open: usize) -> Self {
+            Self {
+                tiles: TileCache::new(16).tiles.expect("a cache"),
+                made: AtomicUsize::new(0),
+                gate: tokio::sync::Semaphore::new(open),
+            }
+        }
+
+        /// A request for the tile of `query`: if it is the one to make the tile, it counts
+        /// the making, waits for the gate and answers `answer`.
+        fn request(
+            &self,
+            query: &str,
+            answer: Result<&'static [u8], ApiError>,
+        ) -> impl Future<Output = Result<Option<web::Bytes>, ApiError>> + '_ {
+            let tile = Tile::new(12, 2464, 1609).expect("a tile");
+            let key = (LAYER, tile, query.to_owned(), 1, true, false);
+            cached_or_made(&self.tiles, key, async move {
+                self.made.fetch_add(1, Ordering::SeqCst);
+                let _open = self.gate.acquire().await.expect("the gate is never closed");
+                answer.map(|tile| Some(web::Bytes::from_static(tile)))
+            })
+        }
+
+        fn made(&self) -> usize {
+            self.made.load(Ordering::SeqCst)
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_missing_one_tile_together_make_it_once() {
+        let makings = Makings::new(0);
+        let mut requests: Vec<Pin<Box<_>>> = (0..16)
+            .map(|_| Box::pin(makings.request("kind=attack", Ok(b"the tile"))))
+            .collect();
+        // Every request has asked before the first making ends.
+        for request in &mut requests {
+            assert!(request.as_mut().now_or_never().is_none());
+        }
+        // Another tile is made on its own meanwhile.
+        let other = makings.request("kind=fire", Ok(b"another tile"));
+        makings.gate.add_permits(1);
+        for request in requests {
+            assert_eq!(request.await.unwrap().as_deref(), Some(&b"the tile"[..]));
+        }
+        assert_eq!(other.await.unwrap().as_deref(), Some(&b"another tile"[..]));
+        assert_eq!(makings.made(), 2);
+        // Later requests are hits.
+        let again = makings.request("kind=attack", Ok(b"made again"));
+        assert_eq!(again.await.unwrap().as_deref(), Some(&b"the tile"[..]));
+        assert_eq!(makings.made(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_tile_whose_maker_went_away_is_made_by_a_request_that_waited() {
+        let makings = Makings::new(0);
+        let mut first = Box::pin(makings.request("", Ok(b"first")));
+        let mut second = Box::pin(makings.request("", Ok(b"second")));
+        assert!(first.as_mut().now_or_never().is_none());
+        assert!(second.as_mut().now_or_never().is_none());
+        assert_eq!(makings.made(), 1);
+        drop(first); // its client hung up
+        makings.gate.add_permits(1);
+        assert_eq!(second.await.unwrap().as_deref(), Some(&b"second"[..]));
+        assert_eq!(makings.made(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_making_is_answered_and_not_kept() {
+        let makings = Makings::new(1);
+        let refusal = ApiError::BadParameter {
+            parameter: "kind".into(),
+            message: "no such kind".into(),
+        };
+        let failed = makings.request("kind=x", Err(refusal.clone()));
+        assert_eq!(failed.await.unwrap_err().to_string(), refusal.to_string());
+        let retried = makings.request("kind=x", Ok(b"made"));
+        assert_eq!(retried.await.unwrap().as_deref(), Some(&b"made"[..]));
+        assert_eq!(makings.made(), 2);
+    }
 
     #[test]
     fn cells_are_aligned_to_tiles_and_split_as_one_zooms_in() {
