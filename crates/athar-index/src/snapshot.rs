@@ -195,6 +195,21 @@ impl TilePoint<'_> {
         let [lon, lat] = *self.0.geom();
         (lon, lat)
     }
+
+    /// Killed and injured, in all.
+    #[must_use]
+    pub fn casualties(&self) -> (u32, u32) {
+        (
+            u32::from(self.0.data.killed),
+            u32::from(self.0.data.injured),
+        )
+    }
+
+    /// The kind, as the snapshot numbers vocabulary terms (see [`Snapshot::term_number`]).
+    #[must_use]
+    pub fn kind_number(&self) -> u16 {
+        self.0.data.kind
+    }
 }
 
 /// What is known of a community across the whole snapshot, whatever the filter.
@@ -751,6 +766,33 @@ impl Snapshot {
         points
     }
 
+    /// Each row that passes `filter` (inside its bbox, if it has one), in the R-tree's
+    /// order: neighbours come together, so sums by place touch little memory.
+    pub fn for_each_tile_point<'s>(&'s self, filter: &Filter, mut each: impl FnMut(TilePoint<'s>)) {
+        let Some((compiled, dates)) = self.compile(filter) else {
+            return;
+        };
+        let everywhere = BBox {
+            min_lon: -180.0,
+            min_lat: -90.0,
+            max_lon: 180.0,
+            max_lat: 90.0,
+        };
+        for entry in self.entries_in(filter.bbox.unwrap_or(everywhere), &compiled, dates) {
+            each(TilePoint(entry));
+        }
+    }
+
+    /// The number the snapshot gives a vocabulary term's slug, if any row uses it (what
+    /// [`TilePoint::kind_number`] answers).
+    #[must_use]
+    pub fn term_number(&self, slug: &str) -> Option<u16> {
+        self.slugs
+            .iter()
+            .position(|known| known.as_str() == slug)
+            .and_then(|number| u16::try_from(number).ok())
+    }
+
     /// The filter in the snapshot's numbers, and the rows of its dates (none when nothing
     /// can match).
     fn compile(&self, filter: &Filter) -> Option<(Compiled, std::ops::Range<usize>)> {
@@ -767,7 +809,8 @@ impl Snapshot {
     }
 
     /// The R-tree's entries inside `bbox` whose rows are among `dates` and pass `compiled`
-    /// (which reads a row only when it filters on more than dates and area).
+    /// (which reads a row only when it filters on what the entries do not carry: cause,
+    /// vehicle, spelling, p-code or governorate).
     fn entries_in<'s>(
         &'s self,
         bbox: BBox,
@@ -776,11 +819,16 @@ impl Snapshot {
     ) -> impl Iterator<Item = &'s GeomWithData<[f64; 2], Entry>> {
         let envelope =
             AABB::from_corners([bbox.min_lon, bbox.min_lat], [bbox.max_lon, bbox.max_lat]);
-        let trivial = compiled.is_trivial();
+        let (trivial, needs_row) = (compiled.is_trivial(), compiled.needs_row());
         self.tree
             .locate_in_envelope(&envelope)
             .filter(move |point| dates.contains(&(point.data.row as usize)))
-            .filter(move |point| trivial || compiled.matches(&self.rows[point.data.row as usize]))
+            .filter(move |point| {
+                trivial
+                    || (compiled.matches_entry(&point.data)
+                        && (!needs_row
+                            || compiled.matches_rest(&self.rows[point.data.row as usize])))
+            })
     }
 }
 
@@ -868,16 +916,52 @@ impl Compiled {
     }
 
     fn matches(&self, row: &Row) -> bool {
-        let term = |wanted: &Option<Vec<u16>>, value: u16| {
-            wanted.as_ref().is_none_or(|ids| ids.contains(&value))
-        };
-        term(&self.kinds, row.kind)
-            && term(&self.perpetrators, row.perpetrator)
-            && term(&self.weapons, row.weapon)
-            && term(&self.place_types, row.place_type)
-            && term(&self.causes, row.cause)
-            && term(&self.vehicles, row.vehicle)
-            && self.community_id.is_none_or(|id| id == row.community_id)
+        self.matches_terms(
+            [row.kind, row.perpetrator, row.weapon, row.place_type],
+            row.community_id,
+        ) && self.matches_rest(row)
+    }
+
+    /// Whether an R-tree entry passes the part of the filter the entry answers: with
+    /// [`Compiled::needs_row`] false, the whole filter.
+    fn matches_entry(&self, entry: &Entry) -> bool {
+        self.matches_terms(
+            [
+                entry.kind,
+                entry.perpetrator,
+                entry.weapon,
+                entry.place_type,
+            ],
+            entry.community_id,
+        )
+    }
+
+    /// Whether the filter asks what only the row holds.
+    fn needs_row(&self) -> bool {
+        self.causes.is_some()
+            || self.vehicles.is_some()
+            || self.community_key.is_some()
+            || self.pcode.is_some()
+            || self.admin1.is_some()
+    }
+
+    /// Kind, perpetrator, weapon and place type; and the community's place.
+    fn matches_terms(
+        &self,
+        [kind, perpetrator, weapon, place_type]: [u16; 4],
+        community_id: u32,
+    ) -> bool {
+        term_in(self.kinds.as_deref(), kind)
+            && term_in(self.perpetrators.as_deref(), perpetrator)
+            && term_in(self.weapons.as_deref(), weapon)
+            && term_in(self.place_types.as_deref(), place_type)
+            && self.community_id.is_none_or(|id| id == community_id)
+    }
+
+    /// What [`Compiled::matches_terms`] leaves.
+    fn matches_rest(&self, row: &Row) -> bool {
+        term_in(self.causes.as_deref(), row.cause)
+            && term_in(self.vehicles.as_deref(), row.vehicle)
             && self
                 .community_key
                 .is_none_or(|key| key == row.community_key)
@@ -887,6 +971,11 @@ impl Compiled {
                 .as_ref()
                 .is_none_or(|ids| ids.contains(&row.admin[0]))
     }
+}
+
+/// Whether `value` is among the wanted terms (any, when none are named).
+fn term_in(wanted: Option<&[u16]>, value: u16) -> bool {
+    wanted.is_none_or(|ids| ids.contains(&value))
 }
 
 impl Snapshot {

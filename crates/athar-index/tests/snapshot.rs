@@ -15,6 +15,8 @@ use uuid::Uuid;
 
 const COMMUNITIES: [&str; 6] = ["فطيرة", "فطيره", "قرية فطيرة", "سرمين", "Sarmin", "أريحا"];
 const WEAPONS: [&str; 3] = ["artillery", "drone", ""];
+const PERPETRATORS: [&str; 3] = ["government_forces", "russian_forces", ""];
+const PLACE_TYPES: [&str; 3] = ["home", "road", ""];
 
 static VOCABULARIES: std::sync::LazyLock<Vocabularies> =
     std::sync::LazyLock::new(Vocabularies::defaults);
@@ -41,6 +43,18 @@ fn record(
         ("longitude", &lon),
         ("latitude", &lat),
         ("weapon", if kind == "attack" { weapon } else { "" }),
+        (
+            "perpetrator",
+            if kind == "attack" {
+                PERPETRATORS[day as usize % PERPETRATORS.len()]
+            } else {
+                ""
+            },
+        ),
+        (
+            "place_type",
+            PLACE_TYPES[killed as usize % PLACE_TYPES.len()],
+        ),
         ("killed", &killed.to_string()),
         (
             "admin1",
@@ -89,25 +103,39 @@ fn filter_strategy() -> impl Strategy<Value = Filter> {
         prop::option::of(prop::sample::select(COMMUNITIES.to_vec())),
         prop::option::of(prop::sample::select(vec!["idlib", "ALEPPO", "Hama"])),
         prop::sample::subsequence(vec!["artillery", "drone", "missile"], 0..=2),
+        (
+            prop::sample::subsequence(vec!["government_forces", "sdf"], 0..=2),
+            prop::sample::subsequence(vec!["home", "school"], 0..=2),
+        ),
     )
         .prop_map(
-            |(from, to, kinds, bbox, community, admin1, weapons)| Filter {
-                from: from.map(|d| NaiveDate::from_ymd_opt(2024, 4, d).unwrap()),
-                to: to.map(|d| NaiveDate::from_ymd_opt(2024, 4, d).unwrap()),
-                kinds: kinds.into_iter().map(|k| Slug::parse(k).unwrap()).collect(),
-                bbox: bbox.map(|(lon, lat, w, h)| BBox {
-                    min_lon: lon,
-                    min_lat: lat,
-                    max_lon: lon + w,
-                    max_lat: lat + h,
-                }),
-                community_key: community.map(community_key),
-                admin1: admin1.map(str::to_owned),
-                weapons: weapons
-                    .into_iter()
-                    .map(|w| Slug::parse(w).unwrap())
-                    .collect(),
-                ..Filter::default()
+            |(from, to, kinds, bbox, community, admin1, weapons, (perpetrators, place_types))| {
+                Filter {
+                    from: from.map(|d| NaiveDate::from_ymd_opt(2024, 4, d).unwrap()),
+                    to: to.map(|d| NaiveDate::from_ymd_opt(2024, 4, d).unwrap()),
+                    kinds: kinds.into_iter().map(|k| Slug::parse(k).unwrap()).collect(),
+                    bbox: bbox.map(|(lon, lat, w, h)| BBox {
+                        min_lon: lon,
+                        min_lat: lat,
+                        max_lon: lon + w,
+                        max_lat: lat + h,
+                    }),
+                    community_key: community.map(community_key),
+                    admin1: admin1.map(str::to_owned),
+                    weapons: weapons
+                        .into_iter()
+                        .map(|w| Slug::parse(w).unwrap())
+                        .collect(),
+                    perpetrators: perpetrators
+                        .into_iter()
+                        .map(|p| Slug::parse(p).unwrap())
+                        .collect(),
+                    place_types: place_types
+                        .into_iter()
+                        .map(|p| Slug::parse(p).unwrap())
+                        .collect(),
+                    ..Filter::default()
+                }
             },
         )
 }
@@ -123,6 +151,16 @@ proptest! {
         expected.sort_by_key(|i| (i.record.occurred.date(), i.id));
         let expected: Vec<Uuid> = expected.into_iter().map(|i| i.id).collect();
         prop_assert_eq!(selected, expected);
+        // The same rows in the R-tree's order, with their kinds and casualties.
+        let mut visited = Vec::new();
+        snapshot.for_each_tile_point(&filter, |point| {
+            let fields = snapshot.tile_fields(point.row());
+            assert_eq!(point.casualties(), (fields.killed, fields.injured));
+            assert_eq!(Some(point.kind_number()), snapshot.term_number(fields.kind.as_str()));
+            visited.push(point.row());
+        });
+        visited.sort_unstable();
+        prop_assert_eq!(visited, snapshot.select(&filter));
         // What tiles read from the R-tree is what the rows hold, for the same rows.
         if let Some(bbox) = filter.bbox {
             let points = snapshot.select_tile_points(&filter, bbox);

@@ -291,6 +291,35 @@ struct Cell {
 }
 
 impl Cell {
+    /// A cell with no incidents yet, `row` the first it will hold.
+    fn empty(kinds: usize, row: RowId) -> Self {
+        Self {
+            count: 0,
+            sum: [0.0; 2],
+            min: [f64::INFINITY; 2],
+            max: [f64::NEG_INFINITY; 2],
+            killed: 0,
+            injured: 0,
+            kinds: vec![0; kinds],
+            row,
+        }
+    }
+
+    /// Adds one incident at `point`, of the kind numbered `kind` in the index's kinds.
+    fn add(&mut self, point: [f64; 2], (killed, injured): (u32, u32), kind: Option<usize>) {
+        self.count += 1;
+        for (axis, value) in point.into_iter().enumerate() {
+            self.sum[axis] += value;
+            self.min[axis] = self.min[axis].min(value);
+            self.max[axis] = self.max[axis].max(value);
+        }
+        self.killed += u64::from(killed);
+        self.injured += u64::from(injured);
+        if let Some(kind) = kind {
+            self.kinds[kind] += 1;
+        }
+    }
+
     fn merge(&mut self, other: &Self) {
         self.count += other.count;
         for axis in 0..2 {
@@ -322,37 +351,38 @@ impl ClusterIndex {
             .terms_of(athar_core::VocabularyName::Kind)
             .map(|term| term.slug.as_str().to_owned())
             .collect();
+        // The kinds as the snapshot numbers them, with their places in `kinds`.
+        let numbers: Vec<(u16, usize)> = kinds
+            .iter()
+            .enumerate()
+            .filter_map(|(at, kind)| Some((snapshot.term_number(kind)?, at)))
+            .collect();
         let deepest = CLUSTER_ZOOM - 1;
-        let mut cells: std::collections::HashMap<(u32, u32), Cell> =
-            std::collections::HashMap::new();
-        for row in snapshot.select(filter) {
-            let fields = snapshot.tile_fields(row);
-            let Some((lon, lat)) = fields.lon_lat else {
-                continue;
-            };
-            let point = lon_lat_to_mercator(lon, lat);
-            let (cx, cy) = cell(point, deepest);
+        // Points come in the R-tree's order, so neighbours come together: most go to the
+        // cell of the point before, found without hashing.
+        let mut cells: Vec<((u32, u32), Cell)> = Vec::new();
+        let mut places: foldhash::HashMap<(u32, u32), usize> = foldhash::HashMap::default();
+        let mut previous: Option<((u32, u32), usize)> = None;
+        snapshot.for_each_tile_point(filter, |point| {
+            let (lon, lat) = point.lon_lat();
+            let at = lon_lat_to_mercator(lon, lat);
+            let (cx, cy) = cell(at, deepest);
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
             let key = (cy as u32, cx as u32);
-            let mut by_kind = vec![0; kinds.len()];
-            if let Some(index) = kinds.iter().position(|k| k == fields.kind.as_str()) {
-                by_kind[index] = 1;
-            }
-            let one = Cell {
-                count: 1,
-                sum: point,
-                min: point,
-                max: point,
-                killed: u64::from(fields.killed),
-                injured: u64::from(fields.injured),
-                kinds: by_kind,
-                row,
+            let place = match previous {
+                Some((previous_key, place)) if previous_key == key => place,
+                _ => *places.entry(key).or_insert_with(|| {
+                    cells.push((key, Cell::empty(kinds.len(), point.row())));
+                    cells.len() - 1
+                }),
             };
-            cells
-                .entry(key)
-                .and_modify(|c| c.merge(&one))
-                .or_insert(one);
-        }
+            previous = Some((key, place));
+            let kind = numbers
+                .iter()
+                .find(|(number, _)| *number == point.kind_number())
+                .map(|(_, at)| *at);
+            cells[place].1.add(at, point.casualties(), kind);
+        });
         let mut levels = vec![BTreeMap::new(); usize::from(CLUSTER_ZOOM)];
         levels[usize::from(deepest)] = cells.into_iter().collect();
         for z in (0..deepest).rev() {
