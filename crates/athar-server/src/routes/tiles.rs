@@ -6,7 +6,6 @@
 //! counts of a tile's features add up to the incidents in that tile. The 64-pixel buffer
 //! holds exactly the ring of neighbouring cells, so a cluster near an edge is drawn whole.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix_web::http::header;
@@ -335,12 +334,54 @@ impl Cell {
     }
 }
 
+/// Summing of one zoom as they are summed: in the order first met, found by key. Most points
+/// (met in the R-tree's order) and most child cells (met in key order) go to the cell of
+/// the one before, which is then found without hashing.
+#[derive(Default)]
+struct Summing {
+    cells: Vec<((u32, u32), Cell)>,
+    places: foldhash::HashMap<(u32, u32), usize>,
+    previous: Option<((u32, u32), usize)>,
+}
+
+impl Summing {
+    fn get(&mut self, key: (u32, u32)) -> Option<&mut Cell> {
+        let place = match self.previous {
+            Some((previous, place)) if previous == key => place,
+            _ => *self.places.get(&key)?,
+        };
+        self.previous = Some((key, place));
+        Some(&mut self.cells[place].1)
+    }
+
+    fn add(&mut self, key: (u32, u32), cell: Cell) {
+        self.places.insert(key, self.cells.len());
+        self.previous = Some((key, self.cells.len()));
+        self.cells.push((key, cell));
+    }
+
+    fn get_or_add(&mut self, key: (u32, u32), empty: impl FnOnce() -> Cell) -> &mut Cell {
+        if self.get(key).is_none() {
+            self.add(key, empty());
+        }
+        let (_, place) = self.previous.expect("just met");
+        &mut self.cells[place].1
+    }
+
+    /// The cells sorted by key (row, then column).
+    fn into_sorted(mut self) -> Vec<((u32, u32), Cell)> {
+        self.cells.sort_unstable_by_key(|(key, _)| *key);
+        self.cells
+    }
+}
+
 /// The incidents that match one filter, summed into the cells of every zoom below the
 /// cluster zoom: built once per filter and snapshot version (one pass over the matching
 /// incidents, then each zoom from the one above), after which a clustered tile is a range
-/// lookup. Cells are keyed by (row, column) of the global grid.
+/// lookup. Summing are keyed by (row, column) of the global grid.
 pub(crate) struct ClusterIndex {
-    levels: Vec<BTreeMap<(u32, u32), Cell>>,
+    /// Per zoom, the cells holding incidents, sorted by key.
+    levels: Vec<Vec<((u32, u32), Cell)>>,
     kinds: Vec<String>,
 }
 
@@ -358,42 +399,32 @@ impl ClusterIndex {
             .filter_map(|(at, kind)| Some((snapshot.term_number(kind)?, at)))
             .collect();
         let deepest = CLUSTER_ZOOM - 1;
-        // Points come in the R-tree's order, so neighbours come together: most go to the
-        // cell of the point before, found without hashing.
-        let mut cells: Vec<((u32, u32), Cell)> = Vec::new();
-        let mut places: foldhash::HashMap<(u32, u32), usize> = foldhash::HashMap::default();
-        let mut previous: Option<((u32, u32), usize)> = None;
+        let mut cells = Summing::default();
         snapshot.for_each_tile_point(filter, |point| {
             let (lon, lat) = point.lon_lat();
             let at = lon_lat_to_mercator(lon, lat);
             let (cx, cy) = cell(at, deepest);
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
             let key = (cy as u32, cx as u32);
-            let place = match previous {
-                Some((previous_key, place)) if previous_key == key => place,
-                _ => *places.entry(key).or_insert_with(|| {
-                    cells.push((key, Cell::empty(kinds.len(), point.row())));
-                    cells.len() - 1
-                }),
-            };
-            previous = Some((key, place));
             let kind = numbers
                 .iter()
                 .find(|(number, _)| *number == point.kind_number())
                 .map(|(_, at)| *at);
-            cells[place].1.add(at, point.casualties(), kind);
+            cells
+                .get_or_add(key, || Cell::empty(kinds.len(), point.row()))
+                .add(at, point.casualties(), kind);
         });
-        let mut levels = vec![BTreeMap::new(); usize::from(CLUSTER_ZOOM)];
-        levels[usize::from(deepest)] = cells.into_iter().collect();
+        let mut levels = vec![Vec::new(); usize::from(CLUSTER_ZOOM)];
+        levels[usize::from(deepest)] = cells.into_sorted();
         for z in (0..deepest).rev() {
-            let mut parents: BTreeMap<(u32, u32), Cell> = BTreeMap::new();
+            let mut parents = Summing::default();
             for ((cy, cx), child) in &levels[usize::from(z) + 1] {
-                parents
-                    .entry((cy / 2, cx / 2))
-                    .and_modify(|c| c.merge(child))
-                    .or_insert_with(|| child.clone());
+                match parents.get((cy / 2, cx / 2)) {
+                    Some(parent) => parent.merge(child),
+                    None => parents.add((cy / 2, cx / 2), child.clone()),
+                }
             }
-            levels[usize::from(z)] = parents;
+            levels[usize::from(z)] = parents.into_sorted();
         }
         Self { levels, kinds }
     }
@@ -406,7 +437,11 @@ impl ClusterIndex {
         let (x0, x1) = range(tile.x * per_tile);
         let (y0, y1) = range(tile.y * per_tile);
         let level = &self.levels[usize::from(tile.z)];
-        (y0..=y1).flat_map(move |cy| level.range((cy, x0)..=(cy, x1)).map(|(_, cell)| cell))
+        (y0..=y1).flat_map(move |cy| {
+            let start = level.partition_point(|(key, _)| *key < (cy, x0));
+            let end = level.partition_point(|(key, _)| *key <= (cy, x1));
+            level[start..end].iter().map(|(_, cell)| cell)
+        })
     }
 }
 
