@@ -290,7 +290,7 @@ struct Cell {
     injured: u64,
     /// Incidents by kind, in the order of the kind vocabulary: kept in the cell for the
     /// vocabulary's six kinds (a vector of its own per cell made the index of a million
-    /// incidents a third larger, and it is kept for each of the last filters).
+    /// incidents about a quarter larger, and an index is kept for each recent filter).
     kinds: smallvec::SmallVec<[u32; 6]>,
     /// One of its incidents (the only one when `count` is 1).
     row: RowId,
@@ -341,9 +341,9 @@ impl Cell {
     }
 }
 
-/// Summing of one zoom as they are summed: in the order first met, found by key. Most points
-/// (met in the R-tree's order) and most child cells (met in key order) go to the cell of
-/// the one before, which is then found without hashing.
+/// The cells of one zoom as they are summed: in the order first met, found by key. Most
+/// points (met in the R-tree's order) and most child cells (met in key order) go to the
+/// cell of the one before, which is then found without hashing.
 #[derive(Default)]
 struct Summing {
     cells: Vec<((u32, u32), Cell)>,
@@ -386,7 +386,7 @@ impl Summing {
 /// The incidents that match one filter, summed into the cells of every zoom below the
 /// cluster zoom: built once per filter and snapshot version (one pass over the matching
 /// incidents, then each zoom from the one above), after which a clustered tile is a range
-/// lookup. Summing are keyed by (row, column) of the global grid.
+/// lookup. Cells are keyed by (row, column) of the global grid.
 pub(crate) struct ClusterIndex {
     /// Per zoom, the cells holding incidents, sorted by key.
     levels: Vec<Vec<((u32, u32), Cell)>>,
