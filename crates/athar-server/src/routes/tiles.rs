@@ -600,8 +600,8 @@ pub(crate) struct CommunityPoint {
 }
 
 /// Layer name, tile, query string, snapshot version, whether for an anonymous reader, and
-/// whether gzipped.
-type TileKey = (&'static str, Tile, String, u64, bool, bool);
+/// how it is compressed.
+type TileKey = (&'static str, Tile, String, u64, bool, Coding);
 
 /// The tile cache: `None` for a tile with no features (answered 204).
 type Tiles = moka::future::Cache<TileKey, Option<actix_web::web::Bytes>>;
@@ -910,61 +910,64 @@ pub(crate) async fn cached_tile(
     if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
         return Ok(response);
     }
-    let gzip = accepts_gzip(request);
     let Some(tiles) = state.tiles.tiles.as_ref() else {
+        let coding = Coding::of(request, false);
         let body = match make(snapshot, tile).await? {
-            Some(plain) if gzip => Some(compressed(plain.into(), false).await?),
+            Some(plain) if coding != Coding::Identity => {
+                Some(compressed(plain.into(), coding, false).await?)
+            }
             plain => plain.map(Into::into),
         };
-        return Ok(mvt_response(body, gzip, Some(etag)));
+        return Ok(mvt_response(body, coding, Some(etag)));
     };
+    let coding = Coding::of(request, true);
     let version = snapshot.version();
-    let key = |gzip: bool| -> TileKey {
+    let key = |coding: Coding| -> TileKey {
         (
             layer,
             tile,
             request.query_string().to_owned(),
             version,
             public,
-            gzip,
+            coding,
         )
     };
     // Only tiles of valid filters are cached, so a hit needs no parsing. Tiles are cached
-    // as sent: plain, and gzipped for clients that accept it (as browsers do), so that a
-    // hit is never compressed again.
-    if let Some(body) = tiles.get(&key(gzip)).await {
-        return Ok(mvt_response(body, gzip, Some(etag)));
+    // as sent: plain, and compressed for clients that accept it (as browsers do), so that
+    // a hit is never compressed again.
+    if let Some(body) = tiles.get(&key(coding)).await {
+        return Ok(mvt_response(body, coding, Some(etag)));
     }
     // A miss is boxed: waiting on another request's making takes a future of about 40 KB,
     // which every hit would otherwise carry (and copy) too.
     let missed = Box::pin(async {
         let plain = async {
-            cached_or_made(tiles, key(false), async {
+            cached_or_made(tiles, key(Coding::Identity), async {
                 Ok(make(snapshot, tile).await?.map(Into::into))
             })
             .await
         };
-        if gzip {
-            cached_or_made(tiles, key(true), async {
+        if coding == Coding::Identity {
+            plain.await
+        } else {
+            cached_or_made(tiles, key(coding), async {
                 match plain.await? {
-                    Some(plain) => compressed(plain, true).await.map(Some),
+                    Some(plain) => compressed(plain, coding, true).await.map(Some),
                     None => Ok(None),
                 }
             })
             .await
-        } else {
-            plain.await
         }
     });
     let body = missed.await?;
-    Ok(mvt_response(body, gzip, Some(etag)))
+    Ok(mvt_response(body, coding, Some(etag)))
 }
 
-/// A vector tile's answer: 200 with the tile (marked gzipped when `gzip`), or 204 when
+/// A vector tile's answer: 200 with the tile (compressed as `coding` says), or 204 when
 /// there is none; public for a minute, varying with the encoding and the reader's token.
 pub(crate) fn mvt_response(
     body: Option<actix_web::web::Bytes>,
-    gzip: bool,
+    coding: Coding,
     etag: Option<String>,
 ) -> HttpResponse {
     let mut response = match body {
@@ -979,9 +982,9 @@ pub(crate) fn mvt_response(
         .insert_header((header::VARY, "Accept-Encoding, Authorization"));
     match body {
         Some(bytes) => {
-            if gzip {
+            if let Some(name) = coding.content_encoding() {
                 // Set here, the compression middleware leaves the body as it is.
-                response.insert_header((header::CONTENT_ENCODING, "gzip"));
+                response.insert_header((header::CONTENT_ENCODING, name));
             }
             response
                 .insert_header((header::CONTENT_TYPE, MVT_CONTENT_TYPE))
@@ -991,33 +994,92 @@ pub(crate) fn mvt_response(
     }
 }
 
-/// Whether the client takes gzip: named with a weight above zero, or, when not named,
-/// covered by `*` (the header as actix-web parses it).
-fn accepts_gzip(request: &HttpRequest) -> bool {
-    use actix_web::http::header::{AcceptEncoding, Encoding, Header as _, Preference, Quality};
-    let Ok(accepted) = AcceptEncoding::parse(request) else {
-        return false;
-    };
-    let acceptable = |wanted: &Preference<Encoding>| {
-        accepted
-            .iter()
-            .find(|item| &item.item == wanted)
-            .map(|item| item.quality > Quality::ZERO)
-    };
-    acceptable(&Preference::Specific(Encoding::gzip()))
-        .or_else(|| acceptable(&Preference::Any))
-        .unwrap_or(false)
+/// How a tile is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Coding {
+    /// As it is.
+    Identity,
+    /// Gzipped.
+    Gzip,
+    /// Compressed with Brotli: 11 to 14% smaller than gzip here (the z12 tile of the
+    /// benchmark: 87,175 bytes against 97,657; the z14 tile: 8,110 against 9,383), at
+    /// about the same cost at quality 5. Only cached tiles are, as they are compressed
+    /// once.
+    Brotli,
 }
 
-/// [`gzipped`] on a blocking thread.
+impl Coding {
+    /// What the client takes: Brotli (for a tile to be cached) or gzip, whichever it
+    /// weighs higher, Brotli on a tie; as it is when it takes neither. An encoding is
+    /// taken when named with a weight above zero or, when not named, covered by `*` (the
+    /// header as actix-web parses it).
+    pub(crate) fn of(request: &HttpRequest, cached: bool) -> Self {
+        use actix_web::http::header::{AcceptEncoding, Encoding, Header as _, Preference, Quality};
+        let Ok(accepted) = AcceptEncoding::parse(request) else {
+            return Self::Identity;
+        };
+        let weight = |encoding: Encoding| {
+            let named = |wanted: &Preference<Encoding>| {
+                accepted
+                    .iter()
+                    .find(|item| &item.item == wanted)
+                    .map(|item| item.quality)
+            };
+            named(&Preference::Specific(encoding))
+                .or_else(|| named(&Preference::Any))
+                .filter(|quality| *quality > Quality::ZERO)
+        };
+        let gzip = weight(Encoding::gzip());
+        let brotli = if cached {
+            weight(Encoding::brotli())
+        } else {
+            None
+        };
+        match (brotli, gzip) {
+            (Some(brotli), Some(gzip)) if brotli >= gzip => Self::Brotli,
+            (Some(_), None) => Self::Brotli,
+            (_, Some(_)) => Self::Gzip,
+            (None, None) => Self::Identity,
+        }
+    }
+
+    /// The `Content-Encoding` of a tile sent so.
+    fn content_encoding(self) -> Option<&'static str> {
+        match self {
+            Self::Identity => None,
+            Self::Gzip => Some("gzip"),
+            Self::Brotli => Some("br"),
+        }
+    }
+}
+
+/// A tile compressed as `coding` says, on a blocking thread.
 async fn compressed(
     plain: actix_web::web::Bytes,
+    coding: Coding,
     cached: bool,
 ) -> Result<actix_web::web::Bytes, ApiError> {
-    tokio::task::spawn_blocking(move || gzipped(&plain, cached))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map(Into::into)
+    tokio::task::spawn_blocking(move || match coding {
+        Coding::Brotli => brotli_compressed(&plain),
+        Coding::Gzip | Coding::Identity => gzipped(&plain, cached),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map(Into::into)
+}
+
+/// A tile compressed with Brotli at quality 5. On the benchmark's z12 tile, quality 9 took
+/// five times as long for under 1% less, and quality 11 fifty times as long (half a second)
+/// for 16% less.
+fn brotli_compressed(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 5,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .map(|_| out)
+        .map_err(|e| ApiError::Internal(format!("compressing a tile: {e}")))
 }
 
 /// A tile gzipped: at level 6 when it is cached (once per tile and snapshot version), at
@@ -1314,7 +1376,7 @@ mod tests {
             answer: Result<&'static [u8], ApiError>,
         ) -> impl Future<Output = Result<Option<web::Bytes>, ApiError>> + '_ {
             let tile = Tile::new(12, 2464, 1609).expect("a tile");
-            let key = (LAYER, tile, query.to_owned(), 1, true, false);
+            let key = (LAYER, tile, query.to_owned(), 1, true, Coding::Identity);
             cached_or_made(&self.tiles, key, async move {
                 self.made.fetch_add(1, Ordering::SeqCst);
                 let _open = self.gate.acquire().await.expect("the gate is never closed");
@@ -1403,36 +1465,35 @@ mod tests {
     }
 
     #[test]
-    fn gzip_is_sent_to_clients_that_accept_it() {
-        let accepts = |value: &str| {
+    fn tiles_are_compressed_as_the_client_takes() {
+        use Coding::{Brotli, Gzip, Identity};
+        // The header; the coding of a cached tile; of a tile made for one request.
+        for (accepted, cached, made) in [
+            ("gzip", Gzip, Gzip),
+            ("gzip, deflate, br, zstd", Brotli, Gzip),
+            ("br;q=1.0, GZIP;q=0.5", Brotli, Gzip),
+            ("br;q=0.5, gzip", Gzip, Gzip),
+            ("*", Brotli, Gzip),
+            ("br, *;q=0.1", Brotli, Gzip),
+            ("br", Brotli, Identity),
+            ("gzip;q=0, *", Brotli, Identity),
+            ("", Identity, Identity),
+            ("identity", Identity, Identity),
+            ("gzip;q=0", Identity, Identity),
+            ("*;q=0", Identity, Identity),
+            ("gzip;q=x", Identity, Identity),
+        ] {
             let request = actix_web::test::TestRequest::default()
-                .insert_header((header::ACCEPT_ENCODING, value))
+                .insert_header((header::ACCEPT_ENCODING, accepted))
                 .to_http_request();
-            accepts_gzip(&request)
-        };
-        for yes in [
-            "gzip",
-            "gzip, deflate, br, zstd",
-            "br;q=1.0, GZIP;q=0.5",
-            "*",
-            "br, *;q=0.1",
-        ] {
-            assert!(accepts(yes), "{yes}");
+            assert_eq!(
+                (Coding::of(&request, true), Coding::of(&request, false)),
+                (cached, made),
+                "{accepted}"
+            );
         }
-        for no in [
-            "",
-            "br",
-            "identity",
-            "gzip;q=0",
-            "gzip;q=0, *",
-            "*;q=0",
-            "gzip;q=x",
-        ] {
-            assert!(!accepts(no), "{no}");
-        }
-        assert!(!accepts_gzip(
-            &actix_web::test::TestRequest::default().to_http_request()
-        ));
+        let request = actix_web::test::TestRequest::default().to_http_request();
+        assert_eq!(Coding::of(&request, true), Identity);
         let tile = b"a tile, a tile, a tile".repeat(40);
         for cached in [true, false] {
             let mut plain = Vec::new();
@@ -1443,6 +1504,13 @@ mod tests {
             .unwrap();
             assert_eq!(plain, tile);
         }
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(
+            &mut brotli_compressed(&tile).unwrap().as_slice(),
+            &mut plain,
+        )
+        .unwrap();
+        assert_eq!(plain, tile);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::support::{Backend, TestStore, both_backends, client, get, gzipped_tile, import_csv};
+use crate::support::{
+    Backend, TestStore, both_backends, browser_tile, client, compressed_tile, get, import_csv,
+};
 
 both_backends!(a_planted_cluster_is_a_hotspot_and_tiles_draw_it);
 
@@ -157,7 +159,8 @@ async fn a_planted_cluster_is_a_hotspot_and_tiles_draw_it(backend: Backend) {
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
     for _ in 0..2 {
-        assert_eq!(gzipped_tile(&url).await, bytes);
+        assert_eq!(browser_tile(&url).await, bytes);
+        assert_eq!(compressed_tile(&url, "gzip", "gzip").await, bytes);
     }
     let reader = mvt_reader::Reader::new(bytes).unwrap();
     let layers = reader.get_layer_names().unwrap();

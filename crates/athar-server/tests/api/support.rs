@@ -85,29 +85,44 @@ pub fn client() -> awc::Client {
         .finish()
 }
 
-/// A tile asked for as browsers ask (gzip among other encodings): it must come gzipped,
-/// varying with `Accept-Encoding`; returned unzipped.
-pub async fn gzipped_tile(url: &str) -> Vec<u8> {
+/// A tile asked for with `accepted` as the `Accept-Encoding`: checks that it came
+/// compressed as `encoding` and varying with `Accept-Encoding`, and returns it decompressed.
+pub async fn compressed_tile(url: &str, accepted: &str, encoding: &str) -> Vec<u8> {
     let mut response = client()
         .get(url)
-        .insert_header(("Accept-Encoding", "gzip, deflate, br, zstd"))
+        .insert_header(("Accept-Encoding", accepted))
         .no_decompress()
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers().get("content-encoding").unwrap(), "gzip");
+    assert_eq!(
+        response.headers().get("content-encoding").unwrap(),
+        encoding
+    );
     let vary = response.headers().get("vary").unwrap().to_str().unwrap();
     assert!(
         vary.to_ascii_lowercase().contains("accept-encoding"),
         "{vary}"
     );
-    let mut unzipped = Vec::new();
-    std::io::Read::read_to_end(
-        &mut flate2::read::GzDecoder::new(response.body().await.unwrap().as_ref()),
-        &mut unzipped,
-    )
-    .unwrap();
-    unzipped
+    let body = response.body().await.unwrap();
+    let mut plain = Vec::new();
+    match encoding {
+        "gzip" => {
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(body.as_ref()),
+                &mut plain,
+            )
+            .unwrap();
+        }
+        "br" => brotli::BrotliDecompress(&mut body.as_ref(), &mut plain).unwrap(),
+        other => panic!("no decoder for {other}"),
+    }
+    plain
+}
+
+/// A tile asked for as browsers ask (`gzip, deflate, br, zstd`): sent in Brotli.
+pub async fn browser_tile(url: &str) -> Vec<u8> {
+    compressed_tile(url, "gzip, deflate, br, zstd", "br").await
 }
 
 pub async fn body_of(
