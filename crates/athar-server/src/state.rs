@@ -33,6 +33,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Encoded vector tiles.
     pub tiles: crate::routes::tiles::TileCache,
+    /// The front-end files, as sent.
+    pub(crate) assets: crate::routes::embed::AssetCache,
     /// Hotspot analyses, by parameters and snapshot version.
     pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
     /// Permits for computations done off the request workers (see [`AppState::compute`]).
@@ -62,6 +64,7 @@ impl AppState {
             store,
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
+            assets: crate::routes::embed::AssetCache::new(),
             hotspots: crate::routes::hotspots::new_cache(),
             hotspot_neighbourhoods: crate::routes::hotspots::new_neighbourhood_cache(),
             computing: tokio::sync::Semaphore::new(

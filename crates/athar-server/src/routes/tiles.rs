@@ -1044,7 +1044,7 @@ impl Coding {
     }
 
     /// The `Content-Encoding` of a tile sent so.
-    fn content_encoding(self) -> Option<&'static str> {
+    pub(crate) fn content_encoding(self) -> Option<&'static str> {
         match self {
             Self::Identity => None,
             Self::Gzip => Some("gzip"),
@@ -1053,8 +1053,8 @@ impl Coding {
     }
 }
 
-/// A tile compressed as `coding` says, on a blocking thread.
-async fn compressed(
+/// A tile (or any file) compressed as `coding` says, on a blocking thread.
+pub(crate) async fn compressed(
     plain: actix_web::web::Bytes,
     coding: Coding,
     cached: bool,

@@ -2,7 +2,9 @@
 //! itself in both languages with its frame policy, and oEmbed. (Its rendering is tested in
 //! a real browser by scripts/browser-test.)
 
-use crate::support::{Backend, TestStore, both_backends, client, encoded, get};
+use crate::support::{
+    Backend, TestStore, both_backends, browser_tile, client, compressed_tile, encoded, get,
+};
 
 both_backends!(the_map_page_its_styles_and_oembed_answer_as_documented);
 
@@ -206,4 +208,45 @@ async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backen
         404
     );
     assert_eq!(get(&format!("{address}/oembed")).await.0, 400);
+}
+
+/// The front-end files are read once and compressed once per encoding: the same bytes
+/// each time, with an ETag that answers `If-None-Match` with 304, and a file that cannot
+/// be read is an error that the next request retries.
+#[actix_web::test]
+async fn front_end_files_are_compressed_once_and_carry_an_etag() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let web = tempfile::tempdir().unwrap();
+    let mut settings = store.settings(false);
+    settings.web_dir = web.path().to_owned();
+    let address = store.spawn_with(settings).await;
+    let url = format!("{address}/assets/maplibre-gl/maplibre-gl.css");
+    // Not installed yet: an error (the file is named in the server's log), not kept.
+    assert_eq!(get(&url).await.0, 500);
+    let css = ".maplibregl-map { font: 12px/20px sans-serif; }\n".repeat(200);
+    let dist = web.path().join("node_modules/maplibre-gl/dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("maplibre-gl.css"), &css).unwrap();
+
+    let mut plain = client().get(&url).send().await.unwrap();
+    assert_eq!(plain.status().as_u16(), 200);
+    assert_eq!(plain.headers().get("content-type").unwrap(), "text/css");
+    let etag = plain.headers().get("etag").unwrap().clone();
+    assert_eq!(plain.body().await.unwrap(), css.as_bytes());
+    for _ in 0..2 {
+        assert_eq!(browser_tile(&url).await, css.as_bytes());
+        assert_eq!(compressed_tile(&url, "gzip", "gzip").await, css.as_bytes());
+        // Read once: what is sent does not change until the server restarts.
+        std::fs::write(dist.join("maplibre-gl.css"), "changed").unwrap();
+    }
+    let again = client()
+        .get(&url)
+        .insert_header(("If-None-Match", etag.clone()))
+        .insert_header(("Accept-Encoding", "gzip, deflate, br, zstd"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(again.headers().get("etag").unwrap(), &etag);
+    assert_eq!(get(&format!("{address}/assets/nothing.js")).await.0, 404);
 }
