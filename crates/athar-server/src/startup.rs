@@ -157,6 +157,7 @@ impl Application {
                 .wrap(cors(&origins))
                 .configure(router)
         })
+        .on_connect(send_at_once)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: settings.listen.clone(),
@@ -187,5 +188,34 @@ impl Application {
         self.server.await?;
         self.state.refresh_cache().await;
         Ok(())
+    }
+}
+
+/// Turns off Nagle's algorithm on each connection. A compressed response leaves in two
+/// writes, the headers and then the body (compressed off the worker), and with Nagle the
+/// body waited for the client to acknowledge the headers, which clients delay (40 ms on
+/// Linux, up to 200 ms on Windows): every compressed response on a kept-alive connection
+/// took about 40 ms here, against well under 1 ms uncompressed.
+fn send_at_once(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Err(error) = stream.set_nodelay(true)
+    {
+        tracing::warn!(%error, "cannot turn off Nagle's algorithm on a connection");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[actix_web::test]
+    async fn connections_send_without_waiting_for_acknowledgements() {
+        use actix_web::rt::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        assert!(!accepted.nodelay().unwrap());
+        super::send_at_once(&accepted, &mut actix_web::dev::Extensions::new());
+        assert!(accepted.nodelay().unwrap());
     }
 }
