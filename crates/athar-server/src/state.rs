@@ -35,6 +35,8 @@ pub struct AppState {
     pub tiles: crate::routes::tiles::TileCache,
     /// The front-end files, as sent.
     pub(crate) assets: crate::routes::embed::AssetCache,
+    /// `/v1/stats` bodies by query, snapshot version and whether for an anonymous reader.
+    pub(crate) stats: moka::future::Cache<(String, u64, bool), String>,
     /// Hotspot analyses, by parameters and snapshot version.
     pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
     /// Permits for computations done off the request workers (see [`AppState::compute`]).
@@ -49,6 +51,9 @@ pub struct AppState {
     /// The snapshot version last written to the cache file.
     cached_version: std::sync::atomic::AtomicU64,
 }
+
+/// The memory for cached `/v1/stats` bodies (a few to tens of KB each).
+const STATS_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The file a snapshot is cached in, beside the embedded store.
 const CACHE_FILE: &str = "snapshot.cache";
@@ -65,6 +70,10 @@ impl AppState {
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
             assets: crate::routes::embed::AssetCache::new(),
+            stats: moka::future::Cache::builder()
+                .weigher(|_, body: &String| u32::try_from(body.len()).unwrap_or(u32::MAX))
+                .max_capacity(STATS_CACHE_BYTES)
+                .build(),
             hotspots: crate::routes::hotspots::new_cache(),
             hotspot_neighbourhoods: crate::routes::hotspots::new_neighbourhood_cache(),
             computing: tokio::sync::Semaphore::new(

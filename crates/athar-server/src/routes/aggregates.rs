@@ -277,10 +277,25 @@ pub(crate) async fn stats(
         return Ok(response);
     }
     let version = snapshot.version();
-    let viewer = crate::privacy::OwnedViewer::new(state.viewer(&request), places);
+    let viewer = state.viewer(&request);
+    // Kept by query, snapshot version and kind of reader (what privacy lets them see), and
+    // made once for requests that ask together: a report's figures are asked for by each
+    // of its readers, and each computation reads every matching incident.
+    let key = (
+        request.query_string().to_owned(),
+        version,
+        viewer.is_public(),
+    );
+    let viewer = crate::privacy::OwnedViewer::new(viewer, places);
     let body = state
-        .compute(move || stats_body(&snapshot, &viewer, &query))
-        .await?;
+        .stats
+        .try_get_with(key, async {
+            state
+                .compute(move || stats_body(&snapshot, &viewer, &query))
+                .await
+        })
+        .await
+        .map_err(|error| ApiError::clone(&error))?;
     Ok(cached(version, "application/json", body))
 }
 

@@ -274,6 +274,7 @@ async fn etags_answer_304_until_the_data_changes(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
+    let (_, before) = get(&url).await;
     post(
         &address,
         "/v1/incidents",
@@ -282,6 +283,16 @@ async fn etags_answer_304_until_the_data_changes(backend: Backend) {
         ONE.into(),
     )
     .await;
+    // The figures count the new attack: nothing computed before the write is served after.
+    let (_, now) = get(&url).await;
+    assert_eq!(
+        now["incidents"].as_u64().unwrap(),
+        before["incidents"].as_u64().unwrap() + 1
+    );
+    assert_eq!(
+        now["killed"].as_u64().unwrap(),
+        before["killed"].as_u64().unwrap() + 1
+    );
     let after = client()
         .get(&url)
         .insert_header(("If-None-Match", etag))
