@@ -52,6 +52,26 @@ pub struct AppState {
     cached_version: std::sync::atomic::AtomicU64,
 }
 
+/// The value under `key`, made by `make` when `cache` lacks it. Requests that miss the
+/// same key at once wait for one making, not one each: a new snapshot version (any write)
+/// makes every cached tile and figure stale together, and a map's readers then ask for the
+/// same few at the same moment. Should the request making it go away (its client hung
+/// up), one of those waiting makes it instead. Failures are answered, not kept.
+pub(crate) async fn cached_or_made<K, V>(
+    cache: &moka::future::Cache<K, V>,
+    key: K,
+    make: impl Future<Output = Result<V, crate::ApiError>>,
+) -> Result<V, crate::ApiError>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    cache
+        .try_get_with(key, make)
+        .await
+        .map_err(|error| crate::ApiError::clone(&error))
+}
+
 /// The memory for cached `/v1/stats` bodies (a few to tens of KB each).
 const STATS_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 

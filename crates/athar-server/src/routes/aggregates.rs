@@ -287,15 +287,12 @@ pub(crate) async fn stats(
         viewer.is_public(),
     );
     let viewer = crate::privacy::OwnedViewer::new(viewer, places);
-    let body = state
-        .stats
-        .try_get_with(key, async {
-            state
-                .compute(move || stats_body(&snapshot, &viewer, &query))
-                .await
-        })
-        .await
-        .map_err(|error| ApiError::clone(&error))?;
+    let body = crate::state::cached_or_made(&state.stats, key, async {
+        state
+            .compute(move || stats_body(&snapshot, &viewer, &query))
+            .await
+    })
+    .await?;
     Ok(cached(version, "application/json", body))
 }
 

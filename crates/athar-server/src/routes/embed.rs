@@ -10,6 +10,7 @@ use std::hash::BuildHasher as _;
 use crate::http::base_url;
 use crate::query::Query;
 use crate::routes::tiles::{Coding, compressed};
+use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
 
 /// The bundled styles, by name.
@@ -385,8 +386,7 @@ impl AssetCache {
         web_dir: &std::path::Path,
     ) -> Result<(web::Bytes, String), ApiError> {
         let plain = async {
-            self.files
-                .try_get_with((index, Coding::Identity), async {
+            cached_or_made(&self.files, (index, Coding::Identity), async {
                     let location = web_dir.join(ASSETS[index].1);
                     let bytes = tokio::fs::read(&location).await.map_err(|error| {
                         ApiError::Internal(format!(
@@ -398,18 +398,15 @@ impl AssetCache {
                     Ok((web::Bytes::from(bytes), etag))
                 })
                 .await
-                .map_err(|error| ApiError::clone(&error))
         };
         if coding == Coding::Identity {
             return plain.await;
         }
-        self.files
-            .try_get_with((index, coding), async {
-                let (bytes, etag) = plain.await?;
-                Ok((compressed(bytes, coding, true).await?, etag))
-            })
-            .await
-            .map_err(|error| ApiError::clone(&error))
+        cached_or_made(&self.files, (index, coding), async {
+            let (bytes, etag) = plain.await?;
+            Ok((compressed(bytes, coding, true).await?, etag))
+        })
+        .await
     }
 }
 

@@ -18,6 +18,7 @@ use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtVal
 
 use crate::privacy::OwnedViewer;
 use crate::query::Query;
+use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
 
 /// The zoom from which every incident is its own point.
@@ -606,22 +607,6 @@ type TileKey = (&'static str, Tile, String, u64, bool, Coding);
 /// The tile cache: `None` for a tile with no features (answered 204).
 type Tiles = moka::future::Cache<TileKey, Option<actix_web::web::Bytes>>;
 
-/// The tile under `key`, made by `make` when the cache lacks it. Requests that miss the
-/// same tile at once wait for one making, not one each: a new snapshot version (any
-/// write) makes every cached tile stale together, and a map's readers then ask for the
-/// same few tiles at the same moment. Should the request making it go away (its client
-/// hung up), one of those waiting makes it instead.
-async fn cached_or_made(
-    tiles: &Tiles,
-    key: TileKey,
-    make: impl Future<Output = Result<Option<actix_web::web::Bytes>, ApiError>>,
-) -> Result<Option<actix_web::web::Bytes>, ApiError> {
-    tiles
-        .try_get_with(key, make)
-        .await
-        .map_err(|error| ApiError::clone(&error))
-}
-
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
 /// and the community counts behind the communities layer, by filters and version.
 pub struct TileCache {
@@ -1059,13 +1044,14 @@ pub(crate) async fn compressed(
     coding: Coding,
     cached: bool,
 ) -> Result<actix_web::web::Bytes, ApiError> {
-    tokio::task::spawn_blocking(move || match coding {
-        Coding::Brotli => brotli_compressed(&plain),
-        Coding::Gzip | Coding::Identity => gzipped(&plain, cached),
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map(Into::into)
+    let compress = move || match coding {
+        Coding::Brotli => brotli_compressed(&plain).map(Into::into),
+        Coding::Gzip => gzipped(&plain, cached).map(Into::into),
+        Coding::Identity => Ok(plain),
+    };
+    tokio::task::spawn_blocking(compress)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 /// A tile compressed with Brotli at quality 5. On the benchmark's z12 tile, quality 9 took
