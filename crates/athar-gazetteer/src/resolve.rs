@@ -354,6 +354,24 @@ impl Gazetteer {
         true
     }
 
+    /// The same places with their points as `point_of` says (names and indexes of names
+    /// unchanged; only the spatial index is rebuilt). Used to show anonymous readers
+    /// places whose points were derived from exact incident points at a public point.
+    #[must_use]
+    pub fn with_points(&self, mut point_of: impl FnMut(&Community) -> Option<(f64, f64)>) -> Self {
+        let mut moved = self.clone();
+        let mut entries = Vec::with_capacity(moved.communities.len());
+        for (index, community) in moved.communities.iter_mut().enumerate() {
+            community.lon_lat = point_of(community);
+            if let Some((lon, lat)) = community.lon_lat {
+                let index = u32::try_from(index).expect("fewer than 4 billion places");
+                entries.push(GeomWithData::new([lon, lat], index));
+            }
+        }
+        moved.points = RTree::bulk_load(entries);
+        moved
+    }
+
     fn reindex(&mut self) {
         let communities = std::mem::take(&mut self.communities);
         *self = Self::default();

@@ -5,15 +5,44 @@ use std::fmt::Write as _;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
-/// The ETag of every read answered from snapshot `version`. Weak: bodies carry a
-/// time stamp, but say the same thing until the snapshot changes.
-pub(crate) fn etag(version: u64) -> String {
-    format!("W/\"v{version}\"")
+/// What a read's ETag is made of: the snapshot version it was answered from, and whether
+/// for an anonymous reader under privacy settings (who may be shown less, so that a token
+/// holder's ETag never earns an anonymous reader a 304, nor the reverse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tag {
+    version: u64,
+    public: bool,
+}
+
+impl Tag {
+    /// The tag of an answer that is the same for every reader.
+    pub(crate) fn shared(version: u64) -> Self {
+        Self {
+            version,
+            public: false,
+        }
+    }
+
+    /// The tag of an answer from `version` for a reader who is anonymous (`public`) or not.
+    pub(crate) fn new(version: u64, public: bool) -> Self {
+        Self { version, public }
+    }
+
+    /// The ETag. Weak: bodies carry a time stamp, but say the same thing until the
+    /// snapshot changes.
+    pub(crate) fn etag(self) -> String {
+        let Self { version, public } = self;
+        if public {
+            format!("W/\"v{version}p\"")
+        } else {
+            format!("W/\"v{version}\"")
+        }
+    }
 }
 
 /// 304 when the request's `If-None-Match` names the current ETag.
-pub(crate) fn not_modified(request: &HttpRequest, version: u64) -> Option<HttpResponse> {
-    not_modified_tag(request, etag(version))
+pub(crate) fn not_modified(request: &HttpRequest, tag: Tag) -> Option<HttpResponse> {
+    not_modified_tag(request, tag.etag())
 }
 
 /// 304 when the request's `If-None-Match` names `tag` (compared weakly, as RFC 9110 asks
@@ -37,10 +66,10 @@ pub(crate) fn not_modified_tag(request: &HttpRequest, tag: String) -> Option<Htt
 }
 
 /// A 200 response with the snapshot's ETag and a short cache lifetime.
-pub(crate) fn cached(version: u64, content_type: &str, body: String) -> HttpResponse {
+pub(crate) fn cached(tag: Tag, content_type: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::ETAG, tag.etag()))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         // Token holders may see more than anonymous readers (see `privacy`).
         .insert_header((header::VARY, "Authorization"))

@@ -3,8 +3,13 @@
 //! of chosen kinds from requests without a token. Requests with any valid token (reader,
 //! editor or admin) see everything as stored. With nothing configured, everyone does.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use athar_core::{Filter, Incident, Point, Slug};
-use athar_gazetteer::Gazetteer;
+use athar_gazetteer::{CommunityStatus, Gazetteer};
+use athar_index::Snapshot;
+use uuid::Uuid;
 
 /// How precisely anonymous readers see where incidents happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,15 +90,16 @@ pub(crate) enum Viewer<'a> {
     Public(&'a Privacy),
 }
 
-/// A [`Viewer`] that owns what it needs, for work done on another thread.
+/// A [`Viewer`] that owns what it needs, for work done on another thread, with the
+/// places as this viewer sees them.
 #[derive(Clone)]
 pub(crate) struct OwnedViewer {
     public: Option<Privacy>,
-    pub(crate) places: std::sync::Arc<Gazetteer>,
+    pub(crate) places: Arc<Gazetteer>,
 }
 
 impl OwnedViewer {
-    pub(crate) fn new(viewer: Viewer<'_>, places: std::sync::Arc<Gazetteer>) -> Self {
+    pub(crate) fn new(viewer: Viewer<'_>, places: Arc<Gazetteer>) -> Self {
         Self {
             public: match viewer {
                 Viewer::Trusted => None,
@@ -106,11 +112,6 @@ impl OwnedViewer {
     pub(crate) fn viewer(&self) -> Viewer<'_> {
         self.public.as_ref().map_or(Viewer::Trusted, Viewer::Public)
     }
-
-    /// Where this viewer sees a point (see [`Viewer::point`]).
-    pub(crate) fn point(&self, lon_lat: (f64, f64), community: Option<&str>) -> (f64, f64) {
-        self.viewer().point(lon_lat, community, &self.places)
-    }
 }
 
 fn round(value: f64, decimals: u8) -> f64 {
@@ -118,48 +119,97 @@ fn round(value: f64, decimals: u8) -> f64 {
     (value * scale).round() / scale
 }
 
-impl Viewer<'_> {
-    /// Whether this viewer sees something other than what is stored.
-    pub(crate) fn is_public(self) -> bool {
-        matches!(self, Self::Public(_))
+impl Privacy {
+    /// Whether anonymous readers see other data than token holders (other points, fewer
+    /// fields), so that they need a view of the data of their own.
+    pub fn needs_public_view(&self) -> bool {
+        self.precision != PublicPrecision::Exact || !self.private_fields.is_empty()
     }
 
-    /// Where this viewer sees an incident at `lon_lat` whose name resolved to
-    /// `community` (looked up in `places`).
-    pub(crate) fn point(
-        self,
-        (lon, lat): (f64, f64),
-        community: Option<&str>,
-        places: &Gazetteer,
-    ) -> (f64, f64) {
-        match self {
-            Self::Trusted => (lon, lat),
-            Self::Public(privacy) => match privacy.precision {
-                PublicPrecision::Exact => (lon, lat),
-                PublicPrecision::Round(decimals) => (round(lon, decimals), round(lat, decimals)),
-                PublicPrecision::Community => community
-                    .and_then(|id| places.get(id))
-                    .and_then(|place| place.lon_lat)
-                    .unwrap_or((round(lon, 2), round(lat, 2))),
-            },
+    /// The decimals points are rounded to for anonymous readers (community precision
+    /// rounds what it cannot snap to a place, and places derived from incidents, to 2).
+    fn decimals(&self) -> Option<u8> {
+        match self.precision {
+            PublicPrecision::Exact => None,
+            PublicPrecision::Round(decimals) => Some(decimals),
+            PublicPrecision::Community => Some(2),
         }
     }
 
-    /// An incident as this viewer may see it.
-    pub(crate) fn incident(self, mut incident: Incident, places: &Gazetteer) -> Incident {
-        let Self::Public(privacy) = self else {
-            return incident;
-        };
+    fn rounded(&self, (lon, lat): (f64, f64)) -> (f64, f64) {
+        match self.decimals() {
+            None => (lon, lat),
+            Some(decimals) => (round(lon, decimals), round(lat, decimals)),
+        }
+    }
+
+    /// The places as anonymous readers see them: a place that was not imported from a
+    /// reference list (one learned or confirmed from incidents) sits at the centroid of
+    /// its incidents' rounded points, itself rounded, never at the centroid of their exact
+    /// points (a place of one incident would sit on it). A place with no incidents left has
+    /// its stored point rounded.
+    pub fn public_places(&self, full: &Snapshot, places: &Gazetteer) -> Gazetteer {
+        if self.decimals().is_none() {
+            return places.clone();
+        }
+        let mut sums: HashMap<&str, (f64, f64, u32)> = HashMap::new();
+        for row in 0..u32::try_from(full.len()).unwrap_or(u32::MAX) {
+            let fields = full.tile_fields(row);
+            let (Some(id), Some(point)) = (fields.community_id, fields.lon_lat) else {
+                continue;
+            };
+            if places
+                .get(id)
+                .is_some_and(|place| place.status != CommunityStatus::Reference)
+            {
+                let (lon, lat) = self.rounded(point);
+                let sum = sums.entry(id).or_default();
+                *sum = (sum.0 + lon, sum.1 + lat, sum.2 + 1);
+            }
+        }
+        places.with_points(|place| {
+            if place.status == CommunityStatus::Reference {
+                return place.lon_lat;
+            }
+            match sums.get(place.id.as_str()) {
+                Some(&(lon, lat, n)) => {
+                    Some(self.rounded((lon / f64::from(n), lat / f64::from(n))))
+                }
+                None => place.lon_lat.map(|point| self.rounded(point)),
+            }
+        })
+    }
+
+    /// Where anonymous readers see an incident at `lon_lat` whose name resolved to
+    /// `community`, looked up in the public places (see [`Self::public_places`]).
+    fn public_point(
+        &self,
+        lon_lat: (f64, f64),
+        community: Option<&str>,
+        public_places: &Gazetteer,
+    ) -> (f64, f64) {
+        match self.precision {
+            PublicPrecision::Exact | PublicPrecision::Round(_) => self.rounded(lon_lat),
+            PublicPrecision::Community => community
+                .and_then(|id| public_places.get(id))
+                .and_then(|place| place.lon_lat)
+                .unwrap_or_else(|| self.rounded(lon_lat)),
+        }
+    }
+
+    /// An incident as anonymous readers may see it: at its public point, without the
+    /// private fields.
+    pub fn public_incident(&self, mut incident: Incident, public_places: &Gazetteer) -> Incident {
         let record = &mut incident.record;
         if let Some(point) = record.location {
-            let (lon, lat) = self.point(
+            let (lon, lat) = self.public_point(
                 (point.lon.degrees(), point.lat.degrees()),
                 record.resolution.community_id.as_deref(),
-                places,
+                public_places,
             );
             record.location = Point::from_degrees(lon, lat).ok().or(record.location);
         }
-        for field in &privacy.private_fields {
+        for field in &self.private_fields {
             match field.as_str() {
                 "notes" => record.notes = None,
                 "source_id" => record.source_id = None,
@@ -168,6 +218,84 @@ impl Viewer<'_> {
             }
         }
         incident
+    }
+
+    /// The public view of `full`, built whole.
+    pub fn public_view(&self, full: &Snapshot, places: &Gazetteer) -> PublicView {
+        let places = self.public_places(full, places);
+        let incidents = (0..u32::try_from(full.len()).unwrap_or(u32::MAX))
+            .map(|row| self.public_incident(full.incident(row), &places))
+            .collect();
+        PublicView {
+            snapshot: Arc::new(Snapshot::build(
+                full.version(),
+                Arc::clone(full.vocabularies()),
+                incidents,
+            )),
+            places: Arc::new(places),
+        }
+    }
+
+    /// The public view of `full` (just patched with `upserts` and `touched`) made from
+    /// the previous public view: the changed incidents, and with community precision the
+    /// incidents of every place whose public point moved, are made public again.
+    pub fn patch_public_view(
+        &self,
+        previous: &PublicView,
+        full: &Snapshot,
+        places: &Gazetteer,
+        (upserts, touched): (&[Incident], &[Uuid]),
+    ) -> PublicView {
+        let public_places = self.public_places(full, places);
+        let mut upserts: Vec<Incident> = upserts
+            .iter()
+            .map(|incident| self.public_incident(incident.clone(), &public_places))
+            .collect();
+        let mut touched = touched.to_vec();
+        if self.precision == PublicPrecision::Community {
+            let mut seen: std::collections::HashSet<Uuid> = touched.iter().copied().collect();
+            for place in public_places.communities() {
+                let before = previous.places.get(&place.id).and_then(|p| p.lon_lat);
+                if before == place.lon_lat {
+                    continue;
+                }
+                for id in full.incident_ids_in_group(&place.id) {
+                    if let Some(row) = full.find(id).filter(|_| seen.insert(id)) {
+                        upserts.push(self.public_incident(full.incident(row), &public_places));
+                        touched.push(id);
+                    }
+                }
+            }
+        }
+        PublicView {
+            snapshot: Arc::new(previous.snapshot.patch(
+                full.version(),
+                Arc::clone(full.vocabularies()),
+                &upserts,
+                &touched,
+            )),
+            places: Arc::new(public_places),
+        }
+    }
+}
+
+/// What anonymous readers are served from when they see other data than token holders:
+/// every incident already at its public point without its private fields, and the places
+/// at their public points. Every selection, tile, cluster, extent, hotspot, centroid,
+/// count and export for anonymous readers is computed from this and nothing else, so no
+/// anonymous answer depends on an exact point.
+#[derive(Clone)]
+pub struct PublicView {
+    /// The incidents as anonymous readers see them (same version as the full snapshot).
+    pub snapshot: Arc<Snapshot>,
+    /// The places as anonymous readers see them.
+    pub places: Arc<Gazetteer>,
+}
+
+impl Viewer<'_> {
+    /// Whether this viewer sees something other than what is stored.
+    pub(crate) fn is_public(self) -> bool {
+        matches!(self, Self::Public(_))
     }
 
     /// Whether a per-community count of incidents selected by `filter` is withheld.
@@ -209,15 +337,21 @@ mod tests {
     }
 
     #[test]
-    fn public_points_are_rounded_and_trusted_ones_are_not() {
+    fn public_points_are_rounded_and_exact_ones_are_not() {
         let privacy = Privacy {
             precision: PublicPrecision::Round(2),
             ..Privacy::default()
         };
         let places = Gazetteer::empty();
         let exact = (36.723_456, 35.904_321);
-        assert_eq!(Viewer::Trusted.point(exact, None, &places), exact);
-        let (lon, lat) = Viewer::Public(&privacy).point(exact, None, &places);
+        let (lon, lat) = privacy.public_point(exact, None, &places);
         assert!((lon - 36.72).abs() < 1e-9 && (lat - 35.90).abs() < 1e-9);
+        // Rounding what is rounded changes nothing.
+        assert_eq!(privacy.public_point((lon, lat), None, &places), (lon, lat));
+        let exact_only = Privacy {
+            private_fields: vec!["notes".into()],
+            ..Privacy::default()
+        };
+        assert_eq!(exact_only.public_point(exact, None, &places), exact);
     }
 }

@@ -43,7 +43,9 @@ pub struct AppState {
     computing: tokio::sync::Semaphore,
     /// Hotspot units and weights, by area and neighbourhood.
     pub(crate) hotspot_neighbourhoods: crate::routes::hotspots::NeighbourhoodCache,
-    snapshot: RwLock<Arc<Snapshot>>,
+    /// The snapshot, and beside it what anonymous readers are served from when the privacy
+    /// settings show them other data; swapped together.
+    views: RwLock<Views>,
     /// The last change-log sequence the snapshot includes; held while catching up.
     applied: tokio::sync::Mutex<i64>,
     /// Where the first snapshot came from: `cache` or `store`.
@@ -105,14 +107,15 @@ impl AppState {
             ),
             tokens,
             settings,
-            snapshot: RwLock::new(Arc::new(Snapshot::empty(
-                Arc::new(Vocabularies::defaults()),
-            ))),
+            views: RwLock::new(Views {
+                full: Arc::new(Snapshot::empty(Arc::new(Vocabularies::defaults()))),
+                public: None,
+            }),
             applied: tokio::sync::Mutex::new(0),
             loaded_from: std::sync::OnceLock::new(),
             cached_version: std::sync::atomic::AtomicU64::new(0),
         };
-        state.reload_gazetteer().await?;
+        state.load_places().await?;
         if state.load_cache().await {
             let _ = state.loaded_from.set("cache");
         } else {
@@ -156,7 +159,7 @@ impl AppState {
             };
             self.cached_version
                 .store(snapshot.version(), std::sync::atomic::Ordering::Relaxed);
-            self.swap(snapshot);
+            self.swap(Arc::new(snapshot), Change::Whole).await?;
             *self.applied.lock().await = seq;
             self.catch_up().await?;
             let stored = self.store.count_incidents().await?;
@@ -226,21 +229,67 @@ impl AppState {
         }
     }
 
-    /// The current snapshot.
+    /// The current snapshot, as stored (for writes and token holders; reads go through
+    /// [`AppState::view`]).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        Arc::clone(
-            &self
-                .snapshot
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+        Arc::clone(&self.views().full)
     }
 
-    fn swap(&self, snapshot: Snapshot) {
+    fn views(&self) -> Views {
+        self.views
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// What a request may read: the snapshot and the places as stored for token holders
+    /// (and for everyone when nothing is configured), their public view for anonymous
+    /// readers, with who is reading. Every read handler starts here, so that no anonymous
+    /// answer is computed from an exact point or a private field.
+    pub(crate) fn view(&self, request: &actix_web::HttpRequest) -> View<'_> {
+        let viewer = self.viewer(request);
+        let views = self.views();
+        match (viewer, views.public) {
+            (crate::privacy::Viewer::Public(_), Some(public)) => View {
+                snapshot: public.snapshot,
+                places: public.places,
+                viewer,
+            },
+            _ => View {
+                snapshot: views.full,
+                places: self.gazetteer(),
+                viewer,
+            },
+        }
+    }
+
+    /// Makes `full` the snapshot, with its public view made beside it (off the request
+    /// workers: a whole view of a million incidents takes a few seconds).
+    async fn swap(&self, full: Arc<Snapshot>, change: Change) -> Result<(), StoreError> {
+        let public = if self.settings.privacy.needs_public_view() {
+            let (privacy, places) = (self.settings.privacy.clone(), self.gazetteer());
+            let previous = self.views().public;
+            let for_view = Arc::clone(&full);
+            let made = tokio::task::spawn_blocking(move || match (change, previous) {
+                (Change::Patched(upserts, touched), Some(previous)) => {
+                    privacy.patch_public_view(&previous, &for_view, &places, (&upserts, &touched))
+                }
+                (Change::Places, Some(previous)) => {
+                    privacy.patch_public_view(&previous, &for_view, &places, (&[], &[]))
+                }
+                _ => privacy.public_view(&for_view, &places),
+            })
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+            Some(made)
+        } else {
+            None
+        };
         *self
-            .snapshot
+            .views
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Views { full, public };
+        Ok(())
     }
 
     /// Reloads everything from the store.
@@ -256,7 +305,7 @@ impl AppState {
             milliseconds = started.elapsed().as_millis() as u64,
             "snapshot loaded from the store"
         );
-        self.swap(snapshot);
+        self.swap(Arc::new(snapshot), Change::Whole).await?;
         *applied = seq;
         Ok(())
     }
@@ -317,7 +366,7 @@ impl AppState {
             return Ok(false);
         };
         // Writes may have learned places or moved incidents between them.
-        self.reload_gazetteer().await?;
+        self.load_places().await?;
         if changes.len() > PATCH_LIMIT {
             drop(applied);
             self.reload().await?;
@@ -330,17 +379,19 @@ impl AppState {
         let upserts = self.store.load_incidents_by_ids(&touched).await?;
         let current = self.snapshot();
         // Tens of milliseconds over a million rows: off the request workers.
-        let patched = tokio::task::spawn_blocking(move || {
-            current.patch(
+        let (patched, upserts) = tokio::task::spawn_blocking(move || {
+            let patched = current.patch(
                 current.version() + 1,
                 Arc::clone(current.vocabularies()),
                 &upserts,
                 &touched,
-            )
+            );
+            (patched, (upserts, touched))
         })
         .await
         .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-        self.swap(patched);
+        self.swap(Arc::new(patched), Change::Patched(upserts.0, upserts.1))
+            .await?;
         *applied = last;
         Ok(true)
     }
@@ -402,13 +453,55 @@ impl AppState {
     }
 
     /// Reads the gazetteer again from the store (after a list import, a learned place, an
-    /// attached spelling or a merge).
+    /// attached spelling or a merge), and moves the public view's places with it.
     pub async fn reload_gazetteer(&self) -> Result<(), StoreError> {
+        let _applied = self.applied.lock().await;
+        self.load_places().await?;
+        if self.settings.privacy.needs_public_view() {
+            self.swap(self.snapshot(), Change::Places).await?;
+        }
+        Ok(())
+    }
+
+    async fn load_places(&self) -> Result<(), StoreError> {
         let gazetteer = crate::load_gazetteer(&self.store).await?;
         *self
             .gazetteer
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(gazetteer);
         Ok(())
+    }
+}
+
+/// The snapshot and its public view, swapped together.
+#[derive(Clone)]
+struct Views {
+    full: Arc<Snapshot>,
+    public: Option<crate::privacy::PublicView>,
+}
+
+/// How a new snapshot differs from the one before, so that its public view can be patched
+/// rather than made whole.
+enum Change {
+    Whole,
+    Patched(Vec<athar_core::Incident>, Vec<uuid::Uuid>),
+    Places,
+}
+
+/// What one request reads: a snapshot and places of one moment, as its reader may see
+/// them (see [`AppState::view`]).
+pub(crate) struct View<'a> {
+    /// The incidents.
+    pub(crate) snapshot: Arc<Snapshot>,
+    /// The places.
+    pub(crate) places: Arc<Gazetteer>,
+    /// Who is reading (for what is withheld from anonymous readers).
+    pub(crate) viewer: crate::privacy::Viewer<'a>,
+}
+
+impl View<'_> {
+    /// What the answer's ETag is made of.
+    pub(crate) fn tag(&self) -> crate::http::Tag {
+        crate::http::Tag::new(self.snapshot.version(), self.viewer.is_public())
     }
 }

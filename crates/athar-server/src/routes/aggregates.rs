@@ -197,8 +197,8 @@ pub(crate) async fn community_counts(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
-    let places = state.gazetteer();
+    let view = state.view(&request);
+    let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -207,12 +207,11 @@ pub(crate) async fn community_counts(
     )?;
     let limit = query.number("limit", 100, 1, 100_000)?;
     let format = query.choice("format", &["json", "geojson", "csv"], "json")?;
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
     let format = format.to_owned();
-    let viewer = crate::privacy::OwnedViewer::new(state.viewer(&request), places);
-    let version = snapshot.version();
+    let viewer = crate::privacy::OwnedViewer::new(view.viewer, view.places);
     let (content_type, body) = state
         .compute(move || -> Result<_, ApiError> {
             let rows = snapshot.select(&query.filter);
@@ -241,7 +240,7 @@ pub(crate) async fn community_counts(
             })
         })
         .await??;
-    Ok(cached(version, content_type, body))
+    Ok(cached(tag, content_type, body))
 }
 
 fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -> (Value, Value) {
@@ -270,14 +269,13 @@ pub(crate) async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
-    let places = state.gazetteer();
+    let view = state.view(&request);
+    let (tag, snapshot, viewer) = (view.tag(), view.snapshot, view.viewer);
     let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
     let version = snapshot.version();
-    let viewer = state.viewer(&request);
     // Kept by query, snapshot version and kind of reader (what privacy lets them see), and
     // made once for requests that ask together: a report's figures are asked for by each
     // of its readers, and each computation reads every matching incident.
@@ -286,14 +284,14 @@ pub(crate) async fn stats(
         version,
         viewer.is_public(),
     );
-    let viewer = crate::privacy::OwnedViewer::new(viewer, places);
+    let viewer = crate::privacy::OwnedViewer::new(viewer, view.places);
     let body = crate::state::cached_or_made(&state.stats, key, async {
         state
             .compute(move || stats_body(&snapshot, &viewer, &query))
             .await
     })
     .await?;
-    Ok(cached(version, "application/json", body))
+    Ok(cached(tag, "application/json", body))
 }
 
 /// The statistics of `/v1/stats`, computed off the request workers.
@@ -370,7 +368,8 @@ pub(crate) async fn series(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(&request);
+    let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -382,14 +381,13 @@ pub(crate) async fn series(
         "week" => Interval::Week,
         _ => Interval::Month,
     };
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
-    let version = snapshot.version();
     let body = state
         .compute(move || series_body(&snapshot, &query, interval))
         .await??;
-    Ok(cached(version, "application/json", body))
+    Ok(cached(tag, "application/json", body))
 }
 
 /// The buckets of `/v1/stats/series`, computed off the request workers.
@@ -452,7 +450,8 @@ fn series_body(snapshot: &Snapshot, query: &Query, interval: Interval) -> Result
 #[utoipa::path(get, path = "/v1/vocabularies", tag = "Counts and statistics", responses((status = 200, description = "Every term with English and Arabic labels", body = crate::openapi::VocabulariesDoc)))]
 pub(crate) async fn vocabularies(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.snapshot();
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    let tag = crate::http::Tag::shared(snapshot.version());
+    if let Some(response) = not_modified(&request, tag) {
         return response;
     }
     let mut vocabularies = Map::new();
@@ -465,7 +464,7 @@ pub(crate) async fn vocabularies(request: HttpRequest, state: web::Data<AppState
         vocabularies.insert(vocabulary.to_string(), json!(terms));
     }
     cached(
-        snapshot.version(),
+        tag,
         "application/json",
         json!({ "vocabularies": vocabularies }).to_string(),
     )

@@ -103,7 +103,7 @@ pub(crate) async fn search(
             message: format!("'{q}' holds no letters or digits"),
         });
     }
-    let places = state.gazetteer();
+    let places = state.view(&request).places;
     let found: Vec<Value> = places
         .search(q, limit)
         .into_iter()
@@ -163,7 +163,7 @@ pub(crate) async fn resolve(
             });
         }
     };
-    let places = state.gazetteer();
+    let places = state.view(&request).places;
     let resolution = places.resolve(&NameQuery {
         name,
         pcode: query.get("pcode"),
@@ -215,13 +215,13 @@ pub(crate) async fn community(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(&request);
+    let (snapshot, places) = (&view.snapshot, &view.places);
     let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    let places = state.gazetteer();
     let place = places
         .get(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }
     // Incidents whose names resolved to the place are counted under its id.
@@ -232,13 +232,14 @@ pub(crate) async fn community(
         .find(|count| snapshot.communities()[count.community as usize].key == place.id);
     let (count, killed, injured) = counted.map_or((0, 0, 0), |c| (c.count, c.killed, c.injured));
     let mut body = community_json(place);
-    body["incidents"] = json!({ "count": count, "killed": killed, "injured": injured });
+    body["incidents"] = if view.viewer.withholds(&query.filter, count) {
+        // The same small count the ranking withholds (see `privacy`).
+        json!({ "count": null, "killed": null, "injured": null, "suppressed": true })
+    } else {
+        json!({ "count": count, "killed": killed, "injured": injured })
+    };
     body["attribution"] = json!(GEONAMES_ATTRIBUTION);
-    Ok(cached(
-        snapshot.version(),
-        "application/json",
-        body.to_string(),
-    ))
+    Ok(cached(view.tag(), "application/json", body.to_string()))
 }
 
 /// `GET /v1/communities/review`: what a person should look at: every name that resolved to
@@ -258,17 +259,17 @@ pub(crate) async fn review(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(&request);
+    let (snapshot, places) = (&view.snapshot, &view.places);
     let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }
-    let places = state.gazetteer();
     let rows = snapshot.select(&query.filter);
     let (mut unresolved, mut learned) = (Vec::new(), Vec::new());
     for count in snapshot.community_counts(&rows, None) {
         let info = &snapshot.communities()[count.community as usize];
-        let entry = json!({
+        let mut entry = json!({
             "name_ar": info.name_ar,
             "name_en": info.name_en,
             "admin1": info.admin1,
@@ -278,6 +279,9 @@ pub(crate) async fn review(
             "lon": info.centroid.map(|c| c.0),
             "lat": info.centroid.map(|c| c.1),
         });
+        if view.viewer.withholds(&query.filter, count.count) {
+            super::aggregates::withhold(&mut entry);
+        }
         if !info.resolved {
             let mut entry = entry;
             entry["key"] = json!(info.key);
@@ -296,11 +300,7 @@ pub(crate) async fn review(
         "unresolved": unresolved,
         "learned": learned,
     });
-    Ok(cached(
-        snapshot.version(),
-        "application/json",
-        body.to_string(),
-    ))
+    Ok(cached(view.tag(), "application/json", body.to_string()))
 }
 
 /// A JSON body of at most the configured size.

@@ -459,7 +459,8 @@ pub(crate) async fn embed(
     let mut own = EMBED_PARAMETERS.to_vec();
     own.extend(HOTSPOT_PARAMETERS);
     let (query, filters) = filter_query(&request, &state, &own)?;
-    let snapshot = state.snapshot();
+    // The bounds are those of what this reader may see (see `privacy`).
+    let snapshot = state.view(&request).snapshot;
     let lang = query.choice("lang", &["ar", "en"], "ar")?;
     let view = query.choice("view", &["points", "communities", "hotspots"], "points")?;
     let theme = query.choice("theme", &["light", "dark"], "light")?;
@@ -544,14 +545,20 @@ pub(crate) async fn embed(
     } else {
         DOWNLOAD_LINKS
     };
-    let page = EMBED_PAGE
-        .replace("{{downloads}}", downloads)
-        .replace("{{download}}", download)
-        .replace("{{download_pdf}}", download_pdf)
-        .replace("{{lang}}", lang)
-        .replace("{{dir}}", if arabic { "rtl" } else { "ltr" })
-        .replace("{{title}}", &escaped(&title))
-        .replace("{{config}}", &config.to_string().replace("</", "<\\/"));
+    // The download links hold placeholders of their own, filled with the page's.
+    let page = fill(EMBED_PAGE, &[("downloads", downloads)]);
+    let config = config.to_string().replace("</", "<\\/");
+    let page = fill(
+        &page,
+        &[
+            ("download", download),
+            ("download_pdf", download_pdf),
+            ("lang", lang),
+            ("dir", if arabic { "rtl" } else { "ltr" }),
+            ("title", &escaped(&title)),
+            ("config", &config),
+        ],
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((
@@ -559,6 +566,34 @@ pub(crate) async fn embed(
             content_security_policy(&page, &state.settings.frame_ancestors),
         ))
         .body(page))
+}
+
+/// `template` with each `{{name}}` of `values` replaced by its value, in one pass: what a
+/// value holds (a title that reads `{{config}}`) is never filled in turn. Placeholders
+/// not in `values` are left as they are.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 1024);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let value = after.find("}}").and_then(|end| {
+            let name = &after[..end];
+            values
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, value)| (*value, end))
+        });
+        if let Some((value, end)) = value {
+            out.push_str(value);
+            rest = &after[end + 2..];
+        } else {
+            out.push_str("{{");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The page's "Download map" links (their URLs are set by its script).

@@ -12,8 +12,7 @@ use athar_index::Snapshot;
 use std::sync::Arc;
 
 use crate::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
-use crate::http::{etag, not_modified};
-use crate::privacy::OwnedViewer;
+use crate::http::{Tag, not_modified};
 use crate::query::Query;
 use crate::routes::aggregates::{ranking, ranking_csv, ranking_geojson};
 use crate::{ApiError, AppState};
@@ -35,14 +34,14 @@ fn options(query: &Query) -> Result<ExportOptions, ApiError> {
 
 fn attachment(
     format: &str,
-    version: u64,
+    tag: Tag,
     content_type: &str,
     name: &str,
 ) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     response
         .content_type(content_type)
-        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::ETAG, tag.etag()))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .insert_header((header::VARY, "Authorization"))
         .insert_header((
@@ -73,18 +72,13 @@ fn text_chunks(
     rows: Vec<athar_index::RowId>,
     format: ExportFormat,
     options: ExportOptions,
-    owned: OwnedViewer,
 ) -> impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static {
     move |send| {
-        let (viewer, places) = (owned.viewer(), &owned.places);
         let mut export = TextExport::new(format, options, snapshot.vocabularies());
         let mut buffer = Vec::with_capacity(CHUNK_BYTES + 4096);
         export.begin(&mut buffer);
         for row in rows {
-            export.row(
-                &viewer.incident(snapshot.incident(row), places),
-                &mut buffer,
-            );
+            export.row(&snapshot.incident(row), &mut buffer);
             if buffer.len() >= CHUNK_BYTES
                 && !send(std::mem::replace(
                     &mut buffer,
@@ -131,7 +125,9 @@ pub(crate) async fn incidents(
             "there is no export format '{path}'; use geojson, csv, gpkg or kml"
         ))
     })?;
-    let snapshot = state.snapshot();
+    // What this reader may see (see `privacy`).
+    let view = state.view(&request);
+    let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -139,32 +135,21 @@ pub(crate) async fn incidents(
         &["lang", "hxl"],
     )?;
     let options = options(&query)?;
-    let version = snapshot.version();
-    if let Some(response) = not_modified(&request, version) {
+    if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
-    // What this reader may see, owned by the thread that writes the export.
-    let owned = OwnedViewer::new(state.viewer(&request), state.gazetteer());
-    let mut response = attachment(
-        format.extension(),
-        version,
-        format.media_type(),
-        "incidents",
-    );
+    let mut response = attachment(format.extension(), tag, format.media_type(), "incidents");
     if format != ExportFormat::GeoPackage {
         return Ok(response.streaming(blocking_stream(text_chunks(
-            snapshot, rows, format, options, owned,
+            snapshot, rows, format, options,
         ))));
     }
     // SQLite writes the file with seeks: write it whole, then stream it.
     let file = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let directory = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
         let path = directory.path().join("incidents.gpkg");
-        let viewer = owned.viewer();
-        let incidents = rows
-            .into_iter()
-            .map(|row| viewer.incident(snapshot.incident(row), &owned.places));
+        let incidents = rows.into_iter().map(|row| snapshot.incident(row));
         write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let file = std::fs::File::open(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -231,8 +216,8 @@ pub(crate) async fn communities(
             )));
         }
     };
-    let snapshot = state.snapshot();
-    let places = state.gazetteer();
+    let view = state.view(&request);
+    let (tag, snapshot) = (view.tag(), &view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -240,22 +225,21 @@ pub(crate) async fn communities(
         &["hxl"],
     )?;
     let hxl = query.choice("hxl", &["true", "false"], "true")? == "true";
-    let version = snapshot.version();
-    if let Some(response) = not_modified(&request, version) {
+    if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
     let rows = snapshot.select(&query.filter);
-    let viewer = state.viewer(&request);
-    let (entries, _) = ranking(&snapshot, &places, viewer, &query.filter, &rows, usize::MAX);
+    let (entries, _) = ranking(
+        snapshot,
+        &view.places,
+        view.viewer,
+        &query.filter,
+        &rows,
+        usize::MAX,
+    );
     let body = match format {
         ExportFormat::Csv => format!("\u{feff}{}", ranking_csv(&entries, hxl)?),
         _ => ranking_geojson(entries),
     };
-    Ok(attachment(
-        format.extension(),
-        version,
-        format.media_type(),
-        "communities",
-    )
-    .body(body))
+    Ok(attachment(format.extension(), tag, format.media_type(), "communities").body(body))
 }

@@ -177,9 +177,10 @@ pub(crate) type Neighbourhood = (Units, SpatialWeights);
 fn neighbourhood(
     query: &Query,
     area: BoundingBox,
-    places: &Arc<athar_gazetteer::Gazetteer>,
+    viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
 ) -> Result<(Arc<Neighbourhood>, &'static str), ApiError> {
+    let (places, public) = (&viewer.places, viewer.viewer().is_public());
     let unit = query.choice("unit", &["h3", "community"], "h3")?;
     let key = format!(
         "{unit}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
@@ -191,11 +192,12 @@ fn neighbourhood(
         query.get("distance_km"),
         query.get("k"),
         query.get("method"),
-        // Community units are the gazetteer's places: a reloaded gazetteer is another set.
+        // Community units are the gazetteer's places: a reloaded gazetteer is another set,
+        // and anonymous readers' places (see `privacy`) are never another reader's.
         if unit == "community" {
-            Arc::as_ptr(places) as usize
+            format!("{:x}-{public}", Arc::as_ptr(places) as usize)
         } else {
-            0
+            String::new()
         },
     );
     if let Some(found) = cache.get(&key) {
@@ -234,7 +236,6 @@ struct Located {
 fn incidents(
     snapshot: &Snapshot,
     rows: &[athar_index::RowId],
-    viewer: &OwnedViewer,
     community_units: Option<&Units>,
 ) -> Located {
     let index: std::collections::HashMap<String, usize> = community_units
@@ -253,8 +254,10 @@ fn incidents(
         let Some(lon_lat) = fields.lon_lat else {
             continue;
         };
-        let (lon, lat) = viewer.point(lon_lat, fields.community_id);
-        located.points.push((lon, lat, fields.occurred_on));
+        // The snapshot is the reader's view: its points are those this reader may see.
+        located
+            .points
+            .push((lon_lat.0, lon_lat.1, fields.occurred_on));
         if community_units.is_some() {
             located
                 .places
@@ -297,15 +300,10 @@ fn map_analysis(
     trend_parameters(query)?;
     let rows = snapshot.select(&query.filter);
     let area = study_area(snapshot, query, &rows)?;
-    let (neighbourhood, unit) = neighbourhood(query, area, &viewer.places, cache)?;
+    let (neighbourhood, unit) = neighbourhood(query, area, viewer, cache)?;
     let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
     let fdr = query.choice("fdr", &["true", "false"], "false")? == "true";
-    let located = incidents(
-        snapshot,
-        &rows,
-        viewer,
-        (unit == "community").then_some(units),
-    );
+    let located = incidents(snapshot, &rows, (unit == "community").then_some(units));
     let counts = if unit == "h3" {
         units
             .count_points(located.points.iter().map(|(lon, lat, _)| (*lon, *lat)))
@@ -397,14 +395,9 @@ fn trend_analysis(
     filter.to = Some(periods.end(periods.len() - 1) - chrono::Duration::days(1));
     let rows = snapshot.select(&filter);
     let area = study_area(snapshot, query, &rows)?;
-    let (neighbourhood, unit) = neighbourhood(query, area, &viewer.places, cache)?;
+    let (neighbourhood, unit) = neighbourhood(query, area, viewer, cache)?;
     let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
-    let located = incidents(
-        snapshot,
-        &rows,
-        viewer,
-        (unit == "community").then_some(units),
-    );
+    let located = incidents(snapshot, &rows, (unit == "community").then_some(units));
     let counts = if unit == "h3" {
         units
             .count_dated_points(
@@ -561,12 +554,12 @@ pub(crate) enum Kind {
 /// The analysis of a request, from the cache (per snapshot version, parameters and
 /// whether the reader is anonymous) or computed now on a blocking thread.
 async fn analysis(
-    request: &HttpRequest,
-    (state, snapshot): (&AppState, Arc<Snapshot>),
+    (state, view): (&AppState, crate::state::View<'_>),
     kind: Kind,
     query: Query,
 ) -> Result<Arc<Analysis>, ApiError> {
-    let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
+    let snapshot = view.snapshot;
+    let viewer = OwnedViewer::new(view.viewer, view.places);
     // The parameters in a canonical order, so that tiles and documents share results.
     let mut pairs = query.pairs.clone();
     pairs.sort();
@@ -606,7 +599,7 @@ pub(crate) async fn summary(
     query: Query,
 ) -> Result<Value, ApiError> {
     let kind = if trend { Kind::Trend } else { Kind::Map };
-    let found = analysis(request, (state, state.snapshot()), kind, query).await?;
+    let found = analysis((state, state.view(request)), kind, query).await?;
     Ok(found.summary.clone())
 }
 
@@ -628,10 +621,10 @@ fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Quer
     Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &own)
 }
 
-fn document_response(state: &AppState, analysis: &Analysis) -> HttpResponse {
+fn document_response(tag: crate::http::Tag, analysis: &Analysis) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/geo+json")
-        .insert_header((header::ETAG, crate::http::etag(state.snapshot().version())))
+        .insert_header((header::ETAG, tag.etag()))
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .insert_header((header::VARY, "Authorization"))
         .body(analysis.body.clone())
@@ -661,8 +654,10 @@ pub(crate) async fn hotspots(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = parse(&request, &state, &[])?;
-    let found = analysis(&request, (&state, state.snapshot()), Kind::Map, query).await?;
-    Ok(document_response(&state, &found))
+    let view = state.view(&request);
+    let tag = view.tag();
+    let found = analysis((&state, view), Kind::Map, query).await?;
+    Ok(document_response(tag, &found))
 }
 
 /// `GET /v1/hotspots/trend`: emerging hotspots over consecutive periods.
@@ -692,8 +687,10 @@ pub(crate) async fn trend(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = parse(&request, &state, &[])?;
-    let found = analysis(&request, (&state, state.snapshot()), Kind::Trend, query).await?;
-    Ok(document_response(&state, &found))
+    let view = state.view(&request);
+    let tag = view.tag();
+    let found = analysis((&state, view), Kind::Trend, query).await?;
+    Ok(document_response(tag, &found))
 }
 
 /// `GET /tiles/hotspots/{z}/{x}/{y}`: the units of `/v1/hotspots` (or, with
@@ -730,7 +727,7 @@ pub(crate) async fn tile(
     // The analysis is shared with the document of the same parameters; the tile is cached
     // as the other layers' are (it is the same for the same parameters and snapshot).
     // The snapshot is the one the tile is cached under.
-    crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |snapshot, tile| {
+    crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |view, tile| {
         let query = parse(&request, &state, &["trend"])?;
         let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
             Kind::Trend
@@ -739,7 +736,7 @@ pub(crate) async fn tile(
         };
         let mut for_analysis = query;
         for_analysis.pairs.retain(|(name, _)| name != "trend");
-        let found = analysis(&request, (&state, snapshot), kind, for_analysis).await?;
+        let found = analysis((&state, view), kind, for_analysis).await?;
         tokio::task::spawn_blocking(move || encode_tile(&found, &tile))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?

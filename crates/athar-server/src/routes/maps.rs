@@ -213,7 +213,8 @@ fn spec(
                 let fields = snapshot.tile_fields(*row);
                 let day = fields.occurred_on;
                 dates = Some(dates.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
-                let (lon, lat) = viewer.point(fields.lon_lat?, fields.community_id, places);
+                // The snapshot is the reader's view: its points are those they may see.
+                let (lon, lat) = fields.lon_lat?;
                 Some(IncidentPoint {
                     position: LonLat::new(lon, lat),
                     category: fields.kind.as_str().to_owned(),
@@ -340,7 +341,8 @@ pub(crate) async fn static_map(
             "there is no map format '{path}'; use svg, png or pdf"
         ))
     })?;
-    let snapshot = state.snapshot();
+    let view = state.view(&request);
+    let snapshot = &view.snapshot;
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -356,20 +358,16 @@ pub(crate) async fn static_map(
         "W/\"v{}-{:016x}{}\"",
         snapshot.version(),
         xxhash_rust::xxh3::xxh3_64(request.query_string().as_bytes()),
-        if state.viewer(&request).is_public() {
-            "-p"
-        } else {
-            ""
-        }
+        if view.viewer.is_public() { "-p" } else { "" }
     );
     if let Some(response) = not_modified_tag(&request, tag.clone()) {
         return Ok(response);
     }
-    let viewer = state.viewer(&request);
-    let spec = spec(&snapshot, &state.gazetteer(), viewer, &query, language)?;
-    let bytes = web::block(move || athar_maps::render(&spec, format))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+    let spec = spec(snapshot, &view.places, view.viewer, &query, language)?;
+    // Rendering shares the limit of the other heavy computations.
+    let bytes = state
+        .compute(move || athar_maps::render(&spec, format))
+        .await?
         .map_err(|e| map_error(&e))?;
     Ok(HttpResponse::Ok()
         .content_type(format.media_type())

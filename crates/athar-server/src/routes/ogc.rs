@@ -23,8 +23,8 @@ fn link(href: impl Into<String>, rel: &str, media_type: &str, title: &str) -> Va
 #[utoipa::path(get, path = "/", tag = "OGC API – Features", responses((status = 200, description = "The landing page", body = crate::openapi::Landing)))]
 pub(crate) async fn landing(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let base = base_url(&request);
-    let snapshot = state.snapshot();
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    let tag = crate::http::Tag::shared(state.snapshot().version());
+    if let Some(response) = not_modified(&request, tag) {
         return response;
     }
     let body = json!({
@@ -38,13 +38,13 @@ pub(crate) async fn landing(request: HttpRequest, state: web::Data<AppState>) ->
             link(format!("{base}/collections"), "data", JSON, "Collections"),
         ],
     });
-    cached(snapshot.version(), JSON, body.to_string())
+    cached(tag, JSON, body.to_string())
 }
 
 #[utoipa::path(get, path = "/conformance", tag = "OGC API – Features", responses((status = 200, description = "Conformance classes", body = crate::openapi::Conformance)))]
 pub(crate) async fn conformance(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let version = state.snapshot().version();
-    if let Some(response) = not_modified(&request, version) {
+    let tag = crate::http::Tag::shared(state.snapshot().version());
+    if let Some(response) = not_modified(&request, tag) {
         return response;
     }
     let body = json!({
@@ -54,7 +54,7 @@ pub(crate) async fn conformance(request: HttpRequest, state: web::Data<AppState>
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
         ]
     });
-    cached(version, JSON, body.to_string())
+    cached(tag, JSON, body.to_string())
 }
 
 fn incidents_collection_document(base: &str, snapshot: &Snapshot) -> Value {
@@ -86,15 +86,15 @@ fn incidents_collection_document(base: &str, snapshot: &Snapshot) -> Value {
 #[utoipa::path(get, path = "/collections", tag = "OGC API – Features", responses((status = 200, description = "The collections", body = crate::openapi::Collections)))]
 pub(crate) async fn collections(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let base = base_url(&request);
-    let snapshot = state.snapshot();
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    let view = state.view(&request);
+    if let Some(response) = not_modified(&request, view.tag()) {
         return response;
     }
     let body = json!({
         "links": [link(format!("{base}/collections"), "self", JSON, "Collections")],
-        "collections": [incidents_collection_document(&base, &snapshot)],
+        "collections": [incidents_collection_document(&base, &view.snapshot)],
     });
-    cached(snapshot.version(), JSON, body.to_string())
+    cached(view.tag(), JSON, body.to_string())
 }
 
 #[utoipa::path(get, path = "/collections/incidents", tag = "OGC API – Features", responses((status = 200, description = "The incidents collection", body = crate::openapi::Collection)))]
@@ -102,12 +102,12 @@ pub(crate) async fn incidents_collection(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let snapshot = state.snapshot();
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    let view = state.view(&request);
+    if let Some(response) = not_modified(&request, view.tag()) {
         return response;
     }
-    let body = incidents_collection_document(&base_url(&request), &snapshot);
-    cached(snapshot.version(), JSON, body.to_string())
+    let body = incidents_collection_document(&base_url(&request), &view.snapshot);
+    cached(view.tag(), JSON, body.to_string())
 }
 
 #[derive(serde::Serialize)]
@@ -145,7 +145,8 @@ pub(crate) async fn items(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(&request);
+    let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -155,22 +156,18 @@ pub(crate) async fn items(
     let limit = query.number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
     let offset = query.number("offset", 0, 0, i64::MAX as usize)?;
     query.choice("f", &["json", "geojson"], "json")?;
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
-    let viewer = crate::privacy::OwnedViewer::new(state.viewer(&request), state.gazetteer());
     let base = format!("{}{}", base_url(&request), request.path());
-    let version = snapshot.version();
     let body = state
         .compute(move || -> Result<String, ApiError> {
             let rows = snapshot.select(&query.filter);
-            let places = &viewer.places;
-            let viewer = viewer.viewer();
             let incidents: Vec<_> = rows
                 .iter()
                 .skip(offset)
                 .take(limit)
-                .map(|row| viewer.incident(snapshot.incident(*row), places))
+                .map(|row| snapshot.incident(*row))
                 .collect();
             let features: Vec<_> = incidents.iter().map(feature).collect();
             let page = |offset: usize| {
@@ -207,7 +204,7 @@ pub(crate) async fn items(
             serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.to_string()))
         })
         .await??;
-    Ok(cached(version, GEOJSON, body))
+    Ok(cached(tag, GEOJSON, body))
 }
 
 /// `GET /collections/incidents/items/{id}`.
@@ -226,17 +223,15 @@ pub(crate) async fn item(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(&request);
     let not_found = || ApiError::NotFound(format!("there is no incident '{path}'"));
     let id = uuid::Uuid::parse_str(&path).map_err(|_| not_found())?;
-    let row = snapshot.find(id).ok_or_else(not_found)?;
-    if let Some(response) = not_modified(&request, snapshot.version()) {
+    let row = view.snapshot.find(id).ok_or_else(not_found)?;
+    if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }
     let base = base_url(&request);
-    let viewer = state.viewer(&request);
-    let mut feature =
-        incident_feature(&viewer.incident(snapshot.incident(row), &state.gazetteer()));
+    let mut feature = incident_feature(&view.snapshot.incident(row));
     feature["links"] = json!([
         link(
             format!("{base}/collections/incidents/items/{id}"),
@@ -251,5 +246,5 @@ pub(crate) async fn item(
             "The collection"
         ),
     ]);
-    Ok(cached(snapshot.version(), GEOJSON, feature.to_string()))
+    Ok(cached(view.tag(), GEOJSON, feature.to_string()))
 }

@@ -18,6 +18,7 @@ use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtVal
 
 use crate::privacy::OwnedViewer;
 use crate::query::Query;
+use crate::state::View;
 use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
 
@@ -233,22 +234,16 @@ impl IncidentKeys {
     }
 }
 
-/// One incident as a point feature with its properties, where `viewer` may see it; its
-/// point (`lon_lat`) is also given in Web Mercator metres (`mercator`).
+/// One incident as a point feature with its properties, at its point in Web Mercator
+/// metres (`mercator`; the snapshot is the reader's view, so it is a point this reader may
+/// see).
 fn incident_feature<'s>(
     (layer, keys): (&mut PointLayer<'s>, &IncidentKeys),
-    viewer: &OwnedViewer,
     tile: &Tile,
     fields: &TileFields<'s>,
-    (lon_lat, mercator): ((f64, f64), [f64; 2]),
+    mercator: [f64; 2],
 ) {
     use chrono::Datelike as _;
-    let seen = viewer.point(lon_lat, fields.community_id);
-    let mercator = if seen == lon_lat {
-        mercator
-    } else {
-        lon_lat_to_mercator(seen.0, seen.1)
-    };
     let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
     let mut date = [0; 10];
     // Days from the common era: one value per date in the layer.
@@ -480,19 +475,9 @@ impl ClusterKeys {
 
 /// A cell of two or more incidents as a cluster: a point at their centroid, with their
 /// count, counts by kind, casualties, and the zoom at which they part.
-fn cluster_feature(
-    (layer, keys): (&mut PointLayer<'_>, &ClusterKeys),
-    viewer: &OwnedViewer,
-    tile: &Tile,
-    cell: &Cell,
-) {
+fn cluster_feature((layer, keys): (&mut PointLayer<'_>, &ClusterKeys), tile: &Tile, cell: &Cell) {
     let count = cell.count as f64;
-    let mut centroid = [cell.sum[0] / count, cell.sum[1] / count];
-    if viewer.viewer().is_public() {
-        let [lon, lat] = mercator_to_lon_lat(centroid);
-        let (lon, lat) = viewer.point((lon, lat), None);
-        centroid = lon_lat_to_mercator(lon, lat);
-    }
+    let centroid = [cell.sum[0] / count, cell.sum[1] / count];
     layer.point(tile.pixel(centroid), |feature| {
         feature
             .bool(keys.cluster, true)
@@ -516,7 +501,7 @@ fn cluster_feature(
 /// cluster index of the filter). Written with Athar's own point layer encoder (see
 /// `athar_tiles::layer`), not the general one of the other layers.
 pub(crate) fn incidents_tile(
-    (snapshot, viewer): (&Snapshot, &OwnedViewer),
+    snapshot: &Snapshot,
     query: &Query,
     clusters: Option<&ClusterIndex>,
     tile: &Tile,
@@ -530,19 +515,18 @@ pub(crate) fn incidents_tile(
                 if cell.count == 1 {
                     let fields = snapshot.tile_fields(cell.row);
                     if let Some((lon, lat)) = fields.lon_lat {
-                        let point = ((lon, lat), lon_lat_to_mercator(lon, lat));
-                        incident_feature((&mut layer, &keys), viewer, tile, &fields, point);
+                        let point = lon_lat_to_mercator(lon, lat);
+                        incident_feature((&mut layer, &keys), tile, &fields, point);
                     }
                 } else {
-                    cluster_feature((&mut layer, &cluster_keys), viewer, tile, cell);
+                    cluster_feature((&mut layer, &cluster_keys), tile, cell);
                 }
             }
         }
         _ => {
             for (point, mercator) in points_in(snapshot, query, tile) {
                 let fields = snapshot.point_fields(&point);
-                let at = (point.lon_lat(), mercator);
-                incident_feature((&mut layer, &keys), viewer, tile, &fields, at);
+                incident_feature((&mut layer, &keys), tile, &fields, mercator);
             }
         }
     }
@@ -613,7 +597,8 @@ pub struct TileCache {
     /// Encoded tiles as shared bytes: a hit is sent without copying.
     tiles: Option<Tiles>,
     communities: moka::sync::Cache<(String, u64, bool), Arc<Vec<CommunityPoint>>>,
-    clusters: moka::sync::Cache<(String, u64), Arc<ClusterIndex>>,
+    /// By filter, snapshot version and whether of the public view.
+    clusters: moka::sync::Cache<(String, u64, bool), Arc<ClusterIndex>>,
 }
 
 impl TileCache {
@@ -725,12 +710,13 @@ async fn cached_community_points(
 /// version.
 async fn cluster_index(
     state: &AppState,
-    snapshot: &Arc<Snapshot>,
+    (snapshot, public): (&Arc<Snapshot>, bool),
     query: &Query,
 ) -> Result<Arc<ClusterIndex>, ApiError> {
     let key = (
         serde_json::to_string(&query.filter).unwrap_or_default(),
         snapshot.version(),
+        public,
     );
     if let Some(index) = state.tiles.clusters.get(&key) {
         return Ok(index);
@@ -756,13 +742,14 @@ async fn encode(
 ) -> Result<Option<Vec<u8>>, ApiError> {
     match layer {
         Layer::Incidents => {
+            let public = viewer.viewer().is_public();
             let clusters = if tile.z < CLUSTER_ZOOM {
-                Some(cluster_index(state, &snapshot, &query).await?)
+                Some(cluster_index(state, (&snapshot, public), &query).await?)
             } else {
                 None
             };
             tokio::task::spawn_blocking(move || {
-                incidents_tile((&snapshot, &viewer), &query, clusters.as_deref(), &tile)
+                incidents_tile(&snapshot, &query, clusters.as_deref(), &tile)
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))
@@ -871,10 +858,15 @@ async fn tile_response(
     state: &AppState,
     layer: Layer,
 ) -> Result<HttpResponse, ApiError> {
-    cached_tile(request, state, layer.name(), async |snapshot, tile| {
-        let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
-        let viewer = OwnedViewer::new(state.viewer(request), state.gazetteer());
-        encode(state, (layer, viewer), snapshot, query, tile).await
+    cached_tile(request, state, layer.name(), async |view, tile| {
+        let query = Query::parse(
+            request,
+            view.snapshot.vocabularies(),
+            &*state.resolver(),
+            &[],
+        )?;
+        let viewer = OwnedViewer::new(view.viewer, view.places);
+        encode(state, (layer, viewer), view.snapshot, query, tile).await
     })
     .await
 }
@@ -886,18 +878,18 @@ pub(crate) async fn cached_tile(
     request: &HttpRequest,
     state: &AppState,
     layer: &'static str,
-    make: impl AsyncFnOnce(Arc<Snapshot>, Tile) -> Result<Option<Vec<u8>>, ApiError>,
+    make: impl AsyncFnOnce(View<'_>, Tile) -> Result<Option<Vec<u8>>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let tile = tile_of_request(request)?;
-    let snapshot = state.snapshot();
-    let public = state.viewer(request).is_public();
-    let etag = tile_etag(snapshot.version(), request, public);
+    let view = state.view(request);
+    let (version, public) = (view.snapshot.version(), view.viewer.is_public());
+    let etag = tile_etag(version, request, public);
     if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
         return Ok(response);
     }
     let Some(tiles) = state.tiles.tiles.as_ref() else {
         let coding = Coding::of(request, false);
-        let body = match make(snapshot, tile).await? {
+        let body = match make(view, tile).await? {
             Some(plain) if coding != Coding::Identity => {
                 Some(compressed(plain.into(), coding, false).await?)
             }
@@ -906,7 +898,6 @@ pub(crate) async fn cached_tile(
         return Ok(mvt_response(body, coding, Some(etag)));
     };
     let coding = Coding::of(request, true);
-    let version = snapshot.version();
     let key = |coding: Coding| -> TileKey {
         (
             layer,
@@ -928,7 +919,7 @@ pub(crate) async fn cached_tile(
     let missed = Box::pin(async {
         let plain = async {
             cached_or_made(tiles, key(Coding::Identity), async {
-                Ok(make(snapshot, tile).await?.map(Into::into))
+                Ok(make(view, tile).await?.map(Into::into))
             })
             .await
         };
@@ -1238,7 +1229,8 @@ fn tilejson(
     state: &AppState,
     layer: Layer,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(request);
+    let snapshot = &view.snapshot;
     // The filters are checked here, so that a bad one fails now, not in every tile.
     Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
     let query = request.query_string();
@@ -1264,7 +1256,7 @@ fn tilejson(
             Layer::Context => "Offline basemap: the country, its governorates and places (Natural Earth, GeoNames)",
         },
         "tiles": [template],
-        "vector_layers": vector_layers(layer, &snapshot),
+        "vector_layers": vector_layers(layer, snapshot),
         "bounds": [west, south, east, north],
         "center": [f64::midpoint(west, east), f64::midpoint(south, north), 8],
         "minzoom": 0,
@@ -1272,7 +1264,7 @@ fn tilejson(
         "attribution": athar_gazetteer::GEONAMES_ATTRIBUTION,
     });
     Ok(crate::http::cached(
-        snapshot.version(),
+        view.tag(),
         "application/json",
         body.to_string(),
     ))

@@ -350,11 +350,17 @@ pub(crate) async fn changes(
     let limit = query.number("limit", 1_000, 1, 10_000)? as i64;
     let mut changes = state.store.changes_since(since, limit).await?;
     let next = changes.last().map_or(since, |c| c.seq);
-    // The fields before and after hold exact points and private notes.
-    if matches!(state.viewer(&request), crate::privacy::Viewer::Public(_)) {
+    // The fields before and after hold exact points and private notes; who made a change
+    // and its time of day tell who works when. Anonymous readers get what a mirror needs:
+    // the sequence, the incident, the operation and the day.
+    if state.viewer(&request).is_public() {
         for change in &mut changes {
             change.fields = None;
+            change.actor = None;
+            change.at.truncate(10);
         }
     }
-    Ok(HttpResponse::Ok().json(json!({ "changes": changes, "next_since": next })))
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::VARY, "Authorization"))
+        .json(json!({ "changes": changes, "next_since": next })))
 }

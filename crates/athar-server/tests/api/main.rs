@@ -12,6 +12,7 @@ mod exports;
 mod gdal;
 mod hostile;
 mod hotspots;
+mod indistinguishable;
 mod maps;
 mod outage;
 mod privacy;
