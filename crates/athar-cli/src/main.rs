@@ -91,6 +91,23 @@ enum Command {
         /// The kinds whose small counts are withheld (default: every kind).
         #[arg(long, env = "ATHAR_SUPPRESS_KINDS", value_delimiter = ',')]
         suppress_kinds: Vec<String>,
+        /// Whether readers without a token get incidents one by one (items, incident exports
+        /// and tiles, maps of points, hotspots); false leaves them counts only, which
+        /// --suppress-below needs.
+        #[arg(long, env = "ATHAR_PUBLIC_INCIDENTS", default_value_t = true, action = clap::ArgAction::Set)]
+        public_incidents: bool,
+        /// Proxies whose Forwarded and X-Forwarded-* headers are believed, comma separated
+        /// (default: none; such headers from anyone else are ignored).
+        #[arg(long, env = "ATHAR_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Heavy reads (hotspot analyses, static maps, exports) allowed per minute from one
+        /// address without a token (0: no limit).
+        #[arg(long, env = "ATHAR_READ_RATE_PER_IP", default_value_t = 0)]
+        read_rate_per_ip: u32,
+        /// The resident memory to keep under, in MiB: past nine tenths of it, caches are
+        /// emptied and heavy work is refused (503) until it is back under.
+        #[arg(long, env = "ATHAR_MEMORY_LIMIT_MB", default_value_t = 2048)]
+        memory_limit_mb: u64,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -277,7 +294,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             private_fields,
             suppress_below,
             suppress_kinds,
+            public_incidents,
+            trusted_proxies,
+            read_rate_per_ip,
+            memory_limit_mb,
         } => {
+            settings.trusted_proxies = trusted_proxies;
+            settings.read_rate_per_ip = read_rate_per_ip;
+            settings.memory_limit_mb = memory_limit_mb;
             settings.privacy = athar_server::privacy::Privacy {
                 precision: athar_server::privacy::PublicPrecision::parse(&public_precision)
                     .map_err(anyhow::Error::msg)?,
@@ -290,6 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .into_iter()
                     .filter(|k| !k.is_empty())
                     .collect(),
+                public_incidents,
             };
             settings.write_rate_per_token = write_rate_per_token;
             settings.write_rate_per_ip = write_rate_per_ip;

@@ -21,8 +21,9 @@ use crate::locator::{CellLocator, NOT_A_UNIT};
 pub const MIN_RESOLUTION: u8 = 5;
 /// The finest H3 resolution supported (cells of about 0.1 km²).
 pub const MAX_RESOLUTION: u8 = 9;
-/// The most units a study area may have.
-pub const MAX_UNITS: usize = 200_000;
+/// The most units a study area may have: an analysis holds a feature of a few hundred
+/// bytes for each in its answer, and its weights, so its memory is bounded by this.
+pub const MAX_UNITS: usize = 50_000;
 
 const KM_PER_DEGREE: f64 = std::f64::consts::PI * crate::geometry::EARTH_RADIUS_KM / 180.0;
 

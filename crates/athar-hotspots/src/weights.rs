@@ -17,8 +17,8 @@ use crate::units::Units;
 
 /// The longest neighbourhood distance accepted, in kilometres.
 pub const MAX_DISTANCE_KM: f64 = 1000.0;
-/// The most (unit, neighbour) pairs the weights may hold, self pairs included (200 MB).
-pub const MAX_NEIGHBOUR_PAIRS: usize = 50_000_000;
+/// The most (unit, neighbour) pairs the weights may hold, self pairs included (80 MB).
+pub const MAX_NEIGHBOUR_PAIRS: usize = 20_000_000;
 
 type Centre = GeomWithData<[f64; 3], u32>;
 
@@ -155,6 +155,12 @@ impl SpatialWeights {
             builder.push(&mut list)?;
         }
         Ok(builder.finish(Neighbourhood::Given))
+    }
+
+    /// The memory the weights hold, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.starts.len() * std::mem::size_of::<usize>()
+            + self.neighbours.len() * std::mem::size_of::<u32>()
     }
 
     /// The number of units.

@@ -148,10 +148,11 @@ impl Tokens {
                 found = Some(entry);
             }
         }
-        let entry = found.ok_or_else(|| ApiError::Unauthorized("the token is not valid".into()))?;
-        if entry.expires.is_some_and(|last| today > last) {
-            return Err(ApiError::Unauthorized("the token has expired".into()));
-        }
+        // One answer for every token that is not valid, unknown or expired alike, so that
+        // a guessed token cannot be confirmed by its expiry.
+        let entry = found
+            .filter(|entry| entry.expires.is_none_or(|last| today <= last))
+            .ok_or_else(|| ApiError::Unauthorized("the token is not valid".into()))?;
         if entry.role < needed {
             return Err(ApiError::Forbidden(format!(
                 "this needs the {needed:?} role; the token has {:?}",

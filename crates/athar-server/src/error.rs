@@ -54,6 +54,9 @@ pub enum ApiError {
     /// The database cannot be reached.
     #[error("the database is unavailable")]
     Unavailable,
+    /// Every permit for heavy work is taken, and was for longer than a request waits.
+    #[error("the server is busy with other computations; try again shortly")]
+    Busy,
     /// Anything else: logged, answered as 500 without details.
     #[error("internal error: {0}")]
     Internal(String),
@@ -89,7 +92,7 @@ impl ResponseError for ApiError {
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -111,6 +114,7 @@ impl ResponseError for ApiError {
             }
             Self::PayloadTooLarge { .. }
             | Self::TooManyRequests { .. }
+            | Self::Busy
             | Self::MethodNotAllowed(_) => {
                 body["detail"] = json!(self.to_string());
             }
@@ -128,7 +132,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {
-            Self::Unavailable => {
+            Self::Unavailable | Self::Busy => {
                 response.insert_header(("Retry-After", "5"));
             }
             Self::TooManyRequests { retry_after, .. } => {

@@ -76,10 +76,67 @@ pub(crate) fn cached(tag: Tag, content_type: &str, body: String) -> HttpResponse
         .body(body)
 }
 
-/// `scheme://host` of the request, for absolute links.
+/// Whether the request came through a proxy the deployment trusts (`--trusted-proxies`),
+/// whose `Forwarded` and `X-Forwarded-*` headers may then be believed.
+pub(crate) fn from_trusted_proxy(request: &HttpRequest) -> bool {
+    let Some(peer) = request.peer_addr().map(|a| a.ip()) else {
+        return false;
+    };
+    request
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .is_some_and(|state| state.settings.trusted_proxies.contains(&peer))
+}
+
+/// The client's address: the peer's, or, behind a trusted proxy, the one it forwarded.
+pub(crate) fn client_address(request: &HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = request.peer_addr().map(|a| a.ip());
+    if from_trusted_proxy(request) {
+        let info = request.connection_info();
+        let forwarded = info.realip_remote_addr().and_then(|text| {
+            text.parse::<std::net::IpAddr>()
+                .ok()
+                .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        });
+        return forwarded.or(peer);
+    }
+    peer
+}
+
+/// A host as links may carry it: letters, digits, dots, hyphens, a port, or a bracketed
+/// IPv6 address; nothing that could end a string or a URL's authority.
+fn plausible_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+}
+
+/// `scheme://host` of the request, for absolute links: the `Host` the client asked for,
+/// or, from a trusted proxy only, the forwarded host and scheme. Forwarded headers from
+/// anyone else are ignored, as they land in cacheable links, TileJSON, styles and oEmbed.
 pub(crate) fn base_url(request: &HttpRequest) -> String {
-    let info = request.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    if from_trusted_proxy(request) {
+        let info = request.connection_info();
+        if plausible_host(info.host()) && matches!(info.scheme(), "http" | "https") {
+            return format!("{}://{}", info.scheme(), info.host());
+        }
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(actix_web::http::uri::Authority::as_str)
+        })
+        .filter(|host| plausible_host(host));
+    match host {
+        Some(host) => format!("http://{host}"),
+        None => format!("http://{}", request.app_config().host()),
+    }
 }
 
 /// Percent-encodes a query-string value.

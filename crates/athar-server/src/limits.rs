@@ -58,7 +58,7 @@ impl WriteLimits {
 
     /// Counts a write from the request's address.
     pub(crate) fn check_address(&self, request: &HttpRequest) -> Result<(), ApiError> {
-        let Some(address) = request.peer_addr().map(|a| a.ip()) else {
+        let Some(address) = crate::http::client_address(request) else {
             return Ok(());
         };
         check(self.by_address.as_ref(), &address, || address.to_string())
@@ -70,4 +70,36 @@ impl WriteLimits {
             format!("token '{name}'")
         })
     }
+}
+
+/// The read limit of one server: so many heavy reads (analyses, static maps, exports) a
+/// minute from one client address without a token (0: none). Token holders are not
+/// counted.
+pub(crate) struct ReadLimits {
+    by_address: Option<Keyed<IpAddr>>,
+}
+
+impl ReadLimits {
+    /// A limit of so many heavy reads a minute (0: none).
+    pub(crate) fn new(per_address: u32) -> Self {
+        Self {
+            by_address: limiter(per_address),
+        }
+    }
+
+    /// Counts a heavy read from the request's address.
+    pub(crate) fn check(&self, request: &HttpRequest) -> Result<(), ApiError> {
+        let Some(address) = crate::http::client_address(request) else {
+            return Ok(());
+        };
+        check(self.by_address.as_ref(), &address, || address.to_string())
+    }
+}
+
+/// The process's resident memory in bytes (Linux: `/proc/self/statm`), none elsewhere.
+pub(crate) fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // The page size of Linux on x86-64 and most of aarch64.
+    Some(pages * 4096)
 }

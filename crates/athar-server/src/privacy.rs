@@ -48,7 +48,7 @@ impl PublicPrecision {
 pub const PRIVATE_FIELDS: [&str; 3] = ["notes", "source_id", "source"];
 
 /// The privacy settings of a deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Privacy {
     /// How anonymous readers see points.
     pub precision: PublicPrecision,
@@ -58,6 +58,21 @@ pub struct Privacy {
     pub suppress_below: u64,
     /// The kinds whose small counts are withheld (none: every kind).
     pub suppress_kinds: Vec<String>,
+    /// Whether anonymous readers get incidents one by one (items, incident exports and
+    /// tiles, static maps of points, hotspot analyses), or only counts.
+    pub public_incidents: bool,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self {
+            precision: PublicPrecision::Exact,
+            private_fields: Vec::new(),
+            suppress_below: 0,
+            suppress_kinds: Vec::new(),
+            public_incidents: true,
+        }
+    }
 }
 
 impl Privacy {
@@ -66,10 +81,23 @@ impl Privacy {
         self.precision != PublicPrecision::Exact
             || !self.private_fields.is_empty()
             || self.suppress_below > 0
+            || !self.public_incidents
     }
 
-    /// Checks the field names.
+    /// Checks the field names, and that the settings can keep their promise: small
+    /// per-community counts cannot be withheld while anonymous readers get the incidents
+    /// one by one, each with its community, from which those counts are counted.
     pub fn check(&self) -> Result<(), String> {
+        if self.suppress_below > 0 && self.public_incidents {
+            return Err(format!(
+                "--suppress-below {} withholds small per-community counts from anonymous readers, \
+                 but they also get incidents one by one (items, incident exports and tiles, static \
+                 maps of points, hotspot analyses), each with its community, from which those \
+                 counts are counted: also set --public-incidents false (ATHAR_PUBLIC_INCIDENTS), \
+                 or drop --suppress-below",
+                self.suppress_below
+            ));
+        }
         for field in &self.private_fields {
             if !PRIVATE_FIELDS.contains(&field.as_str()) {
                 return Err(format!(
@@ -279,6 +307,43 @@ impl Privacy {
     }
 }
 
+/// The communities whose counts a viewer may not see (see [`Viewer::withheld`]).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Withheld {
+    /// For the filter's period.
+    pub(crate) now: std::collections::HashSet<u32>,
+    /// For the comparison period before it.
+    pub(crate) before: std::collections::HashSet<u32>,
+}
+
+impl Withheld {
+    /// Withholds more communities of `ranking` (sorted most first) until the withheld ones
+    /// cannot be told from the total that the answer also gives: never one alone (the
+    /// total less the others would be its count), never only ones (their sum would say
+    /// so). The communities added are the visible ones with the fewest incidents.
+    pub(crate) fn with_complement(mut self, ranking: &[athar_index::CommunityCount]) -> Self {
+        loop {
+            let withheld: Vec<u64> = ranking
+                .iter()
+                .filter(|c| self.now.contains(&c.community))
+                .map(|c| c.count)
+                .collect();
+            let sum: u64 = withheld.iter().sum();
+            if withheld.is_empty() || (withheld.len() > 1 && sum > withheld.len() as u64) {
+                return self;
+            }
+            let Some(next) = ranking
+                .iter()
+                .rev()
+                .find(|c| !self.now.contains(&c.community))
+            else {
+                return self;
+            };
+            self.now.insert(next.community);
+        }
+    }
+}
+
 /// What anonymous readers are served from when they see other data than token holders:
 /// every incident already at its public point without its private fields, and the places
 /// at their public points. Every selection, tile, cluster, extent, hotspot, centroid,
@@ -298,22 +363,89 @@ impl Viewer<'_> {
         matches!(self, Self::Public(_))
     }
 
-    /// Whether a per-community count of incidents selected by `filter` is withheld.
-    pub(crate) fn withholds(self, filter: &Filter, count: u64) -> bool {
+    /// The communities (indexes into the snapshot's table) whose counts for `filter`,
+    /// and for `previous` (the comparison period), are withheld from this viewer: those
+    /// where some withheld kind that the filter counts has from 1 to `suppress_below - 1`
+    /// incidents. Counted kind by kind, so that no difference between the counts of two
+    /// filters (all kinds less the others, attacks and fires less fires) gives a withheld
+    /// kind's small count.
+    pub(crate) fn withheld(
+        self,
+        snapshot: &Snapshot,
+        filter: &Filter,
+        previous: Option<&Filter>,
+    ) -> Withheld {
+        let mut withheld = Withheld::default();
+        let Self::Public(privacy) = self else {
+            return withheld;
+        };
+        if privacy.suppress_below == 0 {
+            return withheld;
+        }
+        let counted: Vec<Slug> = if filter.kinds.is_empty() {
+            snapshot
+                .vocabularies()
+                .terms_of(athar_core::VocabularyName::Kind)
+                .map(|term| term.slug.clone())
+                .collect()
+        } else {
+            filter.kinds.clone()
+        };
+        let small = |n: u64| n > 0 && n < privacy.suppress_below;
+        for kind in counted.into_iter().filter(|kind| {
+            privacy.suppress_kinds.is_empty()
+                || privacy.suppress_kinds.iter().any(|k| k == kind.as_str())
+        }) {
+            let of_kind = |filter: &Filter| {
+                let mut one = filter.clone();
+                one.kinds = vec![kind.clone()];
+                snapshot.select(&one)
+            };
+            let rows = of_kind(filter);
+            let before = previous.map(of_kind);
+            for count in snapshot.community_counts(&rows, before.as_deref()) {
+                if small(count.count) {
+                    withheld.now.insert(count.community);
+                }
+                if count.previous_count.is_some_and(small) {
+                    withheld.before.insert(count.community);
+                }
+            }
+        }
+        withheld
+    }
+
+    /// Whether a total of `count` incidents of `kind` for `filter` is withheld from this
+    /// viewer: a small count of a withheld kind, where the filter narrows by place (a
+    /// community, a p-code or a bounding box), as a count for one community would be.
+    pub(crate) fn withholds_total(self, filter: &Filter, kind: &Slug, count: u64) -> bool {
         let Self::Public(privacy) = self else {
             return false;
         };
-        if privacy.suppress_below == 0 || count == 0 || count >= privacy.suppress_below {
-            return false;
-        }
-        // The filter counts a withheld kind when it names one, or names no kind at all.
-        privacy.suppress_kinds.is_empty()
-            || filter.kinds.is_empty()
-            || filter
-                .kinds
-                .iter()
-                .any(|kind: &Slug| privacy.suppress_kinds.iter().any(|k| k == kind.as_str()))
+        let by_place = filter.community_id.is_some()
+            || filter.community_key.is_some()
+            || filter.pcode.is_some()
+            || filter.bbox.is_some();
+        by_place
+            && count > 0
+            && count < privacy.suppress_below
+            && (privacy.suppress_kinds.is_empty()
+                || privacy.suppress_kinds.iter().any(|k| k == kind.as_str()))
     }
+}
+
+/// The figures of a total withheld from an anonymous reader: every count and casualty
+/// becomes null, and `suppressed` says so.
+pub(crate) fn withhold_totals(entry: &mut serde_json::Map<String, serde_json::Value>) {
+    for (name, value) in entry.iter_mut() {
+        if value.is_number() {
+            *value = serde_json::Value::Null;
+        }
+        if name.starts_with("by_") || name == "top_communities" {
+            *value = serde_json::json!([]);
+        }
+    }
+    entry.insert("suppressed".into(), serde_json::Value::Bool(true));
 }
 
 #[cfg(test)]

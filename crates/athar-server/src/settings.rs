@@ -72,6 +72,17 @@ pub struct Settings {
     /// What anonymous readers see (`ATHAR_PUBLIC_PRECISION`, `ATHAR_PRIVATE_FIELDS`,
     /// `ATHAR_SUPPRESS_BELOW`, `ATHAR_SUPPRESS_KINDS`); by default, everything.
     pub privacy: crate::privacy::Privacy,
+    /// Proxies whose `Forwarded` and `X-Forwarded-*` headers are believed
+    /// (`ATHAR_TRUSTED_PROXIES`, comma-separated addresses; default none): the host and
+    /// scheme of links, and the client address that rate limits count.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Heavy reads (hotspot analyses, static maps, exports) allowed per minute from one
+    /// client address without a token (`ATHAR_READ_RATE_PER_IP`, default 0: no limit).
+    pub read_rate_per_ip: u32,
+    /// The resident memory the server keeps under, in MiB (`ATHAR_MEMORY_LIMIT_MB`,
+    /// default 2048): past nine tenths of it, caches of derived data are emptied and heavy
+    /// work is refused (503 with `Retry-After`) until it is back under.
+    pub memory_limit_mb: u64,
 }
 
 impl Default for Settings {
@@ -93,6 +104,9 @@ impl Default for Settings {
             write_rate_per_token: 600,
             write_rate_per_ip: 600,
             privacy: crate::privacy::Privacy::default(),
+            trusted_proxies: Vec::new(),
+            read_rate_per_ip: 0,
+            memory_limit_mb: 2048,
         }
     }
 }

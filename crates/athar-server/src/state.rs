@@ -29,6 +29,10 @@ pub struct AppState {
     pub tokens: Tokens,
     /// Write rate limits.
     write_limits: crate::limits::WriteLimits,
+    /// Heavy-read rate limits for anonymous readers.
+    read_limits: crate::limits::ReadLimits,
+    /// Exports streaming at once (each holds a blocking thread and its rows).
+    exporting: Arc<tokio::sync::Semaphore>,
     /// The settings it runs with.
     pub settings: Settings,
     /// Encoded vector tiles.
@@ -41,6 +45,7 @@ pub struct AppState {
     pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
     /// Permits for computations done off the request workers (see [`AppState::compute`]).
     computing: tokio::sync::Semaphore,
+    compute_permits: u32,
     /// Hotspot units and weights, by area and neighbourhood.
     pub(crate) hotspot_neighbourhoods: crate::routes::hotspots::NeighbourhoodCache,
     /// The snapshot, and beside it what anonymous readers are served from when the privacy
@@ -74,6 +79,17 @@ where
         .map_err(|error| crate::ApiError::clone(&error))
 }
 
+/// Computations at once: two per core (each runs on a core of its own, and one waiting
+/// on memory lets the other go on), the same on every machine so that the memory they
+/// may take together is known.
+const COMPUTE_PERMITS: u32 = 4;
+
+/// Exports streaming at once; more are answered 503 with `Retry-After`.
+const EXPORTS_AT_ONCE: usize = 8;
+
+/// How long a request waits for a permit to compute before it is answered 503.
+const COMPUTE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The memory for cached `/v1/stats` bodies (a few to tens of KB each).
 const STATS_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -98,9 +114,10 @@ impl AppState {
                 .build(),
             hotspots: crate::routes::hotspots::new_cache(),
             hotspot_neighbourhoods: crate::routes::hotspots::new_neighbourhood_cache(),
-            computing: tokio::sync::Semaphore::new(
-                2 * std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-            ),
+            computing: tokio::sync::Semaphore::new(COMPUTE_PERMITS as usize),
+            compute_permits: COMPUTE_PERMITS,
+            read_limits: crate::limits::ReadLimits::new(settings.read_rate_per_ip),
+            exporting: Arc::new(tokio::sync::Semaphore::new(EXPORTS_AT_ONCE)),
             write_limits: crate::limits::WriteLimits::new(
                 settings.write_rate_per_token,
                 settings.write_rate_per_ip,
@@ -409,17 +426,101 @@ impl AppState {
     }
 
     /// Runs a computation over the snapshot on a blocking thread, at most two per core at
-    /// once; requests beyond that wait their turn without holding memory. The request
-    /// workers stay free to read requests and send answers meanwhile (a statistic over the
-    /// whole store takes a tenth of a second).
+    /// once; requests beyond that wait their turn without holding memory, for at most
+    /// [`COMPUTE_WAIT`], then are answered 503 with `Retry-After`. The request workers stay
+    /// free to read requests and send answers meanwhile (a statistic over the whole store
+    /// takes a tenth of a second).
     pub(crate) async fn compute<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::ApiError> {
-        let _permit = self
-            .computing
-            .acquire()
+        self.compute_weighing(1, work).await
+    }
+
+    /// As [`AppState::compute`], for the heavy work whose memory grows with its
+    /// parameters up to their limits (hotspot analyses, static maps): it takes half of
+    /// the permits, so that at most two run at once, and statistics wait behind them
+    /// rather than run beside them.
+    pub(crate) async fn compute_heavy<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::ApiError> {
+        self.compute_weighing(self.compute_permits / 2, work).await
+    }
+
+    /// A permit to stream an export, held until the export ends; 503 when every one is
+    /// taken.
+    pub(crate) fn export_permit(
+        &self,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, crate::ApiError> {
+        Arc::clone(&self.exporting)
+            .try_acquire_owned()
+            .map_err(|_| crate::ApiError::Busy)
+    }
+
+    /// Whether the request may see incidents one by one: always with a token, and
+    /// without one unless the deployment shows anonymous readers counts only.
+    pub(crate) fn incidents_visible(&self, request: &actix_web::HttpRequest) -> bool {
+        self.settings.privacy.public_incidents
+            || self.tokens.authorize(request, crate::Role::Reader).is_ok()
+    }
+
+    /// Refuses an anonymous reader incident-level data where the deployment shows it to
+    /// token holders only (`--public-incidents false`).
+    pub(crate) fn require_incident_level(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<(), crate::ApiError> {
+        if self.incidents_visible(request) {
+            return Ok(());
+        }
+        Err(crate::ApiError::Unauthorized(
+            "this deployment shows incidents one by one to token holders only; without a token, ask for counts (/v1/stats, /v1/communities/counts, community tiles)".into(),
+        ))
+    }
+
+    /// Counts a heavy read (an analysis, a static map, an export) against the anonymous
+    /// reader's address (`--read-rate-per-ip`); token holders are not counted.
+    pub(crate) fn authorize_heavy_read(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<(), crate::ApiError> {
+        if self.tokens.authorize(request, crate::Role::Reader).is_ok() {
+            return Ok(());
+        }
+        self.read_limits.check(request)
+    }
+
+    /// Whether the process's resident memory is past nine tenths of the ceiling
+    /// (`--memory-limit-mb`); if so, the caches of derived data are emptied, so that it
+    /// falls back.
+    fn over_memory(&self) -> bool {
+        let limit = self.settings.memory_limit_mb.saturating_mul(1024 * 1024) / 10 * 9;
+        let over = crate::limits::resident_bytes().is_some_and(|resident| resident > limit);
+        if over {
+            tracing::warn!(
+                limit_mb = self.settings.memory_limit_mb,
+                "resident memory near the ceiling: emptying caches, refusing heavy work"
+            );
+            self.stats.invalidate_all();
+            self.hotspots.invalidate_all();
+            self.hotspot_neighbourhoods.invalidate_all();
+            self.tiles.shed();
+        }
+        over
+    }
+
+    async fn compute_weighing<T: Send + 'static>(
+        &self,
+        permits: u32,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::ApiError> {
+        if permits > 1 && self.over_memory() {
+            return Err(crate::ApiError::Busy);
+        }
+        let _permit = tokio::time::timeout(COMPUTE_WAIT, self.computing.acquire_many(permits))
             .await
+            .map_err(|_| crate::ApiError::Busy)?
             .map_err(|e| crate::ApiError::Internal(e.to_string()))?;
         tokio::task::spawn_blocking(work)
             .await

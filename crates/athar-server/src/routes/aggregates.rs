@@ -65,15 +65,33 @@ pub(crate) fn ranking(
     rows: &[athar_index::RowId],
     limit: usize,
 ) -> (Vec<Value>, usize) {
-    let previous = previous_period(filter).map(|filter| snapshot.select(&filter));
+    let previous_filter = previous_period(filter);
+    let previous = previous_filter
+        .as_ref()
+        .map(|filter| snapshot.select(filter));
     let ranking = snapshot.community_counts(rows, previous.as_deref());
-    let entries = ranking
+    // What an anonymous reader may not see (see `privacy`): withheld communities lose
+    // their counts and their rank, and follow the others in the order of their ids, so
+    // that neither a tie nor a place in the order says how many they had.
+    let withheld = viewer
+        .withheld(snapshot, filter, previous_filter.as_ref())
+        .with_complement(&ranking);
+    let (mut shown, mut hidden): (Vec<_>, Vec<_>) = ranking
         .iter()
+        .partition(|c| !withheld.now.contains(&c.community));
+    let key = |c: &&CommunityCount| &snapshot.communities()[c.community as usize].key;
+    hidden.sort_by(|a, b| key(a).cmp(key(b)));
+    shown.append(&mut hidden);
+    let entries = shown
+        .into_iter()
         .take(limit)
         .map(|c| {
             let mut entry = community_entry(snapshot, places, c);
-            if viewer.withholds(filter, c.count) {
+            if withheld.now.contains(&c.community) {
                 withhold(&mut entry);
+            } else if withheld.before.contains(&c.community) {
+                entry["previous_count"] = Value::Null;
+                entry["change"] = Value::Null;
             }
             entry
         })
@@ -83,7 +101,14 @@ pub(crate) fn ranking(
 
 /// Hides a community's small counts from an anonymous reader (see `privacy`).
 pub(crate) fn withhold(entry: &mut Value) {
-    for field in ["count", "killed", "injured", "previous_count", "change"] {
+    for field in [
+        "rank",
+        "count",
+        "killed",
+        "injured",
+        "previous_count",
+        "change",
+    ] {
         entry[field] = Value::Null;
     }
     entry["suppressed"] = json!(true);
@@ -300,6 +325,7 @@ fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: 
     let rows = snapshot.select(&query.filter);
     let totals = snapshot.totals(&rows);
     let mut kinds = Map::new();
+    let mut any_withheld = false;
     for kind in snapshot.kind_stats(&rows) {
         let mut entry = totals_json(&kind.totals);
         entry.insert("communities".into(), json!(kind.communities));
@@ -328,21 +354,41 @@ fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: 
         // (see `privacy`).
         let mut of_kind = query.filter.clone();
         of_kind.kinds = vec![kind.kind.clone()];
+        let withheld = if viewer.viewer().is_public() {
+            let all = snapshot.community_counts(&snapshot.select(&of_kind), None);
+            viewer
+                .viewer()
+                .withheld(snapshot, &of_kind, None)
+                .with_complement(&all)
+        } else {
+            crate::privacy::Withheld::default()
+        };
         let top: Vec<Value> = kind
             .top_communities
             .iter()
             .map(|c| {
                 let mut entry = community_entry(snapshot, places, c);
-                if viewer.viewer().withholds(&of_kind, c.count) {
+                if withheld.now.contains(&c.community) {
                     withhold(&mut entry);
                 }
                 entry
             })
             .collect();
         entry.insert("top_communities".into(), json!(top));
+        if viewer
+            .viewer()
+            .withholds_total(&query.filter, &kind.kind, kind.totals.incidents)
+        {
+            crate::privacy::withhold_totals(&mut entry);
+            any_withheld = true;
+        }
         kinds.insert(kind.kind.to_string(), Value::Object(entry));
     }
     let mut body = totals_json(&totals);
+    // The totals over every kind, less the others, would give the withheld one.
+    if any_withheld {
+        crate::privacy::withhold_totals(&mut body);
+    }
     body.insert("from".into(), json!(query.filter.from));
     body.insert("to".into(), json!(query.filter.to));
     body.insert(
@@ -384,14 +430,20 @@ pub(crate) async fn series(
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
+    let viewer = crate::privacy::OwnedViewer::new(view.viewer, view.places);
     let body = state
-        .compute(move || series_body(&snapshot, &query, interval))
+        .compute(move || series_body(&snapshot, viewer.viewer(), &query, interval))
         .await??;
     Ok(cached(tag, "application/json", body))
 }
 
 /// The buckets of `/v1/stats/series`, computed off the request workers.
-fn series_body(snapshot: &Snapshot, query: &Query, interval: Interval) -> Result<String, ApiError> {
+fn series_body(
+    snapshot: &Snapshot,
+    viewer: crate::privacy::Viewer<'_>,
+    query: &Query,
+    interval: Interval,
+) -> Result<String, ApiError> {
     let rows = snapshot.select(&query.filter);
     let extent = snapshot.date_extent();
     let first = query
@@ -428,11 +480,22 @@ fn series_body(snapshot: &Snapshot, query: &Query, interval: Interval) -> Result
             let mut entry = totals_json(&bucket.totals);
             entry.insert("start".into(), json!(bucket.start));
             entry.insert("end".into(), json!(bucket.end));
+            let mut any_withheld = false;
             let kinds: Map<String, Value> = bucket
                 .kinds
                 .iter()
-                .map(|(kind, totals)| (kind.to_string(), Value::Object(totals_json(totals))))
+                .map(|(kind, totals)| {
+                    let mut figures = totals_json(totals);
+                    if viewer.withholds_total(&query.filter, kind, totals.incidents) {
+                        crate::privacy::withhold_totals(&mut figures);
+                        any_withheld = true;
+                    }
+                    (kind.to_string(), Value::Object(figures))
+                })
                 .collect();
+            if any_withheld {
+                crate::privacy::withhold_totals(&mut entry);
+            }
             entry.insert("kinds".into(), Value::Object(kinds));
             Value::Object(entry)
         })

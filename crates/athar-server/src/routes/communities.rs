@@ -230,9 +230,17 @@ pub(crate) async fn community(
         .community_counts(&rows, None)
         .into_iter()
         .find(|count| snapshot.communities()[count.community as usize].key == place.id);
-    let (count, killed, injured) = counted.map_or((0, 0, 0), |c| (c.count, c.killed, c.injured));
+    let (count, killed, injured) = counted
+        .as_ref()
+        .map_or((0, 0, 0), |c| (c.count, c.killed, c.injured));
     let mut body = community_json(place);
-    body["incidents"] = if view.viewer.withholds(&query.filter, count) {
+    let withheld = counted.is_some_and(|c| {
+        view.viewer
+            .withheld(snapshot, &query.filter, None)
+            .now
+            .contains(&c.community)
+    });
+    body["incidents"] = if withheld {
         // The same small count the ranking withholds (see `privacy`).
         json!({ "count": null, "killed": null, "injured": null, "suppressed": true })
     } else {
@@ -267,7 +275,12 @@ pub(crate) async fn review(
     }
     let rows = snapshot.select(&query.filter);
     let (mut unresolved, mut learned) = (Vec::new(), Vec::new());
-    for count in snapshot.community_counts(&rows, None) {
+    let counts = snapshot.community_counts(&rows, None);
+    let withheld = view
+        .viewer
+        .withheld(snapshot, &query.filter, None)
+        .with_complement(&counts);
+    for count in counts {
         let info = &snapshot.communities()[count.community as usize];
         let mut entry = json!({
             "name_ar": info.name_ar,
@@ -279,7 +292,7 @@ pub(crate) async fn review(
             "lon": info.centroid.map(|c| c.0),
             "lat": info.centroid.map(|c| c.1),
         });
-        if view.viewer.withholds(&query.filter, count.count) {
+        if withheld.now.contains(&count.community) {
             super::aggregates::withhold(&mut entry);
         }
         if !info.resolved {

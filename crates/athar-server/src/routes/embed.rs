@@ -197,6 +197,39 @@ fn hotspot_entries(trend: bool) -> (&'static str, &'static [Entry], &'static str
     }
 }
 
+/// A bundled style with its sources' URLs on this host and with these filters: the URL
+/// strings are filled and the document written again by the JSON serializer, so that
+/// nothing in a host or a filter (a quote, a backslash) can break or extend the document.
+fn with_urls(style: &str, base: &str, filters: &str, incidents: bool) -> Result<String, ApiError> {
+    let broken = |error: String| ApiError::Internal(format!("the bundled style: {error}"));
+    let mut style: serde_json::Value =
+        serde_json::from_str(style).map_err(|e| broken(e.to_string()))?;
+    if !incidents {
+        // For a reader who may see counts only: no incident source, nor its layers.
+        if let Some(layers) = style["layers"].as_array_mut() {
+            layers.retain(|layer| layer["source"] != "incidents");
+        }
+    }
+    let sources = style["sources"]
+        .as_object_mut()
+        .ok_or_else(|| broken("no sources".into()))?;
+    if !incidents {
+        sources.remove("incidents");
+    }
+    for source in sources.values_mut() {
+        if let Some(url) = source["url"].as_str() {
+            source["url"] = json!(fill(url, &[("base", base), ("query", filters)]));
+        }
+    }
+    Ok(style.to_string())
+}
+
+/// The map's view when none is asked for: points, or for a reader who may see counts
+/// only (`--public-incidents false`), communities.
+fn default_view(incidents: bool) -> &'static str {
+    if incidents { "points" } else { "communities" }
+}
+
 /// A style with the hotspot tiles (`tiles`, a URL template) as hexagons coloured by class
 /// (or category) with a thin outline, over the context layers, in place of the incidents
 /// and communities.
@@ -300,12 +333,18 @@ pub(crate) async fn style(
     let mut own = vec!["view"];
     own.extend(HOTSPOT_PARAMETERS);
     let (query, filters) = filter_query(&request, &state, &own)?;
-    let view = query.choice("view", &["points", "communities", "hotspots"], "points")?;
+    let incidents = state.incidents_visible(&request);
+    let view = query.choice(
+        "view",
+        &["points", "communities", "hotspots"],
+        default_view(incidents),
+    )?;
+    if view != "communities" {
+        state.require_incident_level(&request)?;
+    }
     let trend = hotspot_options(&query, view)?;
     let base = base_url(&request);
-    let mut body = style
-        .replace("{{base}}", &base)
-        .replace("{{query}}", &filters);
+    let mut body = with_urls(style, &base, &filters, incidents)?;
     if view == "hotspots" {
         // The filters and hotspot parameters, as given.
         let tiles = format!(
@@ -317,6 +356,8 @@ pub(crate) async fn style(
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        // Readers without a token may be given a style without the incidents.
+        .insert_header((header::VARY, "Authorization"))
         .body(body))
 }
 
@@ -462,7 +503,14 @@ pub(crate) async fn embed(
     // The bounds are those of what this reader may see (see `privacy`).
     let snapshot = state.view(&request).snapshot;
     let lang = query.choice("lang", &["ar", "en"], "ar")?;
-    let view = query.choice("view", &["points", "communities", "hotspots"], "points")?;
+    let view = query.choice(
+        "view",
+        &["points", "communities", "hotspots"],
+        default_view(state.incidents_visible(&request)),
+    )?;
+    if view != "communities" {
+        state.require_incident_level(&request)?;
+    }
     let theme = query.choice("theme", &["light", "dark"], "light")?;
     let trend = hotspot_options(&query, view)?;
     let arabic = lang == "ar";

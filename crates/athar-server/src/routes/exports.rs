@@ -126,6 +126,7 @@ pub(crate) async fn incidents(
         ))
     })?;
     // What this reader may see (see `privacy`).
+    state.require_incident_level(&request)?;
     let view = state.view(&request);
     let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
@@ -138,12 +139,17 @@ pub(crate) async fn incidents(
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
+    state.authorize_heavy_read(&request)?;
+    // Held until the export has been written (or its client went away).
+    let permit = state.export_permit()?;
     let rows = snapshot.select(&query.filter);
     let mut response = attachment(format.extension(), tag, format.media_type(), "incidents");
     if format != ExportFormat::GeoPackage {
-        return Ok(response.streaming(blocking_stream(text_chunks(
-            snapshot, rows, format, options,
-        ))));
+        let write = text_chunks(snapshot, rows, format, options);
+        return Ok(response.streaming(blocking_stream(move |send| {
+            write(send);
+            drop(permit);
+        })));
     }
     // SQLite writes the file with seeks: write it whole, then stream it.
     let file = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
@@ -166,6 +172,7 @@ pub(crate) async fn incidents(
     response.insert_header((header::CONTENT_LENGTH, length));
     Ok(response.streaming(blocking_stream(move |send| {
         use std::io::Read;
+        let _permit = permit;
         let mut file = file;
         loop {
             let mut chunk = vec![0u8; CHUNK_BYTES];
@@ -228,6 +235,7 @@ pub(crate) async fn communities(
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
+    state.authorize_heavy_read(&request)?;
     let rows = snapshot.select(&query.filter);
     let (entries, _) = ranking(
         snapshot,

@@ -51,6 +51,19 @@ pub(crate) struct Analysis {
     shapes: Vec<Shape>,
 }
 
+impl Analysis {
+    /// About the memory it holds, in bytes (for the cache's bound).
+    fn bytes(&self) -> usize {
+        let summary = self.summary.to_string().len();
+        let shapes: usize = self
+            .shapes
+            .iter()
+            .map(|(ring, tags)| ring.len() * 16 + tags.len() * 64 + 48)
+            .sum();
+        self.body.len() + summary + shapes
+    }
+}
+
 /// A unit's ring or point in Web Mercator, and the properties its tile feature carries.
 type Shape = (Vec<[f64; 2]>, Vec<(&'static str, TagValue)>);
 
@@ -68,8 +81,34 @@ fn bad(parameter: &str, message: impl Into<String>) -> ApiError {
     }
 }
 
+/// A hotspot error as the parameter it comes from.
 fn hotspot_error(error: &athar_hotspots::Error) -> ApiError {
-    bad("hotspots", error.to_string())
+    use athar_hotspots::Error;
+    let parameter = match error {
+        Error::TooManyUnits { .. } => "resolution",
+        Error::TooManyNeighbours { .. } => "distance_km",
+        _ => "hotspots",
+    };
+    bad(parameter, error.to_string())
+}
+
+/// The most unit-periods of an emerging-hotspot analysis: its answer holds a z-score and
+/// a class for each (about 50 MB of JSON at the most).
+pub(crate) const MAX_TREND_CELLS: usize = 1_000_000;
+
+/// Refuses a trend over more unit-periods than [`MAX_TREND_CELLS`], before any is counted.
+fn check_cells(units: &Units, periods: usize) -> Result<(), ApiError> {
+    let cells = units.len().saturating_mul(periods);
+    if cells > MAX_TREND_CELLS {
+        return Err(bad(
+            "periods",
+            format!(
+                "{} units over {periods} periods are {cells} unit-periods; at most {MAX_TREND_CELLS} are analysed (fewer periods, a coarser resolution or a smaller area)",
+                units.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A decimal parameter in `min..=max`.
@@ -175,7 +214,7 @@ pub(crate) type NeighbourhoodCache = moka::sync::Cache<String, Arc<Neighbourhood
 pub(crate) type Neighbourhood = (Units, SpatialWeights);
 
 fn neighbourhood(
-    query: &Query,
+    (query, periods): (&Query, usize),
     area: BoundingBox,
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
@@ -201,9 +240,11 @@ fn neighbourhood(
         },
     );
     if let Some(found) = cache.get(&key) {
+        check_cells(&found.0, periods)?;
         return Ok((found, if unit == "h3" { "h3" } else { "community" }));
     }
     let (units, unit) = units(query, area, places)?;
+    check_cells(&units, periods)?;
     let weights = weights(query, &units)?;
     let built = Arc::new((units, weights));
     cache.insert(key, Arc::clone(&built));
@@ -300,7 +341,7 @@ fn map_analysis(
     trend_parameters(query)?;
     let rows = snapshot.select(&query.filter);
     let area = study_area(snapshot, query, &rows)?;
-    let (neighbourhood, unit) = neighbourhood(query, area, viewer, cache)?;
+    let (neighbourhood, unit) = neighbourhood((query, 1), area, viewer, cache)?;
     let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
     let fdr = query.choice("fdr", &["true", "false"], "false")? == "true";
     let located = incidents(snapshot, &rows, (unit == "community").then_some(units));
@@ -395,7 +436,7 @@ fn trend_analysis(
     filter.to = Some(periods.end(periods.len() - 1) - chrono::Duration::days(1));
     let rows = snapshot.select(&filter);
     let area = study_area(snapshot, query, &rows)?;
-    let (neighbourhood, unit) = neighbourhood(query, area, viewer, cache)?;
+    let (neighbourhood, unit) = neighbourhood((query, periods.len()), area, viewer, cache)?;
     let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
     let located = incidents(snapshot, &rows, (unit == "community").then_some(units));
     let counts = if unit == "h3" {
@@ -575,18 +616,19 @@ async fn analysis(
     // Requests that miss together (a map's tiles) wait for one computation.
     let neighbourhoods = state.hotspot_neighbourhoods.clone();
     let cache = state.hotspots.clone();
-    tokio::task::spawn_blocking(move || {
-        cache.try_get_with(key, || {
-            match kind {
-                Kind::Map => map_analysis(&snapshot, &query, &viewer, &neighbourhoods),
-                Kind::Trend => trend_analysis(&snapshot, &query, &viewer, &neighbourhoods),
-            }
-            .map(Arc::new)
+    // An analysis is heavy work (see `AppState::compute_heavy`).
+    state
+        .compute_heavy(move || {
+            cache.try_get_with(key, || {
+                match kind {
+                    Kind::Map => map_analysis(&snapshot, &query, &viewer, &neighbourhoods),
+                    Kind::Trend => trend_analysis(&snapshot, &query, &viewer, &neighbourhoods),
+                }
+                .map(Arc::new)
+            })
         })
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|shared| shared.as_ref().clone())
+        .await?
+        .map_err(|shared| shared.as_ref().clone())
 }
 
 /// The analysis of a request without its units (study area, neighbourhood, class or
@@ -606,12 +648,30 @@ pub(crate) async fn summary(
 /// The cache of analyses: a few dozen, each a map's worth of units.
 pub(crate) type HotspotCache = moka::sync::Cache<(Kind, String, u64, bool), Arc<Analysis>>;
 
+/// The memory for cached analyses.
+const ANALYSES_BYTES: u64 = 64 * 1024 * 1024;
+/// The memory for cached units and weights.
+const NEIGHBOURHOODS_BYTES: u64 = 128 * 1024 * 1024;
+
+fn weight(bytes: usize) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
 pub(crate) fn new_cache() -> HotspotCache {
-    moka::sync::Cache::new(32)
+    moka::sync::Cache::builder()
+        .weigher(|_, analysis: &Arc<Analysis>| weight(analysis.bytes()))
+        .max_capacity(ANALYSES_BYTES)
+        .build()
 }
 
 pub(crate) fn new_neighbourhood_cache() -> NeighbourhoodCache {
-    moka::sync::Cache::new(8)
+    moka::sync::Cache::builder()
+        .weigher(|_, found: &Arc<Neighbourhood>| {
+            // A unit's id, centre and cell, and the weights.
+            weight(found.0.len() * 64 + found.1.heap_bytes())
+        })
+        .max_capacity(NEIGHBOURHOODS_BYTES)
+        .build()
 }
 
 fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Query, ApiError> {
@@ -653,7 +713,9 @@ pub(crate) async fn hotspots(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.require_incident_level(&request)?;
     let query = parse(&request, &state, &[])?;
+    state.authorize_heavy_read(&request)?;
     let view = state.view(&request);
     let tag = view.tag();
     let found = analysis((&state, view), Kind::Map, query).await?;
@@ -686,7 +748,9 @@ pub(crate) async fn trend(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.require_incident_level(&request)?;
     let query = parse(&request, &state, &[])?;
+    state.authorize_heavy_read(&request)?;
     let view = state.view(&request);
     let tag = view.tag();
     let found = analysis((&state, view), Kind::Trend, query).await?;
@@ -727,6 +791,7 @@ pub(crate) async fn tile(
     // The analysis is shared with the document of the same parameters; the tile is cached
     // as the other layers' are (it is the same for the same parameters and snapshot).
     // The snapshot is the one the tile is cached under.
+    state.require_incident_level(&request)?;
     crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |view, tile| {
         let query = parse(&request, &state, &["trend"])?;
         let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {

@@ -185,15 +185,14 @@ fn places_in(bbox: BoundingBox) -> Vec<PlaceLabel> {
 
 /// The map of a request, without its context layers' data checks (the renderer checks).
 fn spec(
-    snapshot: &Snapshot,
-    places: &athar_gazetteer::Gazetteer,
-    viewer: Viewer<'_>,
+    (snapshot, places, viewer): (&Snapshot, &athar_gazetteer::Gazetteer, Viewer<'_>),
     query: &Query,
     language: Language,
+    points: bool,
 ) -> Result<MapSpec, ApiError> {
     let filter = &query.filter;
     let rows = snapshot.select(filter);
-    let view = query.choice("view", &["points", "communities"], "points")?;
+    let view = if points { "points" } else { "communities" };
     let words = words(language);
     let mut dates: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
     let symbols = if view == "points" {
@@ -270,11 +269,11 @@ fn spec(
         extent_of(points.into_iter()).unwrap_or(NORTH_WEST_SYRIA)
     };
     let (country, governorates) = context();
+    let (width, height, scale) = size(query)?;
     Ok(MapSpec {
-        width: query.number("width", 1200, 1, 100_000)? as u32,
-        height: query.number("height", 800, 1, 100_000)? as u32,
-        scale: PixelRatio::try_from(query.number("scale", 1, 1, 2)? as u32)
-            .map_err(|e| map_error(&e))?,
+        width,
+        height,
+        scale,
         language,
         title: query
             .get("title")
@@ -293,6 +292,41 @@ fn spec(
         symbols,
         ..MapSpec::new(bbox)
     })
+}
+
+/// The most pixels a rendered map may have (4,000 × 4,000 at scale 1): a render holds
+/// its canvas and its encoding at once, so its memory grows with them.
+const MAX_PIXELS: u64 = 16_000_000;
+
+/// The longest title, in characters.
+const MAX_TITLE: usize = 300;
+
+/// The map's size in CSS pixels and its pixel ratio, checked before any work: within the
+/// renderer's bounds, and within [`MAX_PIXELS`] device pixels.
+fn size(query: &Query) -> Result<(u32, u32, PixelRatio), ApiError> {
+    let width = query.number("width", 1200, 1, 100_000)?;
+    let height = query.number("height", 800, 1, 100_000)?;
+    let ratio = query.number("scale", 1, 1, 2)?;
+    let scale = PixelRatio::try_from(ratio as u32).map_err(|e| map_error(&e))?;
+    let pixels = (width * height * ratio * ratio) as u64;
+    if pixels > MAX_PIXELS {
+        return Err(ApiError::BadParameter {
+            parameter: if ratio > 1 { "scale" } else { "height" }.into(),
+            message: format!(
+                "{width} × {height} at scale {ratio} is {pixels} pixels; at most {MAX_PIXELS} are drawn"
+            ),
+        });
+    }
+    if query
+        .get("title")
+        .is_some_and(|t| t.chars().count() > MAX_TITLE)
+    {
+        return Err(ApiError::BadParameter {
+            parameter: "title".into(),
+            message: format!("is longer than {MAX_TITLE} characters"),
+        });
+    }
+    Ok((width as u32, height as u32, scale))
 }
 
 fn map_error(error: &athar_maps::MapError) -> ApiError {
@@ -363,10 +397,27 @@ pub(crate) async fn static_map(
     if let Some(response) = not_modified_tag(&request, tag.clone()) {
         return Ok(response);
     }
-    let spec = spec(snapshot, &view.places, view.viewer, &query, language)?;
+    // Checked before the incidents are gathered.
+    size(&query)?;
+    let incidents = state.incidents_visible(&request);
+    let points = query.choice(
+        "view",
+        &["points", "communities"],
+        if incidents { "points" } else { "communities" },
+    )? == "points";
+    if points {
+        state.require_incident_level(&request)?;
+    }
+    state.authorize_heavy_read(&request)?;
+    let spec = spec(
+        (snapshot, &view.places, view.viewer),
+        &query,
+        language,
+        points,
+    )?;
     // Rendering shares the limit of the other heavy computations.
     let bytes = state
-        .compute(move || athar_maps::render(&spec, format))
+        .compute_heavy(move || athar_maps::render(&spec, format))
         .await?
         .map_err(|e| map_error(&e))?;
     Ok(HttpResponse::Ok()

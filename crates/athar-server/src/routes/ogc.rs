@@ -145,6 +145,7 @@ pub(crate) async fn items(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.require_incident_level(&request)?;
     let view = state.view(&request);
     let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
@@ -223,6 +224,7 @@ pub(crate) async fn item(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.require_incident_level(&request)?;
     let view = state.view(&request);
     let not_found = || ApiError::NotFound(format!("there is no incident '{path}'"));
     let id = uuid::Uuid::parse_str(&path).map_err(|_| not_found())?;

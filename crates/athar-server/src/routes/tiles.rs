@@ -24,11 +24,14 @@ use crate::{ApiError, AppState};
 
 /// The zoom from which every incident is its own point.
 pub(crate) const CLUSTER_ZOOM: u8 = 12;
-/// How many cluster indexes are kept, one per filter recently asked for. An index of a
+/// The memory for cluster indexes, one per filter recently asked for. An index of a
 /// million incidents holds about 200,000 cells and took about 30 MB (measured by the
-/// server's resident memory after 16 filters), so a stream of new filters, which any
-/// reader can send, grows the server by at most about a quarter of a gigabyte per million.
-const CLUSTER_INDEXES: u64 = 8;
+/// server's resident memory after 16 filters), so about eight are kept for a million
+/// incidents, and a stream of new filters, which any reader can send, grows the server by
+/// at most this.
+const CLUSTER_INDEX_BYTES: u64 = 256 * 1024 * 1024;
+/// The memory for the community points of recent filters.
+const COMMUNITY_POINTS_BYTES: u64 = 32 * 1024 * 1024;
 /// The side of a cluster cell, in tile pixels.
 const CELL_PIXELS: i32 = 64;
 /// The media type of vector tiles (a constant header value: not parsed per response).
@@ -390,6 +393,15 @@ pub(crate) struct ClusterIndex {
 }
 
 impl ClusterIndex {
+    /// The memory it holds, in bytes (for the cache's bound).
+    fn bytes(&self) -> usize {
+        self.levels
+            .iter()
+            .map(|level| level.capacity() * std::mem::size_of::<((u32, u32), Cell)>())
+            .sum::<usize>()
+            + self.kinds.len() * 32
+    }
+
     fn build(snapshot: &Snapshot, filter: &athar_core::Filter) -> Self {
         let kinds: Vec<String> = snapshot
             .vocabularies()
@@ -602,6 +614,13 @@ pub struct TileCache {
 }
 
 impl TileCache {
+    /// Empties the caches of derived data (cluster indexes, community points), which are
+    /// made again on demand; encoded tiles are kept, as they are bounded and cheap.
+    pub(crate) fn shed(&self) {
+        self.communities.invalidate_all();
+        self.clusters.invalidate_all();
+    }
+
     /// A cache holding at most `megabytes` MiB of tiles (0: tiles are not cached).
     pub fn new(megabytes: u64) -> Self {
         let tiles = (megabytes > 0).then(|| {
@@ -615,8 +634,18 @@ impl TileCache {
         });
         Self {
             tiles,
-            communities: moka::sync::Cache::new(64),
-            clusters: moka::sync::Cache::new(CLUSTER_INDEXES),
+            communities: moka::sync::Cache::builder()
+                .weigher(|_, points: &Arc<Vec<CommunityPoint>>| {
+                    u32::try_from(points.len() * 256).unwrap_or(u32::MAX)
+                })
+                .max_capacity(COMMUNITY_POINTS_BYTES)
+                .build(),
+            clusters: moka::sync::Cache::builder()
+                .weigher(|_, index: &Arc<ClusterIndex>| {
+                    u32::try_from(index.bytes()).unwrap_or(u32::MAX)
+                })
+                .max_capacity(CLUSTER_INDEX_BYTES)
+                .build(),
         }
     }
 }
@@ -629,8 +658,12 @@ fn community_points(
 ) -> Vec<CommunityPoint> {
     let places = &viewer.places;
     let rows = snapshot.select(&query.filter);
-    snapshot
-        .community_counts(&rows, None)
+    let counts = snapshot.community_counts(&rows, None);
+    let withheld = viewer
+        .viewer()
+        .withheld(snapshot, &query.filter, None)
+        .with_complement(&counts);
+    counts
         .iter()
         .filter_map(|count| {
             let entry = super::aggregates::community_entry(snapshot, places, count);
@@ -641,7 +674,7 @@ fn community_points(
                 name_ar: text("name_ar"),
                 name_en: text("name_en"),
                 status: text("status").unwrap_or_default(),
-                withheld: viewer.viewer().withholds(&query.filter, count.count),
+                withheld: withheld.now.contains(&count.community),
                 count: count.count,
                 killed: count.killed,
                 injured: count.injured,
@@ -697,13 +730,13 @@ async fn cached_community_points(
     // Requests that miss together wait for one computation (`get_with` coalesces them)
     // instead of each computing the same points.
     let (snapshot, cache) = (Arc::clone(snapshot), state.tiles.communities.clone());
-    tokio::task::spawn_blocking(move || {
-        cache.get_with(key, || {
-            Arc::new(community_points(&snapshot, &viewer, &query))
+    state
+        .compute(move || {
+            cache.get_with(key, || {
+                Arc::new(community_points(&snapshot, &viewer, &query))
+            })
         })
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))
+        .await
 }
 
 /// The cluster index of the request's filters, built on first use for each snapshot
@@ -725,11 +758,9 @@ async fn cluster_index(
     // for it rather than build their own (a cold map opens with dozens of tiles at once).
     let (snapshot, filter) = (Arc::clone(snapshot), query.filter.clone());
     let cache = state.tiles.clusters.clone();
-    tokio::task::spawn_blocking(move || {
-        cache.get_with(key, || Arc::new(ClusterIndex::build(&snapshot, &filter)))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))
+    state
+        .compute(move || cache.get_with(key, || Arc::new(ClusterIndex::build(&snapshot, &filter))))
+        .await
 }
 
 /// Encodes a tile of `layer` (none when it would be empty).
@@ -858,6 +889,9 @@ async fn tile_response(
     state: &AppState,
     layer: Layer,
 ) -> Result<HttpResponse, ApiError> {
+    if layer == Layer::Incidents {
+        state.require_incident_level(request)?;
+    }
     cached_tile(request, state, layer.name(), async |view, tile| {
         let query = Query::parse(
             request,
@@ -1229,6 +1263,9 @@ fn tilejson(
     state: &AppState,
     layer: Layer,
 ) -> Result<HttpResponse, ApiError> {
+    if layer == Layer::Incidents {
+        state.require_incident_level(request)?;
+    }
     let view = state.view(request);
     let snapshot = &view.snapshot;
     // The filters are checked here, so that a bad one fails now, not in every tile.

@@ -207,8 +207,7 @@ async fn move_every_point(backend: Backend, precision: &str) {
     settings.privacy = athar_server::privacy::Privacy {
         precision: athar_server::privacy::PublicPrecision::parse(precision).unwrap(),
         private_fields: vec!["notes".into(), "source_id".into()],
-        suppress_below: 3,
-        suppress_kinds: vec!["attack".into()],
+        ..athar_server::privacy::Privacy::default()
     };
     let address = store.spawn_with(settings).await;
     let (before, after, moved_csv) = demo_moved();

@@ -1,6 +1,7 @@
-//! Location privacy: with a public precision, private fields and small-count suppression
-//! configured, readers without a token get rounded points, no notes and withheld small
-//! counts, in items, exports, tiles, counts and maps; a reader token sees what is stored.
+//! Location privacy: with a public precision and private fields configured, readers
+//! without a token get rounded points and no notes in items, exports, tiles and maps; with
+//! small-count suppression (and counts only for them), no answer gives them a withheld
+//! count by any way tried; a reader token sees what is stored.
 
 use serde_json::Value;
 
@@ -47,8 +48,7 @@ async fn anonymous_readers_see_what_the_privacy_settings_allow() {
     settings.privacy = athar_server::privacy::Privacy {
         precision: athar_server::privacy::PublicPrecision::Round(2),
         private_fields: vec!["notes".into()],
-        suppress_below: 3,
-        suppress_kinds: vec!["attack".into()],
+        ..athar_server::privacy::Privacy::default()
     };
     let address = store.spawn_with(settings).await;
     import_csv(&address, MONTH).await;
@@ -82,50 +82,6 @@ async fn anonymous_readers_see_what_the_privacy_settings_allow() {
     )
     .await;
     assert!(String::from_utf8(csv).unwrap().contains("36.72456"));
-
-    // Counts: Ariha's one attack is withheld from the public; Sarmin's three are not.
-    let counts = format!("{address}/v1/communities/counts?kind=attack");
-    let public = json(&counts, None).await;
-    let by_name = |ranking: &Value, name: &str| -> Value {
-        ranking["communities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name_ar"].as_str().is_some_and(|n| n.contains(name)))
-            .cloned()
-            .unwrap()
-    };
-    assert_eq!(by_name(&public, "سرمين")["count"], 3);
-    let ariha = by_name(&public, "أريحا");
-    assert!(
-        ariha["count"].is_null() && ariha["suppressed"] == true,
-        "{ariha}"
-    );
-    assert_eq!(
-        by_name(&json(&counts, Some(READER_TOKEN)).await, "أريحا")["count"],
-        1
-    );
-    // Nor do the statistics' top communities show it.
-    let stats = json(&format!("{address}/v1/stats"), None).await;
-    let top = stats["kinds"]["attack"]["top_communities"]
-        .as_array()
-        .unwrap();
-    let ariha = top
-        .iter()
-        .find(|c| c["name_ar"].as_str().is_some_and(|n| n.contains("أريحا")))
-        .unwrap();
-    assert!(
-        ariha["count"].is_null() && ariha["suppressed"] == true,
-        "{ariha}"
-    );
-    let stats = json(&format!("{address}/v1/stats"), Some(READER_TOKEN)).await;
-    let top = stats["kinds"]["attack"]["top_communities"]
-        .as_array()
-        .unwrap();
-    assert!(top.iter().any(|c| c["count"] == 1));
-    // Fires are not a withheld kind.
-    let fires = json(&format!("{address}/v1/communities/counts?kind=fire"), None).await;
-    assert_eq!(by_name(&fires, "أريحا")["count"], 1);
 
     // Tiles at zoom 14: a point of the public tile lies on the 0.01° grid.
     let tile = |lon: f64, lat: f64, z: u8| {
@@ -201,4 +157,246 @@ async fn a_bad_privacy_setting_stops_the_start() {
         error.to_string().contains("private field 'killed'"),
         "{error}"
     );
+    // Suppression cannot hold while anonymous readers get the incidents one by one.
+    let mut settings = store.settings(false);
+    settings.privacy.suppress_below = 3;
+    let error = athar_server::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("--suppress-below 3") && message.contains("--public-incidents false"),
+        "{message}"
+    );
+}
+
+/// Taftanaz: 4 attacks in May, 1 in April; Sarmin 3 attacks; Binnish 3 attacks; Ariha 1
+/// attack (withheld) and 3 fires.
+const SUPPRESSED: &str = "\
+source_id,kind,occurred_on,community,latitude,longitude,killed
+t0,attack,2024-04-20,تفتناز,35.998,36.785,0
+t1,attack,2024-05-02,تفتناز,35.998,36.785,1
+t2,attack,2024-05-03,تفتناز,35.998,36.785,0
+t3,attack,2024-05-04,تفتناز,35.998,36.785,0
+t4,attack,2024-05-05,تفتناز,35.998,36.785,0
+s1,attack,2024-05-02,سرمين,35.903,36.724,1
+s2,attack,2024-05-03,سرمين,35.903,36.724,0
+s3,attack,2024-05-04,سرمين,35.903,36.724,0
+b1,attack,2024-05-06,بنش,35.951,36.711,0
+b2,attack,2024-05-07,بنش,35.951,36.711,0
+b3,attack,2024-05-08,بنش,35.951,36.711,0
+a1,attack,2024-05-05,أريحا,35.812,36.611,2
+a2,fire,2024-05-06,أريحا,35.812,36.611,0
+a3,fire,2024-05-07,أريحا,35.812,36.611,0
+a4,fire,2024-05-08,أريحا,35.812,36.611,0
+";
+
+fn named<'a>(entries: &'a Value, name: &str) -> &'a Value {
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name_ar"].as_str().is_some_and(|n| n.contains(name)))
+        .unwrap_or_else(|| panic!("{name} in {entries}"))
+}
+
+fn is_withheld(entry: &Value) -> bool {
+    entry["suppressed"] == true
+        && [
+            "count",
+            "killed",
+            "injured",
+            "rank",
+            "previous_count",
+            "change",
+        ]
+        .iter()
+        .all(|field| entry[*field].is_null())
+}
+
+async fn status(url: &str) -> u16 {
+    fetch(url, None).await.0
+}
+
+/// Every way an anonymous reader was found to work out Ariha's one attack (the counts
+/// endpoint withholds it) is tried, and none gives it; a reader token still sees it.
+#[actix_web::test]
+async fn a_withheld_count_cannot_be_worked_out() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(false);
+    settings.privacy = athar_server::privacy::Privacy {
+        suppress_below: 3,
+        suppress_kinds: vec!["attack".into()],
+        public_incidents: false,
+        ..athar_server::privacy::Privacy::default()
+    };
+    let address = store.spawn_with(settings).await;
+    import_csv(&address, SUPPRESSED).await;
+    let may = "from=2024-05-01&to=2024-05-31";
+
+    // The ranking: Ariha withheld, without a rank; one withheld alone would be the total
+    // less the others, so the smallest shown one is withheld with it.
+    let counts = json(
+        &format!("{address}/v1/communities/counts?kind=attack&{may}"),
+        None,
+    )
+    .await;
+    let ranking = &counts["communities"];
+    assert!(is_withheld(named(ranking, "أريحا")), "{counts}");
+    let hidden: Vec<&Value> = ranking
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["suppressed"] == true)
+        .collect();
+    assert_eq!(hidden.len(), 2, "{counts}");
+    let shown: u64 = ranking
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["count"].as_u64())
+        .sum();
+    assert_eq!(
+        counts["total_incidents"].as_u64().unwrap() - shown,
+        4,
+        "the total less the shown counts is two communities' together"
+    );
+    // Withheld entries come last, in the order of their ids, not their counts.
+    let last: Vec<&str> = ranking.as_array().unwrap()[2..]
+        .iter()
+        .map(|c| c["community_id"].as_str().unwrap())
+        .collect();
+    let mut sorted = last.clone();
+    sorted.sort_unstable();
+    assert_eq!(last, sorted);
+    // The previous period: Taftanaz had one attack in April.
+    let taftanaz = named(ranking, "تفتناز");
+    assert_eq!(taftanaz["count"], 4);
+    assert!(
+        taftanaz["previous_count"].is_null() && taftanaz["change"].is_null(),
+        "{taftanaz}"
+    );
+    // Every kind less fires: Ariha's all-kinds count is withheld too, fires are not.
+    let all = json(&format!("{address}/v1/communities/counts?{may}"), None).await;
+    assert!(is_withheld(named(&all["communities"], "أريحا")), "{all}");
+    let fires = json(
+        &format!("{address}/v1/communities/counts?kind=fire&{may}"),
+        None,
+    )
+    .await;
+    assert_eq!(named(&fires["communities"], "أريحا")["count"], 3);
+    let both = json(
+        &format!("{address}/v1/communities/counts?kind=attack,fire&{may}"),
+        None,
+    )
+    .await;
+    assert!(is_withheld(named(&both["communities"], "أريحا")), "{both}");
+
+    // The place itself, its statistics and series by community, the review queue, the
+    // community tiles, the statistics' top communities and the exports of counts.
+    let ariha_id = named(&fires["communities"], "أريحا")["community_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let place = json(
+        &format!(
+            "{address}/v1/communities/{}?kind=attack",
+            crate::support::encoded(&ariha_id)
+        ),
+        None,
+    )
+    .await;
+    assert!(place["incidents"]["count"].is_null(), "{place}");
+    assert_eq!(place["incidents"]["suppressed"], true);
+    let community = format!("community={}", crate::support::encoded(&ariha_id));
+    let stats = json(&format!("{address}/v1/stats?{community}"), None).await;
+    assert_eq!(stats["kinds"]["attack"]["suppressed"], true, "{stats}");
+    assert!(stats["kinds"]["attack"]["incidents"].is_null());
+    assert!(
+        stats["incidents"].is_null(),
+        "all kinds less fires: {stats}"
+    );
+    assert_eq!(stats["kinds"]["fire"]["incidents"], 3);
+    let series = json(
+        &format!("{address}/v1/stats/series?interval=month&{community}"),
+        None,
+    )
+    .await;
+    for bucket in series["buckets"].as_array().unwrap() {
+        if let Some(attack) = bucket["kinds"].get("attack") {
+            assert!(attack["incidents"].is_null(), "{series}");
+            assert!(bucket["incidents"].is_null(), "{series}");
+        }
+    }
+    let review = json(
+        &format!("{address}/v1/communities/review?kind=attack"),
+        None,
+    )
+    .await;
+    for entry in review["learned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(review["unresolved"].as_array().unwrap())
+    {
+        assert!(entry["count"].as_u64().is_none_or(|n| n >= 3), "{review}");
+    }
+    let stats = json(&format!("{address}/v1/stats?kind=attack&{may}"), None).await;
+    assert!(is_withheld(named(
+        &stats["kinds"]["attack"]["top_communities"],
+        "أريحا"
+    )));
+    let (_, csv, _) = fetch(
+        &format!("{address}/v1/exports/communities.csv?kind=attack"),
+        None,
+    )
+    .await;
+    let csv = String::from_utf8(csv).unwrap();
+    let ariha_row = csv.lines().find(|l| l.contains("أريحا")).unwrap();
+    assert!(!ariha_row.split(',').any(|cell| cell == "1"), "{ariha_row}");
+
+    // Incidents one by one, and analyses by unit, are for token holders here.
+    for path in [
+        format!("/collections/incidents/items?{community}"),
+        "/collections/incidents/items".into(),
+        "/v1/exports/incidents.csv?kind=attack".into(),
+        "/tiles/incidents/0/0/0.mvt".into(),
+        "/tiles/incidents.json".into(),
+        "/v1/hotspots?unit=community&kind=attack".into(),
+        "/v1/hotspots/trend?unit=community&kind=attack".into(),
+        "/tiles/hotspots/7/77/50.mvt?unit=community".into(),
+        "/maps/static.svg?view=points".into(),
+        "/embed?view=points".into(),
+    ] {
+        assert_eq!(status(&format!("{address}{path}")).await, 401, "{path}");
+    }
+    // What counts only is left open: the embed page shows communities, its style has no
+    // incident source, and the communities map draws.
+    assert_eq!(status(&format!("{address}/embed")).await, 200);
+    let style = json(&format!("{address}/styles/incidents.json"), None).await;
+    assert!(style["sources"].get("incidents").is_none(), "{style}");
+    assert_eq!(status(&format!("{address}/maps/static.svg")).await, 200);
+
+    // A reader token sees every count.
+    let trusted = json(
+        &format!("{address}/v1/communities/counts?kind=attack&{may}"),
+        Some(READER_TOKEN),
+    )
+    .await;
+    assert_eq!(named(&trusted["communities"], "أريحا")["count"], 1);
+    assert_eq!(
+        named(&trusted["communities"], "تفتناز")["previous_count"],
+        1
+    );
+    assert_eq!(
+        status(&format!("{address}/collections/incidents/items")).await,
+        401
+    );
+    let (code, _, _) = fetch(
+        &format!("{address}/collections/incidents/items"),
+        Some(READER_TOKEN),
+    )
+    .await;
+    assert_eq!(code, 200);
 }
