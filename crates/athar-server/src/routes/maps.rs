@@ -294,9 +294,12 @@ fn spec(
     })
 }
 
-/// The most pixels a rendered map may have (4,000 × 4,000 at scale 1): a render holds
-/// its canvas and its encoding at once, so its memory grows with them.
-const MAX_PIXELS: u64 = 16_000_000;
+/// The most pixels a rendered map may have (2,000 × 2,000, or the default 1,200 × 800 at
+/// scale 2): rendering a PNG took about 88 bytes a pixel at its peak (measured: 4,000 ×
+/// 4,000 pixels took the server 1.6 GB above its resting memory, 2,000 × 2,000 350 MB),
+/// and two renders may run at once. SVG and PDF are drawn as vectors and cost no pixels,
+/// but are held to the same size.
+const MAX_PIXELS: u64 = 4_000_000;
 
 /// The longest title, in characters.
 const MAX_TITLE: usize = 300;

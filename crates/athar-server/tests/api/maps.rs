@@ -171,4 +171,25 @@ async fn maps_come_in_three_formats_the_same_every_time(backend: Backend) {
             .0,
         400
     );
+    // The pixels a render may take are bounded before any work, and the answer names the
+    // parameter to lower.
+    let title = format!("width=1200&height=800&title={}", "x".repeat(301));
+    for (query, parameter) in [
+        ("width=4000&height=4000", "height"),
+        ("width=2000&height=2000&scale=2", "scale"),
+        (title.as_str(), "title"),
+    ] {
+        let (status, problem) = get(&format!("{address}/maps/static.png?{query}")).await;
+        assert_eq!(status, 400, "{query}: {problem}");
+        assert_eq!(problem["parameter"], parameter, "{problem}");
+    }
+    assert_eq!(
+        get(&format!(
+            "{address}/maps/static.png?width=2000&height=2000&from=2030-01-01"
+        ))
+        .await
+        .0,
+        200,
+        "four million pixels are drawn"
+    );
 }
