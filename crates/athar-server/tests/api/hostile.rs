@@ -137,3 +137,99 @@ async fn hostile_requests_get_client_errors_and_change_nothing(backend: Backend)
     assert!(stats_before["incidents"].as_u64() > Some(0));
     assert_eq!(stats_after, stats_before);
 }
+
+/// What a client sends cannot rewrite what others are answered: forwarded headers are
+/// believed only from a trusted proxy, a title cannot fill the page's other placeholders,
+/// a filter cannot break a style, and the change log varies with the reader.
+#[actix_web::test]
+async fn headers_titles_and_filters_cannot_rewrite_answers() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(true);
+    settings.privacy.precision = athar_server::privacy::PublicPrecision::Round(2);
+    let address = store.spawn_with(settings).await;
+    let tilejson = |forwarded: bool| {
+        let mut request = client().get(format!("{address}/tiles/incidents.json"));
+        if forwarded {
+            request = request
+                .insert_header(("X-Forwarded-Host", "evil.example"))
+                .insert_header(("X-Forwarded-Proto", "https"))
+                .insert_header(("Forwarded", "host=evil.example;proto=https"));
+        }
+        request
+    };
+    let mut response = tilejson(true).send().await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    let tiles = body["tiles"][0].as_str().unwrap();
+    assert!(
+        tiles.starts_with(&address) && !tiles.contains("evil"),
+        "{tiles}"
+    );
+
+    // From a trusted proxy, the forwarded host and scheme are the links'.
+    let trusted = TestStore::new(Backend::Sqlite).await;
+    let mut settings = trusted.settings(false);
+    settings.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let proxied = trusted.spawn_with(settings).await;
+    let mut response = client()
+        .get(format!("{proxied}/tiles/incidents.json"))
+        .insert_header(("X-Forwarded-Host", "maps.example.org"))
+        .insert_header(("X-Forwarded-Proto", "https"))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["tiles"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("https://maps.example.org/tiles/incidents/"),
+        "{body}"
+    );
+
+    // A title that reads like the page's placeholders is shown as text, once.
+    let title = crate::support::encoded("{{config}}<img src=x onerror=alert(1)>{{title}}");
+    let mut response = client()
+        .get(format!("{address}/embed?lang=en&title={title}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let page = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    // Escaped in the markup; as a JSON string only in the page's configuration script.
+    for line in page.lines().filter(|line| line.contains("<img src=x")) {
+        assert!(line.trim_start().starts_with("const config = {"), "{line}");
+    }
+    assert_eq!(
+        page.matches("\"attribution\"").count(),
+        1,
+        "the configuration is in the page once"
+    );
+    assert!(
+        page.contains("{{config}}&lt;img"),
+        "the title as given, escaped"
+    );
+
+    // A filter value with a backslash and quotes leaves the style valid JSON.
+    let (status, style) = get(&format!(
+        "{address}/styles/incidents.json?community={}",
+        crate::support::encoded("a\\\"}")
+    ))
+    .await;
+    assert_eq!(status, 200, "{style}");
+    assert!(
+        style["sources"]["incidents"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("community="),
+        "{style}"
+    );
+
+    // The change log varies with the reader.
+    let response = client()
+        .get(format!("{address}/v1/changes?since=0"))
+        .send()
+        .await
+        .unwrap();
+    let vary = response.headers().get("vary").unwrap().to_str().unwrap();
+    assert!(vary.contains("Authorization"), "{vary}");
+}
