@@ -233,3 +233,41 @@ async fn headers_titles_and_filters_cannot_rewrite_answers() {
     let vary = response.headers().get("vary").unwrap().to_str().unwrap();
     assert!(vary.contains("Authorization"), "{vary}");
 }
+
+/// `--read-rate-per-ip`: anonymous analyses, maps and exports from one address beyond the
+/// rate are answered 429 with `Retry-After`; token holders are not counted.
+#[actix_web::test]
+async fn heavy_reads_are_limited_per_address() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(true);
+    settings.read_rate_per_ip = 2;
+    let address = store.spawn_with(settings).await;
+    let map = format!("{address}/maps/static.svg?width=300&height=200");
+    for _ in 0..2 {
+        assert_eq!(get(&map).await.0, 200);
+    }
+    let response = client().get(&map).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(
+        get(&format!("{address}/v1/hotspots")).await.0,
+        429,
+        "analyses count with maps"
+    );
+    let response = client()
+        .get(&map)
+        .insert_header((
+            "Authorization",
+            format!("Bearer {}", crate::support::READER_TOKEN),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "a token holder is not counted"
+    );
+    // Other reads are not counted.
+    assert_eq!(get(&format!("{address}/v1/stats")).await.0, 200);
+}
