@@ -7,10 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use athar_app::{ImportReport, run_import};
 use athar_ingest::Format;
-use athar_server::{
-    Application, DatabaseUrl, ImportReport, Secret, Settings, open_store, run_import,
-};
+use athar_server::{Application, DatabaseUrl, Secret, Settings};
 use athar_store::ImportMeta;
 use clap::{Parser, Subcommand};
 
@@ -267,14 +266,23 @@ impl FilterArgs {
     }
 }
 
+/// Where the store is: PostgreSQL at a URL, or the embedded store in a folder.
+struct StoreAt {
+    database_url: Option<String>,
+    data_dir: PathBuf,
+}
+
+impl StoreAt {
+    /// Opens and migrates it.
+    async fn open(&self) -> anyhow::Result<athar_store::Store> {
+        Ok(athar_app::open_store(self.database_url.as_deref(), &self.data_dir).await?)
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings {
+    let settings = StoreAt {
         data_dir: cli.data_dir,
-        database_url: cli
-            .database_url
-            .filter(|url| !url.trim().is_empty())
-            .map(DatabaseUrl::new),
-        ..Settings::default()
+        database_url: cli.database_url.filter(|url| !url.trim().is_empty()),
     };
     match cli.command {
         Command::Serve {
@@ -299,11 +307,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             read_rate_per_ip,
             memory_limit_mb,
         } => {
+            let mut settings = Settings {
+                data_dir: settings.data_dir,
+                database_url: settings.database_url.map(DatabaseUrl::new),
+                ..Settings::default()
+            };
             settings.trusted_proxies = trusted_proxies;
             settings.read_rate_per_ip = read_rate_per_ip;
             settings.memory_limit_mb = memory_limit_mb;
-            settings.privacy = athar_server::privacy::Privacy {
-                precision: athar_server::privacy::PublicPrecision::parse(&public_precision)
+            settings.privacy = athar_app::privacy::Privacy {
+                precision: athar_app::privacy::PublicPrecision::parse(&public_precision)
                     .map_err(anyhow::Error::msg)?,
                 private_fields: private_fields
                     .into_iter()
@@ -341,7 +354,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             filters,
         } => export(&settings, &out, format.as_deref(), &lang, !no_hxl, &filters).await,
         Command::Migrate => {
-            let store = open_store(&settings).await?;
+            let store = settings.open().await?;
             eprintln!("athar: {} store migrated", store.backend());
             Ok(ExitCode::SUCCESS)
         }
@@ -349,10 +362,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gazetteer {
             command: GazetteerCommand::Import { file },
         } => {
-            let store = open_store(&settings).await?;
+            let store = settings.open().await?;
             let input = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
-            let report = athar_server::import_community_list(&store, input)
+            let report = athar_app::import_community_list(&store, input)
                 .await
                 .with_context(|| format!("{}: nothing was stored", file.display()))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -382,8 +395,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn vocabulary(settings: &Settings, command: VocabularyCommand) -> anyhow::Result<ExitCode> {
-    let store = open_store(settings).await?;
+async fn vocabulary(settings: &StoreAt, command: VocabularyCommand) -> anyhow::Result<ExitCode> {
+    let store = settings.open().await?;
     match command {
         VocabularyCommand::Import { file } => {
             let reader = std::fs::File::open(&file)
@@ -405,35 +418,15 @@ async fn vocabulary(settings: &Settings, command: VocabularyCommand) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every incident of the store, compacted as the server holds them (so that filters
-/// select exactly what the API's would).
-async fn load_snapshot(
-    store: athar_store::Store,
-    vocabularies: Arc<athar_core::Vocabularies>,
-) -> anyhow::Result<athar_index::Snapshot> {
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<athar_core::Incident>>(8);
-    let compacted = tokio::task::spawn_blocking(move || {
-        let mut builder = athar_index::SnapshotBuilder::new(vocabularies);
-        while let Some(batch) = receiver.blocking_recv() {
-            for incident in &batch {
-                builder.push(incident);
-            }
-        }
-        builder.finish(1)
-    });
-    store.send_incidents(1, sender).await?;
-    Ok(compacted.await?)
-}
-
 async fn export(
-    settings: &Settings,
+    settings: &StoreAt,
     out: &std::path::Path,
     format: Option<&str>,
     lang: &str,
     hxl: bool,
     filters: &FilterArgs,
 ) -> anyhow::Result<ExitCode> {
-    use athar_server::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
+    use athar_app::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
     use std::io::Write as _;
 
     let to_stdout = out.as_os_str() == "-";
@@ -456,11 +449,12 @@ async fn export(
     if to_stdout && format == ExportFormat::GeoPackage {
         anyhow::bail!("a GeoPackage is written to a file, not standard output");
     }
-    let store = open_store(settings).await?;
+    let store = settings.open().await?;
     let vocabularies = Arc::new(store.vocabularies().await?);
-    let gazetteer = athar_server::load_gazetteer(&store).await?;
+    let gazetteer = athar_app::load_gazetteer(&store).await?;
     let filter = filters.filter(&vocabularies, &gazetteer)?;
-    let snapshot = load_snapshot(store, Arc::clone(&vocabularies)).await?;
+    // Compacted as the server holds them, so that filters select exactly what the API's do.
+    let snapshot = athar_app::snapshot::load(&store, 1, Arc::clone(&vocabularies), 1).await?;
     let rows = snapshot.select(&filter);
     let options = ExportOptions {
         lang: Lang::parse(lang).unwrap_or_default(),
@@ -518,22 +512,22 @@ async fn export(
 const PROGRESS_FROM_BYTES: u64 = 4 * 1024 * 1024;
 
 async fn ingest(
-    settings: &Settings,
+    settings: &StoreAt,
     files: &[PathBuf],
     source: Option<&str>,
     format: Option<&str>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(settings).await?;
+    let store = settings.open().await?;
     let vocabularies = Arc::new(store.vocabularies().await?);
-    let mut resolver = Arc::new(athar_server::load_gazetteer(&store).await?);
+    let mut resolver = Arc::new(athar_app::load_gazetteer(&store).await?);
     let mut reports = Vec::new();
     let mut failed = false;
     for path in files {
         match ingest_file(&store, &vocabularies, &resolver, path, source, format).await {
             Ok(report) => {
                 // The next file resolves against the places this one taught.
-                resolver = Arc::new(athar_server::load_gazetteer(&store).await?);
+                resolver = Arc::new(athar_app::load_gazetteer(&store).await?);
                 if !json {
                     print_report(path, &report);
                 }

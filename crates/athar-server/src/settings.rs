@@ -71,7 +71,7 @@ pub struct Settings {
     pub write_rate_per_ip: u32,
     /// What anonymous readers see (`ATHAR_PUBLIC_PRECISION`, `ATHAR_PRIVATE_FIELDS`,
     /// `ATHAR_SUPPRESS_BELOW`, `ATHAR_SUPPRESS_KINDS`); by default, everything.
-    pub privacy: crate::privacy::Privacy,
+    pub privacy: athar_app::privacy::Privacy,
     /// Proxies whose `Forwarded` and `X-Forwarded-*` headers are believed
     /// (`ATHAR_TRUSTED_PROXIES`, comma-separated addresses; default none): the host and
     /// scheme of links, and the client address that rate limits count.
@@ -103,7 +103,7 @@ impl Default for Settings {
             frame_ancestors: "*".into(),
             write_rate_per_token: 600,
             write_rate_per_ip: 600,
-            privacy: crate::privacy::Privacy::default(),
+            privacy: athar_app::privacy::Privacy::default(),
             trusted_proxies: Vec::new(),
             read_rate_per_ip: 0,
             memory_limit_mb: 2048,

@@ -8,9 +8,10 @@ use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::{App, HttpServer, middleware, web};
 use athar_ingest::Format;
-use athar_store::{ImportMeta, Store, StoreError, StoreLocation};
+use athar_store::{ImportMeta, Store, StoreError};
 
-use crate::{AppState, DEMO_CSV, ImportError, Settings, Tokens, router, run_import};
+use crate::{AppState, Settings, Tokens, router};
+use athar_app::{DEMO_CSV, ImportError, run_import};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -36,18 +37,15 @@ pub enum StartupError {
 }
 
 /// Opens the store the settings name and runs its migrations.
-pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
-    let location = StoreLocation::from_settings(
+pub(crate) async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
+    athar_app::gazetteer::open_store(
         settings
             .database_url
             .as_ref()
             .map(crate::DatabaseUrl::expose),
         &settings.data_dir,
-    )?;
-    tracing::info!(store = %location.describe(), "opening the store");
-    let store = Store::open(&location).await?;
-    store.migrate().await?;
-    Ok(store)
+    )
+    .await
 }
 
 /// Reads are open to any origin (widgets are embedded anywhere) unless origins are
@@ -86,7 +84,7 @@ impl Application {
             let report = run_import(
                 &store,
                 Arc::new(store.vocabularies().await?),
-                Arc::new(crate::load_gazetteer(&store).await?),
+                Arc::new(athar_app::load_gazetteer(&store).await?),
                 Format::Csv,
                 DEMO_CSV,
                 ImportMeta {

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use athar_core::{CommunityResolver, Vocabularies};
 use athar_gazetteer::Gazetteer;
-use athar_index::{Snapshot, SnapshotBuilder};
+use athar_index::Snapshot;
 use athar_store::{Store, StoreError};
 
 use crate::Settings;
@@ -267,7 +267,7 @@ impl AppState {
         let viewer = self.viewer(request);
         let views = self.views();
         match (viewer, views.public) {
-            (crate::privacy::Viewer::Public(_), Some(public)) => View {
+            (athar_app::privacy::Viewer::Public(_), Some(public)) => View {
                 snapshot: public.snapshot,
                 places: public.places,
                 viewer,
@@ -327,9 +327,8 @@ impl AppState {
         Ok(())
     }
 
-    /// Reads every incident on two connections of a loader of its own (a two-thread
-    /// runtime, so that rows are decoded on both cores while PostgreSQL or SQLite produce
-    /// them) and compacts them into a snapshot on a blocking thread as they arrive.
+    /// Reads every incident on two connections of a loader of its own (see
+    /// [`athar_app::snapshot::load_in_parallel`]).
     async fn load_in_parallel(
         &self,
         vocabularies: Arc<Vocabularies>,
@@ -342,33 +341,7 @@ impl AppState {
                 .map(crate::Secret::expose),
             &self.settings.data_dir,
         )?;
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<athar_core::Incident>>(8);
-        let loader = std::thread::spawn(move || -> Result<(), StoreError> {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
-            runtime.block_on(async move {
-                let store = Store::open(&location).await?;
-                store.send_incidents(2, sender).await
-            })
-        });
-        let compacted = tokio::task::spawn_blocking(move || {
-            let mut builder = SnapshotBuilder::new(vocabularies);
-            while let Some(batch) = receiver.blocking_recv() {
-                for incident in &batch {
-                    builder.push(incident);
-                }
-            }
-            builder.finish(version)
-        })
-        .await
-        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-        // The compactor has seen the channel close, so the loader is done or failed.
-        loader
-            .join()
-            .map_err(|_| StoreError::Io(std::io::Error::other("the snapshot loader panicked")))??;
-        Ok(compacted)
+        athar_app::snapshot::load_in_parallel(location, vocabularies, version).await
     }
 
     /// Applies the change log written since the snapshot was taken. Returns whether the
@@ -529,12 +502,15 @@ impl AppState {
 
     /// Who is reading: anyone with a valid token sees what is stored; without one, what
     /// the privacy settings allow.
-    pub(crate) fn viewer(&self, request: &actix_web::HttpRequest) -> crate::privacy::Viewer<'_> {
+    pub(crate) fn viewer(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> athar_app::privacy::Viewer<'_> {
         let privacy = &self.settings.privacy;
         if !privacy.is_configured() || self.tokens.authorize(request, crate::Role::Reader).is_ok() {
-            crate::privacy::Viewer::Trusted
+            athar_app::privacy::Viewer::Trusted
         } else {
-            crate::privacy::Viewer::Public(privacy)
+            athar_app::privacy::Viewer::Public(privacy)
         }
     }
 
@@ -565,7 +541,7 @@ impl AppState {
     }
 
     async fn load_places(&self) -> Result<(), StoreError> {
-        let gazetteer = crate::load_gazetteer(&self.store).await?;
+        let gazetteer = athar_app::load_gazetteer(&self.store).await?;
         *self
             .gazetteer
             .write()
@@ -578,7 +554,7 @@ impl AppState {
 #[derive(Clone)]
 struct Views {
     full: Arc<Snapshot>,
-    public: Option<crate::privacy::PublicView>,
+    public: Option<athar_app::privacy::PublicView>,
 }
 
 /// How a new snapshot differs from the one before, so that its public view can be patched
@@ -597,7 +573,7 @@ pub(crate) struct View<'a> {
     /// The places.
     pub(crate) places: Arc<Gazetteer>,
     /// Who is reading (for what is withheld from anonymous readers).
-    pub(crate) viewer: crate::privacy::Viewer<'a>,
+    pub(crate) viewer: athar_app::privacy::Viewer<'a>,
 }
 
 impl View<'_> {

@@ -9,9 +9,9 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{Map, Value, json};
 
 use crate::http::{cached, not_modified};
-use crate::privacy::Viewer;
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::privacy::Viewer;
 
 const MAX_BUCKETS: usize = 10_000;
 
@@ -161,7 +161,7 @@ pub(crate) fn ranking_csv(entries: &[Value], hxl: bool) -> Result<String, ApiErr
     for entry in entries {
         let cells = RANKING_COLUMNS.map(|(column, _)| match &entry[column] {
             Value::Null => String::new(),
-            Value::String(text) => crate::export::neutralised(text).into_owned(),
+            Value::String(text) => athar_app::export::neutralised(text).into_owned(),
             other => other.to_string(),
         });
         writer.write_record(&cells).map_err(failed)?;
@@ -236,7 +236,7 @@ pub(crate) async fn community_counts(
         return Ok(response);
     }
     let format = format.to_owned();
-    let viewer = crate::privacy::OwnedViewer::new(view.viewer, view.places);
+    let viewer = athar_app::privacy::OwnedViewer::new(view.viewer, view.places);
     let (content_type, body) = state
         .compute(move || -> Result<_, ApiError> {
             let rows = snapshot.select(&query.filter);
@@ -309,7 +309,7 @@ pub(crate) async fn stats(
         version,
         viewer.is_public(),
     );
-    let viewer = crate::privacy::OwnedViewer::new(viewer, view.places);
+    let viewer = athar_app::privacy::OwnedViewer::new(viewer, view.places);
     let body = crate::state::cached_or_made(&state.stats, key, async {
         state
             .compute(move || stats_body(&snapshot, &viewer, &query))
@@ -320,7 +320,11 @@ pub(crate) async fn stats(
 }
 
 /// The statistics of `/v1/stats`, computed off the request workers.
-fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: &Query) -> String {
+fn stats_body(
+    snapshot: &Snapshot,
+    viewer: &athar_app::privacy::OwnedViewer,
+    query: &Query,
+) -> String {
     let places = &viewer.places;
     let rows = snapshot.select(&query.filter);
     let totals = snapshot.totals(&rows);
@@ -361,7 +365,7 @@ fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: 
                 .withheld(snapshot, &of_kind, None)
                 .with_complement(&all)
         } else {
-            crate::privacy::Withheld::default()
+            athar_app::privacy::Withheld::default()
         };
         let top: Vec<Value> = kind
             .top_communities
@@ -379,7 +383,7 @@ fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: 
             .viewer()
             .withholds_total(&query.filter, &kind.kind, kind.totals.incidents)
         {
-            crate::privacy::withhold_totals(&mut entry);
+            athar_app::privacy::withhold_totals(&mut entry);
             any_withheld = true;
         }
         kinds.insert(kind.kind.to_string(), Value::Object(entry));
@@ -387,7 +391,7 @@ fn stats_body(snapshot: &Snapshot, viewer: &crate::privacy::OwnedViewer, query: 
     let mut body = totals_json(&totals);
     // The totals over every kind, less the others, would give the withheld one.
     if any_withheld {
-        crate::privacy::withhold_totals(&mut body);
+        athar_app::privacy::withhold_totals(&mut body);
     }
     body.insert("from".into(), json!(query.filter.from));
     body.insert("to".into(), json!(query.filter.to));
@@ -430,7 +434,7 @@ pub(crate) async fn series(
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
-    let viewer = crate::privacy::OwnedViewer::new(view.viewer, view.places);
+    let viewer = athar_app::privacy::OwnedViewer::new(view.viewer, view.places);
     let body = state
         .compute(move || series_body(&snapshot, viewer.viewer(), &query, interval))
         .await??;
@@ -440,7 +444,7 @@ pub(crate) async fn series(
 /// The buckets of `/v1/stats/series`, computed off the request workers.
 fn series_body(
     snapshot: &Snapshot,
-    viewer: crate::privacy::Viewer<'_>,
+    viewer: athar_app::privacy::Viewer<'_>,
     query: &Query,
     interval: Interval,
 ) -> Result<String, ApiError> {
@@ -487,14 +491,14 @@ fn series_body(
                 .map(|(kind, totals)| {
                     let mut figures = totals_json(totals);
                     if viewer.withholds_total(&query.filter, kind, totals.incidents) {
-                        crate::privacy::withhold_totals(&mut figures);
+                        athar_app::privacy::withhold_totals(&mut figures);
                         any_withheld = true;
                     }
                     (kind.to_string(), Value::Object(figures))
                 })
                 .collect();
             if any_withheld {
-                crate::privacy::withhold_totals(&mut entry);
+                athar_app::privacy::withhold_totals(&mut entry);
             }
             entry.insert("kinds".into(), Value::Object(kinds));
             Value::Object(entry)

@@ -362,7 +362,8 @@ async fn move_incidents(
     } else {
         athar_core::ResolutionMethod::Alias
     };
-    let moved = crate::gazetteer::repointed(incidents, place, &state.gazetteer(), (fallback, 0.95));
+    let moved =
+        athar_app::gazetteer::repointed(incidents, place, &state.gazetteer(), (fallback, 0.95));
     let counts = state
         .store
         .rewrite_incidents(moved, "community", Some(actor))
@@ -409,7 +410,7 @@ pub(crate) async fn add_alias(
         .store
         .add_community_alias(&place.id, name, &key, Some(&caller.name))
         .await?;
-    let learned_here = crate::learned_id(
+    let learned_here = athar_app::learned_id(
         name,
         place
             .admin1
@@ -531,42 +532,15 @@ pub(crate) async fn import_list(
 ) -> Result<HttpResponse, ApiError> {
     state.authorize_write(&request)?;
     let body = super::writes::read_body(&request, payload, state.settings.import_limit).await?;
-    let report = import_community_list(&state.store, &body[..])
+    let report = athar_app::import_community_list(&state.store, &body[..])
         .await
         .map_err(|e| match e {
-            CommunityImportError::List(error) => ApiError::Invalid {
+            athar_app::gazetteer::CommunityImportError::List(error) => ApiError::Invalid {
                 detail: error.to_string(),
                 errors: Vec::new(),
             },
-            CommunityImportError::Store(error) => ApiError::from(error),
+            athar_app::gazetteer::CommunityImportError::Store(error) => ApiError::from(error),
         })?;
     state.reload_gazetteer().await?;
     Ok(HttpResponse::Ok().json(report))
-}
-
-/// Why a community list was not imported.
-#[derive(Debug, thiserror::Error)]
-pub enum CommunityImportError {
-    /// Not a community list.
-    #[error(transparent)]
-    List(#[from] athar_gazetteer::lists::ListError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] athar_store::StoreError),
-}
-
-/// Reads a community list and writes it to the store (one transaction); the report says
-/// what changed and which rows were rejected, with their row and column.
-pub async fn import_community_list(
-    store: &athar_store::Store,
-    input: impl std::io::Read,
-) -> Result<Value, CommunityImportError> {
-    let list = athar_gazetteer::lists::read_community_list(input)?;
-    let counts = store.upsert_communities(&list.communities).await?;
-    Ok(json!({
-        "accepted": counts.accepted,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-        "rejected": list.rejected,
-    }))
 }

@@ -11,11 +11,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use athar_index::Snapshot;
 use std::sync::Arc;
 
-use crate::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
 use crate::http::{Tag, not_modified};
 use crate::query::Query;
 use crate::routes::aggregates::{ranking, ranking_csv, ranking_geojson};
 use crate::{ApiError, AppState};
+use athar_app::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
 
 /// Bytes gathered before a chunk is sent.
 const CHUNK_BYTES: usize = 256 * 1024;

@@ -22,9 +22,9 @@ use athar_index::Snapshot;
 use athar_tiles::{Tile, lon_lat_to_mercator};
 use serde_json::{Value, json};
 
-use crate::privacy::OwnedViewer;
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::privacy::OwnedViewer;
 
 /// The parameters of a hotspot analysis besides the filters.
 const OWN: [&str; 10] = [

@@ -16,11 +16,11 @@ use athar_tiles::layer::{Key, PointLayer};
 use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
 use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtValueRef};
 
-use crate::privacy::OwnedViewer;
 use crate::query::Query;
 use crate::state::View;
 use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
+use athar_app::privacy::OwnedViewer;
 
 /// The zoom from which every incident is its own point.
 pub(crate) const CLUSTER_ZOOM: u8 = 12;
@@ -800,7 +800,7 @@ async fn encode(
 /// The offline basemap of a tile: boundary lines clipped to the tile and its buffer, and
 /// the places drawn at its zoom.
 fn context_tile(tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
-    let map = crate::basemap::basemap();
+    let map = athar_app::basemap::basemap();
     let bounds = tile.buffered_bounds();
     let within = |[x, y]: [f64; 2]| {
         x >= bounds.min_x && x <= bounds.max_x && y >= bounds.min_y && y <= bounds.max_y

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::features::incident_feature;
 use crate::query::Query;
-use crate::{ApiError, AppState, ImportError, run_import};
+use crate::{ApiError, AppState};
+use athar_app::{ImportError, run_import};
 
 /// Reads a body of at most `limit` bytes.
 pub(crate) async fn read_body(
@@ -90,7 +91,7 @@ async fn import_body(
             errors: Vec::new(),
         },
         ImportError::Store(error) => ApiError::from(error),
-        other @ ImportError::Reader(_) => ApiError::Internal(other.to_string()),
+        other => ApiError::Internal(other.to_string()),
     })?;
     state.catch_up().await?;
     Ok(HttpResponse::Ok().json(report))

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use athar_app::DEMO_CSV;
 use athar_gazetteer::community_key;
-use athar_server::DEMO_CSV;
 
 use crate::support::{Backend, TestStore, both_backends, client, get};
 

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
+use athar_app::DEMO_CSV;
 use athar_gazetteer::community_key;
-use athar_server::DEMO_CSV;
 use serde_json::Value;
 
 use crate::support::{Backend, TestStore, both_backends, encoded, get};

@@ -145,7 +145,7 @@ async fn hostile_requests_get_client_errors_and_change_nothing(backend: Backend)
 async fn headers_titles_and_filters_cannot_rewrite_answers() {
     let store = TestStore::new(Backend::Sqlite).await;
     let mut settings = store.settings(true);
-    settings.privacy.precision = athar_server::privacy::PublicPrecision::Round(2);
+    settings.privacy.precision = athar_app::privacy::PublicPrecision::Round(2);
     let address = store.spawn_with(settings).await;
     let tilejson = |forwarded: bool| {
         let mut request = client().get(format!("{address}/tiles/incidents.json"));

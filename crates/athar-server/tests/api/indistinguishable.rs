@@ -204,10 +204,10 @@ async fn every_item(address: &str, token: Option<&str>) -> serde_json::Value {
 async fn move_every_point(backend: Backend, precision: &str) {
     let store = TestStore::new(backend).await;
     let mut settings = store.settings(true);
-    settings.privacy = athar_server::privacy::Privacy {
-        precision: athar_server::privacy::PublicPrecision::parse(precision).unwrap(),
+    settings.privacy = athar_app::privacy::Privacy {
+        precision: athar_app::privacy::PublicPrecision::parse(precision).unwrap(),
         private_fields: vec!["notes".into(), "source_id".into()],
-        ..athar_server::privacy::Privacy::default()
+        ..athar_app::privacy::Privacy::default()
     };
     let address = store.spawn_with(settings).await;
     let (before, after, moved_csv) = demo_moved();

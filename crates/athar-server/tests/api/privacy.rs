@@ -45,10 +45,10 @@ fn on_grid(value: f64, decimals: i32) -> bool {
 async fn anonymous_readers_see_what_the_privacy_settings_allow() {
     let store = TestStore::new(Backend::Sqlite).await;
     let mut settings = store.settings(false);
-    settings.privacy = athar_server::privacy::Privacy {
-        precision: athar_server::privacy::PublicPrecision::Round(2),
+    settings.privacy = athar_app::privacy::Privacy {
+        precision: athar_app::privacy::PublicPrecision::Round(2),
         private_fields: vec!["notes".into()],
-        ..athar_server::privacy::Privacy::default()
+        ..athar_app::privacy::Privacy::default()
     };
     let address = store.spawn_with(settings).await;
     import_csv(&address, MONTH).await;
@@ -225,11 +225,11 @@ async fn status(url: &str) -> u16 {
 async fn a_withheld_count_cannot_be_worked_out() {
     let store = TestStore::new(Backend::Sqlite).await;
     let mut settings = store.settings(false);
-    settings.privacy = athar_server::privacy::Privacy {
+    settings.privacy = athar_app::privacy::Privacy {
         suppress_below: 3,
         suppress_kinds: vec!["attack".into()],
         public_incidents: false,
-        ..athar_server::privacy::Privacy::default()
+        ..athar_app::privacy::Privacy::default()
     };
     let address = store.spawn_with(settings).await;
     import_csv(&address, SUPPRESSED).await;

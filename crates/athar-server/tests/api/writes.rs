@@ -16,8 +16,16 @@ both_backends!(
 
 /// Imports JSON through a store opened on its own, as the CLI or another replica would.
 async fn import_elsewhere(settings: &athar_server::Settings, json: &str) {
-    let other = athar_server::open_store(settings).await.unwrap();
-    athar_server::run_import(
+    let other = athar_app::open_store(
+        settings
+            .database_url
+            .as_ref()
+            .map(athar_server::Secret::expose),
+        &settings.data_dir,
+    )
+    .await
+    .unwrap();
+    athar_app::run_import(
         &other,
         std::sync::Arc::new(athar_core::Vocabularies::defaults()),
         std::sync::Arc::new(athar_gazetteer::Gazetteer::empty()),

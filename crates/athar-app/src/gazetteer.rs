@@ -187,3 +187,43 @@ pub fn repointed(
         })
         .collect()
 }
+
+/// Why a community list was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum CommunityImportError {
+    /// Not a community list.
+    #[error(transparent)]
+    List(#[from] athar_gazetteer::lists::ListError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] athar_store::StoreError),
+}
+
+/// Reads a community list and writes it to the store (one transaction); the report says
+/// what changed and which rows were rejected, with their row and column.
+pub async fn import_community_list(
+    store: &athar_store::Store,
+    input: impl std::io::Read,
+) -> Result<serde_json::Value, CommunityImportError> {
+    let list = athar_gazetteer::lists::read_community_list(input)?;
+    let counts = store.upsert_communities(&list.communities).await?;
+    Ok(serde_json::json!({
+        "accepted": counts.accepted,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": list.rejected,
+    }))
+}
+
+/// Opens the store at `database_url` (PostgreSQL), or else the embedded one in
+/// `data_dir`, and runs its migrations.
+pub async fn open_store(
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<Store, StoreError> {
+    let location = athar_store::StoreLocation::from_settings(database_url, data_dir)?;
+    tracing::info!(store = %location.describe(), "opening the store");
+    let store = Store::open(&location).await?;
+    store.migrate().await?;
+    Ok(store)
+}

@@ -113,21 +113,25 @@ impl Privacy {
 /// Who is reading: a token holder sees what is stored, anyone else what the privacy
 /// settings allow.
 #[derive(Clone, Copy)]
-pub(crate) enum Viewer<'a> {
+pub enum Viewer<'a> {
+    /// A reader with a valid token, or anyone where nothing is configured.
     Trusted,
+    /// A reader without a token, under these settings.
     Public(&'a Privacy),
 }
 
 /// A [`Viewer`] that owns what it needs, for work done on another thread, with the
 /// places as this viewer sees them.
 #[derive(Clone)]
-pub(crate) struct OwnedViewer {
+pub struct OwnedViewer {
     public: Option<Privacy>,
-    pub(crate) places: Arc<Gazetteer>,
+    /// The places as this viewer sees them.
+    pub places: Arc<Gazetteer>,
 }
 
 impl OwnedViewer {
-    pub(crate) fn new(viewer: Viewer<'_>, places: Arc<Gazetteer>) -> Self {
+    /// Owns what `viewer` borrows, with the places it sees.
+    pub fn new(viewer: Viewer<'_>, places: Arc<Gazetteer>) -> Self {
         Self {
             public: match viewer {
                 Viewer::Trusted => None,
@@ -137,7 +141,8 @@ impl OwnedViewer {
         }
     }
 
-    pub(crate) fn viewer(&self) -> Viewer<'_> {
+    /// The viewer again.
+    pub fn viewer(&self) -> Viewer<'_> {
         self.public.as_ref().map_or(Viewer::Trusted, Viewer::Public)
     }
 }
@@ -309,11 +314,11 @@ impl Privacy {
 
 /// The communities whose counts a viewer may not see (see [`Viewer::withheld`]).
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Withheld {
+pub struct Withheld {
     /// For the filter's period.
-    pub(crate) now: std::collections::HashSet<u32>,
+    pub now: std::collections::HashSet<u32>,
     /// For the comparison period before it.
-    pub(crate) before: std::collections::HashSet<u32>,
+    pub before: std::collections::HashSet<u32>,
 }
 
 impl Withheld {
@@ -321,7 +326,8 @@ impl Withheld {
     /// cannot be told from the total that the answer also gives: never one alone (the
     /// total less the others would be its count), never only ones (their sum would say
     /// so). The communities added are the visible ones with the fewest incidents.
-    pub(crate) fn with_complement(mut self, ranking: &[athar_index::CommunityCount]) -> Self {
+    #[must_use]
+    pub fn with_complement(mut self, ranking: &[athar_index::CommunityCount]) -> Self {
         loop {
             let withheld: Vec<u64> = ranking
                 .iter()
@@ -359,7 +365,7 @@ pub struct PublicView {
 
 impl Viewer<'_> {
     /// Whether this viewer sees something other than what is stored.
-    pub(crate) fn is_public(self) -> bool {
+    pub fn is_public(self) -> bool {
         matches!(self, Self::Public(_))
     }
 
@@ -369,7 +375,7 @@ impl Viewer<'_> {
     /// incidents. Counted kind by kind, so that no difference between the counts of two
     /// filters (all kinds less the others, attacks and fires less fires) gives a withheld
     /// kind's small count.
-    pub(crate) fn withheld(
+    pub fn withheld(
         self,
         snapshot: &Snapshot,
         filter: &Filter,
@@ -418,7 +424,7 @@ impl Viewer<'_> {
     /// Whether a total of `count` incidents of `kind` for `filter` is withheld from this
     /// viewer: a small count of a withheld kind, where the filter narrows by place (a
     /// community, a p-code or a bounding box), as a count for one community would be.
-    pub(crate) fn withholds_total(self, filter: &Filter, kind: &Slug, count: u64) -> bool {
+    pub fn withholds_total(self, filter: &Filter, kind: &Slug, count: u64) -> bool {
         let Self::Public(privacy) = self else {
             return false;
         };
@@ -436,7 +442,7 @@ impl Viewer<'_> {
 
 /// The figures of a total withheld from an anonymous reader: every count and casualty
 /// becomes null, and `suppressed` says so.
-pub(crate) fn withhold_totals(entry: &mut serde_json::Map<String, serde_json::Value>) {
+pub fn withhold_totals(entry: &mut serde_json::Map<String, serde_json::Value>) {
     for (name, value) in entry.iter_mut() {
         if value.is_number() {
             *value = serde_json::Value::Null;

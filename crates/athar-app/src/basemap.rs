@@ -32,30 +32,39 @@ const ARABIC_NAMES: [(&str, &str); 14] = [
 ];
 
 /// A boundary, as a closed line in Web Mercator metres.
-pub(crate) struct Boundary {
+pub struct Boundary {
     /// `country` or `governorate`.
-    pub(crate) kind: &'static str,
-    pub(crate) name_en: String,
-    pub(crate) name_ar: Option<&'static str>,
-    pub(crate) points: Vec<[f64; 2]>,
-    pub(crate) bounds: Bounds,
+    pub kind: &'static str,
+    /// Its English name.
+    pub name_en: String,
+    /// Its Arabic name, where known.
+    pub name_ar: Option<&'static str>,
+    /// Its line, in Web Mercator metres.
+    pub points: Vec<[f64; 2]>,
+    /// The line's bounds.
+    pub bounds: Bounds,
 }
 
 /// A named place.
-pub(crate) struct Place {
-    pub(crate) name_en: Option<String>,
-    pub(crate) name_ar: Option<String>,
+pub struct Place {
+    /// Its English name.
+    pub name_en: Option<String>,
+    /// Its Arabic name.
+    pub name_ar: Option<String>,
     /// `city`, `town`, `village`, `camp` or `neighbourhood`.
-    pub(crate) kind: &'static str,
+    pub kind: &'static str,
     /// The least zoom at which the place is drawn: cities first.
-    pub(crate) min_zoom: u8,
-    pub(crate) point: [f64; 2],
+    pub min_zoom: u8,
+    /// Where it is, in Web Mercator metres.
+    pub point: [f64; 2],
 }
 
 /// Everything the context layer draws.
-pub(crate) struct Basemap {
-    pub(crate) boundaries: Vec<Boundary>,
-    pub(crate) places: Vec<Place>,
+pub struct Basemap {
+    /// The country's and the governorates' boundaries.
+    pub boundaries: Vec<Boundary>,
+    /// The places, cities first.
+    pub places: Vec<Place>,
 }
 
 fn rings(geometry: &Value) -> Vec<&Vec<Value>> {
@@ -133,7 +142,7 @@ fn boundaries_of(text: &str, kind: &'static str) -> Vec<Boundary> {
 }
 
 /// The bundled basemap, read once.
-pub(crate) fn basemap() -> &'static Basemap {
+pub fn basemap() -> &'static Basemap {
     static BASEMAP: OnceLock<Basemap> = OnceLock::new();
     BASEMAP.get_or_init(|| {
         let mut boundaries = boundaries_of(COUNTRY, "country");

@@ -446,7 +446,7 @@ fn is_coordinate(column: &Column) -> bool {
 }
 
 /// A spreadsheet runs a cell starting with one of these as a formula.
-pub(crate) fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         std::borrow::Cow::Owned(format!("'{text}"))
     } else {

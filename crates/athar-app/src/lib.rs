@@ -1,0 +1,25 @@
+//! Athar's application layer: what the HTTP server and the command line both do, between
+//! the domain crates (core, gazetteer, index, ingest, hotspots, maps, tiles, store) and the
+//! edges that call it (`athar-server` for HTTP, `athar-cli` for the terminal).
+//!
+//! - [`import`]: the import pipeline (parse, validate, resolve, learn places, store in one
+//!   transaction, report every rejected row).
+//! - [`export`]: incidents as GeoJSON, CSV with HXL hashtags, KML and GeoPackage.
+//! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
+//!   from incidents.
+//! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
+//! - [`basemap`]: the offline basemap from bundled data.
+//! - [`snapshot`]: every incident of a store compacted into a snapshot.
+#![deny(missing_docs)]
+
+pub mod basemap;
+pub mod export;
+pub mod gazetteer;
+pub mod import;
+pub mod privacy;
+pub mod snapshot;
+
+pub use gazetteer::{
+    CommunityImportError, import_community_list, learned_id, load_gazetteer, open_store,
+};
+pub use import::{DEMO_CSV, ImportError, ImportReport, Rejection, run_import};
