@@ -8,11 +8,9 @@
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
 //!   from incidents.
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
-//! - [`basemap`]: the offline basemap from bundled data.
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
 
-pub mod basemap;
 pub mod export;
 pub mod gazetteer;
 pub mod import;

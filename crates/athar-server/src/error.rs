@@ -72,6 +72,12 @@ impl From<athar_store::StoreError> for ApiError {
     }
 }
 
+impl From<athar_tile_sources::TileError> for ApiError {
+    fn from(error: athar_tile_sources::TileError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 impl From<athar_core::FilterError> for ApiError {
     fn from(error: athar_core::FilterError) -> Self {
         Self::BadParameter {

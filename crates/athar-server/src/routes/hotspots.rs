@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use crate::routes::tiles::{Feature, layer_builder};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_hotspots::{
@@ -19,6 +18,7 @@ use athar_hotspots::{
     SpatialWeights, TrendSeries, Units, emerging_hotspots, gi_star,
 };
 use athar_index::Snapshot;
+use athar_tile_sources::mvt::{Feature, layer_builder};
 use athar_tiles::{Tile, lon_lat_to_mercator};
 use serde_json::{Value, json};
 

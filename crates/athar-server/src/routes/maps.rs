@@ -21,8 +21,8 @@ use crate::http::not_modified_tag;
 use crate::query::Query;
 use crate::routes::aggregates::ranking;
 use crate::{ApiError, AppState};
-use athar_app::basemap::basemap;
 use athar_app::privacy::Viewer;
+use athar_tile_sources::basemap::basemap;
 
 /// The area shown when neither the filters nor the data say: north-west Syria.
 const NORTH_WEST_SYRIA: BoundingBox = BoundingBox::new(35.7, 35.3, 37.6, 36.75);

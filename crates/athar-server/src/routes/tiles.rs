@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_core::BBox;
-use athar_index::{RowId, Snapshot, TileFields, TilePoint};
-use athar_tiles::layer::{Key, PointLayer};
-use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
-use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtValueRef};
+use athar_index::Snapshot;
+use athar_tile_sources::TileSource as _;
+use athar_tile_sources::communities::{CommunitiesSource, CommunityPoint};
+use athar_tile_sources::context::ContextSource;
+use athar_tile_sources::incidents::{CLUSTER_ZOOM, ClusterIndex, IncidentsSource};
+use athar_tiles::{Tile, lon_lat_to_mercator};
 
 use crate::query::Query;
 use crate::state::View;
@@ -22,8 +23,6 @@ use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
 use athar_app::privacy::OwnedViewer;
 
-/// The zoom from which every incident is its own point.
-pub(crate) const CLUSTER_ZOOM: u8 = 12;
 /// The memory for cluster indexes, one per filter recently asked for. An index of a
 /// million incidents holds about 200,000 cells and took about 30 MB (measured by the
 /// server's resident memory after 16 filters), so about eight are kept for a million
@@ -32,13 +31,9 @@ pub(crate) const CLUSTER_ZOOM: u8 = 12;
 const CLUSTER_INDEX_BYTES: u64 = 256 * 1024 * 1024;
 /// The memory for the community points of recent filters.
 const COMMUNITY_POINTS_BYTES: u64 = 32 * 1024 * 1024;
-/// The side of a cluster cell, in tile pixels.
-const CELL_PIXELS: i32 = 64;
 /// The media type of vector tiles (a constant header value: not parsed per response).
 const MVT_CONTENT_TYPE: header::HeaderValue =
     header::HeaderValue::from_static("application/vnd.mapbox-vector-tile");
-/// The name of the incidents layer.
-pub(crate) const LAYER: &str = "incidents";
 
 /// The tile a request under a tile route names: the `{z}/{x}/{y}` after the route's
 /// prefix. Tile routes are scopes matched by their static prefix, so the router runs no
@@ -74,484 +69,6 @@ pub(crate) fn tile_of_path(z: &str, x: &str, y: &str) -> Result<Tile, ApiError> 
 }
 
 /// The cell of the global grid at zoom `z` that holds a Web Mercator point.
-fn cell([x, y]: [f64; 2], z: u8) -> (i64, i64) {
-    let size = Tile::size(z) * f64::from(CELL_PIXELS) / f64::from(EXTENT);
-    #[allow(clippy::cast_possible_truncation)] // at most 2^22 × 64 cells a side
-    let index = |value: f64| (value / size).floor() as i64;
-    (
-        index(x + athar_tiles::HALF_WORLD),
-        index(athar_tiles::HALF_WORLD - y),
-    )
-}
-
-/// The first zoom at which incidents spread over `min`..`max` fall in two cells.
-fn expansion_zoom(min: [f64; 2], max: [f64; 2], z: u8) -> u8 {
-    (z + 1..CLUSTER_ZOOM)
-        .find(|&zoom| cell(min, zoom) != cell(max, zoom))
-        .unwrap_or(CLUSTER_ZOOM)
-}
-
-/// The incidents of the snapshot inside the tile and its buffer that pass the filter,
-/// with their Web Mercator points.
-fn points_in<'s>(
-    snapshot: &'s Snapshot,
-    query: &Query,
-    tile: &Tile,
-) -> Vec<(TilePoint<'s>, [f64; 2])> {
-    let bounds = tile.buffered_bounds();
-    let [west, south] = mercator_to_lon_lat([bounds.min_x, bounds.min_y]);
-    let [east, north] = mercator_to_lon_lat([bounds.max_x, bounds.max_y]);
-    let tile_box = BBox {
-        min_lon: west,
-        min_lat: south,
-        max_lon: east,
-        max_lat: north,
-    };
-    let area = match query.filter.bbox {
-        None => tile_box,
-        Some(asked) => BBox {
-            min_lon: asked.min_lon.max(tile_box.min_lon),
-            min_lat: asked.min_lat.max(tile_box.min_lat),
-            max_lon: asked.max_lon.min(tile_box.max_lon),
-            max_lat: asked.max_lat.min(tile_box.max_lat),
-        },
-    };
-    if area.min_lon > area.max_lon || area.min_lat > area.max_lat {
-        return Vec::new();
-    }
-    // The box in degrees is the tile's, up to rounding: the tile's own bounds decide.
-    snapshot
-        .select_tile_points(&query.filter, area)
-        .into_iter()
-        .map(|point| {
-            let (lon, lat) = point.lon_lat();
-            (point, lon_lat_to_mercator(lon, lat))
-        })
-        .filter(|(_, mercator)| bounds.contains(*mercator))
-        .collect()
-}
-
-pub(crate) fn encode_error(error: &fast_mvt::MvtError) -> ApiError {
-    ApiError::Internal(format!("encoding a tile: {error}"))
-}
-
-/// A feature under construction, its properties added as the layer's keys and values.
-pub(crate) struct Feature(MvtFeatureBuilder);
-
-impl Feature {
-    /// A point feature at a Web Mercator point.
-    pub(crate) fn point(
-        layer: MvtLayerBuilder,
-        tile: &Tile,
-        point: [f64; 2],
-    ) -> Result<Self, ApiError> {
-        let [x, y] = tile.pixel(point);
-        let mut feature = layer.feature_of(MvtGeomType::Point);
-        feature
-            .points([MvtCoord { x, y }])
-            .map_err(|e| encode_error(&e))?;
-        Ok(Self(feature))
-    }
-
-    /// A polygon feature of one exterior ring of tile pixels.
-    pub(crate) fn polygon(layer: MvtLayerBuilder, ring: &[[i32; 2]]) -> Result<Self, ApiError> {
-        let mut feature = layer.feature_of(MvtGeomType::Polygon);
-        feature
-            .ring(ring.iter().map(|&[x, y]| MvtCoord { x, y }), true)
-            .map_err(|e| encode_error(&e))?;
-        Ok(Self(feature))
-    }
-
-    fn tag(&mut self, key: &str, value: MvtValueRef<'_>) -> Result<&mut Self, ApiError> {
-        self.0.tag_ref(key, value).map_err(|e| encode_error(&e))?;
-        Ok(self)
-    }
-
-    pub(crate) fn text(&mut self, key: &str, value: &str) -> Result<&mut Self, ApiError> {
-        self.tag(key, MvtValueRef::String(value))
-    }
-
-    pub(crate) fn count(&mut self, key: &str, value: u64) -> Result<&mut Self, ApiError> {
-        self.tag(key, MvtValueRef::UInt(value))
-    }
-
-    pub(crate) fn number(&mut self, key: &str, value: f64) -> Result<&mut Self, ApiError> {
-        self.tag(key, MvtValueRef::Double(value))
-    }
-
-    fn flag(&mut self, key: &str, value: bool) -> Result<&mut Self, ApiError> {
-        self.tag(key, MvtValueRef::Bool(value))
-    }
-
-    /// Adds the feature to its layer.
-    pub(crate) fn end(self) -> MvtLayerBuilder {
-        self.0.end()
-    }
-}
-
-/// A date as `YYYY-MM-DD`, written without allocating (years 0 to 9999).
-fn iso_date(date: chrono::NaiveDate, out: &mut [u8; 10]) -> &str {
-    use chrono::Datelike;
-    let digits = |out: &mut [u8], mut value: u32| {
-        for byte in out.iter_mut().rev() {
-            *byte = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-    };
-    digits(&mut out[0..4], date.year().clamp(0, 9999).unsigned_abs());
-    out[4] = b'-';
-    digits(&mut out[5..7], date.month());
-    out[7] = b'-';
-    digits(&mut out[8..10], date.day());
-    std::str::from_utf8(out).unwrap_or_default()
-}
-
-/// The keys of the incidents layer's point features, numbered once per tile.
-struct IncidentKeys {
-    id: Key,
-    kind: Key,
-    occurred_on: Key,
-    killed: Key,
-    injured: Key,
-    community: Key,
-    community_id: Key,
-    perpetrator: Key,
-    weapon: Key,
-    place_type: Key,
-}
-
-impl IncidentKeys {
-    fn new(layer: &mut PointLayer<'_>) -> Self {
-        Self {
-            id: layer.key("id"),
-            kind: layer.key("kind"),
-            occurred_on: layer.key("occurred_on"),
-            killed: layer.key("killed"),
-            injured: layer.key("injured"),
-            community: layer.key("community"),
-            community_id: layer.key("community_id"),
-            perpetrator: layer.key("perpetrator"),
-            weapon: layer.key("weapon"),
-            place_type: layer.key("place_type"),
-        }
-    }
-}
-
-/// One incident as a point feature with its properties, at its point in Web Mercator
-/// metres (`mercator`; the snapshot is the reader's view, so it is a point this reader may
-/// see).
-fn incident_feature<'s>(
-    (layer, keys): (&mut PointLayer<'s>, &IncidentKeys),
-    tile: &Tile,
-    fields: &TileFields<'s>,
-    mercator: [f64; 2],
-) {
-    use chrono::Datelike as _;
-    let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
-    let mut date = [0; 10];
-    // Days from the common era: one value per date in the layer.
-    let day = u64::from(fields.occurred_on.num_days_from_ce().cast_unsigned());
-    layer.point(tile.pixel(mercator), |feature| {
-        feature
-            .new_string(keys.id, fields.id.hyphenated().encode_lower(&mut id))
-            .string(keys.kind, fields.kind.as_str())
-            .string_for(
-                keys.occurred_on,
-                day,
-                iso_date(fields.occurred_on, &mut date),
-            )
-            .uint(keys.killed, u64::from(fields.killed))
-            .uint(keys.injured, u64::from(fields.injured))
-            .string(keys.community, fields.community);
-        if let Some(id) = fields.community_id {
-            feature.string(keys.community_id, id);
-        }
-        for (key, slug) in [
-            (keys.perpetrator, fields.perpetrator),
-            (keys.weapon, fields.weapon),
-            (keys.place_type, fields.place_type),
-        ] {
-            if let Some(slug) = slug {
-                feature.string(key, slug.as_str());
-            }
-        }
-    });
-}
-
-/// The incidents of one cell of the global grid, summed.
-#[derive(Debug, Clone)]
-struct Cell {
-    count: u64,
-    sum: [f64; 2],
-    min: [f64; 2],
-    max: [f64; 2],
-    killed: u64,
-    injured: u64,
-    /// Incidents by kind, in the order of the kind vocabulary: kept in the cell for the
-    /// vocabulary's six kinds (a vector of its own per cell made the index of a million
-    /// incidents about a quarter larger, and an index is kept for each recent filter).
-    kinds: smallvec::SmallVec<[u32; 6]>,
-    /// One of its incidents (the only one when `count` is 1).
-    row: RowId,
-}
-
-impl Cell {
-    /// A cell with no incidents yet, `row` the first it will hold.
-    fn empty(kinds: usize, row: RowId) -> Self {
-        Self {
-            count: 0,
-            sum: [0.0; 2],
-            min: [f64::INFINITY; 2],
-            max: [f64::NEG_INFINITY; 2],
-            killed: 0,
-            injured: 0,
-            kinds: smallvec::smallvec![0; kinds],
-            row,
-        }
-    }
-
-    /// Adds one incident at `point`, of the kind numbered `kind` in the index's kinds.
-    fn add(&mut self, point: [f64; 2], (killed, injured): (u32, u32), kind: Option<usize>) {
-        self.count += 1;
-        for (axis, value) in point.into_iter().enumerate() {
-            self.sum[axis] += value;
-            self.min[axis] = self.min[axis].min(value);
-            self.max[axis] = self.max[axis].max(value);
-        }
-        self.killed += u64::from(killed);
-        self.injured += u64::from(injured);
-        if let Some(kind) = kind {
-            self.kinds[kind] += 1;
-        }
-    }
-
-    fn merge(&mut self, other: &Self) {
-        self.count += other.count;
-        for axis in 0..2 {
-            self.sum[axis] += other.sum[axis];
-            self.min[axis] = self.min[axis].min(other.min[axis]);
-            self.max[axis] = self.max[axis].max(other.max[axis]);
-        }
-        self.killed += other.killed;
-        self.injured += other.injured;
-        for (mine, theirs) in self.kinds.iter_mut().zip(&other.kinds) {
-            *mine += theirs;
-        }
-    }
-}
-
-/// The cells of one zoom as they are summed: in the order first met, found by key. Most
-/// points (met in the R-tree's order) and most child cells (met in key order) go to the
-/// cell of the one before, which is then found without hashing.
-#[derive(Default)]
-struct Summing {
-    cells: Vec<((u32, u32), Cell)>,
-    places: foldhash::HashMap<(u32, u32), usize>,
-    previous: Option<((u32, u32), usize)>,
-}
-
-impl Summing {
-    fn get(&mut self, key: (u32, u32)) -> Option<&mut Cell> {
-        let place = match self.previous {
-            Some((previous, place)) if previous == key => place,
-            _ => *self.places.get(&key)?,
-        };
-        self.previous = Some((key, place));
-        Some(&mut self.cells[place].1)
-    }
-
-    fn add(&mut self, key: (u32, u32), cell: Cell) {
-        self.places.insert(key, self.cells.len());
-        self.previous = Some((key, self.cells.len()));
-        self.cells.push((key, cell));
-    }
-
-    fn get_or_add(&mut self, key: (u32, u32), empty: impl FnOnce() -> Cell) -> &mut Cell {
-        if self.get(key).is_none() {
-            self.add(key, empty());
-        }
-        let (_, place) = self.previous.expect("just met");
-        &mut self.cells[place].1
-    }
-
-    /// The cells sorted by key (row, then column).
-    fn into_sorted(mut self) -> Vec<((u32, u32), Cell)> {
-        self.cells.sort_unstable_by_key(|(key, _)| *key);
-        self.cells.shrink_to_fit();
-        self.cells
-    }
-}
-
-/// The incidents that match one filter, summed into the cells of every zoom below the
-/// cluster zoom: built once per filter and snapshot version (one pass over the matching
-/// incidents, then each zoom from the one above), after which a clustered tile is a range
-/// lookup. Cells are keyed by (row, column) of the global grid.
-pub(crate) struct ClusterIndex {
-    /// Per zoom, the cells holding incidents, sorted by key.
-    levels: Vec<Vec<((u32, u32), Cell)>>,
-    kinds: Vec<String>,
-}
-
-impl ClusterIndex {
-    /// The memory it holds, in bytes (for the cache's bound).
-    fn bytes(&self) -> usize {
-        self.levels
-            .iter()
-            .map(|level| level.capacity() * std::mem::size_of::<((u32, u32), Cell)>())
-            .sum::<usize>()
-            + self.kinds.len() * 32
-    }
-
-    fn build(snapshot: &Snapshot, filter: &athar_core::Filter) -> Self {
-        let kinds: Vec<String> = snapshot
-            .vocabularies()
-            .terms_of(athar_core::VocabularyName::Kind)
-            .map(|term| term.slug.as_str().to_owned())
-            .collect();
-        // The kinds as the snapshot numbers them, with their places in `kinds`.
-        let numbers: Vec<(u16, usize)> = kinds
-            .iter()
-            .enumerate()
-            .filter_map(|(at, kind)| Some((snapshot.term_number(kind)?, at)))
-            .collect();
-        let deepest = CLUSTER_ZOOM - 1;
-        let mut cells = Summing::default();
-        snapshot.for_each_tile_point(filter, |point| {
-            let (lon, lat) = point.lon_lat();
-            let at = lon_lat_to_mercator(lon, lat);
-            let (cx, cy) = cell(at, deepest);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
-            let key = (cy as u32, cx as u32);
-            let kind = numbers
-                .iter()
-                .find(|(number, _)| *number == point.kind_number())
-                .map(|(_, at)| *at);
-            cells
-                .get_or_add(key, || Cell::empty(kinds.len(), point.row()))
-                .add(at, point.casualties(), kind);
-        });
-        let mut levels = vec![Vec::new(); usize::from(CLUSTER_ZOOM)];
-        levels[usize::from(deepest)] = cells.into_sorted();
-        for z in (0..deepest).rev() {
-            let mut parents = Summing::default();
-            for ((cy, cx), child) in &levels[usize::from(z) + 1] {
-                match parents.get((cy / 2, cx / 2)) {
-                    Some(parent) => parent.merge(child),
-                    None => parents.add((cy / 2, cx / 2), child.clone()),
-                }
-            }
-            levels[usize::from(z)] = parents.into_sorted();
-        }
-        Self { levels, kinds }
-    }
-
-    /// The cells of a tile and of the ring around it (its 64-pixel buffer).
-    fn cells_of(&self, tile: &Tile) -> impl Iterator<Item = &Cell> {
-        let per_tile = (EXTENT / CELL_PIXELS).unsigned_abs();
-        let last = (1u32 << tile.z) * per_tile - 1;
-        let range = |start: u32| (start.saturating_sub(1), (start + per_tile).min(last));
-        let (x0, x1) = range(tile.x * per_tile);
-        let (y0, y1) = range(tile.y * per_tile);
-        let level = &self.levels[usize::from(tile.z)];
-        (y0..=y1).flat_map(move |cy| {
-            let start = level.partition_point(|(key, _)| *key < (cy, x0));
-            let end = level.partition_point(|(key, _)| *key <= (cy, x1));
-            level[start..end].iter().map(|(_, cell)| cell)
-        })
-    }
-}
-
-/// The keys of the incidents layer's clusters, numbered once per tile.
-struct ClusterKeys {
-    cluster: Key,
-    count: Key,
-    /// One per kind, in the order of the cluster index's kinds.
-    kinds: Vec<Key>,
-    killed: Key,
-    injured: Key,
-    expansion_zoom: Key,
-}
-
-impl ClusterKeys {
-    fn new(layer: &mut PointLayer<'_>, index: &ClusterIndex) -> Self {
-        Self {
-            cluster: layer.key("cluster"),
-            count: layer.key("count"),
-            kinds: index.kinds.iter().map(|kind| layer.key(kind)).collect(),
-            killed: layer.key("killed"),
-            injured: layer.key("injured"),
-            expansion_zoom: layer.key("expansion_zoom"),
-        }
-    }
-}
-
-/// A cell of two or more incidents as a cluster: a point at their centroid, with their
-/// count, counts by kind, casualties, and the zoom at which they part.
-fn cluster_feature((layer, keys): (&mut PointLayer<'_>, &ClusterKeys), tile: &Tile, cell: &Cell) {
-    let count = cell.count as f64;
-    let centroid = [cell.sum[0] / count, cell.sum[1] / count];
-    layer.point(tile.pixel(centroid), |feature| {
-        feature
-            .bool(keys.cluster, true)
-            .uint(keys.count, cell.count);
-        for (&key, &n) in keys.kinds.iter().zip(&cell.kinds) {
-            if n > 0 {
-                feature.uint(key, u64::from(n));
-            }
-        }
-        feature
-            .uint(keys.killed, cell.killed)
-            .uint(keys.injured, cell.injured)
-            .uint(
-                keys.expansion_zoom,
-                u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
-            );
-    });
-}
-
-/// The tile's features: incidents at and above the cluster zoom, clusters below (from the
-/// cluster index of the filter). Written with Athar's own point layer encoder (see
-/// `athar_tiles::layer`), not the general one of the other layers.
-pub(crate) fn incidents_tile(
-    snapshot: &Snapshot,
-    query: &Query,
-    clusters: Option<&ClusterIndex>,
-    tile: &Tile,
-) -> Option<Vec<u8>> {
-    let mut layer = PointLayer::new(LAYER, EXTENT.unsigned_abs());
-    let keys = IncidentKeys::new(&mut layer);
-    match clusters {
-        Some(index) if tile.z < CLUSTER_ZOOM => {
-            let cluster_keys = ClusterKeys::new(&mut layer, index);
-            for cell in index.cells_of(tile) {
-                if cell.count == 1 {
-                    let fields = snapshot.tile_fields(cell.row);
-                    if let Some((lon, lat)) = fields.lon_lat {
-                        let point = lon_lat_to_mercator(lon, lat);
-                        incident_feature((&mut layer, &keys), tile, &fields, point);
-                    }
-                } else {
-                    cluster_feature((&mut layer, &cluster_keys), tile, cell);
-                }
-            }
-        }
-        _ => {
-            for (point, mercator) in points_in(snapshot, query, tile) {
-                let fields = snapshot.point_fields(&point);
-                incident_feature((&mut layer, &keys), tile, &fields, mercator);
-            }
-        }
-    }
-    layer.encode()
-}
-
-/// A layer of the tile extent Athar uses.
-pub(crate) fn layer_builder(name: &str) -> Result<MvtLayerBuilder, ApiError> {
-    let mut layer = MvtLayerBuilder::new(name).map_err(|e| encode_error(&e))?;
-    layer.extent(fast_mvt::MvtExtent::new(EXTENT.unsigned_abs()).expect("a positive extent"));
-    Ok(layer)
-}
-
 /// The ETag of a tile: the snapshot version and the request's filters.
 fn tile_etag(version: u64, request: &HttpRequest, public: bool) -> String {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
@@ -574,26 +91,11 @@ pub(crate) enum Layer {
 impl Layer {
     fn name(self) -> &'static str {
         match self {
-            Self::Incidents => LAYER,
-            Self::Communities => "communities",
+            Self::Incidents => athar_tile_sources::incidents::LAYER,
+            Self::Communities => athar_tile_sources::communities::LAYER,
             Self::Context => "context",
         }
     }
-}
-
-/// A community as the communities layer draws it.
-#[derive(Debug, Clone)]
-pub(crate) struct CommunityPoint {
-    id: String,
-    name_ar: Option<String>,
-    name_en: Option<String>,
-    status: String,
-    /// Its counts are too small to show an anonymous reader (see `privacy`).
-    withheld: bool,
-    count: u64,
-    killed: u64,
-    injured: u64,
-    point: [f64; 2],
 }
 
 /// Layer name, tile, query string, snapshot version, whether for an anonymous reader, and
@@ -684,38 +186,6 @@ fn community_points(
         .collect()
 }
 
-/// The communities of a tile (and its buffer) as proportional symbols.
-fn communities_tile(
-    communities: &[CommunityPoint],
-    tile: &Tile,
-) -> Result<Option<Vec<u8>>, ApiError> {
-    let bounds = tile.buffered_bounds();
-    let mut layer = layer_builder(Layer::Communities.name())?;
-    for community in communities.iter().filter(|c| bounds.contains(c.point)) {
-        let mut feature = Feature::point(layer, tile, community.point)?;
-        feature.text("community_id", &community.id)?;
-        for (name, value) in [
-            ("name_ar", &community.name_ar),
-            ("name_en", &community.name_en),
-        ] {
-            if let Some(value) = value {
-                feature.text(name, value)?;
-            }
-        }
-        feature.text("status", &community.status)?;
-        if community.withheld {
-            feature.flag("suppressed", true)?;
-        } else {
-            feature
-                .count("count", community.count)?
-                .count("killed", community.killed)?
-                .count("injured", community.injured)?;
-        }
-        layer = feature.end();
-    }
-    Ok((layer.num_features() > 0).then(|| layer.encode()))
-}
-
 /// The community points for the filters, from the cache when it holds them.
 async fn cached_community_points(
     state: &AppState,
@@ -780,107 +250,28 @@ async fn encode(
                 None
             };
             tokio::task::spawn_blocking(move || {
-                incidents_tile(&snapshot, &query, clusters.as_deref(), &tile)
+                IncidentsSource {
+                    snapshot: &snapshot,
+                    filter: &query.filter,
+                    clusters: clusters.as_deref(),
+                }
+                .tile(&tile)
             })
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from)
         }
-        Layer::Context => tokio::task::spawn_blocking(move || context_tile(&tile))
+        Layer::Context => tokio::task::spawn_blocking(move || ContextSource.tile(&tile))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from),
         Layer::Communities => {
             let filters = serde_json::to_string(&query.filter).unwrap_or_default();
             let points =
                 cached_community_points(state, (&snapshot, viewer), query, filters).await?;
-            communities_tile(&points, &tile)
+            Ok(CommunitiesSource(&points).tile(&tile)?)
         }
     }
-}
-
-/// The offline basemap of a tile: boundary lines clipped to the tile and its buffer, and
-/// the places drawn at its zoom.
-fn context_tile(tile: &Tile) -> Result<Option<Vec<u8>>, ApiError> {
-    let map = athar_app::basemap::basemap();
-    let bounds = tile.buffered_bounds();
-    let within = |[x, y]: [f64; 2]| {
-        x >= bounds.min_x && x <= bounds.max_x && y >= bounds.min_y && y <= bounds.max_y
-    };
-    let coord = |point| {
-        let [x, y] = tile.pixel(point);
-        MvtCoord { x, y }
-    };
-    let mut lines = layer_builder("boundaries")?;
-    for boundary in &map.boundaries {
-        let b = boundary.bounds;
-        if b.max_x < bounds.min_x
-            || b.min_x > bounds.max_x
-            || b.max_y < bounds.min_y
-            || b.min_y > bounds.max_y
-        {
-            continue;
-        }
-        // The line's parts inside the buffered tile: a segment that leaves it ends a part.
-        let mut runs: Vec<Vec<MvtCoord>> = Vec::new();
-        let mut open = false;
-        for pair in boundary.points.windows(2) {
-            match bounds.clip_segment(pair[0], pair[1]) {
-                Some((start, end)) => {
-                    // A segment starting inside continues the part; one entering starts
-                    // a new part, and one leaving ends it.
-                    if !open || !within(pair[0]) {
-                        runs.push(vec![coord(start)]);
-                    }
-                    if let Some(run) = runs.last_mut() {
-                        run.push(coord(end));
-                    }
-                    open = within(pair[1]);
-                }
-                None => open = false,
-            }
-        }
-        // Runs shorter than a pixel draw nothing and are not valid MVT lines.
-        for run in &mut runs {
-            run.dedup();
-        }
-        runs.retain(|run| run.len() > 1);
-        if runs.is_empty() {
-            continue;
-        }
-        let mut feature = lines.feature_of(MvtGeomType::LineString);
-        for run in runs {
-            feature.line(run).map_err(|e| encode_error(&e))?;
-        }
-        let mut feature = Feature(feature);
-        feature
-            .text("kind", boundary.kind)?
-            .text("name_en", &boundary.name_en)?;
-        if let Some(name) = boundary.name_ar {
-            feature.text("name_ar", name)?;
-        }
-        lines = feature.end();
-    }
-    let mut places = layer_builder("places")?;
-    for place in map
-        .places
-        .iter()
-        .filter(|p| p.min_zoom <= tile.z && within(p.point))
-    {
-        let mut feature = Feature::point(places, tile, place.point)?;
-        feature.text("kind", place.kind)?;
-        for (name, value) in [("name_ar", &place.name_ar), ("name_en", &place.name_en)] {
-            if let Some(value) = value {
-                feature.text(name, value)?;
-            }
-        }
-        places = feature.end();
-    }
-    // A tile is its layers' messages one after another; empty layers are left out.
-    let layers: Vec<Vec<u8>> = [lines, places]
-        .into_iter()
-        .filter(|layer| layer.num_features() > 0)
-        .map(MvtLayerBuilder::encode)
-        .collect();
-    Ok((!layers.is_empty()).then(|| layers.concat()))
 }
 
 /// A tile of `layer`, from the cache when it holds it.
@@ -1391,7 +782,14 @@ mod tests {
             answer: Result<&'static [u8], ApiError>,
         ) -> impl Future<Output = Result<Option<web::Bytes>, ApiError>> + '_ {
             let tile = Tile::new(12, 2464, 1609).expect("a tile");
-            let key = (LAYER, tile, query.to_owned(), 1, true, Coding::Identity);
+            let key = (
+                athar_tile_sources::incidents::LAYER,
+                tile,
+                query.to_owned(),
+                1,
+                true,
+                Coding::Identity,
+            );
             cached_or_made(&self.tiles, key, async move {
                 self.made.fetch_add(1, Ordering::SeqCst);
                 let _open = self.gate.acquire().await.expect("the gate is never closed");
@@ -1454,29 +852,6 @@ mod tests {
         let retried = makings.request("kind=x", Ok(b"made"));
         assert_eq!(retried.await.unwrap().as_deref(), Some(&b"made"[..]));
         assert_eq!(makings.made(), 2);
-    }
-
-    #[test]
-    fn cells_are_aligned_to_tiles_and_split_as_one_zooms_in() {
-        // A cell never straddles two tiles: the cell's tile is the point's tile.
-        let idlib = lon_lat_to_mercator(36.6339, 35.9306);
-        for z in 0..CLUSTER_ZOOM {
-            let (cx, cy) = cell(idlib, z);
-            let tile = Tile::containing(idlib, z);
-            let per_tile = i64::from(EXTENT / CELL_PIXELS);
-            assert_eq!(
-                (cx / per_tile, cy / per_tile),
-                (i64::from(tile.x), i64::from(tile.y))
-            );
-        }
-        // Two points 1 km apart share a cell at zoom 5 and part by zoom 11.
-        let east = [idlib[0] + 1_000.0, idlib[1]];
-        assert_eq!(cell(idlib, 5), cell(east, 5));
-        let zoom = expansion_zoom(idlib, east, 5);
-        assert!(cell(idlib, zoom) != cell(east, zoom));
-        assert_eq!(cell(idlib, zoom - 1), cell(east, zoom - 1));
-        // Points at one place never part below the cluster zoom.
-        assert_eq!(expansion_zoom(idlib, idlib, 3), CLUSTER_ZOOM);
     }
 
     #[test]
