@@ -4,6 +4,7 @@
 //!
 //! - [`import`]: the import pipeline (parse, validate, resolve, learn places, store in one
 //!   transaction, report every rejected row).
+//! - [`counts`]: communities ranked by incidents, as typed entries, with what is withheld.
 //! - [`export`]: incidents as GeoJSON, CSV with HXL hashtags, KML and GeoPackage.
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
 //!   from incidents.
@@ -11,6 +12,7 @@
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
 
+pub mod counts;
 pub mod export;
 pub mod gazetteer;
 pub mod import;

@@ -255,24 +255,6 @@ pub(crate) struct IncidentPage {
     features: Vec<IncidentFeature>,
 }
 
-/// A community's line in a ranking.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct CommunityCountDoc {
-    rank: u32,
-    community_id: String,
-    pcode: Option<String>,
-    name_ar: Option<String>,
-    name_en: Option<String>,
-    count: u64,
-    killed: u64,
-    injured: u64,
-    lon: Option<f64>,
-    lat: Option<f64>,
-    /// Incidents in the period of the same length just before `from` (needs from and to).
-    previous_count: Option<u64>,
-    change: Option<i64>,
-}
-
 /// Communities ranked by incidents (format=json).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CommunityCounts {
@@ -280,7 +262,7 @@ pub(crate) struct CommunityCounts {
     to: Option<String>,
     total_incidents: u64,
     total_communities: u64,
-    communities: Vec<CommunityCountDoc>,
+    communities: Vec<athar_app::counts::CommunityEntry>,
 }
 
 /// One term's count in a breakdown.
@@ -315,7 +297,7 @@ pub(crate) struct KindStatsDoc {
     by_place_type: Vec<BreakdownDoc>,
     by_cause: Vec<BreakdownDoc>,
     by_vehicle: Vec<BreakdownDoc>,
-    top_communities: Vec<CommunityCountDoc>,
+    top_communities: Vec<athar_app::counts::CommunityEntry>,
 }
 
 /// Statistics by kind.

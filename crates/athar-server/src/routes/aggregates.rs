@@ -2,185 +2,18 @@
 //! monthly report.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_core::{Filter, Slug, VocabularyName};
-use athar_gazetteer::Gazetteer;
-use athar_index::{CommunityCount, Interval, Snapshot, Totals};
-use chrono::{Duration, NaiveDate};
+use athar_core::{Slug, VocabularyName};
+use athar_index::{Interval, Snapshot, Totals};
+use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
+
+use athar_app::counts::{CommunityEntry, Ranking, ranking, ranking_csv, ranking_geojson};
 
 use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
-use athar_app::privacy::Viewer;
 
 const MAX_BUCKETS: usize = 10_000;
-
-/// One community of a ranking: a resolved place with its gazetteer id, names and point; an
-/// unresolved name under its most frequent spellings and the centroid of its incidents.
-/// For places of the bundled GeoNames gazetteer, whose Arabic names are sometimes unusual
-/// or wrong (دار تعزة for دارة عزة), the Arabic spelling the reports used most is shown;
-/// an imported community list's names are shown as they are.
-pub(crate) fn community_entry(
-    snapshot: &Snapshot,
-    places: &Gazetteer,
-    count: &CommunityCount,
-) -> Value {
-    let info = &snapshot.communities()[count.community as usize];
-    let place = info.resolved.then(|| places.get(&info.key)).flatten();
-    let point = place.and_then(|p| p.lon_lat).or(info.centroid);
-    let from_geonames = place.is_some_and(|p| p.id.starts_with("geonames:"));
-    let name_ar = if from_geonames {
-        info.name_ar
-            .as_deref()
-            .or(place.and_then(|p| p.name_ar.as_deref()))
-    } else {
-        place
-            .and_then(|p| p.name_ar.as_deref())
-            .or(info.name_ar.as_deref())
-    };
-    json!({
-        "rank": count.rank,
-        "community_id": info.key,
-        "pcode": place.map_or(info.pcode.as_deref(), |p| p.pcode.as_deref()),
-        "name_ar": name_ar,
-        "name_en": place.and_then(|p| p.name_en.as_deref()).or(info.name_en.as_deref()),
-        "status": place.map_or("unresolved", |p| p.status.as_str()),
-        "count": count.count,
-        "killed": count.killed,
-        "injured": count.injured,
-        "lon": point.map(|c| c.0),
-        "lat": point.map(|c| c.1),
-        "previous_count": count.previous_count,
-        "change": count.previous_count.map(|previous| count.count as i64 - previous as i64),
-    })
-}
-
-/// The first `limit` communities ranked by the incidents of `rows` (which `filter`
-/// selected), compared with the period before; and how many communities there are.
-pub(crate) fn ranking(
-    snapshot: &Snapshot,
-    places: &Gazetteer,
-    viewer: Viewer<'_>,
-    filter: &Filter,
-    rows: &[athar_index::RowId],
-    limit: usize,
-) -> (Vec<Value>, usize) {
-    let previous_filter = previous_period(filter);
-    let previous = previous_filter
-        .as_ref()
-        .map(|filter| snapshot.select(filter));
-    let ranking = snapshot.community_counts(rows, previous.as_deref());
-    // What an anonymous reader may not see (see `privacy`): withheld communities lose
-    // their counts and their rank, and follow the others in the order of their ids, so
-    // that neither a tie nor a place in the order says how many they had.
-    let withheld = viewer
-        .withheld(snapshot, filter, previous_filter.as_ref())
-        .with_complement(&ranking);
-    let (mut shown, mut hidden): (Vec<_>, Vec<_>) = ranking
-        .iter()
-        .partition(|c| !withheld.now.contains(&c.community));
-    let key = |c: &&CommunityCount| &snapshot.communities()[c.community as usize].key;
-    hidden.sort_by(|a, b| key(a).cmp(key(b)));
-    shown.append(&mut hidden);
-    let entries = shown
-        .into_iter()
-        .take(limit)
-        .map(|c| {
-            let mut entry = community_entry(snapshot, places, c);
-            if withheld.now.contains(&c.community) {
-                withhold(&mut entry);
-            } else if withheld.before.contains(&c.community) {
-                entry["previous_count"] = Value::Null;
-                entry["change"] = Value::Null;
-            }
-            entry
-        })
-        .collect();
-    (entries, ranking.len())
-}
-
-/// Hides a community's small counts from an anonymous reader (see `privacy`).
-pub(crate) fn withhold(entry: &mut Value) {
-    for field in [
-        "rank",
-        "count",
-        "killed",
-        "injured",
-        "previous_count",
-        "change",
-    ] {
-        entry[field] = Value::Null;
-    }
-    entry["suppressed"] = json!(true);
-}
-
-/// A ranking as a GeoJSON FeatureCollection of community points (none for a name that
-/// has no point).
-pub(crate) fn ranking_geojson(entries: Vec<Value>) -> String {
-    let features: Vec<Value> = entries
-        .into_iter()
-        .map(|entry| {
-            let geometry = match (entry["lon"].as_f64(), entry["lat"].as_f64()) {
-                (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
-                _ => Value::Null,
-            };
-            json!({ "type": "Feature", "id": entry["community_id"], "geometry": geometry, "properties": entry })
-        })
-        .collect();
-    json!({ "type": "FeatureCollection", "features": features }).to_string()
-}
-
-/// The columns of a ranking in CSV, with their HXL hashtags.
-const RANKING_COLUMNS: [(&str, &str); 12] = [
-    ("rank", "#meta+rank"),
-    ("community_id", "#loc+id"),
-    ("pcode", "#loc+code"),
-    ("name_ar", "#loc+name+i_ar"),
-    ("name_en", "#loc+name+i_en"),
-    ("count", "#event+num"),
-    ("killed", "#affected+killed"),
-    ("injured", "#affected+injured"),
-    ("lon", "#geo+lon"),
-    ("lat", "#geo+lat"),
-    ("previous_count", "#event+num+previous"),
-    ("change", "#event+num+change"),
-];
-
-/// A ranking as CSV, with a row of HXL hashtags under the header when `hxl` is set.
-pub(crate) fn ranking_csv(entries: &[Value], hxl: bool) -> Result<String, ApiError> {
-    let failed = |e: csv::Error| ApiError::Internal(e.to_string());
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(RANKING_COLUMNS.map(|(name, _)| name))
-        .map_err(failed)?;
-    if hxl {
-        writer
-            .write_record(RANKING_COLUMNS.map(|(_, tag)| tag))
-            .map_err(failed)?;
-    }
-    for entry in entries {
-        let cells = RANKING_COLUMNS.map(|(column, _)| match &entry[column] {
-            Value::Null => String::new(),
-            Value::String(text) => athar_app::export::neutralised(text).into_owned(),
-            other => other.to_string(),
-        });
-        writer.write_record(&cells).map_err(failed)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// The period of the same length just before `filter`'s, when it has both ends.
-fn previous_period(filter: &Filter) -> Option<Filter> {
-    let (from, to) = (filter.from?, filter.to?);
-    let days = (to - from).num_days() + 1;
-    let mut previous = filter.clone();
-    previous.to = Some(from - Duration::days(1));
-    previous.from = Some(from - Duration::days(days));
-    Some(previous)
-}
 
 fn totals_json(totals: &Totals) -> Map<String, Value> {
     let value = json!({
@@ -240,17 +73,21 @@ pub(crate) async fn community_counts(
     let (content_type, body) = state
         .compute(move || -> Result<_, ApiError> {
             let rows = snapshot.select(&query.filter);
-            let (entries, communities) = ranking(
-                &snapshot,
-                &viewer.places,
-                viewer.viewer(),
+            let Ranking {
+                entries,
+                communities,
+            } = ranking(
+                (&snapshot, &viewer.places, viewer.viewer()),
                 &query.filter,
                 &rows,
                 limit,
             );
             Ok(match format.as_str() {
-                "geojson" => ("application/geo+json", ranking_geojson(entries)),
-                "csv" => ("text/csv; charset=utf-8", ranking_csv(&entries, false)?),
+                "geojson" => ("application/geo+json", ranking_geojson(&entries)),
+                "csv" => (
+                    "text/csv; charset=utf-8",
+                    ranking_csv(&entries, false).map_err(|e| ApiError::Internal(e.to_string()))?,
+                ),
                 _ => {
                     let totals = snapshot.totals(&rows);
                     let body = json!({
@@ -367,13 +204,13 @@ fn stats_body(
         } else {
             athar_app::privacy::Withheld::default()
         };
-        let top: Vec<Value> = kind
+        let top: Vec<CommunityEntry> = kind
             .top_communities
             .iter()
             .map(|c| {
-                let mut entry = community_entry(snapshot, places, c);
+                let mut entry = CommunityEntry::new(snapshot, places, c);
                 if withheld.now.contains(&c.community) {
-                    withhold(&mut entry);
+                    entry.withhold();
                 }
                 entry
             })

@@ -293,7 +293,10 @@ pub(crate) async fn review(
             "lat": info.centroid.map(|c| c.1),
         });
         if withheld.now.contains(&count.community) {
-            super::aggregates::withhold(&mut entry);
+            for field in ["count", "killed", "injured"] {
+                entry[field] = Value::Null;
+            }
+            entry["suppressed"] = json!(true);
         }
         if !info.resolved {
             let mut entry = entry;

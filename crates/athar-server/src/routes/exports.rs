@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use crate::http::{Tag, not_modified};
 use crate::query::Query;
-use crate::routes::aggregates::{ranking, ranking_csv, ranking_geojson};
 use crate::{ApiError, AppState};
+use athar_app::counts::{ranking, ranking_csv, ranking_geojson};
 use athar_app::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
 
 /// Bytes gathered before a chunk is sent.
@@ -237,17 +237,18 @@ pub(crate) async fn communities(
     }
     state.authorize_heavy_read(&request)?;
     let rows = snapshot.select(&query.filter);
-    let (entries, _) = ranking(
-        snapshot,
-        &view.places,
-        view.viewer,
+    let ranked = ranking(
+        (snapshot, &view.places, view.viewer),
         &query.filter,
         &rows,
         usize::MAX,
     );
     let body = match format {
-        ExportFormat::Csv => format!("\u{feff}{}", ranking_csv(&entries, hxl)?),
-        _ => ranking_geojson(entries),
+        ExportFormat::Csv => format!(
+            "\u{feff}{}",
+            ranking_csv(&ranked.entries, hxl).map_err(|e| ApiError::Internal(e.to_string()))?
+        ),
+        _ => ranking_geojson(&ranked.entries),
     };
     Ok(attachment(format.extension(), tag, format.media_type(), "communities").body(body))
 }

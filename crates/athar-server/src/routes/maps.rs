@@ -19,8 +19,8 @@ use athar_tiles::mercator_to_lon_lat;
 
 use crate::http::not_modified_tag;
 use crate::query::Query;
-use crate::routes::aggregates::ranking;
 use crate::{ApiError, AppState};
+use athar_app::counts::ranking;
 use athar_app::privacy::Viewer;
 use athar_tile_sources::basemap::basemap;
 
@@ -229,16 +229,17 @@ fn spec(
             let day = snapshot.tile_fields(*row).occurred_on;
             dates = Some(dates.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
         }
-        let (entries, _) = ranking(snapshot, places, viewer, filter, &rows, usize::MAX);
-        let circles = entries
+        let ranked = ranking((snapshot, places, viewer), filter, &rows, usize::MAX);
+        let circles = ranked
+            .entries
             .iter()
             .filter_map(|entry| {
                 Some(ProportionalCircle {
-                    position: LonLat::new(entry["lon"].as_f64()?, entry["lat"].as_f64()?),
-                    count: u32::try_from(entry["count"].as_u64()?).ok()?,
+                    position: LonLat::new(entry.lon?, entry.lat?),
+                    count: u32::try_from(entry.count?).ok()?,
                     label: LocalizedName::new(
-                        entry["name_en"].as_str().unwrap_or_default(),
-                        entry["name_ar"].as_str().unwrap_or_default(),
+                        entry.name_en.as_deref().unwrap_or_default(),
+                        entry.name_ar.as_deref().unwrap_or_default(),
                     ),
                 })
             })

@@ -168,19 +168,18 @@ fn community_points(
     counts
         .iter()
         .filter_map(|count| {
-            let entry = super::aggregates::community_entry(snapshot, places, count);
-            let text = |field: &str| entry[field].as_str().map(str::to_owned);
-            let (lon, lat) = (entry["lon"].as_f64()?, entry["lat"].as_f64()?);
+            let entry = athar_app::counts::CommunityEntry::new(snapshot, places, count);
+            let point = lon_lat_to_mercator(entry.lon?, entry.lat?);
             Some(CommunityPoint {
-                id: text("community_id")?,
-                name_ar: text("name_ar"),
-                name_en: text("name_en"),
-                status: text("status").unwrap_or_default(),
+                id: entry.community_id,
+                name_ar: entry.name_ar,
+                name_en: entry.name_en,
+                status: entry.status,
                 withheld: withheld.now.contains(&count.community),
                 count: count.count,
                 killed: count.killed,
                 injured: count.injured,
-                point: lon_lat_to_mercator(lon, lat),
+                point,
             })
         })
         .collect()
