@@ -8,6 +8,7 @@
 //! - [`export`]: incidents as GeoJSON, CSV with HXL hashtags, KML and GeoPackage.
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
 //!   from incidents.
+//! - [`maps`]: what a static map shows, for the renderer of `athar-maps`.
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
@@ -16,6 +17,7 @@ pub mod counts;
 pub mod export;
 pub mod gazetteer;
 pub mod import;
+pub mod maps;
 pub mod privacy;
 pub mod snapshot;
 

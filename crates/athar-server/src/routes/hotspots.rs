@@ -147,7 +147,7 @@ fn study_area(
     } else if let Some(b) = filter
         .admin1
         .as_deref()
-        .and_then(crate::routes::maps::governorate_bounds)
+        .and_then(athar_app::maps::governorate_bounds)
     {
         (b.west, b.south, b.east, b.north)
     } else {
