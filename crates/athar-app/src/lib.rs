@@ -2,6 +2,7 @@
 //! the domain crates (core, gazetteer, index, ingest, hotspots, maps, tiles, store) and the
 //! edges that call it (`athar-server` for HTTP, `athar-cli` for the terminal).
 //!
+//! - [`hotspots`]: Gi* maps and emerging hotspots over the reader's view, ready to serve.
 //! - [`import`]: the import pipeline (parse, validate, resolve, learn places, store in one
 //!   transaction, report every rejected row).
 //! - [`counts`]: communities ranked by incidents, as typed entries, with what is withheld.
@@ -9,6 +10,7 @@
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
 //!   from incidents.
 //! - [`maps`]: what a static map shows, for the renderer of `athar-maps`.
+//! - [`params`]: an endpoint's own parameters, read alike from the server and the CLI.
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
@@ -16,8 +18,10 @@
 pub mod counts;
 pub mod export;
 pub mod gazetteer;
+pub mod hotspots;
 pub mod import;
 pub mod maps;
+pub mod params;
 pub mod privacy;
 pub mod snapshot;
 

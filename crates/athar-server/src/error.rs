@@ -72,6 +72,15 @@ impl From<athar_store::StoreError> for ApiError {
     }
 }
 
+impl From<athar_app::params::ParamError> for ApiError {
+    fn from(error: athar_app::params::ParamError) -> Self {
+        Self::BadParameter {
+            parameter: error.parameter,
+            message: error.message,
+        }
+    }
+}
+
 impl From<athar_tile_sources::TileError> for ApiError {
     fn from(error: athar_tile_sources::TileError) -> Self {
         Self::Internal(error.to_string())

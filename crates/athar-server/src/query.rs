@@ -48,51 +48,19 @@ impl Query {
             own: own_values,
         })
     }
+}
+
+impl athar_app::params::Parameters for Query {
+    fn filter(&self) -> &Filter {
+        &self.filter
+    }
 
     /// An endpoint's own parameter, if given.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    fn get(&self, name: &str) -> Option<&str> {
         self.own
             .iter()
             .rev()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
-    }
-
-    /// A whole number parameter in `min..=max`, or `default`.
-    pub(crate) fn number(
-        &self,
-        name: &str,
-        default: usize,
-        min: usize,
-        max: usize,
-    ) -> Result<usize, ApiError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(value) => value
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| ApiError::BadParameter {
-                    parameter: name.into(),
-                    message: format!("'{value}' is not a whole number from {min} to {max}"),
-                }),
-        }
-    }
-
-    /// A parameter that must be one of `allowed`, or `default`.
-    pub(crate) fn choice<'a>(
-        &'a self,
-        name: &str,
-        allowed: &[&'a str],
-        default: &'a str,
-    ) -> Result<&'a str, ApiError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(value) if allowed.contains(&value) => Ok(value),
-            Some(value) => Err(ApiError::BadParameter {
-                parameter: name.into(),
-                message: format!("'{value}' is not allowed (allowed: {})", allowed.join(", ")),
-            }),
-        }
     }
 }

@@ -42,12 +42,12 @@ pub struct AppState {
     /// `/v1/stats` bodies by query, snapshot version and whether for an anonymous reader.
     pub(crate) stats: moka::future::Cache<(String, u64, bool), String>,
     /// Hotspot analyses, by parameters and snapshot version.
-    pub(crate) hotspots: crate::routes::hotspots::HotspotCache,
+    pub(crate) hotspots: athar_app::hotspots::HotspotCache,
     /// Permits for computations done off the request workers (see [`AppState::compute`]).
     computing: tokio::sync::Semaphore,
     compute_permits: u32,
     /// Hotspot units and weights, by area and neighbourhood.
-    pub(crate) hotspot_neighbourhoods: crate::routes::hotspots::NeighbourhoodCache,
+    pub(crate) hotspot_neighbourhoods: athar_app::hotspots::NeighbourhoodCache,
     /// The snapshot, and beside it what anonymous readers are served from when the privacy
     /// settings show them other data; swapped together.
     views: RwLock<Views>,
@@ -112,8 +112,8 @@ impl AppState {
                 .weigher(|_, body: &String| u32::try_from(body.len()).unwrap_or(u32::MAX))
                 .max_capacity(STATS_CACHE_BYTES)
                 .build(),
-            hotspots: crate::routes::hotspots::new_cache(),
-            hotspot_neighbourhoods: crate::routes::hotspots::new_neighbourhood_cache(),
+            hotspots: athar_app::hotspots::new_cache(),
+            hotspot_neighbourhoods: athar_app::hotspots::new_neighbourhood_cache(),
             computing: tokio::sync::Semaphore::new(COMPUTE_PERMITS as usize),
             compute_permits: COMPUTE_PERMITS,
             read_limits: crate::limits::ReadLimits::new(settings.read_rate_per_ip),

@@ -12,6 +12,7 @@ use athar_app::counts::{CommunityEntry, Ranking, ranking, ranking_csv, ranking_g
 use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::params::Parameters as _;
 
 const MAX_BUCKETS: usize = 10_000;
 

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::params::Parameters as _;
 
 fn community_json(community: &Community) -> Value {
     let admin =

@@ -12,6 +12,7 @@ use crate::query::Query;
 use crate::routes::tiles::{Coding, compressed};
 use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
+use athar_app::params::Parameters as _;
 
 /// The bundled styles, by name.
 const STYLES: [(&str, &str); 2] = [
@@ -124,7 +125,7 @@ fn hotspot_options(query: &Query, view: &str) -> Result<bool, ApiError> {
         };
     }
     query.number("resolution", 7, 5, 9)?;
-    crate::routes::hotspots::decimal(query, "distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
+    query.decimal("distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
     query.choice("fdr", &["true", "false"], "false")?;
     let trend = query.choice("trend", &["true", "false"], "false")? == "true";
     query.choice("interval", &["month", "week"], "month")?;

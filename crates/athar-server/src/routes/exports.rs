@@ -16,6 +16,7 @@ use crate::query::Query;
 use crate::{ApiError, AppState};
 use athar_app::counts::{ranking, ranking_csv, ranking_geojson};
 use athar_app::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
+use athar_app::params::Parameters as _;
 
 /// Bytes gathered before a chunk is sent.
 const CHUNK_BYTES: usize = 256 * 1024;

@@ -11,6 +11,7 @@ use athar_maps::{Format, Language, PixelRatio};
 use crate::http::not_modified_tag;
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::params::Parameters as _;
 
 /// The most pixels a rendered map may have (2,000 × 2,000, or the default 1,200 × 800 at
 /// scale 2): rendering a PNG took about 88 bytes a pixel at its peak (measured: 4,000 ×

@@ -8,6 +8,7 @@ use crate::features::{Feature, feature, incident_feature};
 use crate::http::{base_url, cached, not_modified, query_string};
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::params::Parameters as _;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;

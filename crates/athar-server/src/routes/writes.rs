@@ -15,6 +15,7 @@ use crate::auth::Caller;
 use crate::features::incident_feature;
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::params::Parameters as _;
 use athar_app::{ImportError, run_import};
 
 /// Reads a body of at most `limit` bytes.
