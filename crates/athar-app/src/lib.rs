@@ -12,6 +12,7 @@
 //! - [`maps`]: what a static map shows, for the renderer of `athar-maps`.
 //! - [`params`]: an endpoint's own parameters, read alike from the server and the CLI.
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
+//! - [`stats`]: the statistics of a report, by kind, as typed results.
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
 
@@ -24,6 +25,7 @@ pub mod maps;
 pub mod params;
 pub mod privacy;
 pub mod snapshot;
+pub mod stats;
 
 pub use gazetteer::{
     CommunityImportError, import_community_list, learned_id, load_gazetteer, open_store,

@@ -265,57 +265,6 @@ pub(crate) struct CommunityCounts {
     communities: Vec<athar_app::counts::CommunityEntry>,
 }
 
-/// One term's count in a breakdown.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct BreakdownDoc {
-    /// The term; null for incidents that do not record one.
-    slug: Option<String>,
-    label_en: String,
-    label_ar: String,
-    count: u64,
-    /// count / incidents of the kind.
-    share: f64,
-    /// The share as a whole percentage, as reports print it.
-    percent: f64,
-}
-
-/// The statistics of one kind.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct KindStatsDoc {
-    label_en: String,
-    label_ar: String,
-    incidents: u64,
-    communities: u64,
-    killed: u64,
-    killed_women: u64,
-    killed_children: u64,
-    injured: u64,
-    injured_women: u64,
-    injured_children: u64,
-    by_perpetrator: Vec<BreakdownDoc>,
-    by_weapon: Vec<BreakdownDoc>,
-    by_place_type: Vec<BreakdownDoc>,
-    by_cause: Vec<BreakdownDoc>,
-    by_vehicle: Vec<BreakdownDoc>,
-    top_communities: Vec<athar_app::counts::CommunityEntry>,
-}
-
-/// Statistics by kind.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Stats {
-    from: Option<String>,
-    to: Option<String>,
-    incidents: u64,
-    communities: u64,
-    killed: u64,
-    killed_women: u64,
-    killed_children: u64,
-    injured: u64,
-    injured_women: u64,
-    injured_children: u64,
-    kinds: std::collections::BTreeMap<String, KindStatsDoc>,
-}
-
 /// One bucket of a series.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Bucket {

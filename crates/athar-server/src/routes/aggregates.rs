@@ -2,12 +2,12 @@
 //! monthly report.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_core::{Slug, VocabularyName};
+use athar_core::VocabularyName;
 use athar_index::{Interval, Snapshot, Totals};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use athar_app::counts::{CommunityEntry, Ranking, ranking, ranking_csv, ranking_geojson};
+use athar_app::counts::{Ranking, ranking, ranking_csv, ranking_geojson};
 
 use crate::http::{cached, not_modified};
 use crate::query::Query;
@@ -106,16 +106,6 @@ pub(crate) async fn community_counts(
     Ok(cached(tag, content_type, body))
 }
 
-fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -> (Value, Value) {
-    match slug {
-        None => (json!("Not recorded"), json!("غير مسجل")),
-        Some(slug) => match snapshot.vocabularies().get(vocabulary, slug.as_str()) {
-            Some(term) => (json!(term.label_en), json!(term.label_ar)),
-            None => (json!(slug.as_str()), json!(slug.as_str())),
-        },
-    }
-}
-
 /// `GET /v1/stats`: incidents and casualties by kind, each broken down by perpetrator,
 /// weapon, place type, cause and vehicle, with shares and the top communities.
 #[utoipa::path(
@@ -124,7 +114,7 @@ fn label(snapshot: &Snapshot, vocabulary: VocabularyName, slug: Option<&Slug>) -
     tag = "Counts and statistics",
     params(crate::openapi::FilterParams),
     responses(
-        (status = 200, description = "Incidents and casualties by kind, with breakdowns", body = crate::openapi::Stats),
+        (status = 200, description = "Incidents and casualties by kind, with breakdowns", body = athar_app::stats::Stats),
         (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -150,95 +140,14 @@ pub(crate) async fn stats(
     let viewer = athar_app::privacy::OwnedViewer::new(viewer, view.places);
     let body = crate::state::cached_or_made(&state.stats, key, async {
         state
-            .compute(move || stats_body(&snapshot, &viewer, &query))
+            .compute(move || {
+                let figures = athar_app::stats::stats(&snapshot, &viewer, &query.filter);
+                serde_json::to_string(&figures).unwrap_or_default()
+            })
             .await
     })
     .await?;
     Ok(cached(tag, "application/json", body))
-}
-
-/// The statistics of `/v1/stats`, computed off the request workers.
-fn stats_body(
-    snapshot: &Snapshot,
-    viewer: &athar_app::privacy::OwnedViewer,
-    query: &Query,
-) -> String {
-    let places = &viewer.places;
-    let rows = snapshot.select(&query.filter);
-    let totals = snapshot.totals(&rows);
-    let mut kinds = Map::new();
-    let mut any_withheld = false;
-    for kind in snapshot.kind_stats(&rows) {
-        let mut entry = totals_json(&kind.totals);
-        entry.insert("communities".into(), json!(kind.communities));
-        let (label_en, label_ar) = label(snapshot, VocabularyName::Kind, Some(&kind.kind));
-        entry.insert("label_en".into(), label_en);
-        entry.insert("label_ar".into(), label_ar);
-        for (vocabulary, breakdown) in &kind.breakdowns {
-            let list: Vec<Value> = breakdown
-                .iter()
-                .map(|item| {
-                    let (label_en, label_ar) = label(snapshot, *vocabulary, item.slug.as_ref());
-                    let share = item.count as f64 / kind.totals.incidents as f64;
-                    json!({
-                        "slug": item.slug,
-                        "label_en": label_en,
-                        "label_ar": label_ar,
-                        "count": item.count,
-                        "share": share,
-                        "percent": (share * 100.0).round(),
-                    })
-                })
-                .collect();
-            entry.insert(format!("by_{vocabulary}"), json!(list));
-        }
-        // The kind's small counts are withheld from anonymous readers as in the ranking
-        // (see `privacy`).
-        let mut of_kind = query.filter.clone();
-        of_kind.kinds = vec![kind.kind.clone()];
-        let withheld = if viewer.viewer().is_public() {
-            let all = snapshot.community_counts(&snapshot.select(&of_kind), None);
-            viewer
-                .viewer()
-                .withheld(snapshot, &of_kind, None)
-                .with_complement(&all)
-        } else {
-            athar_app::privacy::Withheld::default()
-        };
-        let top: Vec<CommunityEntry> = kind
-            .top_communities
-            .iter()
-            .map(|c| {
-                let mut entry = CommunityEntry::new(snapshot, places, c);
-                if withheld.now.contains(&c.community) {
-                    entry.withhold();
-                }
-                entry
-            })
-            .collect();
-        entry.insert("top_communities".into(), json!(top));
-        if viewer
-            .viewer()
-            .withholds_total(&query.filter, &kind.kind, kind.totals.incidents)
-        {
-            athar_app::privacy::withhold_totals(&mut entry);
-            any_withheld = true;
-        }
-        kinds.insert(kind.kind.to_string(), Value::Object(entry));
-    }
-    let mut body = totals_json(&totals);
-    // The totals over every kind, less the others, would give the withheld one.
-    if any_withheld {
-        athar_app::privacy::withhold_totals(&mut body);
-    }
-    body.insert("from".into(), json!(query.filter.from));
-    body.insert("to".into(), json!(query.filter.to));
-    body.insert(
-        "communities".into(),
-        json!(snapshot.community_counts(&rows, None).len()),
-    );
-    body.insert("kinds".into(), Value::Object(kinds));
-    Value::Object(body).to_string()
 }
 
 /// `GET /v1/stats/series`: counts and casualties per day, week or month, per kind.
