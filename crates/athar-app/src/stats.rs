@@ -14,6 +14,40 @@ use serde::Serialize;
 use crate::counts::CommunityEntry;
 use crate::privacy::{OwnedViewer, Withheld};
 
+/// Incidents and casualties (null when withheld from an anonymous reader).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    /// Incidents.
+    pub incidents: Option<u64>,
+    /// Injured.
+    pub injured: Option<u64>,
+    /// Injured children.
+    pub injured_children: Option<u64>,
+    /// Injured women.
+    pub injured_women: Option<u64>,
+    /// Killed.
+    pub killed: Option<u64>,
+    /// Killed children.
+    pub killed_children: Option<u64>,
+    /// Killed women.
+    pub killed_women: Option<u64>,
+}
+
+impl Figures {
+    /// The figures of `totals`.
+    pub fn of(t: &Totals) -> Self {
+        Self {
+            incidents: Some(t.incidents),
+            injured: Some(t.injured),
+            injured_children: Some(t.injured_children),
+            injured_women: Some(t.injured_women),
+            killed: Some(t.killed),
+            killed_children: Some(t.killed_children),
+            killed_women: Some(t.killed_women),
+        }
+    }
+}
+
 /// One term's count in a breakdown.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BreakdownEntry {
@@ -46,20 +80,9 @@ pub struct KindFigures {
     pub by_weapon: Vec<BreakdownEntry>,
     /// Distinct communities.
     pub communities: Option<u64>,
-    /// Incidents.
-    pub incidents: Option<u64>,
-    /// Injured.
-    pub injured: Option<u64>,
-    /// Injured children.
-    pub injured_children: Option<u64>,
-    /// Injured women.
-    pub injured_women: Option<u64>,
-    /// Killed.
-    pub killed: Option<u64>,
-    /// Killed children.
-    pub killed_children: Option<u64>,
-    /// Killed women.
-    pub killed_women: Option<u64>,
+    /// Incidents and casualties.
+    #[serde(flatten)]
+    pub figures: Figures,
     /// The kind's Arabic label.
     pub label_ar: String,
     /// The kind's English label.
@@ -79,20 +102,9 @@ pub struct Stats {
     /// The filter's first day.
     #[schema(value_type = Option<String>, format = Date)]
     pub from: Option<NaiveDate>,
-    /// Incidents.
-    pub incidents: Option<u64>,
-    /// Injured.
-    pub injured: Option<u64>,
-    /// Injured children.
-    pub injured_children: Option<u64>,
-    /// Injured women.
-    pub injured_women: Option<u64>,
-    /// Killed.
-    pub killed: Option<u64>,
-    /// Killed children.
-    pub killed_children: Option<u64>,
-    /// Killed women.
-    pub killed_women: Option<u64>,
+    /// Incidents and casualties.
+    #[serde(flatten)]
+    pub figures: Figures,
     /// Each kind present, by its slug.
     pub kinds: BTreeMap<String, KindFigures>,
     /// Present, and true, when the totals are withheld from an anonymous reader.
@@ -188,13 +200,7 @@ fn kind_figures(
         by_vehicle: of_vocabulary(VocabularyName::Vehicle),
         by_weapon: of_vocabulary(VocabularyName::Weapon),
         communities: Some(kind.communities),
-        incidents: Some(t.incidents),
-        injured: Some(t.injured),
-        injured_children: Some(t.injured_children),
-        injured_women: Some(t.injured_women),
-        killed: Some(t.killed),
-        killed_children: Some(t.killed_children),
-        killed_women: Some(t.killed_women),
+        figures: Figures::of(t),
         label_ar,
         label_en,
         suppressed: None,
@@ -223,13 +229,7 @@ impl KindFigures {
         }
         self.top_communities.clear();
         self.communities = None;
-        self.incidents = None;
-        self.injured = None;
-        self.injured_children = None;
-        self.injured_women = None;
-        self.killed = None;
-        self.killed_children = None;
-        self.killed_women = None;
+        self.figures = Figures::default();
         self.suppressed = Some(true);
     }
 }
@@ -250,17 +250,14 @@ pub fn stats(snapshot: &Snapshot, viewer: &OwnedViewer, filter: &Filter) -> Stat
         .collect();
     // The totals over every kind, less the others, would give a withheld one.
     let withheld = kinds.values().any(|figures| figures.suppressed.is_some());
-    let shown = |value: u64| (!withheld).then_some(value);
     Stats {
         communities: Some(snapshot.community_counts(&rows, None).len() as u64),
         from: filter.from,
-        incidents: shown(totals.incidents),
-        injured: shown(totals.injured),
-        injured_children: shown(totals.injured_children),
-        injured_women: shown(totals.injured_women),
-        killed: shown(totals.killed),
-        killed_children: shown(totals.killed_children),
-        killed_women: shown(totals.killed_women),
+        figures: if withheld {
+            Figures::default()
+        } else {
+            Figures::of(&totals)
+        },
         kinds,
         suppressed: withheld.then_some(true),
         to: filter.to,
