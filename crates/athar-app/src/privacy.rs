@@ -440,20 +440,6 @@ impl Viewer<'_> {
     }
 }
 
-/// The figures of a total withheld from an anonymous reader: every count and casualty
-/// becomes null, and `suppressed` says so.
-pub fn withhold_totals(entry: &mut serde_json::Map<String, serde_json::Value>) {
-    for (name, value) in entry.iter_mut() {
-        if value.is_number() {
-            *value = serde_json::Value::Null;
-        }
-        if name.starts_with("by_") || name == "top_communities" {
-            *value = serde_json::json!([]);
-        }
-    }
-    entry.insert("suppressed".into(), serde_json::Value::Bool(true));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

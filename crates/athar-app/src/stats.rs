@@ -263,3 +263,130 @@ pub fn stats(snapshot: &Snapshot, viewer: &OwnedViewer, filter: &Filter) -> Stat
         to: filter.to,
     }
 }
+
+/// Incidents and casualties of one kind in a bucket of a series.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct KindTotals {
+    /// Incidents and casualties.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Present, and true, when the figures are withheld from an anonymous reader.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<bool>,
+}
+
+/// One bucket of a series: a day, a week or a month.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Bucket {
+    /// Its last day.
+    #[schema(value_type = String, format = Date)]
+    pub end: NaiveDate,
+    /// Incidents and casualties of every kind.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Per kind with incidents, by slug.
+    pub kinds: BTreeMap<String, KindTotals>,
+    /// Its first day.
+    #[schema(value_type = String, format = Date)]
+    pub start: NaiveDate,
+    /// Present, and true, when the figures are withheld from an anonymous reader.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<bool>,
+}
+
+/// Counts and casualties per interval and kind, every interval present.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Series {
+    /// The buckets, first to last.
+    pub buckets: Vec<Bucket>,
+    /// The first day: the filter's, else the first incident's.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub from: Option<NaiveDate>,
+    /// `day`, `week` or `month`.
+    pub interval: String,
+    /// The last day: the filter's, else the last incident's.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub to: Option<NaiveDate>,
+}
+
+/// The most buckets a series is served with.
+pub const MAX_BUCKETS: usize = 10_000;
+
+/// The series of the incidents `filter` selects, by `interval` (named `interval_name` in
+/// the answer), as `viewer` may see it; refused past [`MAX_BUCKETS`].
+pub fn series(
+    snapshot: &Snapshot,
+    viewer: crate::privacy::Viewer<'_>,
+    filter: &Filter,
+    (interval, interval_name): (athar_index::Interval, &str),
+) -> Result<Series, crate::params::ParamError> {
+    use athar_index::Interval;
+    let rows = snapshot.select(filter);
+    let extent = snapshot.date_extent();
+    let first = filter
+        .from
+        .or_else(|| rows.first().and_then(|_| extent.map(|e| e.0)));
+    let last = filter
+        .to
+        .or_else(|| rows.last().and_then(|_| extent.map(|e| e.1)));
+    let buckets = match (first, last) {
+        (Some(first), Some(last)) => {
+            let days = (last - first).num_days().unsigned_abs() as usize + 1;
+            let approximate = match interval {
+                Interval::Day => days,
+                Interval::Week => days / 7 + 2,
+                Interval::Month => days / 28 + 2,
+            };
+            if approximate > MAX_BUCKETS {
+                return Err(crate::params::ParamError::new(
+                    "interval",
+                    format!(
+                        "the period would need about {approximate} buckets; at most {MAX_BUCKETS} are served (narrow from/to or use a longer interval)"
+                    ),
+                ));
+            }
+            snapshot.series(&rows, interval, first, last)
+        }
+        _ => Vec::new(),
+    };
+    let buckets = buckets
+        .iter()
+        .map(|bucket| {
+            let kinds: BTreeMap<String, KindTotals> = bucket
+                .kinds
+                .iter()
+                .map(|(kind, totals)| {
+                    let withheld = viewer.withholds_total(filter, kind, totals.incidents);
+                    let figures = KindTotals {
+                        figures: if withheld {
+                            Figures::default()
+                        } else {
+                            Figures::of(totals)
+                        },
+                        suppressed: withheld.then_some(true),
+                    };
+                    (kind.to_string(), figures)
+                })
+                .collect();
+            // The totals over every kind, less the others, would give a withheld one.
+            let withheld = kinds.values().any(|k| k.suppressed.is_some());
+            Bucket {
+                end: bucket.end,
+                figures: if withheld {
+                    Figures::default()
+                } else {
+                    Figures::of(&bucket.totals)
+                },
+                kinds,
+                start: bucket.start,
+                suppressed: withheld.then_some(true),
+            }
+        })
+        .collect();
+    Ok(Series {
+        buckets,
+        from: first,
+        interval: interval_name.to_owned(),
+        to: last,
+    })
+}

@@ -265,27 +265,6 @@ pub(crate) struct CommunityCounts {
     communities: Vec<athar_app::counts::CommunityEntry>,
 }
 
-/// One bucket of a series.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Bucket {
-    start: String,
-    end: String,
-    incidents: u64,
-    killed: u64,
-    injured: u64,
-    #[schema(value_type = Object)]
-    kinds: serde_json::Value,
-}
-
-/// A time series.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Series {
-    interval: String,
-    from: Option<String>,
-    to: Option<String>,
-    buckets: Vec<Bucket>,
-}
-
 /// One vocabulary term.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct TermDoc {

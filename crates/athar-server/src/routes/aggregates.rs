@@ -3,8 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_core::VocabularyName;
-use athar_index::{Interval, Snapshot, Totals};
-use chrono::NaiveDate;
+use athar_index::Interval;
 use serde_json::{Map, Value, json};
 
 use athar_app::counts::{Ranking, ranking, ranking_csv, ranking_geojson};
@@ -13,24 +12,6 @@ use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
 use athar_app::params::Parameters as _;
-
-const MAX_BUCKETS: usize = 10_000;
-
-fn totals_json(totals: &Totals) -> Map<String, Value> {
-    let value = json!({
-        "incidents": totals.incidents,
-        "killed": totals.killed,
-        "killed_women": totals.killed_women,
-        "killed_children": totals.killed_children,
-        "injured": totals.injured,
-        "injured_women": totals.injured_women,
-        "injured_children": totals.injured_children,
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
 
 /// `GET /v1/communities/counts`: communities ranked by incidents, with the previous
 /// period of the same length for comparison.
@@ -157,7 +138,7 @@ pub(crate) async fn stats(
     tag = "Counts and statistics",
     params(crate::openapi::FilterParams, ("interval" = Option<crate::openapi::IntervalName>, Query, description = "day, week or month (default)")),
     responses(
-        (status = 200, description = "Counts per interval and kind", body = crate::openapi::Series),
+        (status = 200, description = "Counts per interval and kind", body = athar_app::stats::Series),
         (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -183,81 +164,17 @@ pub(crate) async fn series(
     }
     let viewer = athar_app::privacy::OwnedViewer::new(view.viewer, view.places);
     let body = state
-        .compute(move || series_body(&snapshot, viewer.viewer(), &query, interval))
+        .compute(move || {
+            athar_app::stats::series(
+                &snapshot,
+                viewer.viewer(),
+                &query.filter,
+                (interval, query.get("interval").unwrap_or("month")),
+            )
+            .map(|series| serde_json::to_string(&series).unwrap_or_default())
+        })
         .await??;
     Ok(cached(tag, "application/json", body))
-}
-
-/// The buckets of `/v1/stats/series`, computed off the request workers.
-fn series_body(
-    snapshot: &Snapshot,
-    viewer: athar_app::privacy::Viewer<'_>,
-    query: &Query,
-    interval: Interval,
-) -> Result<String, ApiError> {
-    let rows = snapshot.select(&query.filter);
-    let extent = snapshot.date_extent();
-    let first = query
-        .filter
-        .from
-        .or_else(|| rows.first().and_then(|_| extent.map(|e| e.0)));
-    let last = query
-        .filter
-        .to
-        .or_else(|| rows.last().and_then(|_| extent.map(|e| e.1)));
-    let buckets = match (first, last) {
-        (Some(first), Some(last)) => {
-            let days = (last - first).num_days().unsigned_abs() as usize + 1;
-            let approximate = match interval {
-                Interval::Day => days,
-                Interval::Week => days / 7 + 2,
-                Interval::Month => days / 28 + 2,
-            };
-            if approximate > MAX_BUCKETS {
-                return Err(ApiError::BadParameter {
-                    parameter: "interval".into(),
-                    message: format!(
-                        "the period would need about {approximate} buckets; at most {MAX_BUCKETS} are served (narrow from/to or use a longer interval)"
-                    ),
-                });
-            }
-            snapshot.series(&rows, interval, first, last)
-        }
-        _ => Vec::new(),
-    };
-    let buckets: Vec<Value> = buckets
-        .iter()
-        .map(|bucket| {
-            let mut entry = totals_json(&bucket.totals);
-            entry.insert("start".into(), json!(bucket.start));
-            entry.insert("end".into(), json!(bucket.end));
-            let mut any_withheld = false;
-            let kinds: Map<String, Value> = bucket
-                .kinds
-                .iter()
-                .map(|(kind, totals)| {
-                    let mut figures = totals_json(totals);
-                    if viewer.withholds_total(&query.filter, kind, totals.incidents) {
-                        athar_app::privacy::withhold_totals(&mut figures);
-                        any_withheld = true;
-                    }
-                    (kind.to_string(), Value::Object(figures))
-                })
-                .collect();
-            if any_withheld {
-                athar_app::privacy::withhold_totals(&mut entry);
-            }
-            entry.insert("kinds".into(), Value::Object(kinds));
-            Value::Object(entry)
-        })
-        .collect();
-    let body = json!({
-        "interval": query.get("interval").unwrap_or("month"),
-        "from": first.map(|d: NaiveDate| d.to_string()),
-        "to": last.map(|d: NaiveDate| d.to_string()),
-        "buckets": buckets,
-    });
-    Ok(body.to_string())
 }
 
 /// `GET /v1/vocabularies`: every term with both labels, by vocabulary.
