@@ -9,6 +9,7 @@
 //! - [`export`]: incidents as GeoJSON, CSV with HXL hashtags, KML and GeoPackage.
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
 //!   from incidents.
+//! - [`live`]: the snapshot, gazetteer and public view of a running store, kept up to date.
 //! - [`maps`]: what a static map shows, for the renderer of `athar-maps`.
 //! - [`params`]: an endpoint's own parameters, read alike from the server and the CLI.
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
@@ -21,6 +22,7 @@ pub mod export;
 pub mod gazetteer;
 pub mod hotspots;
 pub mod import;
+pub mod live;
 pub mod maps;
 pub mod params;
 pub mod privacy;

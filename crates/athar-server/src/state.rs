@@ -1,13 +1,10 @@
-//! What every request shares: the store, the tokens and the current snapshot.
-//!
-//! The snapshot is swapped whole: readers clone an `Arc` and keep it as long as they like.
-//! After a write, [`AppState::catch_up`] reads the change log from the last sequence it
-//! applied, loads the incidents it names and patches the snapshot; the same runs on a
-//! timer, so writes made by another process (the CLI, another replica) show up too.
+//! What every request shares: the store, the tokens, the live data (the snapshot, the
+//! gazetteer and the public view, kept up to date by `athar_app::live::Live`), the caches
+//! and the limits on work.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use athar_core::{CommunityResolver, Vocabularies};
+use athar_core::CommunityResolver;
 use athar_gazetteer::Gazetteer;
 use athar_index::Snapshot;
 use athar_store::{Store, StoreError};
@@ -15,16 +12,12 @@ use athar_store::{Store, StoreError};
 use crate::Settings;
 use crate::auth::Tokens;
 
-/// Past this many changes, catching up reloads everything instead of patching.
-const PATCH_LIMIT: usize = 50_000;
-
 /// Shared by every worker.
 pub struct AppState {
     /// The database.
     pub store: Store,
-    /// Community places and names: the bundled gazetteer with the store's communities and
-    /// attached spellings. Reloaded whenever the store changes.
-    gazetteer: RwLock<Arc<Gazetteer>>,
+    /// The snapshot, the gazetteer and the public view, kept up to date.
+    pub live: athar_app::live::Live,
     /// Known tokens.
     pub tokens: Tokens,
     /// Write rate limits.
@@ -48,15 +41,6 @@ pub struct AppState {
     compute_permits: u32,
     /// Hotspot units and weights, by area and neighbourhood.
     pub(crate) hotspot_neighbourhoods: athar_app::hotspots::NeighbourhoodCache,
-    /// The snapshot, and beside it what anonymous readers are served from when the privacy
-    /// settings show them other data; swapped together.
-    views: RwLock<Views>,
-    /// The last change-log sequence the snapshot includes; held while catching up.
-    applied: tokio::sync::Mutex<i64>,
-    /// Where the first snapshot came from: `cache` or `store`.
-    loaded_from: std::sync::OnceLock<&'static str>,
-    /// The snapshot version last written to the cache file.
-    cached_version: std::sync::atomic::AtomicU64,
 }
 
 /// The value under `key`, made by `make` when `cache` lacks it. Requests that miss the
@@ -93,9 +77,6 @@ const COMPUTE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The memory for cached `/v1/stats` bodies (a few to tens of KB each).
 const STATS_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The file a snapshot is cached in, beside the embedded store.
-const CACHE_FILE: &str = "snapshot.cache";
-
 impl AppState {
     /// Loads the first snapshot from the store.
     pub async fn load(
@@ -103,9 +84,19 @@ impl AppState {
         tokens: Tokens,
         settings: Settings,
     ) -> Result<Self, StoreError> {
-        let state = Self {
+        let location = athar_store::StoreLocation::from_settings(
+            settings.database_url.as_ref().map(crate::Secret::expose),
+            &settings.data_dir,
+        )?;
+        let live = athar_app::live::Live::load(
+            store.clone(),
+            (location, settings.data_dir.clone()),
+            settings.privacy.clone(),
+        )
+        .await?;
+        Ok(Self {
             store,
-            gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
+            live,
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
             assets: crate::routes::embed::AssetCache::new(),
             stats: moka::future::Cache::builder()
@@ -124,139 +115,39 @@ impl AppState {
             ),
             tokens,
             settings,
-            views: RwLock::new(Views {
-                full: Arc::new(Snapshot::empty(Arc::new(Vocabularies::defaults()))),
-                public: None,
-            }),
-            applied: tokio::sync::Mutex::new(0),
-            loaded_from: std::sync::OnceLock::new(),
-            cached_version: std::sync::atomic::AtomicU64::new(0),
-        };
-        state.load_places().await?;
-        if state.load_cache().await {
-            let _ = state.loaded_from.set("cache");
-        } else {
-            state.reload().await?;
-            let _ = state.loaded_from.set("store");
-        }
-        Ok(state)
+        })
     }
 
     /// Where the first snapshot came from: `cache` or `store`.
     pub fn loaded_from(&self) -> &'static str {
-        self.loaded_from.get().copied().unwrap_or("store")
-    }
-
-    fn cache_path(&self) -> std::path::PathBuf {
-        self.settings.data_dir.join(CACHE_FILE)
-    }
-
-    /// Starts from the snapshot cached on disk, if it belongs to this store, and brings it
-    /// up to date from the change log. Any doubt (another store, a damaged file, a count
-    /// that does not match the store's) means `false`, and a full load.
-    async fn load_cache(&self) -> bool {
-        let path = self.cache_path();
-        if !path.exists() {
-            return false;
-        }
-        let attempt = async {
-            let store_id = self.store.instance_id().await?.to_string();
-            let vocabularies = Arc::new(self.store.vocabularies().await?);
-            let read = tokio::task::spawn_blocking(move || {
-                let file = std::fs::File::open(&path)?;
-                Snapshot::read_cache(file, &store_id, vocabularies, 1)
-            })
-            .await
-            .map_err(std::io::Error::other)?;
-            let Some((snapshot, seq)) = read? else {
-                tracing::info!(
-                    "the cached snapshot belongs to another store; loading from the store"
-                );
-                return Ok::<bool, StoreError>(false);
-            };
-            self.cached_version
-                .store(snapshot.version(), std::sync::atomic::Ordering::Relaxed);
-            self.swap(Arc::new(snapshot), Change::Whole).await?;
-            *self.applied.lock().await = seq;
-            self.catch_up().await?;
-            let stored = self.store.count_incidents().await?;
-            if stored != self.snapshot().len() as u64 {
-                tracing::warn!(
-                    stored,
-                    cached = self.snapshot().len(),
-                    "the cached snapshot disagrees with the store; loading from the store"
-                );
-                return Ok(false);
-            }
-            Ok(true)
-        };
-        match attempt.await {
-            Ok(used) => used,
-            Err(error) => {
-                tracing::warn!(%error, "the cached snapshot could not be used; loading from the store");
-                false
-            }
-        }
-    }
-
-    /// Writes the current snapshot to the cache file (through a temporary file, renamed
-    /// into place, so a crash never leaves half a file). Failures are logged: the cache
-    /// only saves time.
-    pub async fn write_cache(&self) {
-        let (snapshot, seq) = {
-            let applied = self.applied.lock().await;
-            (self.snapshot(), *applied)
-        };
-        let version = snapshot.version();
-        let store_id = match self.store.instance_id().await {
-            Ok(id) => id.to_string(),
-            Err(error) => {
-                tracing::warn!(%error, "not caching the snapshot");
-                return;
-            }
-        };
-        let path = self.cache_path();
-        let written = tokio::task::spawn_blocking(move || {
-            if let Some(folder) = path.parent() {
-                std::fs::create_dir_all(folder)?;
-            }
-            let temporary =
-                path.with_extension(format!("partial-{}", uuid::Uuid::new_v4().simple()));
-            snapshot.write_cache(std::fs::File::create(&temporary)?, &store_id, seq)?;
-            std::fs::rename(&temporary, &path)
-        })
-        .await;
-        match written {
-            Ok(Ok(())) => self
-                .cached_version
-                .store(version, std::sync::atomic::Ordering::Relaxed),
-            Ok(Err(error)) => tracing::warn!(%error, "could not cache the snapshot"),
-            Err(error) => tracing::warn!(%error, "could not cache the snapshot"),
-        }
-    }
-
-    /// Writes the cache if the snapshot changed since it was last written.
-    pub async fn refresh_cache(&self) {
-        if self.snapshot().version()
-            != self
-                .cached_version
-                .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            self.write_cache().await;
-        }
+        self.live.loaded_from()
     }
 
     /// The current snapshot, as stored (for writes and token holders; reads go through
     /// [`AppState::view`]).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        Arc::clone(&self.views().full)
+        self.live.snapshot()
     }
 
-    fn views(&self) -> Views {
-        self.views
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    /// Applies the change log written since the snapshot was taken (see
+    /// [`athar_app::live::Live::catch_up`]).
+    pub async fn catch_up(&self) -> Result<bool, StoreError> {
+        self.live.catch_up().await
+    }
+
+    /// Writes the snapshot cache if the snapshot changed since it was last written.
+    pub async fn refresh_cache(&self) {
+        self.live.refresh_cache().await;
+    }
+
+    /// The gazetteer as it stands.
+    pub fn gazetteer(&self) -> Arc<Gazetteer> {
+        self.live.gazetteer()
+    }
+
+    /// Reads the gazetteer again from the store, and moves the public view's places with it.
+    pub async fn reload_gazetteer(&self) -> Result<(), StoreError> {
+        self.live.reload_gazetteer().await
     }
 
     /// What a request may read: the snapshot and the places as stored for token holders
@@ -265,125 +156,19 @@ impl AppState {
     /// answer is computed from an exact point or a private field.
     pub(crate) fn view(&self, request: &actix_web::HttpRequest) -> View<'_> {
         let viewer = self.viewer(request);
-        let views = self.views();
-        match (viewer, views.public) {
+        let (full, public) = self.live.views();
+        match (viewer, public) {
             (athar_app::privacy::Viewer::Public(_), Some(public)) => View {
                 snapshot: public.snapshot,
                 places: public.places,
                 viewer,
             },
             _ => View {
-                snapshot: views.full,
+                snapshot: full,
                 places: self.gazetteer(),
                 viewer,
             },
         }
-    }
-
-    /// Makes `full` the snapshot, with its public view made beside it (off the request
-    /// workers: a whole view of a million incidents takes a few seconds).
-    async fn swap(&self, full: Arc<Snapshot>, change: Change) -> Result<(), StoreError> {
-        let public = if self.settings.privacy.needs_public_view() {
-            let (privacy, places) = (self.settings.privacy.clone(), self.gazetteer());
-            let previous = self.views().public;
-            let for_view = Arc::clone(&full);
-            let made = tokio::task::spawn_blocking(move || match (change, previous) {
-                (Change::Patched(upserts, touched), Some(previous)) => {
-                    privacy.patch_public_view(&previous, &for_view, &places, (&upserts, &touched))
-                }
-                (Change::Places, Some(previous)) => {
-                    privacy.patch_public_view(&previous, &for_view, &places, (&[], &[]))
-                }
-                _ => privacy.public_view(&for_view, &places),
-            })
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-            Some(made)
-        } else {
-            None
-        };
-        *self
-            .views
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Views { full, public };
-        Ok(())
-    }
-
-    /// Reloads everything from the store.
-    pub async fn reload(&self) -> Result<(), StoreError> {
-        let mut applied = self.applied.lock().await;
-        let seq = self.store.last_change_seq().await?;
-        let vocabularies = Arc::new(self.store.vocabularies().await?);
-        let started = std::time::Instant::now();
-        let version = self.snapshot().version() + 1;
-        let snapshot = self.load_in_parallel(vocabularies, version).await?;
-        tracing::info!(
-            incidents = snapshot.len(),
-            milliseconds = started.elapsed().as_millis() as u64,
-            "snapshot loaded from the store"
-        );
-        self.swap(Arc::new(snapshot), Change::Whole).await?;
-        *applied = seq;
-        Ok(())
-    }
-
-    /// Reads every incident on two connections of a loader of its own (see
-    /// [`athar_app::snapshot::load_in_parallel`]).
-    async fn load_in_parallel(
-        &self,
-        vocabularies: Arc<Vocabularies>,
-        version: u64,
-    ) -> Result<Snapshot, StoreError> {
-        let location = athar_store::StoreLocation::from_settings(
-            self.settings
-                .database_url
-                .as_ref()
-                .map(crate::Secret::expose),
-            &self.settings.data_dir,
-        )?;
-        athar_app::snapshot::load_in_parallel(location, vocabularies, version).await
-    }
-
-    /// Applies the change log written since the snapshot was taken. Returns whether the
-    /// snapshot changed.
-    pub async fn catch_up(&self) -> Result<bool, StoreError> {
-        let mut applied = self.applied.lock().await;
-        let changes = self
-            .store
-            .changes_since(*applied, PATCH_LIMIT as i64 + 1)
-            .await?;
-        let Some(last) = changes.last().map(|c| c.seq) else {
-            return Ok(false);
-        };
-        // Writes may have learned places or moved incidents between them.
-        self.load_places().await?;
-        if changes.len() > PATCH_LIMIT {
-            drop(applied);
-            self.reload().await?;
-            return Ok(true);
-        }
-        let mut touched: Vec<uuid::Uuid> = changes.iter().map(|c| c.incident_id).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        // Whatever still exists is (re)loaded; whatever does not was deleted.
-        let upserts = self.store.load_incidents_by_ids(&touched).await?;
-        let current = self.snapshot();
-        // Tens of milliseconds over a million rows: off the request workers.
-        let (patched, upserts) = tokio::task::spawn_blocking(move || {
-            let patched = current.patch(
-                current.version() + 1,
-                Arc::clone(current.vocabularies()),
-                &upserts,
-                &touched,
-            );
-            (patched, (upserts, touched))
-        })
-        .await
-        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-        self.swap(Arc::new(patched), Change::Patched(upserts.0, upserts.1))
-            .await?;
-        *applied = last;
-        Ok(true)
     }
 
     /// The caller of a write: within the address's write rate, holding a token with the
@@ -518,51 +303,6 @@ impl AppState {
     pub fn resolver(&self) -> Arc<dyn CommunityResolver> {
         self.gazetteer() as Arc<dyn CommunityResolver>
     }
-
-    /// The gazetteer as it stands.
-    pub fn gazetteer(&self) -> Arc<Gazetteer> {
-        Arc::clone(
-            &self
-                .gazetteer
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-    }
-
-    /// Reads the gazetteer again from the store (after a list import, a learned place, an
-    /// attached spelling or a merge), and moves the public view's places with it.
-    pub async fn reload_gazetteer(&self) -> Result<(), StoreError> {
-        let _applied = self.applied.lock().await;
-        self.load_places().await?;
-        if self.settings.privacy.needs_public_view() {
-            self.swap(self.snapshot(), Change::Places).await?;
-        }
-        Ok(())
-    }
-
-    async fn load_places(&self) -> Result<(), StoreError> {
-        let gazetteer = athar_app::load_gazetteer(&self.store).await?;
-        *self
-            .gazetteer
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(gazetteer);
-        Ok(())
-    }
-}
-
-/// The snapshot and its public view, swapped together.
-#[derive(Clone)]
-struct Views {
-    full: Arc<Snapshot>,
-    public: Option<athar_app::privacy::PublicView>,
-}
-
-/// How a new snapshot differs from the one before, so that its public view can be patched
-/// rather than made whole.
-enum Change {
-    Whole,
-    Patched(Vec<athar_core::Incident>, Vec<uuid::Uuid>),
-    Places,
 }
 
 /// What one request reads: a snapshot and places of one moment, as its reader may see
