@@ -25,7 +25,7 @@ const BATCH_ROWS: usize = 5_000;
 const MAX_LISTED_REJECTIONS: usize = 10_000;
 
 /// One broken rule of one rejected row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rejection {
     /// The spreadsheet row (CSV) or feature/object index (GeoJSON, JSON).
     pub row: u64,
@@ -36,7 +36,7 @@ pub struct Rejection {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// The import's id in the import log.
     pub import_id: Uuid,

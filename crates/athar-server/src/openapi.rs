@@ -287,26 +287,6 @@ pub(crate) enum IncidentsBody {
     Many(Vec<std::collections::HashMap<String, serde_json::Value>>),
 }
 
-/// One rejected row.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct RejectionDoc {
-    row: u64,
-    field: String,
-    message: String,
-}
-
-/// What an import did.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct ImportReportDoc {
-    import_id: uuid::Uuid,
-    accepted: u64,
-    updated: u64,
-    unchanged: u64,
-    rejected: Vec<RejectionDoc>,
-    rejected_rows: u64,
-    ignored_columns: Vec<String>,
-}
-
 /// One change-log entry.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ChangeDoc {

@@ -107,7 +107,7 @@ async fn import_body(
     params(("source" = Option<String>, Query, description = "The source of rows that name none")),
     request_body(content = String, content_type = "text/csv", description = "CSV, GeoJSON (application/geo+json) or JSON (application/json)"),
     responses(
-        (status = 200, description = "The import report", body = crate::openapi::ImportReportDoc),
+        (status = 200, description = "The import report", body = athar_app::ImportReport),
         (status = 400, description = "An unknown content type or parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
@@ -147,7 +147,7 @@ pub(crate) async fn import(
     params(("source" = Option<String>, Query, description = "The source of incidents that name none")),
     request_body(content = crate::openapi::IncidentsBody, content_type = "application/json", description = "An incident object or an array of them"),
     responses(
-        (status = 200, description = "The import report", body = crate::openapi::ImportReportDoc),
+        (status = 200, description = "The import report", body = athar_app::ImportReport),
         (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
