@@ -61,15 +61,34 @@ fn bad(parameter: &str, message: impl Into<String>) -> ParamError {
     ParamError::new(parameter, message)
 }
 
-/// A hotspot error as the parameter it comes from.
-fn hotspot_error(error: &athar_hotspots::Error) -> ParamError {
+/// Why an analysis was not made: a parameter to change (a 400 for the server), or a
+/// failure of Athar's own (a 500, logged).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    /// A parameter, or the filters, asked for what cannot be analysed.
+    #[error(transparent)]
+    Parameter(#[from] ParamError),
+    /// The analysis failed on data it made itself.
+    #[error("the hotspot analysis failed: {0}")]
+    Internal(String),
+}
+
+/// A hotspot error as the parameter it comes from, or as an internal failure when no
+/// parameter caused it.
+fn hotspot_error(error: &athar_hotspots::Error) -> AnalysisError {
     use athar_hotspots::Error;
     let parameter = match error {
-        Error::TooManyUnits { .. } => "resolution",
-        Error::TooManyNeighbours { .. } => "distance_km",
-        _ => "hotspots",
+        Error::UnsupportedResolution { .. }
+        | Error::TooManyUnits { .. }
+        | Error::EmptyStudyArea { .. } => "resolution",
+        Error::InvalidBoundingBox { .. } => "bbox",
+        Error::NoUnits | Error::TooManyGivenUnits { .. } => "unit",
+        Error::InvalidDistance { .. } | Error::TooManyNeighbours { .. } => "distance_km",
+        Error::InvalidNeighbourCount { .. } => "k",
+        Error::InvalidPeriodCount { .. } | Error::PeriodsOutOfRange { .. } => "periods",
+        _ => return AnalysisError::Internal(error.to_string()),
     };
-    bad(parameter, error.to_string())
+    AnalysisError::Parameter(bad(parameter, error.to_string()))
 }
 
 /// The most unit-periods of an emerging-hotspot analysis: its answer holds a z-score and
@@ -96,7 +115,7 @@ fn study_area(
     snapshot: &Snapshot,
     query: &dyn Parameters,
     rows: &[athar_index::RowId],
-) -> Result<BoundingBox, ParamError> {
+) -> Result<BoundingBox, AnalysisError> {
     let filter = query.filter();
     let (west, south, east, north) = if let Some(b) = filter.bbox {
         (b.min_lon, b.min_lat, b.max_lon, b.max_lat)
@@ -135,7 +154,7 @@ fn units(
     query: &dyn Parameters,
     area: BoundingBox,
     places: &athar_gazetteer::Gazetteer,
-) -> Result<(Units, &'static str), ParamError> {
+) -> Result<(Units, &'static str), AnalysisError> {
     if query.choice("unit", &["h3", "community"], "h3")? == "h3" {
         let resolution = query.number("resolution", 7, 5, 9)? as u8;
         Ok((
@@ -174,7 +193,7 @@ fn neighbourhood(
     area: BoundingBox,
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
-) -> Result<(Arc<Neighbourhood>, &'static str), ParamError> {
+) -> Result<(Arc<Neighbourhood>, &'static str), AnalysisError> {
     let (places, public) = (&viewer.places, viewer.viewer().is_public());
     let unit = query.choice("unit", &["h3", "community"], "h3")?;
     let key = format!(
@@ -207,11 +226,11 @@ fn neighbourhood(
     Ok((built, unit))
 }
 
-fn weights(query: &dyn Parameters, units: &Units) -> Result<SpatialWeights, ParamError> {
+fn weights(query: &dyn Parameters, units: &Units) -> Result<SpatialWeights, AnalysisError> {
     query.choice("method", &["gi_star"], "gi_star")?;
     let distance = query.decimal("distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
     match (distance, query.get("k")) {
-        (Some(_), Some(_)) => Err(bad("k", "give distance_km or k, not both")),
+        (Some(_), Some(_)) => Err(bad("k", "give distance_km or k, not both").into()),
         (_, Some(_)) => {
             let k = query.number("k", 8, 1, 1_000)?;
             SpatialWeights::k_nearest(units, k).map_err(|e| hotspot_error(&e))
@@ -292,7 +311,7 @@ pub fn map_analysis(
     query: &dyn Parameters,
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
-) -> Result<Analysis, ParamError> {
+) -> Result<Analysis, AnalysisError> {
     // The trend's parameters mean nothing here, but a bad one is still a mistake to name.
     trend_parameters(query)?;
     let rows = snapshot.select(query.filter());
@@ -373,7 +392,7 @@ pub fn trend_analysis(
     query: &dyn Parameters,
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
-) -> Result<Analysis, ParamError> {
+) -> Result<Analysis, AnalysisError> {
     let (interval, periods, min_confidence, trend_of) = trend_parameters(query)?;
     let fdr = query.choice("fdr", &["true", "false"], "true")? == "true";
     // The periods end with the filter's last day, else the last incident's.
@@ -631,4 +650,31 @@ pub fn encode_tile(analysis: &Analysis, tile: &Tile) -> Result<Option<Vec<u8>>, 
         layer = feature.end();
     }
     Ok((layer.num_features() > 0).then(|| layer.encode()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_their_parameter_or_are_internal() {
+        let named = |error: athar_hotspots::Error| match hotspot_error(&error) {
+            AnalysisError::Parameter(error) => Some(error.parameter),
+            AnalysisError::Internal(_) => None,
+        };
+        assert_eq!(
+            named(athar_hotspots::Error::InvalidNeighbourCount { k: 9, units: 3 }).as_deref(),
+            Some("k")
+        );
+        assert_eq!(
+            named(athar_hotspots::Error::TooManyNeighbours { limit: 1 }).as_deref(),
+            Some("distance_km")
+        );
+        assert_eq!(
+            named(athar_hotspots::Error::NoUnits).as_deref(),
+            Some("unit")
+        );
+        // Athar's own mistakes name no parameter: the server answers 500.
+        assert_eq!(named(athar_hotspots::Error::PointsNeedCells), None);
+    }
 }

@@ -81,6 +81,15 @@ impl From<athar_app::params::ParamError> for ApiError {
     }
 }
 
+impl From<athar_app::hotspots::AnalysisError> for ApiError {
+    fn from(error: athar_app::hotspots::AnalysisError) -> Self {
+        match error {
+            athar_app::hotspots::AnalysisError::Parameter(error) => error.into(),
+            athar_app::hotspots::AnalysisError::Internal(detail) => Self::Internal(detail),
+        }
+    }
+}
+
 impl From<athar_tile_sources::TileError> for ApiError {
     fn from(error: athar_tile_sources::TileError) -> Self {
         Self::Internal(error.to_string())
