@@ -390,3 +390,41 @@ pub fn series(
         to: last,
     })
 }
+
+/// One term of a vocabulary with both labels.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TermLabels {
+    /// Its Arabic label.
+    pub label_ar: String,
+    /// Its English label.
+    pub label_en: String,
+    /// The term.
+    pub slug: String,
+}
+
+/// Every term with both labels, by vocabulary, as a report's tables name them.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct VocabularyTerms {
+    /// The terms of each vocabulary, by its name (`kind`, `perpetrator`, `weapon`, …).
+    pub vocabularies: BTreeMap<String, Vec<TermLabels>>,
+}
+
+/// Every term of `vocabularies` with both labels.
+pub fn vocabulary_terms(vocabularies: &athar_core::Vocabularies) -> VocabularyTerms {
+    VocabularyTerms {
+        vocabularies: VocabularyName::ALL
+            .iter()
+            .map(|vocabulary| {
+                let terms = vocabularies
+                    .terms_of(*vocabulary)
+                    .map(|term| TermLabels {
+                        label_ar: term.label_ar.clone(),
+                        label_en: term.label_en.clone(),
+                        slug: term.slug.as_str().to_owned(),
+                    })
+                    .collect();
+                (vocabulary.to_string(), terms)
+            })
+            .collect(),
+    }
+}

@@ -265,20 +265,6 @@ pub(crate) struct CommunityCounts {
     communities: Vec<athar_app::counts::CommunityEntry>,
 }
 
-/// One vocabulary term.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct TermDoc {
-    slug: String,
-    label_en: String,
-    label_ar: String,
-}
-
-/// Every vocabulary.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct VocabulariesDoc {
-    vocabularies: std::collections::BTreeMap<String, Vec<TermDoc>>,
-}
-
 /// An incident's fields (see the README), or an array of such objects.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]

@@ -2,9 +2,8 @@
 //! monthly report.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_core::VocabularyName;
 use athar_index::Interval;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use athar_app::counts::{Ranking, ranking, ranking_csv, ranking_geojson};
 
@@ -178,25 +177,17 @@ pub(crate) async fn series(
 }
 
 /// `GET /v1/vocabularies`: every term with both labels, by vocabulary.
-#[utoipa::path(get, path = "/v1/vocabularies", tag = "Counts and statistics", responses((status = 200, description = "Every term with English and Arabic labels", body = crate::openapi::VocabulariesDoc)))]
+#[utoipa::path(get, path = "/v1/vocabularies", tag = "Counts and statistics", responses((status = 200, description = "Every term with English and Arabic labels", body = athar_app::stats::VocabularyTerms)))]
 pub(crate) async fn vocabularies(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.snapshot();
     let tag = crate::http::Tag::shared(snapshot.version());
     if let Some(response) = not_modified(&request, tag) {
         return response;
     }
-    let mut vocabularies = Map::new();
-    for vocabulary in VocabularyName::ALL {
-        let terms: Vec<Value> = snapshot
-            .vocabularies()
-            .terms_of(vocabulary)
-            .map(|term| json!({ "slug": term.slug, "label_en": term.label_en, "label_ar": term.label_ar }))
-            .collect();
-        vocabularies.insert(vocabulary.to_string(), json!(terms));
-    }
+    let terms = athar_app::stats::vocabulary_terms(snapshot.vocabularies());
     cached(
         tag,
         "application/json",
-        json!({ "vocabularies": vocabularies }).to_string(),
+        serde_json::to_string(&terms).unwrap_or_default(),
     )
 }
