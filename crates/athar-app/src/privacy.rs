@@ -286,19 +286,36 @@ impl Privacy {
             .collect();
         let mut touched = touched.to_vec();
         if self.precision == PublicPrecision::Community {
-            let mut seen: std::collections::HashSet<Uuid> = touched.iter().copied().collect();
-            for place in public_places.communities() {
-                let before = previous.places.get(&place.id).and_then(|p| p.lon_lat);
-                if before == place.lon_lat {
-                    continue;
-                }
-                for id in full.incident_ids_in_group(&place.id) {
-                    if let Some(row) = full.find(id).filter(|_| seen.insert(id)) {
+            // The incidents of every place whose public point moved follow it: found in
+            // one pass over the rows, not a search of the rows for each incident.
+            let moved: std::collections::HashSet<&str> = public_places
+                .communities()
+                .iter()
+                .filter(|place| {
+                    previous.places.get(&place.id).and_then(|p| p.lon_lat) != place.lon_lat
+                })
+                .map(|place| place.id.as_str())
+                .collect();
+            if !moved.is_empty() {
+                let mut seen: std::collections::HashSet<Uuid> = touched.iter().copied().collect();
+                for row in 0..u32::try_from(full.len()).unwrap_or(u32::MAX) {
+                    let fields = full.tile_fields(row);
+                    if fields.community_id.is_some_and(|id| moved.contains(id))
+                        && seen.insert(fields.id)
+                    {
                         upserts.push(self.public_incident(full.incident(row), &public_places));
-                        touched.push(id);
+                        touched.push(fields.id);
                     }
                 }
             }
+        }
+        // Nothing to patch (the places were read again and none moved): the same rows.
+        if upserts.is_empty() && touched.is_empty() && previous.snapshot.version() == full.version()
+        {
+            return PublicView {
+                snapshot: Arc::clone(&previous.snapshot),
+                places: Arc::new(public_places),
+            };
         }
         PublicView {
             snapshot: Arc::new(previous.snapshot.patch(

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::counts::CommunityEntry;
-use crate::privacy::{OwnedViewer, Withheld};
+use crate::privacy::OwnedViewer;
 
 /// Incidents and casualties (null when withheld from an anonymous reader).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, utoipa::ToSchema)]
@@ -172,15 +172,13 @@ fn kind_figures(
     // The kind's small counts are withheld from anonymous readers as in the ranking.
     let mut of_kind = filter.clone();
     of_kind.kinds = vec![kind.kind.clone()];
-    let withheld = if viewer.viewer().is_public() {
+    let mut withheld = viewer.viewer().withheld(snapshot, &of_kind, None);
+    if !withheld.now.is_empty() {
+        // The kind's whole ranking, for the complement (the top five alone do not say
+        // which shown community has the fewest incidents).
         let all = snapshot.community_counts(&snapshot.select(&of_kind), None);
-        viewer
-            .viewer()
-            .withheld(snapshot, &of_kind, None)
-            .with_complement(&all)
-    } else {
-        Withheld::default()
-    };
+        withheld = withheld.with_complement(&all);
+    }
     let top_communities = kind
         .top_communities
         .iter()

@@ -225,10 +225,24 @@ fn with_urls(style: &str, base: &str, filters: &str, incidents: bool) -> Result<
     Ok(style.to_string())
 }
 
-/// The map's view when none is asked for: points, or for a reader who may see counts
-/// only (`--public-incidents false`), communities.
-fn default_view(incidents: bool) -> &'static str {
-    if incidents { "points" } else { "communities" }
+/// The map's view (`view`): points, communities or hotspots. When none is asked for,
+/// points, or communities for a reader who may see counts only (`--public-incidents
+/// false`), who is refused the others.
+fn map_view<'q>(
+    state: &AppState,
+    request: &HttpRequest,
+    query: &'q Query,
+) -> Result<&'q str, ApiError> {
+    let default = if state.incidents_visible(request) {
+        "points"
+    } else {
+        "communities"
+    };
+    let view = query.choice("view", &["points", "communities", "hotspots"], default)?;
+    if view != "communities" {
+        state.require_incident_level(request)?;
+    }
+    Ok(view)
 }
 
 /// A style with the hotspot tiles (`tiles`, a URL template) as hexagons coloured by class
@@ -335,14 +349,7 @@ pub(crate) async fn style(
     own.extend(HOTSPOT_PARAMETERS);
     let (query, filters) = filter_query(&request, &state, &own)?;
     let incidents = state.incidents_visible(&request);
-    let view = query.choice(
-        "view",
-        &["points", "communities", "hotspots"],
-        default_view(incidents),
-    )?;
-    if view != "communities" {
-        state.require_incident_level(&request)?;
-    }
+    let view = map_view(&state, &request, &query)?;
     let trend = hotspot_options(&query, view)?;
     let base = base_url(&request);
     let mut body = with_urls(style, &base, &filters, incidents)?;
@@ -504,14 +511,7 @@ pub(crate) async fn embed(
     // The bounds are those of what this reader may see (see `privacy`).
     let snapshot = state.view(&request).snapshot;
     let lang = query.choice("lang", &["ar", "en"], "ar")?;
-    let view = query.choice(
-        "view",
-        &["points", "communities", "hotspots"],
-        default_view(state.incidents_visible(&request)),
-    )?;
-    if view != "communities" {
-        state.require_incident_level(&request)?;
-    }
+    let view = map_view(&state, &request, &query)?;
     let theme = query.choice("theme", &["light", "dark"], "light")?;
     let trend = hotspot_options(&query, view)?;
     let arabic = lang == "ar";

@@ -271,3 +271,23 @@ async fn heavy_reads_are_limited_per_address() {
     // Other reads are not counted.
     assert_eq!(get(&format!("{address}/v1/stats")).await.0, 200);
 }
+
+/// Past nine tenths of `--memory-limit-mb`, heavy work (analyses, static maps) answers 503
+/// with `Retry-After`, while other reads go on.
+#[actix_web::test]
+async fn heavy_work_is_refused_near_the_memory_ceiling() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(true);
+    // Any running server is past nine tenths of one MiB.
+    settings.memory_limit_mb = 1;
+    let address = store.spawn_with(settings).await;
+    let response = client()
+        .get(format!("{address}/maps/static.svg?width=300&height=200"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(get(&format!("{address}/v1/hotspots")).await.0, 503);
+    assert_eq!(get(&format!("{address}/v1/stats")).await.0, 200);
+}

@@ -55,14 +55,10 @@ fn demo_moved() -> (Vec<(f64, f64)>, Vec<(f64, f64)>, String) {
     (before, after, csv)
 }
 
-fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor().clamp(0.0, n - 1.0) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
-        .floor()
-        .clamp(0.0, n - 1.0) as u32;
-    (x, y)
+/// The tile at zoom `z` holding a point, as the server numbers tiles.
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let tile = athar_tiles::Tile::containing(athar_tiles::lon_lat_to_mercator(lon, lat), z);
+    (tile.x, tile.y)
 }
 
 /// The requests of the battery: every read endpoint, and those that take a point around

@@ -172,7 +172,8 @@ async fn a_bad_privacy_setting_stops_the_start() {
 }
 
 /// Taftanaz: 4 attacks in May, 1 in April; Sarmin 3 attacks; Binnish 3 attacks; Ariha 1
-/// attack (withheld) and 3 fires.
+/// attack (withheld) and 3 fires; in June, one attack at a farm no gazetteer knows (a
+/// learned place, so in the review queue).
 const SUPPRESSED: &str = "\
 source_id,kind,occurred_on,community,latitude,longitude,killed
 t0,attack,2024-04-20,تفتناز,35.998,36.785,0
@@ -190,6 +191,7 @@ a1,attack,2024-05-05,أريحا,35.812,36.611,2
 a2,fire,2024-05-06,أريحا,35.812,36.611,0
 a3,fire,2024-05-07,أريحا,35.812,36.611,0
 a4,fire,2024-05-08,أريحا,35.812,36.611,0
+m1,attack,2024-06-02,مزرعة الاختبار الشمالية,35.951,36.655,0
 ";
 
 fn named<'a>(entries: &'a Value, name: &str) -> &'a Value {
@@ -329,19 +331,43 @@ async fn a_withheld_count_cannot_be_worked_out() {
             assert!(bucket["incidents"].is_null(), "{series}");
         }
     }
-    let review = json(
-        &format!("{address}/v1/communities/review?kind=attack"),
+    let june = "from=2024-06-01&to=2024-06-30";
+    let review = format!("{address}/v1/communities/review?kind=attack&{june}");
+    let farm = json(&review, None).await;
+    let farm = named(&farm["learned"], "مزرعة");
+    assert!(
+        farm["count"].is_null() && farm["suppressed"] == true,
+        "{farm}"
+    );
+    let trusted_review = json(&review, Some(READER_TOKEN)).await;
+    assert_eq!(named(&trusted_review["learned"], "مزرعة")["count"], 1);
+    // The communities layer flags Ariha's attacks, without counts.
+    let at = athar_tiles::Tile::containing(athar_tiles::lon_lat_to_mercator(36.611, 35.812), 9);
+    let (code, tile, _) = fetch(
+        &format!(
+            "{address}/tiles/communities/9/{}/{}.mvt?kind=attack&{may}",
+            at.x, at.y
+        ),
         None,
     )
     .await;
-    for entry in review["learned"]
-        .as_array()
+    assert_eq!(code, 200);
+    let features = mvt_reader::Reader::new(tile)
         .unwrap()
+        .get_features(0)
+        .unwrap();
+    let ariha_feature = features
         .iter()
-        .chain(review["unresolved"].as_array().unwrap())
-    {
-        assert!(entry["count"].as_u64().is_none_or(|n| n >= 3), "{review}");
-    }
+        .filter_map(|f| f.properties.as_ref())
+        .find(|p| {
+            matches!(p.get("name_ar"), Some(mvt_reader::feature::Value::String(n)) if n.contains("أريحا"))
+        })
+        .expect("Ariha in its tile");
+    assert_eq!(
+        ariha_feature.get("suppressed"),
+        Some(&mvt_reader::feature::Value::Bool(true))
+    );
+    assert!(ariha_feature.get("count").is_none(), "{ariha_feature:?}");
     let stats = json(&format!("{address}/v1/stats?kind=attack&{may}"), None).await;
     assert!(is_withheld(named(
         &stats["kinds"]["attack"]["top_communities"],
@@ -399,4 +425,51 @@ async fn a_withheld_count_cannot_be_worked_out() {
     )
     .await;
     assert_eq!(code, 200);
+}
+
+/// With community precision, an incident is drawn at its place's public point; when a
+/// later report moves a learned place's point, the earlier incidents move with it (the
+/// public view patches every incident of a place whose public point moved).
+#[actix_web::test]
+async fn incidents_follow_their_learned_place() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let mut settings = store.settings(false);
+    settings.privacy.precision = athar_app::privacy::PublicPrecision::Community;
+    let address = store.spawn_with(settings).await;
+    let header = "source_id,kind,occurred_on,community,latitude,longitude\n";
+    let points = |items: &Value| -> Vec<(f64, f64)> {
+        items["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let c = &f["geometry"]["coordinates"];
+                (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+            })
+            .collect()
+    };
+    let items = format!("{address}/collections/incidents/items");
+    import_csv(
+        &address,
+        &format!("{header}q1,fire,2024-05-02,مزرعة الاختبار الجنوبية,35.9034,36.7012\n"),
+    )
+    .await;
+    assert_eq!(points(&json(&items, None).await), vec![(36.7, 35.9)]);
+    import_csv(
+        &address,
+        &format!("{header}q2,fire,2024-05-03,مزرعة الاختبار الجنوبية,35.9377,36.7391\n"),
+    )
+    .await;
+    // The place is at the centroid of the two rounded points; both incidents are there.
+    let public = points(&json(&items, None).await);
+    assert_eq!(public.len(), 2);
+    for (lon, lat) in public {
+        assert!(
+            (lon - 36.72).abs() < 1e-9 && (lat - 35.92).abs() < 1e-9,
+            "({lon}, {lat})"
+        );
+    }
+    // A token holder sees the points as stored.
+    let stored = points(&json(&items, Some(READER_TOKEN)).await);
+    assert!(stored.contains(&(36.7012, 35.9034)), "{stored:?}");
 }
