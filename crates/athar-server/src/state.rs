@@ -196,14 +196,15 @@ impl AppState {
     }
 
     /// As [`AppState::compute`], for the heavy work whose memory grows with its
-    /// parameters up to their limits (hotspot analyses, static maps): it takes half of
-    /// the permits, so that at most two run at once, and statistics wait behind them
-    /// rather than run beside them.
+    /// parameters up to their limits (hotspot analyses, static maps): it takes all the
+    /// permits but one, so that one runs at a time, with at most one statistic beside it.
+    /// Two at once took both cores of a 2-core machine for seconds, and `/healthz` waited
+    /// up to 765 ms behind them (`scripts/resource-test`, 2,000 × 2,000 maps).
     pub(crate) async fn compute_heavy<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::ApiError> {
-        self.compute_weighing(self.compute_permits / 2, work).await
+        self.compute_weighing(self.compute_permits - 1, work).await
     }
 
     /// A permit to stream an export, held until the export ends; 503 when every one is

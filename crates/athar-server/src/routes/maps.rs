@@ -16,7 +16,7 @@ use athar_app::params::Parameters as _;
 /// The most pixels a rendered map may have (2,000 × 2,000, or the default 1,200 × 800 at
 /// scale 2): rendering a PNG took about 88 bytes a pixel at its peak (measured: 4,000 ×
 /// 4,000 pixels took the server 1.6 GB above its resting memory, 2,000 × 2,000 350 MB),
-/// and two renders may run at once. SVG and PDF are drawn as vectors and cost no pixels,
+/// and a render runs beside other work. SVG and PDF are drawn as vectors and cost no pixels,
 /// but are held to the same size.
 const MAX_PIXELS: u64 = 4_000_000;
 
