@@ -27,8 +27,8 @@ use crate::privacy::OwnedViewer;
 pub struct Analysis {
     /// The GeoJSON answer, serialised once.
     pub body: String,
-    /// The answer without its features (the study area, neighbourhood, counts).
-    pub summary: Value,
+    /// What the analysis was made of, without its units: for a map's legend.
+    pub outline: Outline,
     /// Each unit: its ring (hexagons) or point (communities) in Web Mercator, and the
     /// properties tiles carry.
     shapes: Vec<Shape>,
@@ -37,7 +37,7 @@ pub struct Analysis {
 impl Analysis {
     /// About the memory it holds, in bytes (for the cache's bound).
     pub fn bytes(&self) -> usize {
-        let summary = self.summary.to_string().len();
+        let summary = 256 + self.outline.periods.len() * 32 + self.outline.present.len() * 32;
         let shapes: usize = self
             .shapes
             .iter()
@@ -45,6 +45,25 @@ impl Analysis {
             .sum();
         self.body.len() + summary + shapes
     }
+}
+
+/// What an analysis was made of, without its units: what a map's legend says of it.
+#[derive(Debug, Clone)]
+pub struct Outline {
+    /// The study area: west, south, east, north.
+    pub study_area: [f64; 4],
+    /// The H3 resolution of hexagon units (none for communities).
+    pub resolution: Option<u8>,
+    /// The neighbourhood of each unit.
+    pub neighbourhood: athar_hotspots::Neighbourhood,
+    /// Whether classes are corrected for the False Discovery Rate.
+    pub fdr: bool,
+    /// The periods of a trend, first day and last day (none for one map).
+    pub periods: Vec<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// Whether a trend's periods are weeks (else months).
+    pub weekly: bool,
+    /// The categories of a trend that some unit has (none for one map).
+    pub present: Vec<String>,
 }
 
 /// A unit's ring or point in Web Mercator, and the properties its tile feature carries.
@@ -383,7 +402,16 @@ pub fn map_analysis(
         "class_counts": class_counts,
         "features": features,
     });
-    Ok(Analysis::new(document, shapes))
+    let outline = Outline {
+        study_area: [area.west(), area.south(), area.east(), area.north()],
+        resolution: units.resolution(),
+        neighbourhood: result.neighbourhood,
+        fdr,
+        periods: Vec::new(),
+        weekly: false,
+        present: Vec::new(),
+    };
+    Ok(Analysis::new(&document, outline, shapes))
 }
 
 /// `/v1/hotspots/trend`: emerging-hotspot categories over consecutive periods.
@@ -517,18 +545,30 @@ pub fn trend_analysis(
         "category_counts": category_counts,
         "features": features,
     });
-    Ok(Analysis::new(document, shapes))
+    let outline = Outline {
+        study_area: [area.west(), area.south(), area.east(), area.north()],
+        resolution: units.resolution(),
+        neighbourhood: result.neighbourhood,
+        fdr,
+        periods: (0..result.periods.len())
+            .map(|p| {
+                (
+                    result.periods.start(p),
+                    result.periods.end(p) - chrono::Duration::days(1),
+                )
+            })
+            .collect(),
+        weekly: query.get("interval") == Some("week"),
+        present: category_counts.keys().cloned().collect(),
+    };
+    Ok(Analysis::new(&document, outline, shapes))
 }
 
 impl Analysis {
-    fn new(mut document: Value, shapes: Vec<Shape>) -> Self {
-        let body = document.to_string();
-        if let Some(fields) = document.as_object_mut() {
-            fields.remove("features");
-        }
+    fn new(document: &Value, outline: Outline, shapes: Vec<Shape>) -> Self {
         Self {
-            body,
-            summary: document,
+            body: document.to_string(),
+            outline,
             shapes,
         }
     }

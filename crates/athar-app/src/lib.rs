@@ -2,9 +2,11 @@
 //! the domain crates (core, gazetteer, index, ingest, hotspots, maps, tiles, store) and the
 //! edges that call it (`athar-server` for HTTP, `athar-cli` for the terminal).
 //!
+//! - [`embed`]: the map a report embeds: its styles, page, hotspot legend and oEmbed.
 //! - [`hotspots`]: Gi* maps and emerging hotspots over the reader's view, ready to serve.
 //! - [`import`]: the import pipeline (parse, validate, resolve, learn places, store in one
 //!   transaction, report every rejected row).
+//! - [`communities`]: places found, resolved, counted and queued for review.
 //! - [`counts`]: communities ranked by incidents, as typed entries, with what is withheld.
 //! - [`export`]: incidents as GeoJSON, CSV with HXL hashtags, KML and GeoPackage.
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
@@ -17,7 +19,9 @@
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
 
+pub mod communities;
 pub mod counts;
+pub mod embed;
 pub mod export;
 pub mod gazetteer;
 pub mod hotspots;

@@ -96,6 +96,12 @@ impl From<athar_tile_sources::TileError> for ApiError {
     }
 }
 
+impl From<athar_app::embed::StyleError> for ApiError {
+    fn from(error: athar_app::embed::StyleError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 impl From<athar_core::FilterError> for ApiError {
     fn from(error: athar_core::FilterError) -> Self {
         Self::BadParameter {

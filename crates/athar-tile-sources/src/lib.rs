@@ -7,6 +7,7 @@
 //! - [`communities`]: one proportional symbol per community.
 //! - [`context`]: the offline basemap ([`basemap`]).
 //! - [`mvt`]: the layer and feature writers they share.
+//! - [`tilejson`]: the tile sets served ([`tilejson::Layer`]) and their TileJSON.
 #![deny(missing_docs)]
 
 pub mod basemap;
@@ -14,6 +15,7 @@ pub mod communities;
 pub mod context;
 pub mod incidents;
 pub mod mvt;
+pub mod tilejson;
 
 pub use mvt::TileError;
 

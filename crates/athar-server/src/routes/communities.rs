@@ -5,7 +5,8 @@
 //! with the communities of the store: imported lists, learned and confirmed places.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_gazetteer::{Community, GEONAMES_ATTRIBUTION, Query as NameQuery, community_key};
+use athar_app::communities;
+use athar_gazetteer::{Query as NameQuery, community_key};
 use serde_json::{Value, json};
 
 use crate::http::{cached, not_modified};
@@ -13,23 +14,9 @@ use crate::query::Query;
 use crate::{ApiError, AppState};
 use athar_app::params::Parameters as _;
 
-fn community_json(community: &Community) -> Value {
-    let admin =
-        |area: &athar_gazetteer::AdminArea| json!({ "name": area.name, "pcode": area.pcode });
-    json!({
-        "id": community.id,
-        "pcode": community.pcode,
-        "name_ar": community.name_ar,
-        "name_en": community.name_en,
-        "alternate_names": community.alternate_names,
-        "kind": community.kind.as_str(),
-        "status": community.status.as_str(),
-        "lon": community.lon_lat.map(|p| p.0),
-        "lat": community.lon_lat.map(|p| p.1),
-        "admin1": admin(&community.admin1),
-        "admin2": admin(&community.admin2),
-        "admin3": admin(&community.admin3),
-    })
+/// A typed answer as JSON.
+fn to_json(body: &impl serde::Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// The parameters of an endpoint that takes no incident filters.
@@ -84,7 +71,7 @@ fn coordinate(query: &Query, name: &str, range: f64) -> Result<Option<f64>, ApiE
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1_000, description = "Places listed (default 20)"),
     ),
     responses(
-        (status = 200, description = "Matching places, best first, with the GeoNames attribution", body = Object, content_type = "application/json"),
+        (status = 200, description = "Matching places, best first, with the GeoNames attribution", body = athar_app::communities::Search, content_type = "application/json"),
         (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -105,16 +92,7 @@ pub(crate) async fn search(
         });
     }
     let places = state.view(&request).places;
-    let found: Vec<Value> = places
-        .search(q, limit)
-        .into_iter()
-        .map(community_json)
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "q": q,
-        "communities": found,
-        "attribution": GEONAMES_ATTRIBUTION,
-    })))
+    Ok(HttpResponse::Ok().json(communities::search(&places, q, limit)))
 }
 
 /// `GET /v1/communities/resolve?name=&admin1=&lon=&lat=&pcode=`: the place a written name
@@ -132,7 +110,7 @@ pub(crate) async fn search(
         ("lat" = Option<f64>, Query, minimum = -90, maximum = 90, description = "The incident's latitude (with lon)"),
     ),
     responses(
-        (status = 200, description = "The place chosen (or none), its method (pcode, exact, alias, fuzzy, unresolved), score and reason, and every candidate", body = Object, content_type = "application/json"),
+        (status = 200, description = "The place chosen (or none), its method (pcode, exact, alias, fuzzy, unresolved), score and reason, and every candidate", body = athar_app::communities::Resolved, content_type = "application/json"),
         (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -165,34 +143,14 @@ pub(crate) async fn resolve(
         }
     };
     let places = state.view(&request).places;
-    let resolution = places.resolve(&NameQuery {
+    let asked = NameQuery {
         name,
         pcode: query.get("pcode"),
         admin1: query.get("admin1"),
         point,
-    });
-    let candidates: Vec<Value> = resolution
-        .candidates
-        .iter()
-        .map(|candidate| {
-            let mut entry = json!(candidate);
-            if let Some(place) = places.get(&candidate.community_id) {
-                entry["community"] = community_json(place);
-            }
-            entry
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "name": name,
-        "key": community_key(name),
-        "community_id": resolution.community_id,
-        "community": resolution.community_id.as_deref().and_then(|id| places.get(id)).map(community_json),
-        "method": resolution.method,
-        "score": resolution.score,
-        "reason": resolution.reason,
-        "candidates": candidates,
-        "attribution": GEONAMES_ATTRIBUTION,
-    })))
+    };
+    let resolution = places.resolve(&asked);
+    Ok(HttpResponse::Ok().json(communities::resolve(&places, &asked, &resolution)))
 }
 
 /// `GET /v1/communities/{id}`: one place, with the incidents whose names resolved to it,
@@ -206,7 +164,7 @@ pub(crate) async fn resolve(
         crate::openapi::FilterParams,
     ),
     responses(
-        (status = 200, description = "The place, with its incident counts", body = Object, content_type = "application/json"),
+        (status = 200, description = "The place, with its incident counts", body = athar_app::communities::Place, content_type = "application/json"),
         (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
@@ -225,30 +183,8 @@ pub(crate) async fn community(
     if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }
-    // Incidents whose names resolved to the place are counted under its id.
-    let rows = snapshot.select(&query.filter);
-    let counted = snapshot
-        .community_counts(&rows, None)
-        .into_iter()
-        .find(|count| snapshot.communities()[count.community as usize].key == place.id);
-    let (count, killed, injured) = counted
-        .as_ref()
-        .map_or((0, 0, 0), |c| (c.count, c.killed, c.injured));
-    let mut body = community_json(place);
-    let withheld = counted.is_some_and(|c| {
-        view.viewer
-            .withheld(snapshot, &query.filter, None)
-            .now
-            .contains(&c.community)
-    });
-    body["incidents"] = if withheld {
-        // The same small count the ranking withholds (see `privacy`).
-        json!({ "count": null, "killed": null, "injured": null, "suppressed": true })
-    } else {
-        json!({ "count": count, "killed": killed, "injured": injured })
-    };
-    body["attribution"] = json!(GEONAMES_ATTRIBUTION);
-    Ok(cached(view.tag(), "application/json", body.to_string()))
+    let body = communities::place_with_counts(snapshot, view.viewer, &query.filter, place);
+    Ok(cached(view.tag(), "application/json", to_json(&body)?))
 }
 
 /// `GET /v1/communities/review`: what a person should look at: every name that resolved to
@@ -260,7 +196,7 @@ pub(crate) async fn community(
     tag = "Communities",
     params(crate::openapi::FilterParams),
     responses(
-        (status = 200, description = "Unresolved names and learned places with their incident counts", body = Object, content_type = "application/json"),
+        (status = 200, description = "Unresolved names and learned places with their incident counts", body = athar_app::communities::Review, content_type = "application/json"),
         (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -274,50 +210,8 @@ pub(crate) async fn review(
     if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }
-    let rows = snapshot.select(&query.filter);
-    let (mut unresolved, mut learned) = (Vec::new(), Vec::new());
-    let counts = snapshot.community_counts(&rows, None);
-    let withheld = view
-        .viewer
-        .withheld(snapshot, &query.filter, None)
-        .with_complement(&counts);
-    for count in counts {
-        let info = &snapshot.communities()[count.community as usize];
-        let mut entry = json!({
-            "name_ar": info.name_ar,
-            "name_en": info.name_en,
-            "admin1": info.admin1,
-            "count": count.count,
-            "killed": count.killed,
-            "injured": count.injured,
-            "lon": info.centroid.map(|c| c.0),
-            "lat": info.centroid.map(|c| c.1),
-        });
-        if withheld.now.contains(&count.community) {
-            for field in ["count", "killed", "injured"] {
-                entry[field] = Value::Null;
-            }
-            entry["suppressed"] = json!(true);
-        }
-        if !info.resolved {
-            let mut entry = entry;
-            entry["key"] = json!(info.key);
-            unresolved.push(entry);
-        } else if places
-            .get(&info.key)
-            .is_some_and(|place| place.status == athar_gazetteer::CommunityStatus::Learned)
-        {
-            let mut entry = entry;
-            entry["community_id"] = json!(info.key);
-            learned.push(entry);
-        }
-    }
-    let body = json!({
-        "unresolved_incidents": unresolved.iter().map(|e| e["count"].as_u64().unwrap_or(0)).sum::<u64>(),
-        "unresolved": unresolved,
-        "learned": learned,
-    });
-    Ok(cached(view.tag(), "application/json", body.to_string()))
+    let body = communities::review(snapshot, places, view.viewer, &query.filter);
+    Ok(cached(view.tag(), "application/json", to_json(&body)?))
 }
 
 /// A JSON body of at most the configured size.

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_app::hotspots::{Analysis, Kind, encode_tile, map_analysis, trend_analysis};
-use serde_json::Value;
 
 use crate::query::Query;
 use crate::{ApiError, AppState};
@@ -75,18 +74,17 @@ async fn analysis(
         .map_err(|shared| shared.as_ref().clone())
 }
 
-/// The analysis of a request without its units (study area, neighbourhood, class or
-/// category counts, periods…), for the map page's legend. It is computed (or found) in
-/// the same cache as the tiles of the same parameters, which it warms.
-pub(crate) async fn summary(
+/// The analysis of a request, for the map page's legend (its outline: study area,
+/// neighbourhood, categories, periods…). It is computed (or found) in the same cache as
+/// the tiles of the same parameters, which it warms.
+pub(crate) async fn outline(
     request: &HttpRequest,
     state: &AppState,
     trend: bool,
     query: Query,
-) -> Result<Value, ApiError> {
+) -> Result<Arc<Analysis>, ApiError> {
     let kind = if trend { Kind::Trend } else { Kind::Map };
-    let found = analysis((state, state.view(request)), kind, query).await?;
-    Ok(found.summary.clone())
+    analysis((state, state.view(request)), kind, query).await
 }
 
 fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Query, ApiError> {

@@ -15,6 +15,7 @@ use athar_tile_sources::TileSource as _;
 use athar_tile_sources::communities::{CommunitiesSource, CommunityPoint};
 use athar_tile_sources::context::ContextSource;
 use athar_tile_sources::incidents::{CLUSTER_ZOOM, ClusterIndex, IncidentsSource};
+use athar_tile_sources::tilejson::{self, Layer};
 use athar_tiles::{Tile, lon_lat_to_mercator};
 
 use crate::query::Query;
@@ -75,27 +76,6 @@ fn tile_etag(version: u64, request: &HttpRequest, public: bool) -> String {
     let filters = BuildHasherDefault::<DefaultHasher>::default().hash_one(request.query_string());
     let public = if public { "-p" } else { "" };
     format!("W/\"v{version}-{filters:x}{public}\"")
-}
-
-/// The layers served as tiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Layer {
-    /// Incidents, clustered below the cluster zoom.
-    Incidents,
-    /// One point per community, with its counts for the filters.
-    Communities,
-    /// The offline basemap: boundaries and places.
-    Context,
-}
-
-impl Layer {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Incidents => athar_tile_sources::incidents::LAYER,
-            Self::Communities => athar_tile_sources::communities::LAYER,
-            Self::Context => "context",
-        }
-    }
 }
 
 /// Layer name, tile, query string, snapshot version, whether for an anonymous reader, and
@@ -580,73 +560,6 @@ pub(crate) async fn context(
     tile_response(&request, &state, Layer::Context).await
 }
 
-/// The vector layers of a tile set and their fields, as TileJSON lists them.
-fn vector_layers(layer: Layer, snapshot: &Snapshot) -> serde_json::Value {
-    let described = |id: &str, fields: serde_json::Map<String, serde_json::Value>| serde_json::json!({ "id": id, "fields": fields, "minzoom": 0, "maxzoom": athar_tiles::MAX_ZOOM });
-    if layer == Layer::Context {
-        let named = |kind: &str| {
-            let mut fields = serde_json::Map::new();
-            for name in ["name_en", "name_ar"] {
-                fields.insert(name.to_owned(), "String".into());
-            }
-            fields.insert("kind".to_owned(), kind.into());
-            fields
-        };
-        return serde_json::json!([
-            described("boundaries", named("String: country or governorate")),
-            described(
-                "places",
-                named("String: city, town, village, camp or neighbourhood")
-            ),
-        ]);
-    }
-    serde_json::json!([described(layer.name(), fields(layer, snapshot))])
-}
-
-/// The fields of the incidents or communities layer.
-fn fields(layer: Layer, snapshot: &Snapshot) -> serde_json::Map<String, serde_json::Value> {
-    let mut fields = serde_json::Map::new();
-    let mut add = |name: &str, kind: &str| {
-        fields.insert(name.to_owned(), serde_json::Value::from(kind));
-    };
-    match layer {
-        Layer::Context => {}
-        Layer::Incidents => {
-            for name in [
-                "id",
-                "kind",
-                "occurred_on",
-                "community",
-                "community_id",
-                "perpetrator",
-                "weapon",
-                "place_type",
-            ] {
-                add(name, "String");
-            }
-            for name in ["killed", "injured", "count", "expansion_zoom"] {
-                add(name, "Number");
-            }
-            add("cluster", "Boolean");
-            for term in snapshot
-                .vocabularies()
-                .terms_of(athar_core::VocabularyName::Kind)
-            {
-                add(term.slug.as_str(), "Number");
-            }
-        }
-        Layer::Communities => {
-            for name in ["community_id", "name_ar", "name_en", "status"] {
-                add(name, "String");
-            }
-            for name in ["count", "killed", "injured"] {
-                add(name, "Number");
-            }
-        }
-    }
-    fields
-}
-
 /// TileJSON 3.0.0 for a layer: tile URLs that carry the request's filters.
 fn tilejson(
     request: &HttpRequest,
@@ -667,34 +580,9 @@ fn tilejson(
         layer.name(),
         if query.is_empty() { "" } else { "?" },
     );
-    // The incidents' extent, or north-west Syria when there are none yet.
-    let [west, south, east, north] = match layer {
-        Layer::Context => [35.6, 32.3, 42.4, 37.4],
-        _ => snapshot
-            .spatial_extent()
-            .unwrap_or([35.7, 35.0, 38.5, 36.9]),
-    };
-    let body = serde_json::json!({
-        "tilejson": "3.0.0",
-        "name": format!("Athar {}", layer.name()),
-        "description": match layer {
-            Layer::Incidents => "Incidents: one point each from zoom 12, clusters below",
-            Layer::Communities => "Communities with their incident counts",
-            Layer::Context => "Offline basemap: the country, its governorates and places (Natural Earth, GeoNames)",
-        },
-        "tiles": [template],
-        "vector_layers": vector_layers(layer, snapshot),
-        "bounds": [west, south, east, north],
-        "center": [f64::midpoint(west, east), f64::midpoint(south, north), 8],
-        "minzoom": 0,
-        "maxzoom": athar_tiles::MAX_ZOOM,
-        "attribution": athar_gazetteer::GEONAMES_ATTRIBUTION,
-    });
-    Ok(crate::http::cached(
-        view.tag(),
-        "application/json",
-        body.to_string(),
-    ))
+    let body = serde_json::to_string(&tilejson::tilejson(layer, snapshot, template))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(crate::http::cached(view.tag(), "application/json", body))
 }
 
 /// `GET /tiles/incidents.json`: TileJSON 3.0.0 for the incidents layer, with the filters
@@ -705,7 +593,7 @@ fn tilejson(
     tag = "Tiles",
     params(crate::openapi::FilterParams),
     responses(
-        (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
+        (status = 200, description = "TileJSON 3.0.0", body = athar_tile_sources::tilejson::TileJson, content_type = "application/json"),
         (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -721,7 +609,7 @@ pub(crate) async fn incidents_tilejson(
     get,
     path = "/tiles/context.json",
     tag = "Tiles",
-    responses((status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"))
+    responses((status = 200, description = "TileJSON 3.0.0", body = athar_tile_sources::tilejson::TileJson, content_type = "application/json"))
 )]
 pub(crate) async fn context_tilejson(
     request: HttpRequest,
@@ -737,7 +625,7 @@ pub(crate) async fn context_tilejson(
     tag = "Tiles",
     params(crate::openapi::FilterParams),
     responses(
-        (status = 200, description = "TileJSON 3.0.0", body = Object, content_type = "application/json"),
+        (status = 200, description = "TileJSON 3.0.0", body = athar_tile_sources::tilejson::TileJson, content_type = "application/json"),
         (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -1,0 +1,685 @@
+//! The map a report embeds: the bundled MapLibre styles with their sources on the serving
+//! host, the hotspot map's style and legend, the `/embed` page and its oEmbed description.
+//! What the server adds is HTTP: the query string as it was written, who may see what,
+//! headers, and the front-end files it serves.
+
+use std::collections::BTreeMap;
+
+use athar_core::VocabularyName;
+use athar_index::Snapshot;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::hotspots::Outline;
+use crate::params::{ParamError, Parameters};
+
+/// The bundled styles, by name.
+const STYLES: [(&str, &str); 2] = [
+    ("incidents", include_str!("../../../styles/incidents.json")),
+    (
+        "incidents-dark",
+        include_str!("../../../styles/incidents-dark.json"),
+    ),
+];
+
+/// The bundled style called `name` (`incidents`, `incidents-dark`).
+pub fn bundled_style(name: &str) -> Option<&'static str> {
+    STYLES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, style)| *style)
+}
+
+/// The parameters of a hotspot map, which the page and its style pass on to the hotspot
+/// tiles (`/tiles/hotspots/…`).
+pub const HOTSPOT_PARAMETERS: [&str; 6] = [
+    "resolution",
+    "distance_km",
+    "fdr",
+    "trend",
+    "interval",
+    "periods",
+];
+
+/// The page's own parameters.
+pub const PAGE_PARAMETERS: [&str; 4] = ["lang", "title", "view", "theme"];
+
+/// What a map shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Incidents as clustered points.
+    Points,
+    /// Communities as proportional circles.
+    Communities,
+    /// Getis-Ord Gi* hexagons.
+    Hotspots,
+}
+
+impl View {
+    /// The view `view` asks for, or `default`.
+    pub fn of(query: &dyn Parameters, default: Self) -> Result<Self, ParamError> {
+        Ok(
+            match query.choice(
+                "view",
+                &["points", "communities", "hotspots"],
+                default.as_str(),
+            )? {
+                "communities" => Self::Communities,
+                "hotspots" => Self::Hotspots,
+                _ => Self::Points,
+            },
+        )
+    }
+
+    /// Its name in `view=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Points => "points",
+            Self::Communities => "communities",
+            Self::Hotspots => "hotspots",
+        }
+    }
+}
+
+/// A style that cannot be made: the bundled document is not what it should be.
+#[derive(Debug, thiserror::Error)]
+pub enum StyleError {
+    /// It is not JSON.
+    #[error("the bundled style: {0}")]
+    Json(#[from] serde_json::Error),
+    /// It lacks a part.
+    #[error("the bundled style: no {0}")]
+    Missing(&'static str),
+}
+
+/// Checks the hotspot parameters (given only with `view=hotspots`, `interval` and
+/// `periods` only with `trend=true`) as the hotspot tiles will read them, and says whether
+/// the map is of emerging-hotspot categories.
+pub fn hotspot_options(query: &dyn Parameters, view: View) -> Result<bool, ParamError> {
+    if view != View::Hotspots {
+        return match HOTSPOT_PARAMETERS
+            .iter()
+            .find(|name| query.get(name).is_some())
+        {
+            Some(name) => Err(ParamError::new(name, "is a parameter of view=hotspots")),
+            None => Ok(false),
+        };
+    }
+    query.number("resolution", 7, 5, 9)?;
+    query.decimal("distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
+    query.choice("fdr", &["true", "false"], "false")?;
+    let trend = query.choice("trend", &["true", "false"], "false")? == "true";
+    query.choice("interval", &["month", "week"], "month")?;
+    query.number(
+        "periods",
+        6,
+        athar_hotspots::MIN_PERIODS,
+        athar_hotspots::MAX_PERIODS,
+    )?;
+    if !trend
+        && let Some(name) = ["interval", "periods"]
+            .iter()
+            .find(|name| query.get(name).is_some())
+    {
+        return Err(ParamError::new(name, "is a parameter of trend=true"));
+    }
+    Ok(trend)
+}
+
+/// A legend entry of a hotspot map: the value of `class` (or `category`), its fill
+/// colour, and its label in English and Arabic.
+type Entry = (&'static str, &'static str, &'static str, &'static str);
+
+/// The classes of a Gi* map, hot to cold, in ColorBrewer's diverging RdBu (its nine-class
+/// scheme without the two palest colours, which vanish on the basemap).
+#[rustfmt::skip]
+const HOTSPOT_CLASSES: [Entry; 7] = [
+    ("hot_99", "#b2182b", "Hot spot, 99% confidence", "بؤرة ساخنة، ثقة 99٪"),
+    ("hot_95", "#d6604d", "Hot spot, 95% confidence", "بؤرة ساخنة، ثقة 95٪"),
+    ("hot_90", "#f4a582", "Hot spot, 90% confidence", "بؤرة ساخنة، ثقة 90٪"),
+    ("not_significant", "#9e9e9e", "Not significant", "غير دالة إحصائياً"),
+    ("cold_90", "#92c5de", "Cold spot, 90% confidence", "بؤرة باردة، ثقة 90٪"),
+    ("cold_95", "#4393c3", "Cold spot, 95% confidence", "بؤرة باردة، ثقة 95٪"),
+    ("cold_99", "#2166ac", "Cold spot, 99% confidence", "بؤرة باردة، ثقة 99٪"),
+];
+
+/// The categories of an emerging-hotspot map: reds and browns for hot patterns, blues and
+/// teals for cold ones.
+#[rustfmt::skip]
+const TREND_CATEGORIES: [Entry; 17] = [
+    ("new", "#f4a582", "New hot spot", "بؤرة ساخنة جديدة"),
+    ("consecutive", "#d6604d", "Consecutive hot spot", "بؤرة ساخنة متتالية"),
+    ("intensifying", "#67001f", "Intensifying hot spot", "بؤرة ساخنة متصاعدة"),
+    ("persistent", "#b2182b", "Persistent hot spot", "بؤرة ساخنة مستمرة"),
+    ("diminishing", "#fddbc7", "Diminishing hot spot", "بؤرة ساخنة متراجعة"),
+    ("sporadic", "#e08214", "Sporadic hot spot", "بؤرة ساخنة متقطعة"),
+    ("oscillating", "#8c510a", "Oscillating hot spot", "بؤرة ساخنة متذبذبة"),
+    ("historical", "#bf812d", "Historical hot spot", "بؤرة ساخنة سابقة"),
+    ("new_cold", "#92c5de", "New cold spot", "بؤرة باردة جديدة"),
+    ("consecutive_cold", "#4393c3", "Consecutive cold spot", "بؤرة باردة متتالية"),
+    ("intensifying_cold", "#053061", "Intensifying cold spot", "بؤرة باردة متصاعدة"),
+    ("persistent_cold", "#2166ac", "Persistent cold spot", "بؤرة باردة مستمرة"),
+    ("diminishing_cold", "#d1e5f0", "Diminishing cold spot", "بؤرة باردة متراجعة"),
+    ("sporadic_cold", "#35978f", "Sporadic cold spot", "بؤرة باردة متقطعة"),
+    ("oscillating_cold", "#01665e", "Oscillating cold spot", "بؤرة باردة متذبذبة"),
+    ("historical_cold", "#80cdc1", "Historical cold spot", "بؤرة باردة سابقة"),
+    ("no_pattern", "#9e9e9e", "No pattern", "بلا نمط"),
+];
+
+/// The fill opacity of units that are neither hot nor cold, and of the others.
+const QUIET_OPACITY: f64 = 0.1;
+const FILL_OPACITY: f64 = 0.8;
+
+/// The property a hotspot map is coloured by, its entries, and its quiet value.
+fn hotspot_entries(trend: bool) -> (&'static str, &'static [Entry], &'static str) {
+    if trend {
+        ("category", &TREND_CATEGORIES, "no_pattern")
+    } else {
+        ("class", &HOTSPOT_CLASSES, "not_significant")
+    }
+}
+
+/// A bundled style with its sources' URLs on this host (`base`) and with these filters
+/// (`?kind=…`, as written): the URL strings are filled and the document written again by
+/// the JSON serializer, so that nothing in a host or a filter (a quote, a backslash) can
+/// break or extend the document. Without `incidents` (a reader who may see counts only),
+/// no incident source, nor its layers.
+pub fn style_with_urls(
+    style: &str,
+    base: &str,
+    filters: &str,
+    incidents: bool,
+) -> Result<String, StyleError> {
+    let mut style: Value = serde_json::from_str(style)?;
+    if !incidents && let Some(layers) = style["layers"].as_array_mut() {
+        layers.retain(|layer| layer["source"] != "incidents");
+    }
+    let sources = style["sources"]
+        .as_object_mut()
+        .ok_or(StyleError::Missing("sources"))?;
+    if !incidents {
+        sources.remove("incidents");
+    }
+    for source in sources.values_mut() {
+        if let Some(url) = source["url"].as_str() {
+            source["url"] = json!(fill(url, &[("base", base), ("query", filters)]));
+        }
+    }
+    Ok(style.to_string())
+}
+
+/// A style with the hotspot tiles (`tiles`, a URL template) as hexagons coloured by class
+/// (or category) with a thin outline, over the context layers, in place of the incidents
+/// and communities.
+pub fn style_with_hotspots(
+    style: &str,
+    tiles: &str,
+    dark: bool,
+    trend: bool,
+) -> Result<String, StyleError> {
+    let mut style: Value = serde_json::from_str(style)?;
+    let (property, entries, quiet) = hotspot_entries(trend);
+    let mut colour = vec![json!("match"), json!(["get", property])];
+    for (value, fill, _, _) in entries {
+        colour.extend([json!(value), json!(fill)]);
+    }
+    colour.push(json!("#9e9e9e"));
+    let outline = if dark { "#1d2126" } else { "#ffffff" };
+    let layers = [
+        json!({
+            "id": "hotspots",
+            "type": "fill",
+            "source": "hotspots",
+            "source-layer": "hotspots",
+            "paint": {
+                "fill-color": colour,
+                "fill-opacity": ["match", ["get", property], quiet, QUIET_OPACITY, FILL_OPACITY],
+            },
+        }),
+        json!({
+            "id": "hotspots-outline",
+            "type": "line",
+            "source": "hotspots",
+            "source-layer": "hotspots",
+            "paint": {
+                "line-color": ["match", ["get", property], quiet, "#8c8c8c", outline],
+                "line-opacity": ["match", ["get", property], quiet, 0.3, 0.9],
+                "line-width": 0.6,
+            },
+        }),
+    ];
+    let sources = style["sources"]
+        .as_object_mut()
+        .ok_or(StyleError::Missing("sources"))?;
+    sources.retain(|name, _| name == "context");
+    sources.insert(
+        "hotspots".into(),
+        json!({ "type": "vector", "tiles": [tiles], "minzoom": 0, "maxzoom": 12 }),
+    );
+    let list = style["layers"]
+        .as_array_mut()
+        .ok_or(StyleError::Missing("layers"))?;
+    list.retain(|layer| {
+        layer
+            .get("source")
+            .and_then(Value::as_str)
+            .is_none_or(|source| source == "context")
+    });
+    let at = list
+        .iter()
+        .position(|layer| layer["id"] == "places")
+        .unwrap_or(list.len());
+    list.splice(at..at, layers);
+    Ok(serde_json::to_string(&style)?)
+}
+
+/// What the `/embed` page shows.
+pub struct Page<'a> {
+    /// Arabic (right to left) or English.
+    pub arabic: bool,
+    /// What the map shows.
+    pub view: View,
+    /// The title asked for, if any.
+    pub title: Option<&'a str>,
+    /// The filters as a query string (`?kind=…`), carried into the page's URLs.
+    pub filters: &'a str,
+    /// The URL of the page's style.
+    pub style: String,
+    /// With `view=hotspots`, the analysis the tiles show, and whether it is a trend.
+    pub hotspots: Option<(&'a Outline, bool)>,
+}
+
+/// The page's configuration, read by its script. The fields are in alphabetical order,
+/// the order the page has always had them in.
+#[derive(Serialize)]
+struct Config<'a> {
+    attribution: &'a str,
+    bounds: Option<[[f64; 2]; 2]>,
+    filters: &'a str,
+    hotspots: Option<Legend>,
+    kinds: Vec<KindLabel<'a>>,
+    labels: PointLabels,
+    lang: &'a str,
+    style: &'a str,
+    title: &'a str,
+    view: &'a str,
+}
+
+/// A kind of incident and its label in the page's language.
+#[derive(Serialize)]
+struct KindLabel<'a> {
+    label: &'a str,
+    slug: &'a str,
+}
+
+/// The words of the points' popups and clusters.
+#[derive(Serialize)]
+struct PointLabels {
+    incidents: &'static str,
+    injured: &'static str,
+    killed: &'static str,
+    zoom: &'static str,
+}
+
+/// The legend of a hotspot map (fields in alphabetical order, as the page has them).
+#[derive(Serialize)]
+struct Legend {
+    labels: HotspotLabels,
+    names: BTreeMap<&'static str, &'static str>,
+    notes: Vec<String>,
+    property: &'static str,
+    rows: Vec<LegendRow>,
+    title: String,
+    trend: bool,
+}
+
+/// A row of a hotspot legend.
+#[derive(Serialize)]
+struct LegendRow {
+    colour: &'static str,
+    label: &'static str,
+    opacity: f64,
+    value: &'static str,
+}
+
+/// The words of a hotspot map's popups.
+#[derive(Serialize)]
+struct HotspotLabels {
+    below: &'static str,
+    count: &'static str,
+    last: &'static str,
+    p: &'static str,
+    total: &'static str,
+    z: &'static str,
+}
+
+/// The `/embed` page: a self-contained map page for an iframe, over the reader's view of
+/// the snapshot (its bounds are those of what this reader may see).
+pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
+    let arabic = page.arabic;
+    let title = page.title.unwrap_or(if arabic {
+        "الحوادث"
+    } else {
+        "Incidents"
+    });
+    let kinds = snapshot
+        .vocabularies()
+        .terms_of(VocabularyName::Kind)
+        .map(|term| KindLabel {
+            slug: term.slug.as_str(),
+            label: if arabic {
+                &term.label_ar
+            } else {
+                &term.label_en
+            },
+        })
+        .collect();
+    let mut bounds = snapshot
+        .spatial_extent()
+        .map(|[w, s, e, n]| [[w, s], [e, n]]);
+    let mut hotspots = None;
+    if let Some((outline, trend)) = page.hotspots {
+        let [w, s, e, n] = outline.study_area;
+        bounds = Some([[w, s], [e, n]]);
+        hotspots = Some(legend(outline, trend, arabic));
+    }
+    let lang = if arabic { "ar" } else { "en" };
+    let config = Config {
+        attribution: athar_gazetteer::GEONAMES_ATTRIBUTION,
+        bounds,
+        filters: page.filters,
+        hotspots,
+        kinds,
+        labels: if arabic {
+            PointLabels {
+                incidents: "حادثة",
+                killed: "قتلى",
+                injured: "جرحى",
+                zoom: "انقر للتكبير",
+            }
+        } else {
+            PointLabels {
+                incidents: "incidents",
+                killed: "killed",
+                injured: "injured",
+                zoom: "click to zoom in",
+            }
+        },
+        lang,
+        style: &page.style,
+        title,
+        view: page.view.as_str(),
+    };
+    let (download, download_pdf) = if arabic {
+        ("تنزيل الخريطة", "تنزيل الخريطة بصيغة PDF")
+    } else {
+        ("Download map", "Download map as PDF")
+    };
+    // The static maps draw no hotspots: no download links for them.
+    let downloads = if page.view == View::Hotspots {
+        ""
+    } else {
+        DOWNLOAD_LINKS
+    };
+    // The download links hold placeholders of their own, filled with the page's.
+    let html = fill(EMBED_PAGE, &[("downloads", downloads)]);
+    let config = serde_json::to_string(&config)
+        .unwrap_or_default()
+        .replace("</", "<\\/");
+    fill(
+        &html,
+        &[
+            ("download", download),
+            ("download_pdf", download_pdf),
+            ("lang", lang),
+            ("dir", if arabic { "rtl" } else { "ltr" }),
+            ("title", &escaped(title)),
+            ("config", &config),
+        ],
+    )
+}
+
+/// `template` with each `{{name}}` of `values` replaced by its value, in one pass: what a
+/// value holds (a title that reads `{{config}}`) is never filled in turn. Placeholders
+/// not in `values` are left as they are.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 1024);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let value = after.find("}}").and_then(|end| {
+            let name = &after[..end];
+            values
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, value)| (*value, end))
+        });
+        if let Some((value, end)) = value {
+            out.push_str(value);
+            rest = &after[end + 2..];
+        } else {
+            out.push_str("{{");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The page's "Download map" links (their URLs are set by its script).
+const DOWNLOAD_LINKS: &str = r#"<div class="downloads">
+    <a id="download-png" href="/maps/static.png" download="athar-map.png" type="image/png">{{download}}</a>
+    <a id="download-pdf" class="secondary" href="/maps/static.pdf" download="athar-map.pdf"
+       type="application/pdf" aria-label="{{download_pdf}}" title="{{download_pdf}}">PDF</a>
+  </div>"#;
+
+/// Escapes text for HTML.
+pub fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Text isolated left to right (LRI … PDI), so that Arabic around it does not reorder
+/// it: a date's hyphens, or the `*)` after a Latin name, would otherwise move.
+fn ltr(text: &str) -> String {
+    format!("\u{2066}{text}\u{2069}")
+}
+
+/// The legend of a hotspot map in the page's language: its title, its entries (colour,
+/// label, opacity), lines on the units, neighbourhood and periods, and the labels of its
+/// popups.
+fn legend(outline: &Outline, trend: bool, arabic: bool) -> Legend {
+    let (property, entries, quiet) = hotspot_entries(trend);
+    let label = |entry: &Entry| if arabic { entry.3 } else { entry.2 };
+    let present = |value: &str| {
+        !trend || value == quiet || outline.present.iter().any(|known| known == value)
+    };
+    let rows = entries
+        .iter()
+        .filter(|entry| present(entry.0))
+        .map(|entry| LegendRow {
+            value: entry.0,
+            label: label(entry),
+            colour: entry.1,
+            opacity: if entry.0 == quiet { 0.3 } else { FILL_OPACITY },
+        })
+        .collect();
+    let names = HOTSPOT_CLASSES
+        .iter()
+        .chain(&TREND_CATEGORIES)
+        .map(|entry| (entry.0, label(entry)))
+        .collect();
+    let resolution = outline.resolution.unwrap_or(7);
+    let mut notes = vec![if arabic {
+        format!("سداسيات H3، الدقة {resolution}")
+    } else {
+        format!("H3 hexagons, resolution {resolution}")
+    }];
+    match outline.neighbourhood {
+        athar_hotspots::Neighbourhood::DistanceBand { distance_km, .. } => {
+            let km = if distance_km < 1.0 {
+                format!("{distance_km:.2}")
+            } else {
+                format!("{distance_km:.1}")
+            };
+            notes.push(if arabic {
+                format!("الجوار: المراكز ضمن {km} كم")
+            } else {
+                format!("Neighbours: centres within {km} km")
+            });
+        }
+        athar_hotspots::Neighbourhood::KNearest { k } => notes.push(if arabic {
+            format!("الجوار: أقرب {k} وحدات")
+        } else {
+            format!("Neighbours: the {k} nearest")
+        }),
+        athar_hotspots::Neighbourhood::Given => {}
+    }
+    if outline.fdr {
+        notes.push(
+            if arabic {
+                "مع تصحيح معدل الاكتشاف الخاطئ (FDR)"
+            } else {
+                "False Discovery Rate (FDR) correction"
+            }
+            .to_owned(),
+        );
+    }
+    if trend
+        && let (Some((from, _)), Some((_, to))) = (outline.periods.first(), outline.periods.last())
+    {
+        let (from, to) = (from.to_string(), to.to_string());
+        let n = outline.periods.len();
+        notes.push(match (arabic, outline.weekly) {
+            (true, true) => format!("فترات أسبوعية: {n}، من {} إلى {}", ltr(&from), ltr(&to)),
+            (true, false) => format!("فترات شهرية: {n}، من {} إلى {}", ltr(&from), ltr(&to)),
+            (false, true) => format!("{n} weekly periods, {from} to {to}"),
+            (false, false) => format!("{n} monthly periods, {from} to {to}"),
+        });
+    }
+    let title = match (arabic, trend) {
+        (true, false) => format!("البؤر الساخنة ({})", ltr("Getis-Ord Gi*")),
+        (true, true) => format!("البؤر الناشئة ({})", ltr("Getis-Ord Gi*")),
+        (false, false) => "Hotspots (Getis-Ord Gi*)".to_owned(),
+        (false, true) => "Emerging hotspots (Getis-Ord Gi*)".to_owned(),
+    };
+    Legend {
+        property,
+        trend,
+        title,
+        rows,
+        notes,
+        names,
+        labels: if arabic {
+            HotspotLabels {
+                count: "الحوادث",
+                z: "الدرجة المعيارية (z)",
+                p: "القيمة الاحتمالية (p)",
+                below: "أقل من 0.001",
+                total: "مجموع الحوادث",
+                last: "الفترة الأخيرة",
+            }
+        } else {
+            HotspotLabels {
+                count: "Incidents",
+                z: "z-score",
+                p: "p-value",
+                below: "< 0.001",
+                total: "Incidents in all periods",
+                last: "Last period",
+            }
+        },
+    }
+}
+
+/// oEmbed 1.0 (type rich) for a map page of this server, so that a report's CMS can
+/// paste the link. (The fields are in alphabetical order, as they have always been
+/// written.)
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OEmbed {
+    /// Its height, pixels.
+    pub height: u32,
+    /// The iframe of the map.
+    pub html: String,
+    /// Athar.
+    pub provider_name: &'static str,
+    /// This server.
+    pub provider_url: String,
+    /// The title.
+    pub title: &'static str,
+    /// `rich`.
+    pub r#type: &'static str,
+    /// `1.0`.
+    pub version: &'static str,
+    /// Its width, pixels.
+    pub width: u32,
+}
+
+impl OEmbed {
+    /// The oEmbed of the map page at `url` on the server at `base`, in a frame of `width`
+    /// by `height` pixels.
+    pub fn of(url: &str, base: &str, width: u32, height: u32) -> Self {
+        Self {
+            html: format!(
+                "<iframe src=\"{}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" allowfullscreen></iframe>",
+                escaped(url)
+            ),
+            height,
+            provider_name: "Athar",
+            provider_url: base.to_owned(),
+            title: "Athar map",
+            r#type: "rich",
+            version: "1.0",
+            width,
+        }
+    }
+}
+
+const EMBED_PAGE: &str = include_str!("embed.html");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_never_filled_in_turn() {
+        let page = fill(
+            "<h1>{{title}}</h1>{{config}}",
+            &[("title", "{{config}}"), ("config", "X")],
+        );
+        assert_eq!(page, "<h1>{{config}}</h1>X");
+    }
+
+    #[test]
+    fn a_style_keeps_a_hostile_host_inside_its_strings() {
+        let style = bundled_style("incidents").unwrap();
+        let made = style_with_urls(style, "http://h\"},{\"x", "?kind=\"", true).unwrap();
+        let parsed: Value = serde_json::from_str(&made).unwrap();
+        let sources = parsed["sources"].as_object().unwrap();
+        assert!(sources.values().all(|source| {
+            source["url"]
+                .as_str()
+                .is_none_or(|url| url.starts_with("http://h\"},{\"x"))
+        }));
+        assert!(!parsed.as_object().unwrap().contains_key("x"));
+    }
+
+    #[test]
+    fn counts_only_styles_have_no_incident_source() {
+        let style = bundled_style("incidents-dark").unwrap();
+        let made: Value =
+            serde_json::from_str(&style_with_urls(style, "http://h", "", false).unwrap()).unwrap();
+        assert!(made["sources"].get("incidents").is_none());
+        assert!(
+            made["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|layer| layer["source"] != "incidents")
+        );
+    }
+}
