@@ -13,36 +13,119 @@ use crate::{
 };
 use crate::{Latitude, Longitude};
 
+/// A field an incident is written with, in files and in the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Source,
+    SourceId,
+    Kind,
+    OccurredOn,
+    OccurredAt,
+    TimePrecision,
+    Latitude,
+    Longitude,
+    LocationPrecision,
+    Community,
+    CommunityPcode,
+    Admin1,
+    Admin2,
+    Admin3,
+    PlaceType,
+    Perpetrator,
+    Weapon,
+    Cause,
+    Vehicle,
+    Killed,
+    KilledWomen,
+    KilledChildren,
+    Injured,
+    InjuredWomen,
+    InjuredChildren,
+    Notes,
+    Id,
+}
+
+impl Field {
+    /// Every field, in the order of [`FIELDS`].
+    const ALL: [Self; 27] = [
+        Self::Source,
+        Self::SourceId,
+        Self::Kind,
+        Self::OccurredOn,
+        Self::OccurredAt,
+        Self::TimePrecision,
+        Self::Latitude,
+        Self::Longitude,
+        Self::LocationPrecision,
+        Self::Community,
+        Self::CommunityPcode,
+        Self::Admin1,
+        Self::Admin2,
+        Self::Admin3,
+        Self::PlaceType,
+        Self::Perpetrator,
+        Self::Weapon,
+        Self::Cause,
+        Self::Vehicle,
+        Self::Killed,
+        Self::KilledWomen,
+        Self::KilledChildren,
+        Self::Injured,
+        Self::InjuredWomen,
+        Self::InjuredChildren,
+        Self::Notes,
+        Self::Id,
+    ];
+
+    /// The name, as in files and the API.
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::SourceId => "source_id",
+            Self::Kind => "kind",
+            Self::OccurredOn => "occurred_on",
+            Self::OccurredAt => "occurred_at",
+            Self::TimePrecision => "time_precision",
+            Self::Latitude => "latitude",
+            Self::Longitude => "longitude",
+            Self::LocationPrecision => "location_precision",
+            Self::Community => "community",
+            Self::CommunityPcode => "community_pcode",
+            Self::Admin1 => "admin1",
+            Self::Admin2 => "admin2",
+            Self::Admin3 => "admin3",
+            Self::PlaceType => "place_type",
+            Self::Perpetrator => "perpetrator",
+            Self::Weapon => "weapon",
+            Self::Cause => "cause",
+            Self::Vehicle => "vehicle",
+            Self::Killed => "killed",
+            Self::KilledWomen => "killed_women",
+            Self::KilledChildren => "killed_children",
+            Self::Injured => "injured",
+            Self::InjuredWomen => "injured_women",
+            Self::InjuredChildren => "injured_children",
+            Self::Notes => "notes",
+            Self::Id => "id",
+        }
+    }
+
+    /// The field with this name.
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|field| field.as_str() == name)
+    }
+}
+
 /// The fields an incident is written with, in files and in the API.
-pub const FIELDS: [&str; 27] = [
-    "source",
-    "source_id",
-    "kind",
-    "occurred_on",
-    "occurred_at",
-    "time_precision",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "community",
-    "community_pcode",
-    "admin1",
-    "admin2",
-    "admin3",
-    "place_type",
-    "perpetrator",
-    "weapon",
-    "cause",
-    "vehicle",
-    "killed",
-    "killed_women",
-    "killed_children",
-    "injured",
-    "injured_women",
-    "injured_children",
-    "notes",
-    "id",
-];
+pub const FIELDS: [&str; Field::ALL.len()] = {
+    let mut names = [""; Field::ALL.len()];
+    let mut index = 0;
+    while index < names.len() {
+        names[index] = Field::ALL[index].as_str();
+        index += 1;
+    }
+    names
+};
 
 /// Which kinds each kind-specific field applies to (domain.md: perpetrator and weapon for
 /// attacks only, cause for fires and traffic accidents, vehicle for traffic accidents).
@@ -135,56 +218,20 @@ pub struct FieldChange {
 /// field; a reader reuses one draft for every row, so the texts keep their buffers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentDraft {
-    values: [String; FIELDS.len()],
-}
-
-/// The position of `field` in [`FIELDS`]. Written out (and checked against the list by a
-/// test) so that validation's lookups of literal names fold away.
-#[inline]
-fn field_index(field: &str) -> Option<usize> {
-    Some(match field {
-        "source" => 0,
-        "source_id" => 1,
-        "kind" => 2,
-        "occurred_on" => 3,
-        "occurred_at" => 4,
-        "time_precision" => 5,
-        "latitude" => 6,
-        "longitude" => 7,
-        "location_precision" => 8,
-        "community" => 9,
-        "community_pcode" => 10,
-        "admin1" => 11,
-        "admin2" => 12,
-        "admin3" => 13,
-        "place_type" => 14,
-        "perpetrator" => 15,
-        "weapon" => 16,
-        "cause" => 17,
-        "vehicle" => 18,
-        "killed" => 19,
-        "killed_women" => 20,
-        "killed_children" => 21,
-        "injured" => 22,
-        "injured_women" => 23,
-        "injured_children" => 24,
-        "notes" => 25,
-        "id" => 26,
-        _ => return None,
-    })
+    values: [String; Field::ALL.len()],
 }
 
 impl IncidentDraft {
     /// Sets a field; blank values count as absent. An unknown field is an error naming the
     /// fields that exist.
     pub fn set(&mut self, field: &str, value: &str) -> Result<(), FieldError> {
-        let index = field_index(field).ok_or_else(|| {
+        let field = Field::parse(field).ok_or_else(|| {
             FieldError::new(
                 field,
                 format!("unknown field (known fields: {})", FIELDS.join(", ")),
             )
         })?;
-        let slot = &mut self.values[index];
+        let slot = &mut self.values[field as usize];
         slot.clear();
         slot.push_str(value.trim());
         Ok(())
@@ -193,14 +240,19 @@ impl IncidentDraft {
     /// The text of a field, if set.
     #[inline]
     pub fn get(&self, field: &str) -> Option<&str> {
-        let value = &self.values[field_index(field)?];
+        self.value(Field::parse(field)?)
+    }
+
+    /// The text of a field, if set.
+    fn value(&self, field: Field) -> Option<&str> {
+        let value = &self.values[field as usize];
         (!value.is_empty()).then_some(value.as_str())
     }
 
     /// Clears a field.
     pub fn clear(&mut self, field: &str) {
-        if let Some(index) = field_index(field) {
-            self.values[index].clear();
+        if let Some(field) = Field::parse(field) {
+            self.values[field as usize].clear();
         }
     }
 
@@ -213,70 +265,70 @@ impl IncidentDraft {
     /// fields and validate the whole again.
     pub fn from_record(record: &IncidentRecord) -> Self {
         let mut draft = Self::default();
-        let mut put = |field: &str, value: Option<String>| {
-            if let (Some(index), Some(value)) = (field_index(field), value) {
-                draft.values[index] = value;
+        let mut put = |field: Field, value: Option<String>| {
+            if let Some(value) = value {
+                draft.values[field as usize] = value;
             }
         };
         let counts = record.casualties.counts();
-        put("source", Some(record.source.clone()));
-        put("source_id", record.source_id.clone());
-        put("kind", Some(record.kind.to_string()));
+        put(Field::Source, Some(record.source.clone()));
+        put(Field::SourceId, record.source_id.clone());
+        put(Field::Kind, Some(record.kind.to_string()));
         match record.occurred.time() {
-            Some(_) => put("occurred_at", Some(record.occurred.to_string())),
-            None => put("occurred_on", Some(record.occurred.date().to_string())),
+            Some(_) => put(Field::OccurredAt, Some(record.occurred.to_string())),
+            None => put(Field::OccurredOn, Some(record.occurred.date().to_string())),
         }
         if let Some(point) = record.location {
-            put("latitude", Some(point.lat.degrees().to_string()));
-            put("longitude", Some(point.lon.degrees().to_string()));
+            put(Field::Latitude, Some(point.lat.degrees().to_string()));
+            put(Field::Longitude, Some(point.lon.degrees().to_string()));
             put(
-                "location_precision",
+                Field::LocationPrecision,
                 Some(record.location_precision.as_str().to_owned()),
             );
         }
-        put("community", Some(record.community.clone()));
+        put(Field::Community, Some(record.community.clone()));
         put(
-            "community_pcode",
+            Field::CommunityPcode,
             record
                 .community_pcode
                 .as_ref()
                 .map(|p| p.as_str().to_owned()),
         );
-        put("admin1", record.admin1.clone());
-        put("admin2", record.admin2.clone());
-        put("admin3", record.admin3.clone());
+        put(Field::Admin1, record.admin1.clone());
+        put(Field::Admin2, record.admin2.clone());
+        put(Field::Admin3, record.admin3.clone());
         for (field, slug) in [
-            ("place_type", &record.place_type),
-            ("perpetrator", &record.perpetrator),
-            ("weapon", &record.weapon),
-            ("cause", &record.cause),
-            ("vehicle", &record.vehicle),
+            (Field::PlaceType, &record.place_type),
+            (Field::Perpetrator, &record.perpetrator),
+            (Field::Weapon, &record.weapon),
+            (Field::Cause, &record.cause),
+            (Field::Vehicle, &record.vehicle),
         ] {
             put(field, slug.as_ref().map(ToString::to_string));
         }
         for (field, count) in [
-            ("killed", counts.killed),
-            ("killed_women", counts.killed_women),
-            ("killed_children", counts.killed_children),
-            ("injured", counts.injured),
-            ("injured_women", counts.injured_women),
-            ("injured_children", counts.injured_children),
+            (Field::Killed, counts.killed),
+            (Field::KilledWomen, counts.killed_women),
+            (Field::KilledChildren, counts.killed_children),
+            (Field::Injured, counts.injured),
+            (Field::InjuredWomen, counts.injured_women),
+            (Field::InjuredChildren, counts.injured_children),
         ] {
             put(field, Some(count.to_string()));
         }
-        put("notes", record.notes.clone());
+        put(Field::Notes, record.notes.clone());
         draft
     }
 
     /// The fields whose text differs in `after`, in field order: what an update changed,
     /// as the change log records it.
     pub fn changes_to(&self, after: &Self) -> Vec<FieldChange> {
-        FIELDS
+        Field::ALL
             .iter()
             .zip(self.values.iter().zip(&after.values))
             .filter(|(_, (before, after))| before != after)
             .map(|(field, (before, after))| FieldChange {
-                field: (*field).to_owned(),
+                field: field.as_str().to_owned(),
                 before: (!before.is_empty()).then(|| before.clone()),
                 after: (!after.is_empty()).then(|| after.clone()),
             })
@@ -293,35 +345,35 @@ impl IncidentDraft {
             errors.push(FieldError::new(field, error));
         };
 
-        if self.get("id").is_some() {
+        if self.value(Field::Id).is_some() {
             fail(
-                "id",
+                Field::Id.as_str(),
                 &"ids are assigned by Athar; put your own id in source_id",
             );
         }
         let source = self
-            .get("source")
+            .value(Field::Source)
             .map(str::to_owned)
             .or_else(|| context.default_source.clone());
         if source.is_none() {
             fail(
-                "source",
+                Field::Source.as_str(),
                 &"is required (the organisation or report the record came from)",
             );
         }
-        let source_id = self.get("source_id").map(str::to_owned);
+        let source_id = self.value(Field::SourceId).map(str::to_owned);
         if source_id
             .as_ref()
             .is_some_and(|id| id.chars().count() > 200)
         {
-            fail("source_id", &"is longer than 200 characters");
+            fail(Field::SourceId.as_str(), &"is longer than 200 characters");
         }
 
         let vocabularies = context.vocabularies;
-        let kind = match self.get("kind") {
+        let kind = match self.value(Field::Kind) {
             None => {
                 fail(
-                    "kind",
+                    Field::Kind.as_str(),
                     &format!(
                         "is required (allowed: {})",
                         slugs_of(vocabularies, VocabularyName::Kind)
@@ -331,27 +383,27 @@ impl IncidentDraft {
             }
             Some(value) => vocabularies
                 .lookup(VocabularyName::Kind, value)
-                .map_err(|e| fail("kind", &e))
+                .map_err(|e| fail(Field::Kind.as_str(), &e))
                 .ok(),
         };
 
         let occurred = self.occurred(context.today, &mut fail);
 
-        let community = self.get("community").map(str::to_owned);
+        let community = self.value(Field::Community).map(str::to_owned);
         if community.is_none() {
             fail(
-                "community",
+                Field::Community.as_str(),
                 &"is required (the village, town or camp as reported)",
             );
         }
-        let community_pcode = self.get("community_pcode").and_then(|value| {
+        let community_pcode = self.value(Field::CommunityPcode).and_then(|value| {
             Pcode::parse(value)
-                .map_err(|e| fail("community_pcode", &e))
+                .map_err(|e| fail(Field::CommunityPcode.as_str(), &e))
                 .ok()
         });
         // The written point and governorate tell places of one name apart; bad values are
         // reported below, by `location`.
-        let written_point = match (self.get("latitude"), self.get("longitude")) {
+        let written_point = match (self.value(Field::Latitude), self.value(Field::Longitude)) {
             (Some(lat), Some(lon)) => match (Latitude::parse(lat), Longitude::parse(lon)) {
                 (Ok(lat), Ok(lon)) => Some(Point { lon, lat }),
                 _ => None,
@@ -363,7 +415,7 @@ impl IncidentDraft {
                 name,
                 &NameContext {
                     pcode: community_pcode.as_ref(),
-                    admin1: self.get("admin1"),
+                    admin1: self.value(Field::Admin1),
                     point: written_point,
                 },
             )
@@ -412,14 +464,23 @@ impl IncidentDraft {
 
         let casualties = self.casualties(&mut fail);
 
-        let text = |field: &str| self.get(field).map(str::to_owned);
-        let admin = |field: &str, from_gazetteer: Option<&String>| {
+        let text = |field: Field| self.value(field).map(str::to_owned);
+        let admin = |field: Field, from_gazetteer: Option<&String>| {
             text(field).or_else(|| from_gazetteer.cloned())
         };
-        let admin1 = admin("admin1", resolved.as_ref().and_then(|r| r.admin1.as_ref()));
-        let admin2 = admin("admin2", resolved.as_ref().and_then(|r| r.admin2.as_ref()));
-        let admin3 = admin("admin3", resolved.as_ref().and_then(|r| r.admin3.as_ref()));
-        let notes = text("notes");
+        let admin1 = admin(
+            Field::Admin1,
+            resolved.as_ref().and_then(|r| r.admin1.as_ref()),
+        );
+        let admin2 = admin(
+            Field::Admin2,
+            resolved.as_ref().and_then(|r| r.admin2.as_ref()),
+        );
+        let admin3 = admin(
+            Field::Admin3,
+            resolved.as_ref().and_then(|r| r.admin3.as_ref()),
+        );
+        let notes = text(Field::Notes);
 
         match (
             source,
@@ -470,19 +531,19 @@ impl IncidentDraft {
         today: NaiveDate,
         fail: &mut impl FnMut(&str, &dyn std::fmt::Display),
     ) -> Option<OccurredAt> {
-        let date = self.get("occurred_on").and_then(|value| {
+        let date = self.value(Field::OccurredOn).and_then(|value| {
             OccurredAt::parse_date(value)
-                .map_err(|e| fail("occurred_on", &e))
+                .map_err(|e| fail(Field::OccurredOn.as_str(), &e))
                 .ok()
         });
-        let at = self.get("occurred_at").and_then(|value| {
+        let at = self.value(Field::OccurredAt).and_then(|value| {
             OccurredAt::parse(value)
-                .map_err(|e| fail("occurred_at", &e))
+                .map_err(|e| fail(Field::OccurredAt.as_str(), &e))
                 .ok()
         });
-        if self.get("occurred_on").is_none() && self.get("occurred_at").is_none() {
+        if self.value(Field::OccurredOn).is_none() && self.value(Field::OccurredAt).is_none() {
             fail(
-                "occurred_on",
+                Field::OccurredOn.as_str(),
                 &"is required (a date, YYYY-MM-DD, or occurred_at with a time)",
             );
             return None;
@@ -490,7 +551,7 @@ impl IncidentDraft {
         let mut occurred = match (date, at) {
             (Some(date), Some(at)) if at.date() != date => {
                 fail(
-                    "occurred_at",
+                    Field::OccurredAt.as_str(),
                     &format!("falls on {}, but occurred_on says {date}", at.date()),
                 );
                 return None;
@@ -500,7 +561,7 @@ impl IncidentDraft {
             (None, None) => return None,
         };
         match self
-            .get("time_precision")
+            .value(Field::TimePrecision)
             .map(|value| (value, TimePrecision::parse(value)))
         {
             None | Some((_, Some(TimePrecision::Minute)))
@@ -509,14 +570,14 @@ impl IncidentDraft {
             Some((_, Some(TimePrecision::Day))) => occurred = occurred.to_day(),
             Some((_, Some(TimePrecision::Minute))) => {
                 fail(
-                    "time_precision",
+                    Field::TimePrecision.as_str(),
                     &"is 'minute', but no time of day is given (use occurred_at)",
                 );
                 return None;
             }
             Some((value, None)) => {
                 fail(
-                    "time_precision",
+                    Field::TimePrecision.as_str(),
                     &format!("'{value}' is not a time precision (allowed: day, minute)"),
                 );
                 return None;
@@ -524,10 +585,10 @@ impl IncidentDraft {
         }
         if occurred.date() > today.succ_opt().unwrap_or(today) {
             fail(
-                if self.get("occurred_at").is_some() {
-                    "occurred_at"
+                if self.value(Field::OccurredAt).is_some() {
+                    Field::OccurredAt.as_str()
                 } else {
-                    "occurred_on"
+                    Field::OccurredOn.as_str()
                 },
                 &format!("{} is in the future", occurred.date()),
             );
@@ -542,22 +603,22 @@ impl IncidentDraft {
         resolved: Option<&ResolvedCommunity>,
         fail: &mut impl FnMut(&str, &dyn std::fmt::Display),
     ) -> (Option<Point>, Option<LocationPrecision>) {
-        let latitude = self.get("latitude").and_then(|value| {
+        let latitude = self.value(Field::Latitude).and_then(|value| {
             Latitude::parse(value)
-                .map_err(|e| fail("latitude", &e))
+                .map_err(|e| fail(Field::Latitude.as_str(), &e))
                 .ok()
         });
-        let longitude = self.get("longitude").and_then(|value| {
+        let longitude = self.value(Field::Longitude).and_then(|value| {
             Longitude::parse(value)
-                .map_err(|e| fail("longitude", &e))
+                .map_err(|e| fail(Field::Longitude.as_str(), &e))
                 .ok()
         });
-        let stated = match self.get("location_precision") {
+        let stated = match self.value(Field::LocationPrecision) {
             None => None,
             Some(value) => {
                 let Some(precision) = LocationPrecision::parse(value) else {
                     fail(
-                        "location_precision",
+                        Field::LocationPrecision.as_str(),
                         &format!(
                             "'{value}' is not a location precision (allowed: exact, community, admin)"
                         ),
@@ -567,17 +628,17 @@ impl IncidentDraft {
                 Some(precision)
             }
         };
-        match (self.get("latitude"), self.get("longitude")) {
+        match (self.value(Field::Latitude), self.value(Field::Longitude)) {
             (Some(_), None) => {
                 fail(
-                    "longitude",
+                    Field::Longitude.as_str(),
                     &"is missing while latitude is given (give both or neither)",
                 );
                 (None, None)
             }
             (None, Some(_)) => {
                 fail(
-                    "latitude",
+                    Field::Latitude.as_str(),
                     &"is missing while longitude is given (give both or neither)",
                 );
                 (None, None)
@@ -605,23 +666,23 @@ impl IncidentDraft {
         fail: &mut impl FnMut(&str, &dyn std::fmt::Display),
     ) -> Option<Casualties> {
         let mut ok = true;
-        let mut count = |field: &str| -> u32 {
-            match self.get(field) {
+        let mut count = |field: Field| -> u32 {
+            match self.value(field) {
                 None => 0,
                 Some(value) => parse_count(value).unwrap_or_else(|error| {
-                    fail(field, &error);
+                    fail(field.as_str(), &error);
                     ok = false;
                     0
                 }),
             }
         };
         let counts = CasualtyCounts {
-            killed: count("killed"),
-            killed_women: count("killed_women"),
-            killed_children: count("killed_children"),
-            injured: count("injured"),
-            injured_women: count("injured_women"),
-            injured_children: count("injured_children"),
+            killed: count(Field::Killed),
+            killed_women: count(Field::KilledWomen),
+            killed_children: count(Field::KilledChildren),
+            injured: count(Field::Injured),
+            injured_women: count(Field::InjuredWomen),
+            injured_children: count(Field::InjuredChildren),
         };
         if !ok {
             return None;
@@ -683,12 +744,26 @@ mod tests {
     }
 
     #[test]
-    fn every_field_is_found_at_its_place_in_the_list() {
-        for (index, field) in FIELDS.iter().enumerate() {
-            assert_eq!(field_index(field), Some(index), "{field}");
+    fn every_field_is_found_by_its_name_at_its_place_in_the_list() {
+        for (index, field) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(field as usize, index, "{field:?}");
+            assert_eq!(FIELDS[index], field.as_str());
+            assert_eq!(Field::parse(field.as_str()), Some(field));
         }
-        assert_eq!(field_index("sources"), None);
-        assert_eq!(field_index(""), None);
+        assert_eq!(Field::parse("sources"), None);
+        assert_eq!(Field::parse(""), None);
+    }
+
+    /// Files are read, errors written and changes logged with these names, in this order.
+    #[test]
+    fn the_field_names_are_those_published() {
+        assert_eq!(
+            FIELDS.join(", "),
+            "source, source_id, kind, occurred_on, occurred_at, time_precision, latitude, \
+             longitude, location_precision, community, community_pcode, admin1, admin2, admin3, \
+             place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, \
+             killed_children, injured, injured_women, injured_children, notes, id"
+        );
     }
 
     #[test]
