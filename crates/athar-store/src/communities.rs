@@ -4,7 +4,9 @@
 
 use athar_gazetteer::{AdminArea, Community, CommunityKind, CommunityStatus};
 
-use crate::StoreError;
+use sqlx::AssertSqlSafe;
+
+use crate::{BeginWrite, Result, Store, StoreError, sqlite};
 
 /// The columns of `communities`, in the order of inserts and selects.
 pub(crate) const COLUMNS: &str = "id, pcode, name_ar, name_en, alternate_names, place_kind, status, lon, lat, admin1, admin1_pcode, admin2, admin2_pcode, admin3, admin3_pcode";
@@ -130,4 +132,131 @@ pub struct CommunityCounts {
     pub updated: u64,
     /// Places stored exactly so already.
     pub unchanged: u64,
+}
+
+impl Store {
+    /// Every stored community (imported lists, learned and confirmed places), by id.
+    pub async fn communities(&self) -> Result<Vec<Community>> {
+        let sql = format!("SELECT {COLUMNS} FROM communities ORDER BY id");
+        let rows: Vec<CommunityRow> = match self {
+            Self::Postgres(pool) => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?,
+        };
+        rows.into_iter().map(CommunityRow::into_community).collect()
+    }
+
+    /// Every spelling a person attached to a place, as (community id, name), oldest first.
+    pub async fn community_aliases(&self) -> Result<Vec<(String, String)>> {
+        const SQL: &str = "SELECT community_id, name FROM community_aliases ORDER BY created_at, community_id, key";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        })
+    }
+
+    /// Writes a community list in one transaction: places new to the store are inserted,
+    /// stored ones with other values updated in place (by id), equal ones left alone.
+    pub async fn upsert_communities(&self, list: &[Community]) -> Result<CommunityCounts> {
+        let stored: std::collections::HashMap<String, Community> = self
+            .communities()
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        let mut counts = CommunityCounts::default();
+        let mut changed = Vec::new();
+        for community in list {
+            match stored.get(&community.id) {
+                None => counts.accepted += 1,
+                Some(existing) if existing == community => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => counts.updated += 1,
+            }
+            changed.push(community);
+        }
+        macro_rules! write_all {
+            ($pool:expr, $sql:expr) => {{
+                let sql: String = $sql;
+                let mut tx = $pool.begin_write().await?;
+                for community in changed {
+                    bind_community!(sqlx::query(AssertSqlSafe(sql.clone())), community)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }};
+        }
+        match self {
+            Self::Postgres(pool) => write_all!(pool, upsert_sql(true, "now()")),
+            Self::Sqlite(pool) => write_all!(pool, for_sqlite(&upsert_sql(true, sqlite::NOW))),
+        }
+        Ok(counts)
+    }
+
+    /// Attaches a spelling (with its key) to a place, by `actor`. Returns false when that
+    /// spelling was attached to it already.
+    pub async fn add_community_alias(
+        &self,
+        community_id: &str,
+        name: &str,
+        key: &str,
+        actor: Option<&str>,
+    ) -> Result<bool> {
+        const SQL: &str = "INSERT INTO community_aliases (community_id, name, key, actor) VALUES ($1, $2, $3, $4) ON CONFLICT (community_id, key) DO NOTHING";
+        let added = match self {
+            Self::Postgres(pool) => sqlx::query(SQL)
+                .bind(community_id)
+                .bind(name)
+                .bind(key)
+                .bind(actor)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Self::Sqlite(pool) => sqlx::query(AssertSqlSafe(for_sqlite(SQL)))
+                .bind(community_id)
+                .bind(name)
+                .bind(key)
+                .bind(actor)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        };
+        Ok(added > 0)
+    }
+    /// Removes a stored community merged into `into`, moving the spellings attached to it
+    /// there. Returns false when it was not stored.
+    pub async fn remove_community(&self, id: &str, into: &str) -> Result<bool> {
+        const MOVE: &str = "INSERT INTO community_aliases (community_id, name, key, actor)
+             SELECT $2, name, key, actor FROM community_aliases WHERE community_id = $1
+             ON CONFLICT (community_id, key) DO NOTHING";
+        const FORGET: &str = "DELETE FROM community_aliases WHERE community_id = $1";
+        const REMOVE: &str = "DELETE FROM communities WHERE id = $1";
+        macro_rules! run {
+            ($pool:expr, $sql:expr) => {{
+                let mut tx = $pool.begin_write().await?;
+                sqlx::query(AssertSqlSafe($sql(MOVE)))
+                    .bind(id)
+                    .bind(into)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(AssertSqlSafe($sql(FORGET)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let removed = sqlx::query(AssertSqlSafe($sql(REMOVE)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                removed > 0
+            }};
+        }
+        Ok(match self {
+            Self::Postgres(pool) => run!(pool, str::to_owned),
+            Self::Sqlite(pool) => run!(pool, for_sqlite),
+        })
+    }
 }

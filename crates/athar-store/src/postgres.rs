@@ -9,8 +9,9 @@ use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::copy_in::BinaryCopy;
+use crate::import::{Classified, ExistingKeys};
 use crate::row::{Dialect, STAGING_COLUMNS, casualty_fields, vocabulary_fields};
-use crate::{Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
+use crate::{ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";

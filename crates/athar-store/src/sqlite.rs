@@ -8,8 +8,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
+use crate::import::{Classified, ExistingKeys};
 use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
-use crate::{BeginWrite, Classified, ExistingKeys, ImportMeta, MergeCounts, Result};
+use crate::{BeginWrite, ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
 pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";

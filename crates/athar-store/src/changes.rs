@@ -1,0 +1,87 @@
+//! The change log: its entries, what a write changes field by field, and reading it.
+
+use uuid::Uuid;
+
+use crate::{Result, Store, postgres, row};
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    /// Monotonic sequence number.
+    pub seq: i64,
+    /// The incident changed.
+    pub incident_id: Uuid,
+    /// `insert`, `update` or `delete`.
+    pub op: String,
+    /// The import that made it, if any.
+    pub import_id: Option<Uuid>,
+    /// Who made it, when known.
+    pub actor: Option<String>,
+    /// When, in UTC (RFC 3339).
+    pub at: String,
+    /// What an update or a delete changed, field by field (a delete: every field it had);
+    /// none for an insert.
+    pub fields: Option<Vec<athar_core::FieldChange>>,
+}
+
+/// What a write changes between two versions of a record, as the change log's JSON.
+pub(crate) fn field_changes(
+    before: Option<&athar_core::IncidentRecord>,
+    after: Option<&athar_core::IncidentRecord>,
+) -> String {
+    let draft = |record: Option<&athar_core::IncidentRecord>| {
+        record
+            .map(athar_core::IncidentDraft::from_record)
+            .unwrap_or_default()
+    };
+    serde_json::to_string(&draft(before).changes_to(&draft(after)))
+        .expect("field changes serialise")
+}
+
+impl Store {
+    /// The sequence number of the newest change-log entry (0 when there is none).
+    pub async fn last_change_seq(&self) -> Result<i64> {
+        const SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM changes";
+        Ok(match self {
+            Self::Postgres(pool) => {
+                let mut tx = postgres::begin_change_log_read(pool).await?;
+                let seq = sqlx::query_scalar(SQL).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                seq
+            }
+            Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+        })
+    }
+
+    /// Change-log entries after `since`, oldest first, at most `limit`.
+    pub async fn changes_since(&self, since: i64, limit: i64) -> Result<Vec<Change>> {
+        let rows: Vec<row::ChangeRow> = match self {
+            Self::Postgres(pool) => {
+                let mut tx = postgres::begin_change_log_read(pool).await?;
+                let rows = sqlx::query_as(
+                    "SELECT seq, incident_id, op, import_id, actor,
+                            to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,
+                            fields::text AS fields
+                     FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT seq, incident_id, op, import_id, actor, at, fields
+                     FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )
+                .bind(since)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        rows.into_iter().map(row::ChangeRow::into_change).collect()
+    }
+}
