@@ -103,6 +103,64 @@ impl CommunityEntry {
     }
 }
 
+/// The formats of a ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = CountsFormat)]
+pub enum Format {
+    /// The document of [`RankingDocument`].
+    Json,
+    /// A FeatureCollection of the communities with a point.
+    Geojson,
+    /// CSV.
+    Csv,
+}
+
+crate::params::named!(Format {
+    Format::Json => "json",
+    Format::Geojson => "geojson",
+    Format::Csv => "csv",
+});
+
+/// The formats of a ranking as a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = CommunityExportFormat)]
+pub enum FileFormat {
+    /// CSV with HXL hashtags.
+    Csv,
+    /// A FeatureCollection.
+    Geojson,
+}
+
+impl FileFormat {
+    /// The format of a file extension.
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        match extension {
+            "csv" => Some(Self::Csv),
+            "geojson" => Some(Self::Geojson),
+            _ => None,
+        }
+    }
+}
+
+/// Communities ranked by incidents, as the counts endpoint answers in JSON.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RankingDocument {
+    /// The communities, most incidents first.
+    pub communities: Vec<CommunityEntry>,
+    /// The filter's first day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// The filter's last day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Communities with incidents for the filter.
+    pub total_communities: usize,
+    /// Incidents for the filter.
+    pub total_incidents: u64,
+}
+
 /// A ranking: its first entries, and how many communities it has in all.
 pub struct Ranking {
     /// The entries asked for.

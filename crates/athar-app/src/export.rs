@@ -9,21 +9,27 @@
 //! CSV cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
 //! tab or carriage return) are prefixed with an apostrophe; numbers are written as they are.
 
+use athar_core::Language;
 use std::io::Write;
 use std::path::Path;
 
 use athar_core::{Incident, Slug, Vocabularies, VocabularyName};
 
 /// A download format for incidents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = IncidentExportFormat)]
 pub enum ExportFormat {
     /// A GeoJSON FeatureCollection.
+    #[serde(rename = "geojson")]
     GeoJson,
     /// CSV, with a second header row of HXL hashtags unless turned off.
+    #[serde(rename = "csv")]
     Csv,
     /// An OGC GeoPackage with one point layer, `incidents`.
+    #[serde(rename = "gpkg")]
     GeoPackage,
     /// KML placemarks, with every field as extended data.
+    #[serde(rename = "kml")]
     Kml,
 }
 
@@ -60,39 +66,11 @@ impl ExportFormat {
     }
 }
 
-/// The language of the label columns written beside vocabulary slugs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// English labels.
-    #[default]
-    En,
-    /// Arabic labels.
-    Ar,
-}
-
-impl Lang {
-    /// `ar` or `en`.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "en" => Some(Self::En),
-            "ar" => Some(Self::Ar),
-            _ => None,
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::Ar => "ar",
-        }
-    }
-}
-
 /// What an export carries besides the incidents.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportOptions {
     /// The language of the label columns.
-    pub lang: Lang,
+    pub lang: Language,
     /// Whether a CSV has its row of HXL hashtags.
     pub hxl: bool,
 }
@@ -100,7 +78,7 @@ pub struct ExportOptions {
 impl Default for ExportOptions {
     fn default() -> Self {
         Self {
-            lang: Lang::En,
+            lang: Language::English,
             hxl: true,
         }
     }
@@ -147,7 +125,7 @@ struct Column {
 struct Row<'a> {
     incident: &'a Incident,
     vocabularies: &'a Vocabularies,
-    lang: Lang,
+    lang: Language,
 }
 
 impl<'a> Row<'a> {
@@ -157,8 +135,8 @@ impl<'a> Row<'a> {
         };
         match self.vocabularies.get(vocabulary, slug.as_str()) {
             Some(term) => Cell::Owned(match self.lang {
-                Lang::En => term.label_en.clone(),
-                Lang::Ar => term.label_ar.clone(),
+                Language::English => term.label_en.clone(),
+                Language::Arabic => term.label_ar.clone(),
             }),
             None => Cell::Text(slug.as_str()),
         }

@@ -20,7 +20,7 @@ use athar_tile_sources::mvt::{Feature, layer_builder};
 use athar_tiles::{Tile, lon_lat_to_mercator};
 use serde_json::{Value, json};
 
-use crate::params::{ParamError, Parameters};
+use crate::params::{ParamError, Parameters, Pick as _};
 use crate::privacy::OwnedViewer;
 
 /// A computed analysis: the units with their geometry and results, ready to serve.
@@ -170,16 +170,13 @@ fn study_area(
 
 /// The units of a request: hexagons, or the gazetteer's places in the study area.
 fn units(
-    query: &dyn Parameters,
+    (query, unit): (&dyn Parameters, Unit),
     area: BoundingBox,
     places: &athar_gazetteer::Gazetteer,
-) -> Result<(Units, &'static str), AnalysisError> {
-    if query.choice("unit", &["h3", "community"], "h3")? == "h3" {
+) -> Result<Units, AnalysisError> {
+    if unit == Unit::H3 {
         let resolution = query.number("resolution", 7, 5, 9)? as u8;
-        Ok((
-            Units::h3(resolution, area).map_err(|e| hotspot_error(&e))?,
-            "h3",
-        ))
+        Units::h3(resolution, area).map_err(|e| hotspot_error(&e))
     } else {
         {
             let inside: Vec<(String, f64, f64)> = places
@@ -192,17 +189,71 @@ fn units(
                     within.then(|| (c.id.clone(), lon, lat))
                 })
                 .collect();
-            Ok((
-                Units::points(inside).map_err(|e| hotspot_error(&e))?,
-                "community",
-            ))
+            Units::points(inside).map_err(|e| hotspot_error(&e))
         }
     }
 }
 
 /// Units and their weights, by everything they depend on: built once and shared by the
 /// analyses of every filter and period over the same area (they cost more than Gi*).
-pub type NeighbourhoodCache = moka::sync::Cache<String, Arc<Neighbourhood>>;
+pub type NeighbourhoodCache = moka::sync::Cache<NeighbourhoodKey, Arc<Neighbourhood>>;
+
+/// What units and weights depend on: the unit, the study area (by its coordinates' bits),
+/// the parameters as given, and for community units the places they are (a reloaded
+/// gazetteer is another set, and anonymous readers' places are never another reader's).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct NeighbourhoodKey {
+    unit: Unit,
+    area: [u64; 4],
+    resolution: Option<String>,
+    distance_km: Option<String>,
+    k: Option<String>,
+    method: Option<String>,
+    places: Option<(usize, bool)>,
+}
+
+/// The units of a hotspot analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = HotspotUnit)]
+pub enum Unit {
+    /// H3 hexagons.
+    H3,
+    /// The gazetteer's places.
+    Community,
+}
+
+crate::params::named!(Unit {
+    Unit::H3 => "h3",
+    Unit::Community => "community",
+});
+
+/// The statistic of a hotspot analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = HotspotMethod)]
+pub enum Method {
+    /// Getis-Ord Gi*.
+    GiStar,
+}
+
+crate::params::named!(Method { Method::GiStar => "gi_star" });
+
+crate::params::named!(Interval {
+    Interval::Month => "month",
+    Interval::Week => "week",
+});
+
+crate::params::named!(Confidence {
+    Confidence::P90 => "90",
+    Confidence::P95 => "95",
+    Confidence::P99 => "99",
+});
+
+crate::params::named!(TrendSeries {
+    TrendSeries::Counts => "counts",
+    TrendSeries::GiZ => "gi_z",
+});
 
 /// Units and the weights between them.
 pub type Neighbourhood = (Units, SpatialWeights);
@@ -212,32 +263,25 @@ fn neighbourhood(
     area: BoundingBox,
     viewer: &OwnedViewer,
     cache: &NeighbourhoodCache,
-) -> Result<(Arc<Neighbourhood>, &'static str), AnalysisError> {
+) -> Result<(Arc<Neighbourhood>, Unit), AnalysisError> {
     let (places, public) = (&viewer.places, viewer.viewer().is_public());
-    let unit = query.choice("unit", &["h3", "community"], "h3")?;
-    let key = format!(
-        "{unit}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
-        query.get("resolution").unwrap_or("7"),
-        area.west().to_bits(),
-        area.south().to_bits(),
-        area.east().to_bits(),
-        area.north().to_bits(),
-        query.get("distance_km"),
-        query.get("k"),
-        query.get("method"),
-        // Community units are the gazetteer's places: a reloaded gazetteer is another set,
-        // and anonymous readers' places (see `privacy`) are never another reader's.
-        if unit == "community" {
-            format!("{:x}-{public}", Arc::as_ptr(places) as usize)
-        } else {
-            String::new()
-        },
-    );
+    let unit = query.pick("unit", Unit::H3)?;
+    let area_bits = [area.west(), area.south(), area.east(), area.north()].map(f64::to_bits);
+    let given = |name: &str| query.get(name).map(str::to_owned);
+    let key = NeighbourhoodKey {
+        unit,
+        area: area_bits,
+        resolution: Some(query.get("resolution").unwrap_or("7").to_owned()),
+        distance_km: given("distance_km"),
+        k: given("k"),
+        method: given("method"),
+        places: (unit == Unit::Community).then_some((Arc::as_ptr(places) as usize, public)),
+    };
     if let Some(found) = cache.get(&key) {
         check_cells(&found.0, periods)?;
-        return Ok((found, if unit == "h3" { "h3" } else { "community" }));
+        return Ok((found, unit));
     }
-    let (units, unit) = units(query, area, places)?;
+    let units = units((query, unit), area, places)?;
     check_cells(&units, periods)?;
     let weights = weights(query, &units)?;
     let built = Arc::new((units, weights));
@@ -246,7 +290,7 @@ fn neighbourhood(
 }
 
 fn weights(query: &dyn Parameters, units: &Units) -> Result<SpatialWeights, AnalysisError> {
-    query.choice("method", &["gi_star"], "gi_star")?;
+    query.pick("method", Method::GiStar)?;
     let distance = query.decimal("distance_km", 0.001, athar_hotspots::MAX_DISTANCE_KM)?;
     match (distance, query.get("k")) {
         (Some(_), Some(_)) => Err(bad("k", "give distance_km or k, not both").into()),
@@ -337,9 +381,9 @@ pub fn map_analysis(
     let area = study_area(snapshot, query, &rows)?;
     let (neighbourhood, unit) = neighbourhood((query, 1), area, viewer, cache)?;
     let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
-    let fdr = query.choice("fdr", &["true", "false"], "false")? == "true";
-    let located = incidents(snapshot, &rows, (unit == "community").then_some(units));
-    let counts = if unit == "h3" {
+    let fdr = query.flag("fdr", false)?;
+    let located = incidents(snapshot, &rows, (unit == Unit::Community).then_some(units));
+    let counts = if unit == Unit::H3 {
         units
             .count_points(located.points.iter().map(|(lon, lat, _)| (*lon, *lat)))
             .map_err(|e| hotspot_error(&e))?
@@ -422,7 +466,7 @@ pub fn trend_analysis(
     cache: &NeighbourhoodCache,
 ) -> Result<Analysis, AnalysisError> {
     let (interval, periods, min_confidence, trend_of) = trend_parameters(query)?;
-    let fdr = query.choice("fdr", &["true", "false"], "true")? == "true";
+    let fdr = query.flag("fdr", true)?;
     // The periods end with the filter's last day, else the last incident's.
     let mut filter = query.filter().clone();
     let last = match filter.to {
@@ -441,8 +485,8 @@ pub fn trend_analysis(
     let area = study_area(snapshot, query, &rows)?;
     let (neighbourhood, unit) = neighbourhood((query, periods.len()), area, viewer, cache)?;
     let (units, weights) = (&neighbourhood.0, &neighbourhood.1);
-    let located = incidents(snapshot, &rows, (unit == "community").then_some(units));
-    let counts = if unit == "h3" {
+    let located = incidents(snapshot, &rows, (unit == Unit::Community).then_some(units));
+    let counts = if unit == Unit::H3 {
         units
             .count_dated_points(
                 located
@@ -578,27 +622,17 @@ impl Analysis {
 pub fn trend_parameters(
     query: &dyn Parameters,
 ) -> Result<(Interval, usize, Confidence, TrendSeries), ParamError> {
-    let interval = match query.choice("interval", &["month", "week"], "month")? {
-        "week" => Interval::Week,
-        _ => Interval::Month,
-    };
+    let interval = query.pick("interval", Interval::Month)?;
     let periods = query.number(
         "periods",
         6,
         athar_hotspots::MIN_PERIODS,
         athar_hotspots::MAX_PERIODS,
     )?;
-    let confidence = match query.choice("confidence", &["90", "95", "99"], "90")? {
-        "99" => Confidence::P99,
-        "95" => Confidence::P95,
-        _ => Confidence::P90,
-    };
+    let confidence = query.pick("confidence", Confidence::P90)?;
     // The method: a Mann-Kendall trend of each unit's counts; ArcGIS trends the
     // z-scores (`trend_of=gi_z`).
-    let trend_of = match query.choice("trend_of", &["counts", "gi_z"], "counts")? {
-        "gi_z" => TrendSeries::GiZ,
-        _ => TrendSeries::Counts,
-    };
+    let trend_of = query.pick("trend_of", TrendSeries::Counts)?;
     Ok((interval, periods, confidence, trend_of))
 }
 

@@ -6,9 +6,11 @@
 //! - [`hotspots`]: Gi* maps and emerging hotspots over the reader's view, ready to serve.
 //! - [`import`]: the import pipeline (parse, validate, resolve, learn places, store in one
 //!   transaction, report every rejected row).
+//! - [`changes`]: the change log as a reader may see it.
 //! - [`communities`]: places found, resolved, counted and queued for review.
 //! - [`counts`]: communities ranked by incidents, as typed entries, with what is withheld.
 //! - [`export`]: incidents as GeoJSON, CSV with HXL hashtags, KML and GeoPackage.
+//! - [`features`]: OGC API – Features documents, and incidents as GeoJSON features.
 //! - [`gazetteer`]: the gazetteer a running Athar resolves against, and places learned
 //!   from incidents.
 //! - [`live`]: the snapshot, gazetteer and public view of a running store, kept up to date.
@@ -19,10 +21,12 @@
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
 
+pub mod changes;
 pub mod communities;
 pub mod counts;
 pub mod embed;
 pub mod export;
+pub mod features;
 pub mod gazetteer;
 pub mod hotspots;
 pub mod import;

@@ -177,12 +177,27 @@ fn places_in(bbox: BoundingBox) -> Vec<PlaceLabel> {
         .collect()
 }
 
+/// What a static map draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MapView {
+    /// One symbol per incident, by kind.
+    Points,
+    /// Proportional circles, one per community.
+    Communities,
+}
+
+crate::params::named!(MapView {
+    MapView::Points => "points",
+    MapView::Communities => "communities",
+});
+
 /// What a static map shows: its filter, view, size, language and title.
 pub struct MapRequest<'a> {
     /// The incidents it shows.
     pub filter: &'a Filter,
-    /// Incidents as points (else communities as proportional circles).
-    pub points: bool,
+    /// What it draws.
+    pub view: MapView,
     /// Width and height in CSS pixels.
     pub size: (u32, u32),
     /// Pixels per CSS pixel.
@@ -199,12 +214,11 @@ pub fn spec(
     (snapshot, places, viewer): (&Snapshot, &athar_gazetteer::Gazetteer, Viewer<'_>),
     request: &MapRequest<'_>,
 ) -> MapSpec {
-    let (filter, points, language) = (request.filter, request.points, request.language);
+    let (filter, language) = (request.filter, request.language);
     let rows = snapshot.select(filter);
-    let view = if points { "points" } else { "communities" };
     let words = words(language);
     let mut dates: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
-    let symbols = if view == "points" {
+    let symbols = if request.view == MapView::Points {
         let vocabularies = snapshot.vocabularies();
         let categories = vocabularies
             .terms_of(VocabularyName::Kind)
@@ -288,7 +302,7 @@ pub fn spec(
             .title
             .map_or_else(|| words.incidents.to_owned(), str::to_owned),
         subtitle: period(filter, dates, language),
-        legend_title: if view == "points" {
+        legend_title: if request.view == MapView::Points {
             words.incidents
         } else {
             words.per_community

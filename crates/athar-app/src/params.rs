@@ -24,6 +24,38 @@ impl ParamError {
     }
 }
 
+/// A parameter's values when it names one of a few things: an enum, each variant written
+/// one way.
+pub trait Named: Sized + Copy + PartialEq + 'static {
+    /// Every value, in the order an error lists them.
+    const ALL: &'static [Self];
+
+    /// The value as written.
+    fn name(self) -> &'static str;
+}
+
+/// `Named` for an enum: its variants and how each is written, in the order errors list
+/// them.
+macro_rules! named {
+    ($type:ty { $($variant:path => $name:literal),+ $(,)? }) => {
+        impl $crate::params::Named for $type {
+            const ALL: &'static [Self] = &[$($variant),+];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $($variant => $name),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use named;
+
+named!(athar_core::Language {
+    athar_core::Language::English => "en",
+    athar_core::Language::Arabic => "ar",
+});
+
 /// The filters and own parameters of a request.
 pub trait Parameters {
     /// The shared filters.
@@ -72,6 +104,12 @@ pub trait Parameters {
         }
     }
 
+    /// Whether a `true` or `false` parameter is true, or `default`.
+    fn flag(&self, name: &str, default: bool) -> Result<bool, ParamError> {
+        let default = if default { "true" } else { "false" };
+        Ok(self.choice(name, &["true", "false"], default)? == "true")
+    }
+
     /// A decimal parameter in `min..=max`, if given.
     fn decimal(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, ParamError> {
         self.get(name)
@@ -88,5 +126,23 @@ pub trait Parameters {
                     })
             })
             .transpose()
+    }
+}
+
+/// [`Parameters`] read as enums (apart, so that `Parameters` stays a trait object).
+pub trait Pick {
+    /// A parameter naming one of the values of `T`, or `default`.
+    fn pick<T: Named>(&self, name: &str, default: T) -> Result<T, ParamError>;
+}
+
+impl<P: Parameters + ?Sized> Pick for P {
+    fn pick<T: Named>(&self, name: &str, default: T) -> Result<T, ParamError> {
+        let names: Vec<&'static str> = T::ALL.iter().map(|value| value.name()).collect();
+        let chosen = self.choice(name, &names, default.name())?;
+        Ok(T::ALL
+            .iter()
+            .copied()
+            .find(|value| value.name() == chosen)
+            .unwrap_or(default))
     }
 }

@@ -301,7 +301,7 @@ pub struct Series {
     #[schema(value_type = Option<String>, format = Date)]
     pub from: Option<NaiveDate>,
     /// `day`, `week` or `month`.
-    pub interval: String,
+    pub interval: athar_index::Interval,
     /// The last day: the filter's, else the last incident's.
     #[schema(value_type = Option<String>, format = Date)]
     pub to: Option<NaiveDate>,
@@ -310,13 +310,13 @@ pub struct Series {
 /// The most buckets a series is served with.
 pub const MAX_BUCKETS: usize = 10_000;
 
-/// The series of the incidents `filter` selects, by `interval` (named `interval_name` in
-/// the answer), as `viewer` may see it; refused past [`MAX_BUCKETS`].
+/// The series of the incidents `filter` selects, by `interval`, as `viewer` may see it;
+/// refused past [`MAX_BUCKETS`].
 pub fn series(
     snapshot: &Snapshot,
     viewer: crate::privacy::Viewer<'_>,
     filter: &Filter,
-    (interval, interval_name): (athar_index::Interval, &str),
+    interval: athar_index::Interval,
 ) -> Result<Series, crate::params::ParamError> {
     use athar_index::Interval;
     let rows = snapshot.select(filter);
@@ -384,7 +384,7 @@ pub fn series(
     Ok(Series {
         buckets,
         from: first,
-        interval: interval_name.to_owned(),
+        interval,
         to: last,
     })
 }
@@ -426,3 +426,9 @@ pub fn vocabulary_terms(vocabularies: &athar_core::Vocabularies) -> VocabularyTe
             .collect(),
     }
 }
+
+crate::params::named!(athar_index::Interval {
+    athar_index::Interval::Day => "day",
+    athar_index::Interval::Week => "week",
+    athar_index::Interval::Month => "month",
+});

@@ -426,7 +426,7 @@ async fn export(
     hxl: bool,
     filters: &FilterArgs,
 ) -> anyhow::Result<ExitCode> {
-    use athar_app::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
+    use athar_app::export::{ExportFormat, ExportOptions, TextExport, write_geopackage};
     use std::io::Write as _;
 
     let to_stdout = out.as_os_str() == "-";
@@ -457,7 +457,7 @@ async fn export(
     let snapshot = athar_app::snapshot::load(&store, 1, Arc::clone(&vocabularies), 1).await?;
     let rows = snapshot.select(&filter);
     let options = ExportOptions {
-        lang: Lang::parse(lang).unwrap_or_default(),
+        lang: lang.parse().unwrap_or_default(),
         hxl,
     };
     let progress = if to_stdout || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {

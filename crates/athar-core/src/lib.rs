@@ -50,6 +50,7 @@ mod filter;
 mod geo;
 mod import;
 mod incident;
+mod language;
 mod slug;
 mod time;
 mod validate;
@@ -63,6 +64,7 @@ pub use import::{ImportKeys, StagedIncident};
 pub use incident::{
     CommunityResolution, Incident, IncidentRecord, LocationPrecision, Pcode, ResolutionMethod,
 };
+pub use language::{Language, UnknownLanguage};
 pub use slug::Slug;
 pub use time::{OccurredAt, TimePrecision};
 pub use validate::{

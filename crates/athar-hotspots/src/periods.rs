@@ -13,7 +13,8 @@ pub const MIN_PERIODS: usize = 2;
 pub const MAX_PERIODS: usize = 520;
 
 /// The length of a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[schema(as = TrendInterval)]
 #[serde(rename_all = "snake_case")]
 pub enum Interval {
     /// Calendar months.

@@ -82,7 +82,9 @@ pub struct KindStats {
 }
 
 /// The length of a time-series bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = IntervalName)]
 pub enum Interval {
     /// Calendar days.
     Day,

@@ -47,10 +47,6 @@ pub enum MapError {
     #[error("scale {0}: must be 1 or 2")]
     Scale(u32),
 
-    /// A language code other than `ar` or `en`.
-    #[error("language {0:?}: must be \"ar\" (Arabic) or \"en\" (English)")]
-    Language(String),
-
     /// A colour that is not `#rrggbb`.
     #[error("colour {0:?}: must be written #rrggbb (six hexadecimal digits)")]
     Colour(String),

@@ -194,7 +194,9 @@ fn sort_block(block: &mut [u8]) {
 }
 
 /// The output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[schema(as = StaticMapFormat)]
 pub enum Format {
     /// `image/svg+xml`.
     Svg,

@@ -28,45 +28,7 @@ pub const MAX_TEXT_CHARS: usize = 500;
 ///
 /// Arabic maps are laid out right to left: the title is right-aligned, the legend sits in
 /// the top-right corner, the north arrow and scale bar are mirrored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Language {
-    /// Arabic, right to left.
-    Arabic,
-    /// English, left to right.
-    #[default]
-    English,
-}
-
-impl Language {
-    /// The BCP 47 code: `ar` or `en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Arabic => "ar",
-            Self::English => "en",
-        }
-    }
-
-    /// Whether text and layout run right to left.
-    pub fn is_right_to_left(self) -> bool {
-        matches!(self, Self::Arabic)
-    }
-}
-
-impl FromStr for Language {
-    type Err = MapError;
-
-    /// Parses `ar` or `en` (any case, with or without a region such as `ar-SY`).
-    fn from_str(code: &str) -> Result<Self> {
-        let primary = code.split(['-', '_']).next().unwrap_or_default();
-        if primary.eq_ignore_ascii_case("ar") {
-            Ok(Self::Arabic)
-        } else if primary.eq_ignore_ascii_case("en") {
-            Ok(Self::English)
-        } else {
-            Err(MapError::Language(code.to_owned()))
-        }
-    }
-}
+pub use athar_core::Language;
 
 /// How many device pixels a CSS pixel becomes in the PNG (2 for print or high-density
 /// screens). SVG and PDF are vector and ignore it.
@@ -526,16 +488,6 @@ mod tests {
                 "{text:?}"
             );
         }
-    }
-
-    #[test]
-    fn languages_parse_from_codes() {
-        assert_eq!("ar".parse::<Language>().unwrap(), Language::Arabic);
-        assert_eq!("EN-gb".parse::<Language>().unwrap(), Language::English);
-        assert!(matches!(
-            "fr".parse::<Language>(),
-            Err(MapError::Language(_))
-        ));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
 
 /// An error answered to a client.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -129,31 +128,34 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let mut body = json!({
-            "type": "about:blank",
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-        });
+        let mut body = Problem {
+            detail: None,
+            errors: None,
+            parameter: None,
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            r#type: "about:blank",
+        };
         match self {
             Self::BadParameter { parameter, message } => {
-                body["detail"] = json!(format!("parameter '{parameter}': {message}"));
-                body["parameter"] = json!(parameter);
+                body.detail = Some(format!("parameter '{parameter}': {message}"));
+                body.parameter = Some(parameter);
             }
             Self::NotFound(detail) | Self::Unauthorized(detail) | Self::Forbidden(detail) => {
-                body["detail"] = json!(detail);
+                body.detail = Some(detail.clone());
             }
             Self::PayloadTooLarge { .. }
             | Self::TooManyRequests { .. }
             | Self::Busy
             | Self::MethodNotAllowed(_) => {
-                body["detail"] = json!(self.to_string());
+                body.detail = Some(self.to_string());
             }
             Self::Invalid { detail, errors } => {
-                body["detail"] = json!(detail);
-                body["errors"] = json!(errors);
+                body.detail = Some(detail.clone());
+                body.errors = Some(errors);
             }
             Self::Unavailable => {
-                body["detail"] = json!("the database is unavailable; try again shortly");
+                body.detail = Some("the database is unavailable; try again shortly".into());
             }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -176,6 +178,31 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.body(body.to_string())
+        response.body(serde_json::to_string(&body).unwrap_or_default())
     }
+}
+
+/// An error as answered (RFC 9457); the fields are in alphabetical order, as Athar has
+/// always written them.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// What was wrong and what is allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    /// Each broken rule, for 422s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    errors: Option<&'a [athar_core::FieldError]>,
+    /// The query parameter at fault, for 400s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter: Option<&'a str>,
+    /// The HTTP status.
+    #[schema(example = 400)]
+    status: u16,
+    /// The status's reason.
+    #[schema(example = "Bad Request")]
+    title: &'a str,
+    /// `about:blank`.
+    #[schema(example = "about:blank")]
+    r#type: &'static str,
 }

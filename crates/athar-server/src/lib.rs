@@ -9,7 +9,6 @@
 
 mod auth;
 mod error;
-mod features;
 mod http;
 mod limits;
 mod openapi;

@@ -5,19 +5,21 @@ use uuid::Uuid;
 use crate::{Result, Store, postgres, row};
 
 /// One entry of the change log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// Monotonic sequence number.
     pub seq: i64,
     /// The incident changed.
     pub incident_id: Uuid,
     /// `insert`, `update` or `delete`.
+    #[schema(example = "insert")]
     pub op: String,
     /// The import that made it, if any.
     pub import_id: Option<Uuid>,
     /// Who made it, when known.
     pub actor: Option<String>,
     /// When, in UTC (RFC 3339).
+    #[schema(format = DateTime)]
     pub at: String,
     /// What an update or a delete changed, field by field (a delete: every field it had);
     /// none for an insert.

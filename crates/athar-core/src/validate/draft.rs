@@ -6,7 +6,7 @@ use crate::{FieldError, IncidentRecord};
 
 /// One field of an incident changed by a write: its text before and after (`None`:
 /// absent).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldChange {
     /// The field, named as in imports.
     pub field: String,

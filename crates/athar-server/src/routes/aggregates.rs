@@ -3,14 +3,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_index::Interval;
-use serde_json::json;
 
-use athar_app::counts::{Ranking, ranking, ranking_csv, ranking_geojson};
+use athar_app::counts::{Format, Ranking, RankingDocument, ranking, ranking_csv, ranking_geojson};
 
 use crate::http::{cached, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
-use athar_app::params::Parameters as _;
+use athar_app::params::{Parameters as _, Pick as _};
 
 /// `GET /v1/communities/counts`: communities ranked by incidents, with the previous
 /// period of the same length for comparison.
@@ -21,15 +20,15 @@ use athar_app::params::Parameters as _;
     params(
         crate::openapi::FilterParams,
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100_000, description = "Communities listed (default 100)"),
-        ("format" = Option<crate::openapi::CountsFormat>, Query, description = "json (default), geojson or csv"),
+        ("format" = Option<athar_app::counts::Format>, Query, description = "json (default), geojson or csv"),
     ),
     responses(
         (status = 200, description = "Communities ranked by incidents", content(
-            (crate::openapi::CommunityCounts = "application/json"),
+            (athar_app::counts::RankingDocument = "application/json"),
             (Object = "application/geo+json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn community_counts(
@@ -45,11 +44,10 @@ pub(crate) async fn community_counts(
         &["limit", "format"],
     )?;
     let limit = query.number("limit", 100, 1, 100_000)?;
-    let format = query.choice("format", &["json", "geojson", "csv"], "json")?;
+    let format = query.pick("format", Format::Json)?;
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
-    let format = format.to_owned();
     let viewer = athar_app::privacy::OwnedViewer::new(view.viewer, view.places);
     let (content_type, body) = state
         .compute(move || -> Result<_, ApiError> {
@@ -63,21 +61,24 @@ pub(crate) async fn community_counts(
                 &rows,
                 limit,
             );
-            Ok(match format.as_str() {
-                "geojson" => ("application/geo+json", ranking_geojson(&entries)),
-                "csv" => (
+            Ok(match format {
+                Format::Geojson => ("application/geo+json", ranking_geojson(&entries)),
+                Format::Csv => (
                     "text/csv; charset=utf-8",
                     ranking_csv(&entries, false).map_err(|e| ApiError::Internal(e.to_string()))?,
                 ),
-                _ => {
-                    let totals = snapshot.totals(&rows);
-                    let body = json!({
-                        "from": query.filter.from,
-                        "to": query.filter.to,
-                        "total_incidents": totals.incidents,
-                        "total_communities": communities,
-                        "communities": entries,
-                    });
+                Format::Json => {
+                    let document = RankingDocument {
+                        communities: entries,
+                        from: query.filter.from,
+                        to: query.filter.to,
+                        total_communities: communities,
+                        total_incidents: snapshot.totals(&rows).incidents,
+                    };
+                    // Through a JSON value: each entry's members in alphabetical order, as
+                    // this answer has always listed them.
+                    let body = serde_json::to_value(&document)
+                        .map_err(|e| ApiError::Internal(e.to_string()))?;
                     ("application/json", body.to_string())
                 }
             })
@@ -95,7 +96,7 @@ pub(crate) async fn community_counts(
     params(crate::openapi::FilterParams),
     responses(
         (status = 200, description = "Incidents and casualties by kind, with breakdowns", body = athar_app::stats::Stats),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn stats(
@@ -135,10 +136,10 @@ pub(crate) async fn stats(
     get,
     path = "/v1/stats/series",
     tag = "Counts and statistics",
-    params(crate::openapi::FilterParams, ("interval" = Option<crate::openapi::IntervalName>, Query, description = "day, week or month (default)")),
+    params(crate::openapi::FilterParams, ("interval" = Option<athar_index::Interval>, Query, description = "day, week or month (default)")),
     responses(
         (status = 200, description = "Counts per interval and kind", body = athar_app::stats::Series),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn series(
@@ -153,24 +154,15 @@ pub(crate) async fn series(
         &*state.resolver(),
         &["interval"],
     )?;
-    let interval = match query.choice("interval", &["day", "week", "month"], "month")? {
-        "day" => Interval::Day,
-        "week" => Interval::Week,
-        _ => Interval::Month,
-    };
+    let interval = query.pick("interval", Interval::Month)?;
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
     let viewer = athar_app::privacy::OwnedViewer::new(view.viewer, view.places);
     let body = state
         .compute(move || {
-            athar_app::stats::series(
-                &snapshot,
-                viewer.viewer(),
-                &query.filter,
-                (interval, query.get("interval").unwrap_or("month")),
-            )
-            .map(|series| serde_json::to_string(&series).unwrap_or_default())
+            athar_app::stats::series(&snapshot, viewer.viewer(), &query.filter, interval)
+                .map(|series| serde_json::to_string(&series).unwrap_or_default())
         })
         .await??;
     Ok(cached(tag, "application/json", body))

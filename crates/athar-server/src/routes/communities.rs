@@ -72,7 +72,7 @@ fn coordinate(query: &Query, name: &str, range: f64) -> Result<Option<f64>, ApiE
     ),
     responses(
         (status = 200, description = "Matching places, best first, with the GeoNames attribution", body = athar_app::communities::Search, content_type = "application/json"),
-        (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A missing or bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn search(
@@ -111,7 +111,7 @@ pub(crate) async fn search(
     ),
     responses(
         (status = 200, description = "The place chosen (or none), its method (pcode, exact, alias, fuzzy, unresolved), score and reason, and every candidate", body = athar_app::communities::Resolved, content_type = "application/json"),
-        (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A missing or bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn resolve(
@@ -165,8 +165,8 @@ pub(crate) async fn resolve(
     ),
     responses(
         (status = 200, description = "The place, with its incident counts", body = athar_app::communities::Place, content_type = "application/json"),
-        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad filter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such place", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn community(
@@ -197,7 +197,7 @@ pub(crate) async fn community(
     params(crate::openapi::FilterParams),
     responses(
         (status = 200, description = "Unresolved names and learned places with their incident counts", body = athar_app::communities::Review, content_type = "application/json"),
-        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad filter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn review(
@@ -281,11 +281,11 @@ async fn move_incidents(
     request_body(content = Object, content_type = "application/json", description = "{\"name\": \"the spelling\"}"),
     responses(
         (status = 200, description = "The spelling is attached; how many incidents moved", body = Object, content_type = "application/json"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No name in the body", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such place", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No name in the body", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -341,11 +341,11 @@ pub(crate) async fn add_alias(
     request_body(content = Object, content_type = "application/json", description = "{\"into\": \"the id of the place it is\"}"),
     responses(
         (status = 200, description = "Merged; how many incidents moved", body = Object, content_type = "application/json"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such place", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a learned place, or no target", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such place", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a learned place, or no target", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -415,11 +415,11 @@ pub(crate) async fn merge(
     request_body(content = String, content_type = "text/csv", description = "pcode/admin4Pcode, name_ar/admin4Name_ar, name_en/admin4Name_en, lat/latitude, lon/longitude, admin1–3 names and p-codes, kind, alternate names"),
     responses(
         (status = 200, description = "accepted, updated, unchanged and rejected rows", body = Object, content_type = "application/json"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a community list", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a community list", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -114,14 +114,14 @@ fn map_view(state: &AppState, request: &HttpRequest, query: &Query) -> Result<Vi
         ("distance_km" = Option<f64>, Query, description = "With view=hotspots: the neighbourhood distance (default: the least that gives every hexagon a neighbour)"),
         ("fdr" = Option<bool>, Query, description = "With view=hotspots: the FDR correction"),
         ("trend" = Option<bool>, Query, description = "With view=hotspots: emerging-hotspot categories instead of one map"),
-        ("interval" = Option<crate::openapi::TrendInterval>, Query, description = "With trend=true: month (default) or week"),
+        ("interval" = Option<athar_hotspots::Interval>, Query, description = "With trend=true: month (default) or week"),
         ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "With trend=true: the number of periods (default 6)"),
         crate::openapi::FilterParams,
     ),
     responses(
         (status = 200, description = "A MapLibre style document", body = Object, content_type = "application/json"),
-        (status = 400, description = "A bad filter or parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such style", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad filter or parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such style", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn style(
@@ -166,7 +166,7 @@ pub(crate) async fn style(
     params(("path" = String, Path, description = "maplibre-gl/maplibre-gl.mjs, maplibre-gl/maplibre-gl-worker.mjs, maplibre-gl/maplibre-gl-shared.mjs, maplibre-gl/maplibre-gl.css or rtl-text/mapbox-gl-rtl-text.js")),
     responses(
         (status = 200, description = "The file", body = String, content_type = "text/javascript"),
-        (status = 404, description = "No such file", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn asset(
@@ -268,13 +268,13 @@ impl AssetCache {
         ("distance_km" = Option<f64>, Query, description = "With view=hotspots: the neighbourhood distance (default: the least that gives every hexagon a neighbour)"),
         ("fdr" = Option<bool>, Query, description = "With view=hotspots: classify with the False Discovery Rate correction (default false; true by default with trend=true)"),
         ("trend" = Option<bool>, Query, description = "With view=hotspots: the emerging-hotspot categories of /v1/hotspots/trend instead of one map"),
-        ("interval" = Option<crate::openapi::TrendInterval>, Query, description = "With trend=true: month (default) or week"),
+        ("interval" = Option<athar_hotspots::Interval>, Query, description = "With trend=true: month (default) or week"),
         ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "With trend=true: the number of periods (default 6)"),
         crate::openapi::FilterParams,
     ),
     responses(
         (status = 200, description = "The map page", body = String, content_type = "text/html"),
-        (status = 400, description = "A bad parameter (with view=hotspots, also no incident to analyse)", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter (with view=hotspots, also no incident to analyse)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn embed(
@@ -363,8 +363,8 @@ fn content_security_policy(page: &str, frame_ancestors: &str) -> String {
     ),
     responses(
         (status = 200, description = "oEmbed 1.0, type rich", body = athar_app::embed::OEmbed, content_type = "application/json"),
-        (status = 400, description = "A missing or bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not a map of this server", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A missing or bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a map of this server", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn oembed(

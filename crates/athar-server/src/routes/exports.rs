@@ -14,9 +14,11 @@ use std::sync::Arc;
 use crate::http::{Tag, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::counts::FileFormat;
 use athar_app::counts::{ranking, ranking_csv, ranking_geojson};
-use athar_app::export::{ExportFormat, ExportOptions, Lang, TextExport, write_geopackage};
-use athar_app::params::Parameters as _;
+use athar_app::export::{ExportFormat, ExportOptions, TextExport, write_geopackage};
+use athar_app::params::{Parameters as _, Pick as _};
+use athar_core::Language;
 
 /// Bytes gathered before a chunk is sent.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -25,11 +27,9 @@ const CHUNKS_AHEAD: usize = 4;
 
 /// The export options of a request: `lang` (en or ar) and `hxl` (true or false).
 fn options(query: &Query) -> Result<ExportOptions, ApiError> {
-    let lang = query.choice("lang", &["en", "ar"], "en")?;
-    let hxl = query.choice("hxl", &["true", "false"], "true")?;
     Ok(ExportOptions {
-        lang: Lang::parse(lang).unwrap_or_default(),
-        hxl: hxl == "true",
+        lang: query.pick("lang", Language::English)?,
+        hxl: query.flag("hxl", true)?,
     })
 }
 
@@ -100,9 +100,9 @@ fn text_chunks(
     path = "/v1/exports/incidents.{format}",
     tag = "Exports",
     params(
-        ("format" = crate::openapi::IncidentExportFormat, Path, description = "geojson, csv (with HXL hashtags), gpkg (OGC GeoPackage) or kml"),
+        ("format" = athar_app::export::ExportFormat, Path, description = "geojson, csv (with HXL hashtags), gpkg (OGC GeoPackage) or kml"),
         crate::openapi::FilterParams,
-        ("lang" = Option<crate::openapi::Lang>, Query, description = "The language of the label columns beside vocabulary slugs (default en)"),
+        ("lang" = Option<athar_core::Language>, Query, description = "The language of the label columns beside vocabulary slugs (default en)"),
         ("hxl" = Option<bool>, Query, description = "CSV only: whether a row of HXL hashtags follows the header (default true)"),
     ),
     responses(
@@ -112,8 +112,8 @@ fn text_chunks(
             (String = "application/geopackage+sqlite3"),
             (String = "application/vnd.google-earth.kml+xml"),
         )),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such format", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such format", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn incidents(
@@ -197,7 +197,7 @@ pub(crate) async fn incidents(
     path = "/v1/exports/communities.{format}",
     tag = "Exports",
     params(
-        ("format" = crate::openapi::CommunityExportFormat, Path, description = "csv (with HXL hashtags) or geojson"),
+        ("format" = athar_app::counts::FileFormat, Path, description = "csv (with HXL hashtags) or geojson"),
         crate::openapi::FilterParams,
         ("hxl" = Option<bool>, Query, description = "CSV only: whether a row of HXL hashtags follows the header (default true)"),
     ),
@@ -206,8 +206,8 @@ pub(crate) async fn incidents(
             (String = "text/csv"),
             (Object = "application/geo+json"),
         )),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such format", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such format", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn communities(
@@ -215,12 +215,12 @@ pub(crate) async fn communities(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = match path.as_str() {
-        "csv" => ExportFormat::Csv,
-        "geojson" => ExportFormat::GeoJson,
-        other => {
+    let format = match FileFormat::from_extension(&path) {
+        Some(FileFormat::Csv) => ExportFormat::Csv,
+        Some(FileFormat::Geojson) => ExportFormat::GeoJson,
+        None => {
             return Err(ApiError::NotFound(format!(
-                "there is no community export format '{other}'; use csv or geojson"
+                "there is no community export format '{path}'; use csv or geojson"
             )));
         }
     };
@@ -232,7 +232,7 @@ pub(crate) async fn communities(
         &*state.resolver(),
         &["hxl"],
     )?;
-    let hxl = query.choice("hxl", &["true", "false"], "true")? == "true";
+    let hxl = query.flag("hxl", true)?;
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }

@@ -110,16 +110,16 @@ fn document_response(tag: crate::http::Tag, analysis: &Analysis) -> HttpResponse
     tag = "Hotspots",
     params(
         crate::openapi::FilterParams,
-        ("unit" = Option<crate::openapi::HotspotUnit>, Query, description = "h3 (hexagons, default) or community (the gazetteer's places)"),
+        ("unit" = Option<athar_app::hotspots::Unit>, Query, description = "h3 (hexagons, default) or community (the gazetteer's places)"),
         ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "H3 resolution (default 7, about 5 km² a hexagon)"),
-        ("method" = Option<crate::openapi::HotspotMethod>, Query, description = "gi_star (the only method)"),
+        ("method" = Option<athar_app::hotspots::Method>, Query, description = "gi_star (the only method)"),
         ("distance_km" = Option<f64>, Query, description = "Neighbours within this distance of a unit's centre (default: the least distance that gives every unit a neighbour)"),
         ("k" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Instead of a distance: the k nearest units"),
         ("fdr" = Option<bool>, Query, description = "Classify with the Benjamini-Hochberg False Discovery Rate correction (default false)"),
     ),
     responses(
         (status = 200, description = "A FeatureCollection of units with count, gi_z, gi_p and class, and the study area", body = Object, content_type = "application/geo+json"),
-        (status = 400, description = "A bad parameter, or no study area", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter, or no study area", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn hotspots(
@@ -142,11 +142,11 @@ pub(crate) async fn hotspots(
     tag = "Hotspots",
     params(
         crate::openapi::FilterParams,
-        ("unit" = Option<crate::openapi::HotspotUnit>, Query, description = "h3 (default) or community"),
+        ("unit" = Option<athar_app::hotspots::Unit>, Query, description = "h3 (default) or community"),
         ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "H3 resolution (default 7)"),
         ("distance_km" = Option<f64>, Query, description = "Neighbourhood distance (default: the least that gives every unit a neighbour)"),
         ("k" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Instead of a distance: the k nearest units"),
-        ("interval" = Option<crate::openapi::TrendInterval>, Query, description = "month (default) or week"),
+        ("interval" = Option<athar_hotspots::Interval>, Query, description = "month (default) or week"),
         ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "Consecutive periods ending with `to` (else the last incident's day); default 6"),
         ("fdr" = Option<bool>, Query, description = "FDR correction in each period (default true)"),
         ("confidence" = Option<String>, Query, description = "90 (default), 95 or 99: the confidence from which a period counts as hot or cold"),
@@ -154,7 +154,7 @@ pub(crate) async fn hotspots(
     ),
     responses(
         (status = 200, description = "A FeatureCollection of units with their category, hot and cold periods and Mann-Kendall trends", body = Object, content_type = "application/geo+json"),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn trend(
@@ -182,19 +182,19 @@ pub(crate) async fn trend(
         ("x" = u32, Path, description = "Column from the west, below 2^z"),
         ("y" = String, Path, description = "Row from the north, below 2^z, optionally with .mvt or .pbf"),
         crate::openapi::FilterParams,
-        ("unit" = Option<crate::openapi::HotspotUnit>, Query, description = "h3 (default) or community"),
+        ("unit" = Option<athar_app::hotspots::Unit>, Query, description = "h3 (default) or community"),
         ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "H3 resolution (default 7)"),
         ("distance_km" = Option<f64>, Query, description = "Neighbourhood distance"),
         ("fdr" = Option<bool>, Query, description = "FDR correction"),
         ("trend" = Option<bool>, Query, description = "Emerging-hotspot categories instead of one map (with interval and periods)"),
-        ("interval" = Option<crate::openapi::TrendInterval>, Query, description = "month (default) or week, with trend=true"),
+        ("interval" = Option<athar_hotspots::Interval>, Query, description = "month (default) or week, with trend=true"),
         ("periods" = Option<u32>, Query, minimum = 2, maximum = 520, description = "Periods, with trend=true"),
     ),
     responses(
         (status = 200, description = "A Mapbox Vector Tile with one layer, hotspots", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
         (status = 204, description = "No unit in the tile"),
-        (status = 400, description = "Not a tile coordinate, or a bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a tile coordinate, or a bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn tile(
@@ -207,7 +207,7 @@ pub(crate) async fn tile(
     state.require_incident_level(&request)?;
     crate::routes::tiles::cached_tile(&request, &state, "hotspots", async |view, tile| {
         let query = parse(&request, &state, &["trend"])?;
-        let kind = if query.choice("trend", &["true", "false"], "false")? == "true" {
+        let kind = if query.flag("trend", false)? {
             Kind::Trend
         } else {
             Kind::Map

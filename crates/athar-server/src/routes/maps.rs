@@ -5,13 +5,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_app::maps::{MapRequest, spec};
+use athar_app::maps::{MapRequest, MapView, spec};
 use athar_maps::{Format, Language, PixelRatio};
 
 use crate::http::not_modified_tag;
 use crate::query::Query;
 use crate::{ApiError, AppState};
-use athar_app::params::Parameters as _;
+use athar_app::params::{Parameters as _, Pick as _};
 
 /// The most pixels a rendered map may have (2,000 × 2,000, or the default 1,200 × 800 at
 /// scale 2): rendering a PNG took about 88 bytes a pixel at its peak (measured: 4,000 ×
@@ -68,14 +68,14 @@ fn map_error(error: &athar_maps::MapError) -> ApiError {
     path = "/maps/static.{format}",
     tag = "Maps",
     params(
-        ("format" = crate::openapi::StaticMapFormat, Path, description = "svg, png or pdf"),
+        ("format" = athar_maps::Format, Path, description = "svg, png or pdf"),
         crate::openapi::FilterParams,
-        ("lang" = Option<crate::openapi::Lang>, Query, description = "The map's language and direction (default en)"),
+        ("lang" = Option<athar_core::Language>, Query, description = "The map's language and direction (default en)"),
         ("title" = Option<String>, Query, description = "The title (default: Incidents)"),
         ("width" = Option<u32>, Query, minimum = 200, maximum = 4000, description = "Width in CSS pixels (default 1200)"),
         ("height" = Option<u32>, Query, minimum = 200, maximum = 4000, description = "Height in CSS pixels (default 800)"),
         ("scale" = Option<u32>, Query, minimum = 1, maximum = 2, description = "PNG pixels per CSS pixel, 2 for print (default 1)"),
-        ("view" = Option<crate::openapi::MapView>, Query, description = "points (one symbol per incident, by kind) or communities (proportional circles)"),
+        ("view" = Option<athar_app::maps::MapView>, Query, description = "points (one symbol per incident, by kind) or communities (proportional circles)"),
     ),
     responses(
         (status = 200, description = "The map", content(
@@ -83,8 +83,8 @@ fn map_error(error: &athar_maps::MapError) -> ApiError {
             (String = "image/png"),
             (String = "application/pdf"),
         )),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such format", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such format", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn static_map(
@@ -105,10 +105,7 @@ pub(crate) async fn static_map(
         &*state.resolver(),
         &["lang", "title", "width", "height", "scale", "view"],
     )?;
-    let language: Language = query
-        .choice("lang", &["en", "ar"], "en")?
-        .parse()
-        .map_err(|e| map_error(&e))?;
+    let language = query.pick("lang", Language::English)?;
     // The query is part of the tag: the same URL on a newer snapshot is another map.
     let tag = format!(
         "W/\"v{}-{:016x}{}\"",
@@ -122,12 +119,15 @@ pub(crate) async fn static_map(
     // Checked before the incidents are gathered.
     let (width, height, scale) = size(&query)?;
     let incidents = state.incidents_visible(&request);
-    let points = query.choice(
+    let map_view = query.pick(
         "view",
-        &["points", "communities"],
-        if incidents { "points" } else { "communities" },
-    )? == "points";
-    if points {
+        if incidents {
+            MapView::Points
+        } else {
+            MapView::Communities
+        },
+    )?;
+    if map_view == MapView::Points {
         state.require_incident_level(&request)?;
     }
     state.authorize_heavy_read(&request)?;
@@ -135,7 +135,7 @@ pub(crate) async fn static_map(
         (snapshot, &view.places, view.viewer),
         &MapRequest {
             filter: &query.filter,
-            points,
+            view: map_view,
             size: (width, height),
             scale,
             language,

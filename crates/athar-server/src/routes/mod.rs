@@ -127,32 +127,67 @@ fn only(path: &str, methods: &'static [&'static str]) -> actix_web::Resource {
     }))
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "Operations", responses((status = 200, description = "Alive, with the snapshot size", body = crate::openapi::Health)))]
-pub(crate) async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let snapshot = state.snapshot();
-    HttpResponse::Ok().json(json!({
-        "status": "ok",
-        "incidents": snapshot.len(),
-        "snapshot_version": snapshot.version(),
-        "store": state.store.backend(),
-        "loaded_from": state.loaded_from(),
-    }))
+/// Liveness and readiness (fields in alphabetical order, as they have always been
+/// written).
+#[derive(Default, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    /// `up` or `down` (readiness).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<&'static str>,
+    /// Why not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'static str>,
+    /// Incidents in the snapshot (liveness).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incidents: Option<usize>,
+    /// Where the first snapshot came from: `cache` or `store`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loaded_from: Option<&'static str>,
+    /// The snapshot's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot_version: Option<u64>,
+    /// `ok`, `ready` or `not ready`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<&'static str>,
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "Operations", responses((status = 200, description = "The database answers", body = crate::openapi::Health), (status = 503, description = "The database does not answer", body = crate::openapi::Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "Operations", responses((status = 200, description = "Alive, with the snapshot size", body = Health)))]
+pub(crate) async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let snapshot = state.snapshot();
+    HttpResponse::Ok().json(Health {
+        incidents: Some(snapshot.len()),
+        loaded_from: Some(state.loaded_from()),
+        snapshot_version: Some(snapshot.version()),
+        status: "ok",
+        store: Some(state.store.backend()),
+        ..Health::default()
+    })
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "Operations", responses((status = 200, description = "The database answers", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
 pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await;
     match ping {
-        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "up" })),
+        Ok(Ok(())) => HttpResponse::Ok().json(Health {
+            database: Some("up"),
+            status: "ready",
+            ..Health::default()
+        }),
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({ "status": "not ready", "database": "down" }))
+            HttpResponse::ServiceUnavailable().json(Health {
+                database: Some("down"),
+                status: "not ready",
+                ..Health::default()
+            })
         }
-        Err(_) => HttpResponse::ServiceUnavailable().json(json!({
-            "status": "not ready",
-            "database": "down",
-            "detail": "no answer within 2 s",
-        })),
+        Err(_) => HttpResponse::ServiceUnavailable().json(Health {
+            database: Some("down"),
+            detail: Some("no answer within 2 s"),
+            status: "not ready",
+            ..Health::default()
+        }),
     }
 }

@@ -496,8 +496,8 @@ fn gzipped(bytes: &[u8], cached: bool) -> Result<Vec<u8>, ApiError> {
     responses(
         (status = 200, description = "A Mapbox Vector Tile with one layer, incidents: points at and above zoom 12, clusters below", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
         (status = 204, description = "No incident in the tile"),
-        (status = 400, description = "Not a tile coordinate, or a bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a tile coordinate, or a bad filter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn incidents(
@@ -523,8 +523,8 @@ pub(crate) async fn incidents(
     responses(
         (status = 200, description = "A Mapbox Vector Tile with one layer, communities", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
         (status = 204, description = "No community in the tile"),
-        (status = 400, description = "Not a tile coordinate, or a bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a tile coordinate, or a bad filter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn communities(
@@ -549,8 +549,8 @@ pub(crate) async fn communities(
     responses(
         (status = 200, description = "A Mapbox Vector Tile with the layers boundaries and places", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
         (status = 204, description = "Nothing of the basemap in the tile"),
-        (status = 400, description = "Not a tile coordinate", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tile", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a tile coordinate", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tile", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn context(
@@ -594,7 +594,7 @@ fn tilejson(
     params(crate::openapi::FilterParams),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = athar_tile_sources::tilejson::TileJson, content_type = "application/json"),
-        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad filter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn incidents_tilejson(
@@ -626,7 +626,7 @@ pub(crate) async fn context_tilejson(
     params(crate::openapi::FilterParams),
     responses(
         (status = 200, description = "TileJSON 3.0.0", body = athar_tile_sources::tilejson::TileJson, content_type = "application/json"),
-        (status = 400, description = "A bad filter", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad filter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn communities_tilejson(

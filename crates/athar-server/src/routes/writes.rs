@@ -12,7 +12,6 @@ use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
-use crate::features::incident_feature;
 use crate::query::Query;
 use crate::{ApiError, AppState};
 use athar_app::params::Parameters as _;
@@ -108,13 +107,13 @@ async fn import_body(
     request_body(content = String, content_type = "text/csv", description = "CSV, GeoJSON (application/geo+json) or JSON (application/json)"),
     responses(
         (status = 200, description = "The import report", body = athar_app::ImportReport),
-        (status = 400, description = "An unknown content type or parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The body cannot be read as a whole", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An unknown content type or parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body cannot be read as a whole", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -145,16 +144,16 @@ pub(crate) async fn import(
     path = "/v1/incidents",
     tag = "Writes",
     params(("source" = Option<String>, Query, description = "The source of incidents that name none")),
-    request_body(content = crate::openapi::IncidentsBody, content_type = "application/json", description = "An incident object or an array of them"),
+    request_body(content = Object, content_type = "application/json", description = "An incident object (its fields as the README lists them), or an array of them"),
     responses(
         (status = 200, description = "The import report", body = athar_app::ImportReport),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The body is not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -184,14 +183,14 @@ fn incident_id(path: &str) -> Result<uuid::Uuid, ApiError> {
     params(("id" = String, Path, description = "The incident's id")),
     request_body(content = Object, content_type = "application/json", description = "The fields to change; null clears one"),
     responses(
-        (status = 200, description = "The incident as it now is", body = crate::openapi::IncidentFeature, content_type = "application/geo+json"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the limit", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The edit breaks the rules", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The incident as it now is", body = athar_app::features::Feature, content_type = "application/geo+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The edit breaks the rules", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -278,7 +277,8 @@ pub(crate) async fn edit(
     let row = snapshot
         .find(id)
         .ok_or_else(|| ApiError::Internal(format!("incident {id} vanished after an edit")))?;
-    let mut feature = incident_feature(&snapshot.incident(row));
+    let mut feature = serde_json::to_value(athar_app::features::feature(&snapshot.incident(row)))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     feature["changed"] = json!(counts.updated > 0);
     Ok(HttpResponse::Ok()
         .content_type("application/geo+json")
@@ -293,11 +293,11 @@ pub(crate) async fn edit(
     params(("id" = String, Path, description = "The incident's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid token", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's role may not write", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -326,9 +326,9 @@ pub(crate) async fn delete(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Entries (default 1000)"),
     ),
     responses(
-        (status = 200, description = "The change log after `since`", body = crate::openapi::Changes),
-        (status = 400, description = "A bad parameter", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The change log after `since`", body = athar_app::changes::ChangeLog),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn changes(
@@ -350,19 +350,12 @@ pub(crate) async fn changes(
     }
     let since = query.number("since", 0, 0, i64::MAX as usize)? as i64;
     let limit = query.number("limit", 1_000, 1, 10_000)? as i64;
-    let mut changes = state.store.changes_since(since, limit).await?;
-    let next = changes.last().map_or(since, |c| c.seq);
-    // The fields before and after hold exact points and private notes; who made a change
-    // and its time of day tell who works when. Anonymous readers get what a mirror needs:
-    // the sequence, the incident, the operation and the day.
-    if state.viewer(&request).is_public() {
-        for change in &mut changes {
-            change.fields = None;
-            change.actor = None;
-            change.at.truncate(10);
-        }
-    }
+    let changes = state.store.changes_since(since, limit).await?;
+    let log = athar_app::changes::change_log(changes, since, state.viewer(&request));
+    // Through a JSON value: each entry's members in alphabetical order, as this answer has
+    // always listed them.
+    let body = serde_json::to_value(&log).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::VARY, "Authorization"))
-        .json(json!({ "changes": changes, "next_since": next })))
+        .json(body))
 }
