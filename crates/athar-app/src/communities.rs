@@ -1,6 +1,8 @@
 //! The gazetteer as readers ask of it: places found by name in either script, a written
 //! name resolved with every candidate and why, one place with its incident counts, and
-//! the review queue of names no place matched and places learned from incidents.
+//! the review queue of names no place matched and places learned from incidents; and as
+//! editors correct it: a spelling attached to a place, a learned place merged into the
+//! place it is, each moving the incidents it concerns at once.
 //!
 //! The places are those of the reader's view (see [`crate::privacy`]); every answer
 //! carries GeoNames' attribution. The fields of each type are in alphabetical order, the
@@ -11,9 +13,11 @@ use athar_gazetteer::{
     AdminArea, Community, CommunityStatus, GEONAMES_ATTRIBUTION, Gazetteer, Query, community_key,
 };
 use athar_index::Snapshot;
+use athar_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::live::Live;
 use crate::privacy::Viewer;
 
 /// A place of the gazetteer.
@@ -331,4 +335,153 @@ pub fn review<'a>(
         unresolved,
         learned,
     }
+}
+
+/// A spelling attached to a place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AliasAdded {
+    /// Whether the spelling was new.
+    pub added: bool,
+    /// The place.
+    pub community_id: String,
+    /// Incidents that moved to the place.
+    pub incidents_moved: u64,
+    /// The spelling's normalised key.
+    pub key: String,
+    /// The spelling.
+    pub name: String,
+}
+
+/// Attaches the spelling `name` to `place` (for `actor`): incidents of that spelling that
+/// resolved to nothing, or to the place learned for it in the same governorate, move to
+/// the place at once.
+pub async fn add_alias(
+    live: &Live,
+    place: &Community,
+    name: &str,
+    actor: &str,
+) -> Result<AliasAdded, StoreError> {
+    let key = community_key(name);
+    let added = live
+        .store()
+        .add_community_alias(&place.id, name, &key, Some(actor))
+        .await?;
+    let learned_here = crate::learned_id(
+        name,
+        place
+            .admin1
+            .pcode
+            .as_deref()
+            .or(place.admin1.name.as_deref()),
+    );
+    let groups: Vec<String> = [key.clone(), learned_here]
+        .into_iter()
+        .filter(|group| *group != place.id)
+        .collect();
+    let incidents_moved = move_incidents(live, &groups, place, actor).await?;
+    Ok(AliasAdded {
+        added,
+        community_id: place.id.clone(),
+        incidents_moved,
+        key,
+        name: name.to_owned(),
+    })
+}
+
+/// A learned place merged into another.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Merged {
+    /// Incidents that moved.
+    pub incidents_moved: u64,
+    /// The place it was merged into.
+    pub into: String,
+    /// The learned place, now removed.
+    pub merged: String,
+}
+
+/// Why a merge was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// Only learned places are merged.
+    #[error("'{id}' is a {status} place; only learned places are merged")]
+    NotLearned {
+        /// The place.
+        id: String,
+        /// Its status.
+        status: &'static str,
+    },
+    /// The target is not another known place.
+    #[error("'{0}' is not another known place")]
+    NoTarget(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Merges the learned place `learned` into the place `into` (for `actor`): its incidents
+/// move there, its names become that place's spellings, and it is removed.
+pub async fn merge(
+    live: &Live,
+    learned: &Community,
+    into: &str,
+    actor: &str,
+) -> Result<Merged, MergeError> {
+    if learned.status != CommunityStatus::Learned {
+        return Err(MergeError::NotLearned {
+            id: learned.id.clone(),
+            status: learned.status.as_str(),
+        });
+    }
+    let target = live
+        .gazetteer()
+        .get(into)
+        .filter(|target| target.id != learned.id)
+        .cloned()
+        .ok_or_else(|| MergeError::NoTarget(into.to_owned()))?;
+    for name in learned.names() {
+        live.store()
+            .add_community_alias(&target.id, name, &community_key(name), Some(actor))
+            .await?;
+    }
+    live.store()
+        .remove_community(&learned.id, &target.id)
+        .await?;
+    let incidents_moved =
+        move_incidents(live, std::slice::from_ref(&learned.id), &target, actor).await?;
+    Ok(Merged {
+        incidents_moved,
+        into: target.id,
+        merged: learned.id.clone(),
+    })
+}
+
+/// Moves the incidents counted under `groups` to `place` (after the store learned the
+/// spelling or the merge), re-resolving each as a fresh import would, and brings the
+/// gazetteer and the snapshot up to date. Returns how many moved.
+async fn move_incidents(
+    live: &Live,
+    groups: &[String],
+    place: &Community,
+    actor: &str,
+) -> Result<u64, StoreError> {
+    live.reload_gazetteer().await?;
+    let snapshot = live.snapshot();
+    let ids: Vec<uuid::Uuid> = groups
+        .iter()
+        .flat_map(|group| snapshot.incident_ids_in_group(group))
+        .collect();
+    let incidents = live.store().load_incidents_by_ids(&ids).await?;
+    // A spelling a person attached counts as an alias; of a learned place, as learned.
+    let fallback = if place.status == CommunityStatus::Learned {
+        athar_core::ResolutionMethod::Learned
+    } else {
+        athar_core::ResolutionMethod::Alias
+    };
+    let moved = crate::gazetteer::repointed(incidents, place, &live.gazetteer(), (fallback, 0.95));
+    let counts = live
+        .store()
+        .rewrite_incidents(moved, "community", Some(actor))
+        .await?;
+    live.catch_up().await?;
+    Ok(counts.updated)
 }

@@ -647,7 +647,7 @@ pub enum Kind {
 
 /// The cache of analyses, by kind, parameters in a canonical order, snapshot version and
 /// whether for an anonymous reader: a few dozen, each a map's worth of units.
-pub type HotspotCache = moka::sync::Cache<(Kind, String, u64, bool), Arc<Analysis>>;
+pub type HotspotCache = moka::sync::Cache<(Kind, Vec<(String, String)>, u64, bool), Arc<Analysis>>;
 
 /// The memory for cached analyses.
 const ANALYSES_BYTES: u64 = 64 * 1024 * 1024;

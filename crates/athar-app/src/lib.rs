@@ -17,6 +17,7 @@
 //! - [`maps`]: what a static map shows, for the renderer of `athar-maps`.
 //! - [`params`]: an endpoint's own parameters, read alike from the server and the CLI.
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
+//! - [`tile_data`]: what the incidents and communities tiles are drawn from, cached.
 //! - [`stats`]: the statistics of a report, by kind, as typed results.
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
@@ -36,6 +37,7 @@ pub mod params;
 pub mod privacy;
 pub mod snapshot;
 pub mod stats;
+pub mod tile_data;
 
 pub use gazetteer::{
     CommunityImportError, import_community_list, learned_id, load_gazetteer, open_store,

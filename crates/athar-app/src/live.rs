@@ -75,6 +75,11 @@ impl Live {
         Ok(live)
     }
 
+    /// The store it reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Where the first snapshot came from: `cache` or `store`.
     pub fn loaded_from(&self) -> &'static str {
         self.loaded_from.get().copied().unwrap_or("store")

@@ -25,6 +25,20 @@ pub struct BBox {
     pub max_lat: f64,
 }
 
+/// Boxes are compared by their coordinates, which are finite ([`BBox::parse`] refuses
+/// others), so equality is an equivalence and a box can key a cache.
+impl Eq for BBox {}
+
+impl std::hash::Hash for BBox {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for value in [self.min_lon, self.min_lat, self.max_lon, self.max_lat] {
+            // -0.0 == 0.0, so both hash alike.
+            let value = if value == 0.0 { 0.0 } else { value };
+            value.to_bits().hash(state);
+        }
+    }
+}
+
 impl BBox {
     /// Parses `minLon,minLat,maxLon,maxLat` in degrees.
     pub fn parse(value: &str) -> Result<Self, String> {
@@ -68,8 +82,9 @@ impl BBox {
     }
 }
 
-/// Which incidents a query is about. Empty lists and `None` mean "any".
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+/// Which incidents a query is about. Empty lists and `None` mean "any". Equal filters
+/// hash alike, so a filter keys the caches of what is made from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Filter {
     /// First day, inclusive.
     pub from: Option<NaiveDate>,

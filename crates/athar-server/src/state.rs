@@ -32,8 +32,8 @@ pub struct AppState {
     pub tiles: crate::routes::tiles::TileCache,
     /// The front-end files, as sent.
     pub(crate) assets: crate::routes::embed::AssetCache,
-    /// `/v1/stats` bodies by query, snapshot version and whether for an anonymous reader.
-    pub(crate) stats: moka::future::Cache<(String, u64, bool), String>,
+    /// `/v1/stats` bodies by filter, snapshot version and whether for an anonymous reader.
+    pub(crate) stats: moka::future::Cache<(athar_core::Filter, u64, bool), String>,
     /// Hotspot analyses, by parameters and snapshot version.
     pub(crate) hotspots: athar_app::hotspots::HotspotCache,
     /// Permits for computations done off the request workers (see [`AppState::compute`]).

@@ -110,14 +110,10 @@ pub(crate) async fn stats(
         return Ok(response);
     }
     let version = snapshot.version();
-    // Kept by query, snapshot version and kind of reader (what privacy lets them see), and
-    // made once for requests that ask together: a report's figures are asked for by each
-    // of its readers, and each computation reads every matching incident.
-    let key = (
-        request.query_string().to_owned(),
-        version,
-        viewer.is_public(),
-    );
+    // Kept by filter, snapshot version and kind of reader (what privacy lets them see),
+    // and made once for requests that ask together: a report's figures are asked for by
+    // each of its readers, and each computation reads every matching incident.
+    let key = (query.filter.clone(), version, viewer.is_public());
     let viewer = athar_app::privacy::OwnedViewer::new(viewer, view.places);
     let body = crate::state::cached_or_made(&state.stats, key, async {
         state

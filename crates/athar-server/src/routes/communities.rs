@@ -7,7 +7,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_app::communities;
 use athar_gazetteer::{Query as NameQuery, community_key};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::http::{cached, not_modified};
 use crate::query::Query;
@@ -238,38 +238,6 @@ fn text_field<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
         })
 }
 
-/// Moves the incidents counted under `groups` to `place` (after the store learned the
-/// spelling or the merge), re-resolving each as a fresh import would, and brings the
-/// gazetteer and the snapshot up to date. Returns how many moved.
-async fn move_incidents(
-    state: &AppState,
-    groups: &[String],
-    place: &athar_gazetteer::Community,
-    actor: &str,
-) -> Result<u64, ApiError> {
-    state.reload_gazetteer().await?;
-    let snapshot = state.snapshot();
-    let ids: Vec<uuid::Uuid> = groups
-        .iter()
-        .flat_map(|group| snapshot.incident_ids_in_group(group))
-        .collect();
-    let incidents = state.store.load_incidents_by_ids(&ids).await?;
-    // A spelling a person attached counts as an alias; of a learned place, as learned.
-    let fallback = if place.status == athar_gazetteer::CommunityStatus::Learned {
-        athar_core::ResolutionMethod::Learned
-    } else {
-        athar_core::ResolutionMethod::Alias
-    };
-    let moved =
-        athar_app::gazetteer::repointed(incidents, place, &state.gazetteer(), (fallback, 0.95));
-    let counts = state
-        .store
-        .rewrite_incidents(moved, "community", Some(actor))
-        .await?;
-    state.catch_up().await?;
-    Ok(counts.updated)
-}
-
 /// `POST /v1/communities/{id}/aliases` with `{"name": "…"}` (editor): attaches a spelling
 /// to a place. Incidents of that spelling that resolved to nothing, or to the place
 /// learned for it in the same governorate, move to the place at once.
@@ -280,7 +248,7 @@ async fn move_incidents(
     params(("id" = String, Path, description = "The place's id")),
     request_body(content = Object, content_type = "application/json", description = "{\"name\": \"the spelling\"}"),
     responses(
-        (status = 200, description = "The spelling is attached; how many incidents moved", body = Object, content_type = "application/json"),
+        (status = 200, description = "The spelling is attached; how many incidents moved", body = athar_app::communities::AliasAdded, content_type = "application/json"),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -303,31 +271,8 @@ pub(crate) async fn add_alias(
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
     let body = json_body(&request, payload, &state).await?;
     let name = text_field(&body, "name")?;
-    let key = community_key(name);
-    let added = state
-        .store
-        .add_community_alias(&place.id, name, &key, Some(&caller.name))
-        .await?;
-    let learned_here = athar_app::learned_id(
-        name,
-        place
-            .admin1
-            .pcode
-            .as_deref()
-            .or(place.admin1.name.as_deref()),
-    );
-    let groups: Vec<String> = [key.clone(), learned_here]
-        .into_iter()
-        .filter(|group| *group != place.id)
-        .collect();
-    let moved = move_incidents(&state, &groups, &place, &caller.name).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "community_id": place.id,
-        "name": name,
-        "key": key,
-        "added": added,
-        "incidents_moved": moved,
-    })))
+    let added = communities::add_alias(&state.live, &place, name, &caller.name).await?;
+    Ok(HttpResponse::Ok().json(added))
 }
 
 /// `POST /v1/communities/{id}/merge` with `{"into": "<place id>"}` (editor): merges a
@@ -340,7 +285,7 @@ pub(crate) async fn add_alias(
     params(("id" = String, Path, description = "The learned place's id")),
     request_body(content = Object, content_type = "application/json", description = "{\"into\": \"the id of the place it is\"}"),
     responses(
-        (status = 200, description = "Merged; how many incidents moved", body = Object, content_type = "application/json"),
+        (status = 200, description = "Merged; how many incidents moved", body = athar_app::communities::Merged, content_type = "application/json"),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -363,46 +308,21 @@ pub(crate) async fn merge(
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
     let body = json_body(&request, payload, &state).await?;
     let into = body["into"].as_str().unwrap_or_default();
-    let invalid = |field: &str, message: String| ApiError::Invalid {
-        detail: message.clone(),
-        errors: vec![athar_core::FieldError::new(field, &message)],
-    };
-    if learned.status != athar_gazetteer::CommunityStatus::Learned {
-        return Err(invalid(
-            "id",
-            format!(
-                "'{id}' is a {} place; only learned places are merged",
-                learned.status.as_str()
-            ),
-        ));
-    }
-    let target = places
-        .get(into)
-        .filter(|target| target.id != learned.id)
-        .cloned()
-        .ok_or_else(|| invalid("into", format!("'{into}' is not another known place")))?;
-    for name in learned.names() {
-        state
-            .store
-            .add_community_alias(&target.id, name, &community_key(name), Some(&caller.name))
-            .await?;
-    }
-    state
-        .store
-        .remove_community(&learned.id, &target.id)
-        .await?;
-    let moved = move_incidents(
-        &state,
-        std::slice::from_ref(&learned.id),
-        &target,
-        &caller.name,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "merged": learned.id,
-        "into": target.id,
-        "incidents_moved": moved,
-    })))
+    let merged = communities::merge(&state.live, &learned, into, &caller.name)
+        .await
+        .map_err(|error| {
+            let field = match error {
+                communities::MergeError::NotLearned { .. } => "id",
+                communities::MergeError::NoTarget(_) => "into",
+                communities::MergeError::Store(error) => return ApiError::from(error),
+            };
+            let message = error.to_string();
+            ApiError::Invalid {
+                detail: message.clone(),
+                errors: vec![athar_core::FieldError::new(field, &message)],
+            }
+        })?;
+    Ok(HttpResponse::Ok().json(merged))
 }
 
 /// `POST /v1/communities/imports` (editor): a community list as CSV (OCHA's admin4

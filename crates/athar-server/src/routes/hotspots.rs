@@ -46,12 +46,7 @@ async fn analysis(
     // The parameters in a canonical order, so that tiles and documents share results.
     let mut pairs = query.pairs.clone();
     pairs.sort();
-    let key = (
-        kind,
-        serde_json::to_string(&pairs).unwrap_or_default(),
-        snapshot.version(),
-        viewer.viewer().is_public(),
-    );
+    let key = (kind, pairs, snapshot.version(), viewer.viewer().is_public());
     if let Some(found) = state.hotspots.get(&key) {
         return Ok(found);
     }

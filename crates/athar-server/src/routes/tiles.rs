@@ -10,13 +10,15 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use athar_app::tile_data::TileData;
+use athar_core::Filter;
 use athar_index::Snapshot;
 use athar_tile_sources::TileSource as _;
 use athar_tile_sources::communities::{CommunitiesSource, CommunityPoint};
 use athar_tile_sources::context::ContextSource;
 use athar_tile_sources::incidents::{CLUSTER_ZOOM, ClusterIndex, IncidentsSource};
 use athar_tile_sources::tilejson::{self, Layer};
-use athar_tiles::{Tile, lon_lat_to_mercator};
+use athar_tiles::Tile;
 
 use crate::query::Query;
 use crate::state::View;
@@ -24,14 +26,6 @@ use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
 use athar_app::privacy::OwnedViewer;
 
-/// The memory for cluster indexes, one per filter recently asked for. An index of a
-/// million incidents holds about 200,000 cells and took about 30 MB (measured by the
-/// server's resident memory after 16 filters), so about eight are kept for a million
-/// incidents, and a stream of new filters, which any reader can send, grows the server by
-/// at most this.
-const CLUSTER_INDEX_BYTES: u64 = 256 * 1024 * 1024;
-/// The memory for the community points of recent filters.
-const COMMUNITY_POINTS_BYTES: u64 = 32 * 1024 * 1024;
 /// The media type of vector tiles (a constant header value: not parsed per response).
 const MVT_CONTENT_TYPE: header::HeaderValue =
     header::HeaderValue::from_static("application/vnd.mapbox-vector-tile");
@@ -86,21 +80,19 @@ type TileKey = (&'static str, Tile, String, u64, bool, Coding);
 type Tiles = moka::future::Cache<TileKey, Option<actix_web::web::Bytes>>;
 
 /// Encoded tiles by layer, z/x/y, filters and snapshot version, bounded by their bytes;
-/// and the community counts behind the communities layer, by filters and version.
+/// and what the tiles are drawn from (see [`TileData`]).
 pub struct TileCache {
     /// Encoded tiles as shared bytes: a hit is sent without copying.
     tiles: Option<Tiles>,
-    communities: moka::sync::Cache<(String, u64, bool), Arc<Vec<CommunityPoint>>>,
-    /// By filter, snapshot version and whether of the public view.
-    clusters: moka::sync::Cache<(String, u64, bool), Arc<ClusterIndex>>,
+    /// Cluster indexes and community points.
+    data: TileData,
 }
 
 impl TileCache {
     /// Empties the caches of derived data (cluster indexes, community points), which are
     /// made again on demand; encoded tiles are kept, as they are bounded and cheap.
     pub(crate) fn shed(&self) {
-        self.communities.invalidate_all();
-        self.clusters.invalidate_all();
+        self.data.shed();
     }
 
     /// A cache holding at most `megabytes` MiB of tiles (0: tiles are not cached).
@@ -116,99 +108,41 @@ impl TileCache {
         });
         Self {
             tiles,
-            communities: moka::sync::Cache::builder()
-                .weigher(|_, points: &Arc<Vec<CommunityPoint>>| {
-                    u32::try_from(points.len() * 256).unwrap_or(u32::MAX)
-                })
-                .max_capacity(COMMUNITY_POINTS_BYTES)
-                .build(),
-            clusters: moka::sync::Cache::builder()
-                .weigher(|_, index: &Arc<ClusterIndex>| {
-                    u32::try_from(index.bytes()).unwrap_or(u32::MAX)
-                })
-                .max_capacity(CLUSTER_INDEX_BYTES)
-                .build(),
+            data: TileData::default(),
         }
     }
 }
 
-/// Every community of the ranking for the filters, with the point it is drawn at.
-fn community_points(
-    snapshot: &Snapshot,
-    viewer: &OwnedViewer,
-    query: &Query,
-) -> Vec<CommunityPoint> {
-    let places = &viewer.places;
-    let rows = snapshot.select(&query.filter);
-    let counts = snapshot.community_counts(&rows, None);
-    let withheld = viewer
-        .viewer()
-        .withheld(snapshot, &query.filter, None)
-        .with_complement(&counts);
-    counts
-        .iter()
-        .filter_map(|count| {
-            let entry = athar_app::counts::CommunityEntry::new(snapshot, places, count);
-            let point = lon_lat_to_mercator(entry.lon?, entry.lat?);
-            Some(CommunityPoint {
-                id: entry.community_id,
-                name_ar: entry.name_ar,
-                name_en: entry.name_en,
-                status: entry.status,
-                withheld: withheld.now.contains(&count.community),
-                count: count.count,
-                killed: count.killed,
-                injured: count.injured,
-                point,
-            })
-        })
-        .collect()
-}
-
-/// The community points for the filters, from the cache when it holds them.
-async fn cached_community_points(
+/// The community points for the filter, from the cache when it holds them (made on a
+/// computation thread otherwise).
+async fn community_points(
     state: &AppState,
     (snapshot, viewer): (&Arc<Snapshot>, OwnedViewer),
-    query: Query,
-    filters: String,
+    filter: Filter,
 ) -> Result<Arc<Vec<CommunityPoint>>, ApiError> {
-    let key = (filters, snapshot.version(), viewer.viewer().is_public());
-    if let Some(points) = state.tiles.communities.get(&key) {
+    let key = (filter, snapshot.version(), viewer.viewer().is_public());
+    if let Some(points) = state.tiles.data.cached_points(&key) {
         return Ok(points);
     }
-    // Requests that miss together wait for one computation (`get_with` coalesces them)
-    // instead of each computing the same points.
-    let (snapshot, cache) = (Arc::clone(snapshot), state.tiles.communities.clone());
+    let (snapshot, data) = (Arc::clone(snapshot), state.tiles.data.clone());
     state
-        .compute(move || {
-            cache.get_with(key, || {
-                Arc::new(community_points(&snapshot, &viewer, &query))
-            })
-        })
+        .compute(move || data.points(&snapshot, &viewer, &key.0))
         .await
 }
 
-/// The cluster index of the request's filters, built on first use for each snapshot
-/// version.
+/// The cluster index of the filter, built on first use for each snapshot version.
 async fn cluster_index(
     state: &AppState,
     (snapshot, public): (&Arc<Snapshot>, bool),
-    query: &Query,
+    filter: Filter,
 ) -> Result<Arc<ClusterIndex>, ApiError> {
-    let key = (
-        serde_json::to_string(&query.filter).unwrap_or_default(),
-        snapshot.version(),
-        public,
-    );
-    if let Some(index) = state.tiles.clusters.get(&key) {
+    let key = (filter, snapshot.version(), public);
+    if let Some(index) = state.tiles.data.cached_clusters(&key) {
         return Ok(index);
     }
-    // The first request of a filter builds its index; those that arrive meanwhile wait
-    // for it rather than build their own (a cold map opens with dozens of tiles at once).
-    let (snapshot, filter) = (Arc::clone(snapshot), query.filter.clone());
-    let cache = state.tiles.clusters.clone();
+    let (snapshot, data) = (Arc::clone(snapshot), state.tiles.data.clone());
     state
-        .compute(move || cache.get_with(key, || Arc::new(ClusterIndex::build(&snapshot, &filter))))
+        .compute(move || data.clusters(&snapshot, public, &key.0))
         .await
 }
 
@@ -224,7 +158,7 @@ async fn encode(
         Layer::Incidents => {
             let public = viewer.viewer().is_public();
             let clusters = if tile.z < CLUSTER_ZOOM {
-                Some(cluster_index(state, (&snapshot, public), &query).await?)
+                Some(cluster_index(state, (&snapshot, public), query.filter.clone()).await?)
             } else {
                 None
             };
@@ -245,9 +179,7 @@ async fn encode(
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(ApiError::from),
         Layer::Communities => {
-            let filters = serde_json::to_string(&query.filter).unwrap_or_default();
-            let points =
-                cached_community_points(state, (&snapshot, viewer), query, filters).await?;
+            let points = community_points(state, (&snapshot, viewer), query.filter).await?;
             Ok(CommunitiesSource(&points).tile(&tile)?)
         }
     }
