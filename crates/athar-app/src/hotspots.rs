@@ -88,8 +88,8 @@ pub enum AnalysisError {
     #[error(transparent)]
     Parameter(#[from] ParamError),
     /// The analysis failed on data it made itself.
-    #[error("the hotspot analysis failed: {0}")]
-    Internal(String),
+    #[error("the hotspot analysis failed")]
+    Internal(#[source] athar_hotspots::Error),
 }
 
 /// A hotspot error as the parameter it comes from, or as an internal failure when no
@@ -105,7 +105,7 @@ fn hotspot_error(error: &athar_hotspots::Error) -> AnalysisError {
         Error::InvalidDistance { .. } | Error::TooManyNeighbours { .. } => "distance_km",
         Error::InvalidNeighbourCount { .. } => "k",
         Error::InvalidPeriodCount { .. } | Error::PeriodsOutOfRange { .. } => "periods",
-        _ => return AnalysisError::Internal(error.to_string()),
+        _ => return AnalysisError::Internal(error.clone()),
     };
     AnalysisError::Parameter(bad(parameter, error.to_string()))
 }

@@ -26,7 +26,7 @@ pub enum PublicPrecision {
 
 impl PublicPrecision {
     /// `exact`, `round:N` (N from 0 to 5) or `community`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, PrivacyError> {
         match text.trim() {
             "" | "exact" => Ok(Self::Exact),
             "community" => Ok(Self::Community),
@@ -35,13 +35,30 @@ impl PublicPrecision {
                 .and_then(|n| n.parse::<u8>().ok())
                 .filter(|n| *n <= 5)
                 .map(Self::Round)
-                .ok_or_else(|| {
-                    format!(
-                        "public precision '{other}': use exact, round:N (N from 0 to 5) or community"
-                    )
-                }),
+                .ok_or_else(|| PrivacyError::Precision(other.to_owned())),
         }
     }
+}
+
+/// Privacy settings that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrivacyError {
+    /// A public precision that is none of those known.
+    #[error("public precision '{0}': use exact, round:N (N from 0 to 5) or community")]
+    Precision(String),
+    /// Small counts withheld while incidents are listed one by one, from which they are
+    /// counted.
+    #[error(
+        "--suppress-below {0} withholds small per-community counts from anonymous readers, \
+         but they also get incidents one by one (items, incident exports and tiles, static \
+         maps of points, hotspot analyses), each with its community, from which those \
+         counts are counted: also set --public-incidents false (ATHAR_PUBLIC_INCIDENTS), \
+         or drop --suppress-below"
+    )]
+    SuppressionLeaks(u64),
+    /// A field that is not one of [`PRIVATE_FIELDS`].
+    #[error("private field '{0}': use {fields}", fields = PRIVATE_FIELDS.join(", "))]
+    UnknownField(String),
 }
 
 /// Fields that may be hidden from anonymous readers.
@@ -87,24 +104,16 @@ impl Privacy {
     /// Checks the field names, and that the settings can keep their promise: small
     /// per-community counts cannot be withheld while anonymous readers get the incidents
     /// one by one, each with its community, from which those counts are counted.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), PrivacyError> {
         if self.suppress_below > 0 && self.public_incidents {
-            return Err(format!(
-                "--suppress-below {} withholds small per-community counts from anonymous readers, \
-                 but they also get incidents one by one (items, incident exports and tiles, static \
-                 maps of points, hotspot analyses), each with its community, from which those \
-                 counts are counted: also set --public-incidents false (ATHAR_PUBLIC_INCIDENTS), \
-                 or drop --suppress-below",
-                self.suppress_below
-            ));
+            return Err(PrivacyError::SuppressionLeaks(self.suppress_below));
         }
-        for field in &self.private_fields {
-            if !PRIVATE_FIELDS.contains(&field.as_str()) {
-                return Err(format!(
-                    "private field '{field}': use {}",
-                    PRIVATE_FIELDS.join(", ")
-                ));
-            }
+        if let Some(field) = self
+            .private_fields
+            .iter()
+            .find(|field| !PRIVATE_FIELDS.contains(&field.as_str()))
+        {
+            return Err(PrivacyError::UnknownField(field.clone()));
         }
         Ok(())
     }
@@ -473,7 +482,12 @@ mod tests {
             Ok(PublicPrecision::Community)
         );
         for bad in ["round:9", "round:", "fuzzy", "round:-1"] {
-            assert!(PublicPrecision::parse(bad).unwrap_err().contains(bad));
+            assert!(
+                PublicPrecision::parse(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains(bad)
+            );
         }
     }
 

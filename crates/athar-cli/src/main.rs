@@ -316,8 +316,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.read_rate_per_ip = read_rate_per_ip;
             settings.memory_limit_mb = memory_limit_mb;
             settings.privacy = athar_app::privacy::Privacy {
-                precision: athar_app::privacy::PublicPrecision::parse(&public_precision)
-                    .map_err(anyhow::Error::msg)?,
+                precision: athar_app::privacy::PublicPrecision::parse(&public_precision)?,
                 private_fields: private_fields
                     .into_iter()
                     .filter(|f| !f.is_empty())

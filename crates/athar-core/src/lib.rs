@@ -71,4 +71,4 @@ pub use validate::{
     CommunityResolver, FIELDS, FieldChange, IncidentDraft, NameContext, ResolvedCommunity,
     ValidationContext,
 };
-pub use vocabulary::{Term, Vocabularies, VocabularyName};
+pub use vocabulary::{LineProblem, Term, Vocabularies, VocabularyFileError, VocabularyName};

@@ -76,6 +76,43 @@ pub struct Term {
     pub label_ar: String,
 }
 
+/// Why a vocabulary file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum VocabularyFileError {
+    /// Its header could not be read.
+    #[error("{0}")]
+    Header(#[from] csv::Error),
+    /// A column is missing.
+    #[error("the vocabulary file has no '{0}' column")]
+    MissingColumn(&'static str),
+    /// A line is wrong.
+    #[error("line {line}: {problem}")]
+    Line {
+        /// The line, counting the header as line 1.
+        line: usize,
+        /// What is wrong with it.
+        #[source]
+        problem: LineProblem,
+    },
+}
+
+/// What is wrong with a line of a vocabulary file.
+#[derive(Debug, thiserror::Error)]
+pub enum LineProblem {
+    /// It is not CSV.
+    #[error("{0}")]
+    Csv(#[source] csv::Error),
+    /// Its vocabulary is not one of Athar's.
+    #[error("'{0}' is not a vocabulary (allowed: {allowed})", allowed = VocabularyName::ALL.map(VocabularyName::as_str).join(", "))]
+    UnknownVocabulary(String),
+    /// Its slug is not a slug.
+    #[error("{0}")]
+    Slug(#[source] ValueError),
+    /// A label is missing.
+    #[error("both label_en and label_ar are required")]
+    MissingLabel,
+}
+
 /// A set of vocabulary terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabularies {
@@ -94,17 +131,17 @@ impl Vocabularies {
 
     /// Reads terms from CSV with the columns `vocabulary,slug,label_en,label_ar`.
     /// Errors name the line and what was wrong.
-    pub fn from_csv(reader: impl std::io::Read) -> Result<Self, String> {
+    pub fn from_csv(reader: impl std::io::Read) -> Result<Self, VocabularyFileError> {
         let mut vocabularies = Self::default();
         let mut csv = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(reader);
-        let headers = csv.headers().map_err(|e| e.to_string())?.clone();
-        let column = |name: &str| {
+        let headers = csv.headers()?.clone();
+        let column = |name: &'static str| {
             headers
                 .iter()
                 .position(|h| h.trim_start_matches('\u{feff}') == name)
-                .ok_or_else(|| format!("the vocabulary file has no '{name}' column"))
+                .ok_or(VocabularyFileError::MissingColumn(name))
         };
         let (vocabulary_at, slug_at, en_at, ar_at) = (
             column("vocabulary")?,
@@ -114,21 +151,15 @@ impl Vocabularies {
         );
         for (index, record) in csv.records().enumerate() {
             let line = index + 2;
-            let record = record.map_err(|e| format!("line {line}: {e}"))?;
+            let at_line = |problem: LineProblem| VocabularyFileError::Line { line, problem };
+            let record = record.map_err(|e| at_line(LineProblem::Csv(e)))?;
             let field = |at: usize| record.get(at).unwrap_or("").to_owned();
-            let vocabulary = VocabularyName::parse(&field(vocabulary_at)).ok_or_else(|| {
-                format!(
-                    "line {line}: '{}' is not a vocabulary (allowed: {})",
-                    field(vocabulary_at),
-                    VocabularyName::ALL.map(VocabularyName::as_str).join(", ")
-                )
-            })?;
-            let slug = Slug::parse(&field(slug_at)).map_err(|e| format!("line {line}: {e}"))?;
+            let vocabulary = VocabularyName::parse(&field(vocabulary_at))
+                .ok_or_else(|| at_line(LineProblem::UnknownVocabulary(field(vocabulary_at))))?;
+            let slug = Slug::parse(&field(slug_at)).map_err(|e| at_line(LineProblem::Slug(e)))?;
             let (label_en, label_ar) = (field(en_at), field(ar_at));
             if label_en.is_empty() || label_ar.is_empty() {
-                return Err(format!(
-                    "line {line}: both label_en and label_ar are required"
-                ));
+                return Err(at_line(LineProblem::MissingLabel));
             }
             vocabularies.insert(Term {
                 vocabulary,
@@ -275,7 +306,8 @@ mod tests {
         let error = Vocabularies::from_csv(
             "vocabulary,slug,label_en,label_ar\nweapon,Bad Slug,x,y\n".as_bytes(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(error.starts_with("line 2:"), "{error}");
     }
 }

@@ -76,9 +76,40 @@ fn parse_hex(hex: &str) -> Option<[u8; 32]> {
     Some(bytes)
 }
 
+/// Why a tokens file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+    /// It could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is not a JSON list of tokens.
+    #[error("{}: {source}", path.display())]
+    Json {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A token's digest is not 64 hexadecimal digits.
+    #[error("{}: token {number} ('{name}'): sha256 must be 64 hex digits", path.display())]
+    Digest {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The token's place in the list, from 1.
+        number: usize,
+        /// Its name.
+        name: String,
+    },
+}
+
 impl Tokens {
     /// The admin token, if any, and the tokens of a file, if any.
-    pub fn load(admin: Option<&Secret>, file: Option<&Path>) -> Result<Self, String> {
+    pub fn load(admin: Option<&Secret>, file: Option<&Path>) -> Result<Self, TokenFileError> {
         let mut tokens = Self::default();
         if let Some(admin) = admin.filter(|t| !t.expose().is_empty()) {
             tokens.entries.push((
@@ -92,18 +123,20 @@ impl Tokens {
             ));
         }
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
             let entries: Vec<TokenEntry> =
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                serde_json::from_str(&text).map_err(|source| TokenFileError::Json {
+                    path: path.to_owned(),
+                    source,
+                })?;
             for (index, entry) in entries.into_iter().enumerate() {
-                let hash = parse_hex(&entry.sha256).ok_or_else(|| {
-                    format!(
-                        "{}: token {} ('{}'): sha256 must be 64 hex digits",
-                        path.display(),
-                        index + 1,
-                        entry.name
-                    )
+                let hash = parse_hex(&entry.sha256).ok_or_else(|| TokenFileError::Digest {
+                    path: path.to_owned(),
+                    number: index + 1,
+                    name: entry.name.clone(),
                 })?;
                 tokens.entries.push((hash, entry));
             }

@@ -56,9 +56,33 @@ pub enum ApiError {
     /// Every permit for heavy work is taken, and was for longer than a request waits.
     #[error("the server is busy with other computations; try again shortly")]
     Busy,
-    /// Anything else: logged, answered as 500 without details.
+    /// Anything else: logged with its source, answered as 500 without details.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Internal),
+}
+
+/// The cause of an internal error, kept (not flattened to text) for the log, and shared
+/// by the requests that waited on one failed computation.
+#[derive(Debug, Clone)]
+pub struct Internal(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for Internal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Internal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl ApiError {
+    /// An internal error caused by `error` (an error, or a description).
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(Internal(std::sync::Arc::from(error.into())))
+    }
 }
 
 impl From<athar_store::StoreError> for ApiError {
@@ -66,7 +90,7 @@ impl From<athar_store::StoreError> for ApiError {
         if error.is_unavailable() {
             Self::Unavailable
         } else {
-            Self::Internal(error.to_string())
+            Self::internal(error)
         }
     }
 }
@@ -84,20 +108,20 @@ impl From<athar_app::hotspots::AnalysisError> for ApiError {
     fn from(error: athar_app::hotspots::AnalysisError) -> Self {
         match error {
             athar_app::hotspots::AnalysisError::Parameter(error) => error.into(),
-            athar_app::hotspots::AnalysisError::Internal(detail) => Self::Internal(detail),
+            internal @ athar_app::hotspots::AnalysisError::Internal(_) => Self::internal(internal),
         }
     }
 }
 
 impl From<athar_tile_sources::TileError> for ApiError {
     fn from(error: athar_tile_sources::TileError) -> Self {
-        Self::Internal(error.to_string())
+        Self::internal(error)
     }
 }
 
 impl From<athar_app::embed::StyleError> for ApiError {
     fn from(error: athar_app::embed::StyleError) -> Self {
-        Self::Internal(error.to_string())
+        Self::internal(error)
     }
 }
 
@@ -157,8 +181,16 @@ impl ResponseError for ApiError {
             Self::Unavailable => {
                 body.detail = Some("the database is unavailable; try again shortly".into());
             }
-            Self::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
+            Self::Internal(cause) => {
+                // The cause and every source under it.
+                let mut chain = cause.to_string();
+                let mut source = std::error::Error::source(cause);
+                while let Some(inner) = source {
+                    chain.push_str(": ");
+                    chain.push_str(&inner.to_string());
+                    source = inner.source();
+                }
+                tracing::error!(error = %chain, "internal error");
             }
         }
         let mut response = HttpResponse::build(status);

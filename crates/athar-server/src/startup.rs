@@ -23,9 +23,12 @@ pub enum StartupError {
     /// The demo data could not be loaded.
     #[error("loading the demo data failed: {0}")]
     Demo(#[from] ImportError),
-    /// The settings are not usable.
+    /// The tokens file is not usable.
     #[error("{0}")]
-    Config(String),
+    Tokens(#[from] crate::auth::TokenFileError),
+    /// The privacy settings contradict each other.
+    #[error("{0}")]
+    Privacy(#[from] athar_app::privacy::PrivacyError),
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -104,9 +107,8 @@ impl Application {
         let tokens = Tokens::load(
             settings.admin_token.as_ref(),
             settings.tokens_file.as_deref(),
-        )
-        .map_err(StartupError::Config)?;
-        settings.privacy.check().map_err(StartupError::Config)?;
+        )?;
+        settings.privacy.check()?;
         let state = web::Data::new(AppState::load(store, tokens, settings.clone()).await?);
         // Cache the first snapshot for the next start, without delaying this one.
         let caching = state.clone();

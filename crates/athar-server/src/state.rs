@@ -282,10 +282,10 @@ impl AppState {
         let _permit = tokio::time::timeout(COMPUTE_WAIT, self.computing.acquire_many(permits))
             .await
             .map_err(|_| crate::ApiError::Busy)?
-            .map_err(|e| crate::ApiError::Internal(e.to_string()))?;
+            .map_err(crate::ApiError::internal)?;
         tokio::task::spawn_blocking(work)
             .await
-            .map_err(|e| crate::ApiError::Internal(e.to_string()))
+            .map_err(crate::ApiError::internal)
     }
 
     /// Who is reading: anyone with a valid token sees what is stored; without one, what

@@ -65,7 +65,7 @@ pub(crate) async fn community_counts(
                 Format::Geojson => ("application/geo+json", ranking_geojson(&entries)),
                 Format::Csv => (
                     "text/csv; charset=utf-8",
-                    ranking_csv(&entries, false).map_err(|e| ApiError::Internal(e.to_string()))?,
+                    ranking_csv(&entries, false).map_err(ApiError::internal)?,
                 ),
                 Format::Json => {
                     let document = RankingDocument {
@@ -77,8 +77,7 @@ pub(crate) async fn community_counts(
                     };
                     // Through a JSON value: each entry's members in alphabetical order, as
                     // this answer has always listed them.
-                    let body = serde_json::to_value(&document)
-                        .map_err(|e| ApiError::Internal(e.to_string()))?;
+                    let body = serde_json::to_value(&document).map_err(ApiError::internal)?;
                     ("application/json", body.to_string())
                 }
             })

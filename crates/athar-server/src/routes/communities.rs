@@ -16,7 +16,7 @@ use athar_app::params::Parameters as _;
 
 /// A typed answer as JSON.
 fn to_json(body: &impl serde::Serialize) -> Result<String, ApiError> {
-    serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))
+    serde_json::to_string(body).map_err(ApiError::internal)
 }
 
 /// The parameters of an endpoint that takes no incident filters.

@@ -226,7 +226,7 @@ impl AssetCache {
             cached_or_made(&self.files, (index, Coding::Identity), async {
                     let location = web_dir.join(ASSETS[index].1);
                     let bytes = tokio::fs::read(&location).await.map_err(|error| {
-                        ApiError::Internal(format!(
+                        ApiError::internal(format!(
                             "{} cannot be read ({error}); install the front-end packages with `npm ci --prefix web`",
                             location.display()
                         ))

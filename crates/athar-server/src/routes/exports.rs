@@ -154,22 +154,19 @@ pub(crate) async fn incidents(
     }
     // SQLite writes the file with seeks: write it whole, then stream it.
     let file = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let directory = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
+        let directory = tempfile::tempdir().map_err(ApiError::internal)?;
         let path = directory.path().join("incidents.gpkg");
         let incidents = rows.into_iter().map(|row| snapshot.incident(row));
         write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let file = std::fs::File::open(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(ApiError::internal)?;
+        let file = std::fs::File::open(&path).map_err(ApiError::internal)?;
         // The open file outlives its directory entry.
         drop(directory);
         Ok(file)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let length = file
-        .metadata()
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .len();
+    .map_err(ApiError::internal)??;
+    let length = file.metadata().map_err(ApiError::internal)?.len();
     response.insert_header((header::CONTENT_LENGTH, length));
     Ok(response.streaming(blocking_stream(move |send| {
         use std::io::Read;
@@ -247,7 +244,7 @@ pub(crate) async fn communities(
     let body = match format {
         ExportFormat::Csv => format!(
             "\u{feff}{}",
-            ranking_csv(&ranked.entries, hxl).map_err(|e| ApiError::Internal(e.to_string()))?
+            ranking_csv(&ranked.entries, hxl).map_err(ApiError::internal)?
         ),
         _ => ranking_geojson(&ranked.entries),
     };

@@ -212,7 +212,7 @@ pub(crate) async fn tile(
         let found = analysis((&state, view), kind, for_analysis).await?;
         tokio::task::spawn_blocking(move || encode_tile(&found, &tile))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::internal)?
             .map_err(ApiError::from)
     })
     .await

@@ -29,7 +29,7 @@ fn size(query: &Query) -> Result<(u32, u32, PixelRatio), ApiError> {
     let width = query.number("width", 1200, 1, 100_000)?;
     let height = query.number("height", 800, 1, 100_000)?;
     let ratio = query.number("scale", 1, 1, 2)?;
-    let scale = PixelRatio::try_from(ratio as u32).map_err(|e| map_error(&e))?;
+    let scale = PixelRatio::try_from(ratio as u32).map_err(map_error)?;
     let pixels = (width * height * ratio * ratio) as u64;
     if pixels > MAX_PIXELS {
         return Err(ApiError::BadParameter {
@@ -51,9 +51,9 @@ fn size(query: &Query) -> Result<(u32, u32, PixelRatio), ApiError> {
     Ok((width as u32, height as u32, scale))
 }
 
-fn map_error(error: &athar_maps::MapError) -> ApiError {
+fn map_error(error: athar_maps::MapError) -> ApiError {
     if error.is_internal() {
-        ApiError::Internal(error.to_string())
+        ApiError::internal(error)
     } else {
         ApiError::BadParameter {
             parameter: "map".into(),
@@ -146,7 +146,7 @@ pub(crate) async fn static_map(
     let bytes = state
         .compute_heavy(move || athar_maps::render(&spec, format))
         .await?
-        .map_err(|e| map_error(&e))?;
+        .map_err(map_error)?;
     Ok(HttpResponse::Ok()
         .content_type(format.media_type())
         .insert_header((header::ETAG, tag))

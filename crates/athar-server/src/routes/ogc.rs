@@ -115,7 +115,7 @@ pub(crate) async fn items(
                 format!("{base}?{}", query_string(&pairs))
             };
             features::page(&snapshot, &query.filter, (limit, offset), &page)
-                .map_err(|e| ApiError::Internal(e.to_string()))
+                .map_err(ApiError::internal)
         })
         .await??;
     Ok(cached(tag, GEOJSON, body))

@@ -171,12 +171,12 @@ async fn encode(
                 .tile(&tile)
             })
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::internal)?
             .map_err(ApiError::from)
         }
         Layer::Context => tokio::task::spawn_blocking(move || ContextSource.tile(&tile))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::internal)?
             .map_err(ApiError::from),
         Layer::Communities => {
             let points = community_points(state, (&snapshot, viewer), query.filter).await?;
@@ -378,7 +378,7 @@ pub(crate) async fn compressed(
     };
     tokio::task::spawn_blocking(compress)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::internal)?
 }
 
 /// A tile compressed with Brotli at quality 5. On the benchmark's z12 tile, quality 9 took
@@ -392,7 +392,7 @@ fn brotli_compressed(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
         .map(|_| out)
-        .map_err(|e| ApiError::Internal(format!("compressing a tile: {e}")))
+        .map_err(|e| ApiError::internal(format!("compressing a tile: {e}")))
 }
 
 /// A tile gzipped: at level 6 when it is cached (once per tile and snapshot version), at
@@ -410,7 +410,7 @@ fn gzipped(bytes: &[u8], cached: bool) -> Result<Vec<u8>, ApiError> {
     encoder
         .write_all(bytes)
         .and_then(|()| encoder.finish())
-        .map_err(|e| ApiError::Internal(format!("gzipping a tile: {e}")))
+        .map_err(|e| ApiError::internal(format!("gzipping a tile: {e}")))
 }
 
 /// `GET /tiles/incidents/{z}/{x}/{y}` (also `.mvt` and `.pbf`): the incidents of a tile
@@ -513,7 +513,7 @@ fn tilejson(
         if query.is_empty() { "" } else { "?" },
     );
     let body = serde_json::to_string(&tilejson::tilejson(layer, snapshot, template))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(crate::http::cached(view.tag(), "application/json", body))
 }
 

@@ -91,7 +91,7 @@ async fn import_body(
             errors: Vec::new(),
         },
         ImportError::Store(error) => ApiError::from(error),
-        other => ApiError::Internal(other.to_string()),
+        other => ApiError::internal(other),
     })?;
     state.catch_up().await?;
     Ok(HttpResponse::Ok().json(report))
@@ -276,9 +276,9 @@ pub(crate) async fn edit(
     let snapshot = state.snapshot();
     let row = snapshot
         .find(id)
-        .ok_or_else(|| ApiError::Internal(format!("incident {id} vanished after an edit")))?;
+        .ok_or_else(|| ApiError::internal(format!("incident {id} vanished after an edit")))?;
     let mut feature = serde_json::to_value(athar_app::features::feature(&snapshot.incident(row)))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     feature["changed"] = json!(counts.updated > 0);
     Ok(HttpResponse::Ok()
         .content_type("application/geo+json")
@@ -354,7 +354,7 @@ pub(crate) async fn changes(
     let log = athar_app::changes::change_log(changes, since, state.viewer(&request));
     // Through a JSON value: each entry's members in alphabetical order, as this answer has
     // always listed them.
-    let body = serde_json::to_value(&log).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_value(&log).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::VARY, "Authorization"))
         .json(body))
