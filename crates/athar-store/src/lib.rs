@@ -20,6 +20,7 @@ mod error;
 mod import;
 mod incidents;
 mod postgres;
+mod releases;
 mod row;
 mod sqlite;
 
@@ -33,6 +34,7 @@ pub use changes::Change;
 pub use communities::CommunityCounts;
 pub use error::{Result, StoreError};
 pub use import::{ImportMeta, ImportSession, MergeCounts};
+pub use releases::{NewRelease, StoredRelease};
 
 /// Begins a transaction that will write.
 ///

@@ -148,7 +148,9 @@ impl ChangeRow {
     }
 }
 
-/// A stored incident as both backends return it, columns in `SELECT_COLUMNS` order.
+/// A stored incident as both backends return it, columns in `SELECT_COLUMNS` order; as
+/// JSON, a release's frozen copy of it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct IncidentRow {
     pub(crate) id: Uuid,
     pub(crate) source: String,
@@ -295,6 +297,51 @@ impl IncidentRow {
 }
 
 impl IncidentRow {
+    /// The row of `incident`, as it would be stored.
+    pub(crate) fn of(incident: &Incident) -> Self {
+        let record = &incident.record;
+        let counts = record.casualties.counts();
+        // Counts are validated far below i32::MAX.
+        let count = |value: u32| i32::try_from(value).unwrap_or(i32::MAX);
+        let [place_type, perpetrator, weapon, cause, vehicle] =
+            vocabulary_fields(record).map(|field| field.map(str::to_owned));
+        Self {
+            id: incident.id,
+            source: record.source.clone(),
+            source_id: record.source_id.clone(),
+            kind: record.kind.as_str().to_owned(),
+            occurred_on: record.occurred.date(),
+            occurred_time: record.occurred.time(),
+            lon: record.location.map(|point| point.lon.degrees()),
+            lat: record.location.map(|point| point.lat.degrees()),
+            location_precision: record.location_precision.as_str().to_owned(),
+            community: record.community.clone(),
+            community_key: record.community_key.clone(),
+            community_pcode: record
+                .community_pcode
+                .as_ref()
+                .map(|pcode| pcode.as_str().to_owned()),
+            admin1: record.admin1.clone(),
+            admin2: record.admin2.clone(),
+            admin3: record.admin3.clone(),
+            place_type,
+            perpetrator,
+            weapon,
+            cause,
+            vehicle,
+            killed: count(counts.killed),
+            killed_women: count(counts.killed_women),
+            killed_children: count(counts.killed_children),
+            injured: count(counts.injured),
+            injured_women: count(counts.injured_women),
+            injured_children: count(counts.injured_children),
+            notes: record.notes.clone(),
+            community_id: record.resolution.community_id.clone(),
+            resolution_method: record.resolution.method.as_str().to_owned(),
+            resolution_score: record.resolution.score,
+        }
+    }
+
     pub(crate) fn into_incident(self) -> Result<Incident, StoreError> {
         let id = self.id;
         let corrupt = |message: String| StoreError::Corrupt {

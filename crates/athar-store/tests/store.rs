@@ -42,6 +42,7 @@ both_backends!(
     every_field_survives_the_round_trip,
     vocabularies_are_seeded_once_and_terms_can_be_added,
     imports_in_many_batches_count_every_row,
+    a_release_is_a_frozen_copy,
 );
 
 fn record(fields: &[(&str, &str)]) -> IncidentRecord {
@@ -858,4 +859,82 @@ async fn a_sqlite_database_locked_past_the_busy_timeout_is_unavailable() {
         .await
         .unwrap_err();
     assert!(!athar_store::StoreError::from(refused).is_unavailable());
+}
+
+fn new_release<'a>(id: &'a str, sha256: &'a str) -> athar_store::NewRelease<'a> {
+    athar_store::NewRelease {
+        id,
+        title: "April 2024",
+        from: chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2024, 4, 30).unwrap(),
+        filters: "kind=attack",
+        created_at: "2024-05-03T09:00:00Z",
+        created_by: Some("editor-1"),
+        sha256,
+        vocabularies: "vocabulary,slug,label_en,label_ar\n",
+        communities: "[]",
+    }
+}
+
+/// A release keeps copies of its incidents: editing, deleting and re-importing the live
+/// rows changes nothing in it; its id is never reused; a withdrawal is recorded once.
+async fn a_release_is_a_frozen_copy(store: Store) {
+    import(&store, month()).await;
+    let mut frozen = store.load_incidents().await.unwrap();
+    frozen.sort_by_key(|incident| incident.record.source_id.clone());
+    assert!(
+        store
+            .create_release(&new_release("2024-04", "ab"), &frozen)
+            .await
+            .unwrap()
+    );
+    // The id is taken: nothing is replaced.
+    assert!(
+        !store
+            .create_release(&new_release("2024-04", "cd"), &frozen[..1])
+            .await
+            .unwrap()
+    );
+
+    let a1 = stored_incident(&store, "a1").await;
+    let mut edited = a1.record.clone();
+    edited.notes = Some("corrected after publication".into());
+    store
+        .update_incident(a1.id, edited, Some("editor-2"))
+        .await
+        .unwrap();
+    let a2 = stored_incident(&store, "a2").await;
+    assert!(
+        store
+            .delete_incident(a2.id, Some("editor-2"))
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(store.release_incidents("2024-04").await.unwrap(), frozen);
+    assert!(store.release_incidents("2024-05").await.unwrap().is_empty());
+    let listed = store.releases().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let release = &listed[0];
+    assert_eq!(
+        (
+            release.id.as_str(),
+            release.sha256.as_str(),
+            release.incidents
+        ),
+        ("2024-04", "ab", 3)
+    );
+    assert_eq!(
+        (release.from_day.as_str(), release.to_day.as_str()),
+        ("2024-04-01", "2024-04-30")
+    );
+    assert_eq!(release.withdrawn_at, None);
+
+    let withdrawal = ("2024-06-01T00:00:00Z", Some("admin"), "counted twice");
+    assert!(store.withdraw_release("2024-04", withdrawal).await.unwrap());
+    assert!(!store.withdraw_release("2024-04", withdrawal).await.unwrap());
+    assert!(!store.withdraw_release("2099-01", withdrawal).await.unwrap());
+    let release = store.releases().await.unwrap().remove(0);
+    assert_eq!(release.withdrawn_reason.as_deref(), Some("counted twice"));
+    assert_eq!(release.withdrawn_by.as_deref(), Some("admin"));
 }
