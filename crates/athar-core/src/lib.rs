@@ -1,5 +1,5 @@
 //! Athar's domain: incidents, casualties, vocabularies, filters and validation; and the
-//! geography every crate shares ([`geo`]).
+//! geography ([`geo`]) and script detection ([`script`]) every crate shares.
 //!
 //! Every domain type here holds only valid values: a [`Latitude`] is in [-90, 90], a
 //! [`Casualties`] never counts more women or children than people, a vocabulary slug is a
@@ -54,6 +54,7 @@ pub mod geo;
 mod import;
 mod incident;
 mod language;
+pub mod script;
 mod slug;
 mod time;
 mod validate;

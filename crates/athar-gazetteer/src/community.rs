@@ -1,5 +1,6 @@
 //! Communities: the places incidents are counted by.
 
+use athar_core::Language;
 use athar_core::geo::{LonLat, MEAN_EARTH_RADIUS_KM};
 
 /// What kind of place a community is.
@@ -124,12 +125,11 @@ impl Community {
             .map(String::as_str)
     }
 
-    /// The name to show in a language (`ar` or `en`), falling back to the other.
-    pub fn display_name(&self, arabic: bool) -> &str {
-        let (first, second) = if arabic {
-            (&self.name_ar, &self.name_en)
-        } else {
-            (&self.name_en, &self.name_ar)
+    /// The name to show in a language, falling back to the other.
+    pub fn display_name(&self, language: Language) -> &str {
+        let (first, second) = match language {
+            Language::Arabic => (&self.name_ar, &self.name_en),
+            Language::English => (&self.name_en, &self.name_ar),
         };
         first
             .as_deref()
