@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use athar_core::script::has_arabic;
 use athar_core::{Incident, ResolutionMethod};
 use athar_gazetteer::{
     AdminArea, Community, CommunityKind, CommunityStatus, Gazetteer, admin1_identity,
@@ -56,10 +57,6 @@ fn most_frequent(counts: &HashMap<String, u32>, keep: impl Fn(&str) -> bool) -> 
         .map(|(value, _)| value.clone())
 }
 
-fn is_arabic(text: &str) -> bool {
-    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
-}
-
 impl Learning {
     /// Gives an unresolved row with a point its learned place.
     pub fn learn(&mut self, record: &mut athar_core::IncidentRecord) {
@@ -97,8 +94,8 @@ impl Learning {
             .iter()
             .map(|(id, g)| {
                 let admin1 = most_frequent(&g.admin1, |_| true);
-                let name_ar = most_frequent(&g.spellings, is_arabic);
-                let name_en = most_frequent(&g.spellings, |s| !is_arabic(s));
+                let name_ar = most_frequent(&g.spellings, has_arabic);
+                let name_en = most_frequent(&g.spellings, |s| !has_arabic(s));
                 let kind = name_ar
                     .as_deref()
                     .or(name_en.as_deref())

@@ -137,7 +137,7 @@ fn study_area(
 ) -> Result<BoundingBox, AnalysisError> {
     let filter = query.filter();
     let (west, south, east, north) = if let Some(b) = filter.bbox {
-        (b.min_lon, b.min_lat, b.max_lon, b.max_lat)
+        (b.west, b.south, b.east, b.north)
     } else if let Some(b) = filter
         .admin1
         .as_deref()
@@ -165,7 +165,7 @@ fn study_area(
         let (mx, my) = (((e - w) * 0.02).max(0.1), ((n - s) * 0.02).max(0.1));
         (w - mx, s - my, e + mx, n + my)
     };
-    BoundingBox::new(west, south, east, north).map_err(|e| hotspot_error(&e))
+    athar_hotspots::study_area(west, south, east, north).map_err(|e| hotspot_error(&e))
 }
 
 /// The units of a request: hexagons, or the gazetteer's places in the study area.
@@ -184,8 +184,8 @@ fn units(
                 .iter()
                 .filter_map(|c| {
                     let (lon, lat) = c.lon_lat?;
-                    let within = (area.west()..=area.east()).contains(&lon)
-                        && (area.south()..=area.north()).contains(&lat);
+                    let within = (area.west..=area.east).contains(&lon)
+                        && (area.south..=area.north).contains(&lat);
                     within.then(|| (c.id.clone(), lon, lat))
                 })
                 .collect();
@@ -266,7 +266,7 @@ fn neighbourhood(
 ) -> Result<(Arc<Neighbourhood>, Unit), AnalysisError> {
     let (places, public) = (&viewer.places, viewer.viewer().is_public());
     let unit = query.pick("unit", Unit::H3)?;
-    let area_bits = [area.west(), area.south(), area.east(), area.north()].map(f64::to_bits);
+    let area_bits = [area.west, area.south, area.east, area.north].map(f64::to_bits);
     let given = |name: &str| query.get(name).map(str::to_owned);
     let key = NeighbourhoodKey {
         unit,
@@ -347,7 +347,7 @@ fn incidents(
 }
 
 fn area_json(area: BoundingBox) -> Value {
-    json!([area.west(), area.south(), area.east(), area.north()])
+    json!([area.west, area.south, area.east, area.north])
 }
 
 /// The geometry of a unit: a hexagon's ring, or a community's point.
@@ -447,7 +447,7 @@ pub fn map_analysis(
         "features": features,
     });
     let outline = Outline {
-        study_area: [area.west(), area.south(), area.east(), area.north()],
+        study_area: [area.west, area.south, area.east, area.north],
         resolution: units.resolution(),
         neighbourhood: result.neighbourhood,
         fdr,
@@ -590,7 +590,7 @@ pub fn trend_analysis(
         "features": features,
     });
     let outline = Outline {
-        study_area: [area.west(), area.south(), area.east(), area.north()],
+        study_area: [area.west, area.south, area.east, area.north],
         resolution: units.resolution(),
         neighbourhood: result.neighbourhood,
         fdr,

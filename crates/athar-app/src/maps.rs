@@ -273,7 +273,7 @@ pub fn spec(
         })
     };
     let bbox = if let Some(b) = filter.bbox {
-        BoundingBox::new(b.min_lon, b.min_lat, b.max_lon, b.max_lat)
+        b
     } else if let Some(bounds) = filter.admin1.as_deref().and_then(governorate_bounds) {
         bounds
     } else {

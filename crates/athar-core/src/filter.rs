@@ -8,79 +8,12 @@
 use chrono::NaiveDate;
 
 use crate::{
-    CommunityResolver, FilterError, IncidentRecord, OccurredAt, Pcode, Slug, Vocabularies,
-    VocabularyName,
+    BoundingBox, CommunityResolver, FilterError, IncidentRecord, OccurredAt, Pcode, Slug,
+    Vocabularies, VocabularyName,
 };
 
-/// A WGS84 bounding box, `minLon,minLat,maxLon,maxLat`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct BBox {
-    /// West edge.
-    pub min_lon: f64,
-    /// South edge.
-    pub min_lat: f64,
-    /// East edge.
-    pub max_lon: f64,
-    /// North edge.
-    pub max_lat: f64,
-}
-
-/// Boxes are compared by their coordinates, which are finite ([`BBox::parse`] refuses
-/// others), so equality is an equivalence and a box can key a cache.
-impl Eq for BBox {}
-
-impl std::hash::Hash for BBox {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for value in [self.min_lon, self.min_lat, self.max_lon, self.max_lat] {
-            // -0.0 == 0.0, so both hash alike.
-            let value = if value == 0.0 { 0.0 } else { value };
-            value.to_bits().hash(state);
-        }
-    }
-}
-
-impl BBox {
-    /// Parses `minLon,minLat,maxLon,maxLat` in degrees.
-    pub fn parse(value: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = value.split(',').map(str::trim).collect();
-        if parts.len() != 4 {
-            return Err(format!(
-                "'{value}' is not a bbox: expected four numbers minLon,minLat,maxLon,maxLat"
-            ));
-        }
-        let mut numbers = [0.0; 4];
-        for (slot, part) in numbers.iter_mut().zip(&parts) {
-            *slot = part
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| format!("'{part}' in bbox is not a number"))?;
-        }
-        let [min_lon, min_lat, max_lon, max_lat] = numbers;
-        if !(-180.0..=180.0).contains(&min_lon) || !(-180.0..=180.0).contains(&max_lon) {
-            return Err("bbox longitudes must lie in [-180, 180]".into());
-        }
-        if !(-90.0..=90.0).contains(&min_lat) || !(-90.0..=90.0).contains(&max_lat) {
-            return Err("bbox latitudes must lie in [-90, 90]".into());
-        }
-        if min_lon > max_lon || min_lat > max_lat {
-            return Err(format!(
-                "bbox '{value}' is inverted: the minimum must not exceed the maximum (minLon,minLat,maxLon,maxLat)"
-            ));
-        }
-        Ok(Self {
-            min_lon,
-            min_lat,
-            max_lon,
-            max_lat,
-        })
-    }
-
-    /// Whether the point lies inside or on the edge.
-    pub fn contains(&self, lon: f64, lat: f64) -> bool {
-        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
-    }
-}
+/// The filter's area, `minLon,minLat,maxLon,maxLat` ([`BoundingBox::parse`]).
+pub type BBox = BoundingBox;
 
 /// Which incidents a query is about. Empty lists and `None` mean "any". Equal filters
 /// hash alike, so a filter keys the caches of what is made from it.
@@ -246,11 +179,9 @@ impl Filter {
         self.from.is_none_or(|from| date >= from)
             && self.to.is_none_or(|to| date <= to)
             && one_of(&self.kinds, Some(&record.kind))
-            && self.bbox.is_none_or(|bbox| {
-                record
-                    .location
-                    .is_some_and(|p| bbox.contains(p.lon.degrees(), p.lat.degrees()))
-            })
+            && self
+                .bbox
+                .is_none_or(|bbox| record.location.is_some_and(|p| bbox.contains(p.into())))
             && self
                 .community_key
                 .as_ref()

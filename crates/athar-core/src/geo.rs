@@ -1,4 +1,20 @@
-//! WGS84 coordinates.
+//! Geography every crate shares: WGS 84 positions (checked [`Point`]s of [`Latitude`] and
+//! [`Longitude`], plain [`LonLat`] degrees), [`BoundingBox`]es, great-circle distances on
+//! a spherical Earth, and Web Mercator.
+
+mod bounding_box;
+mod mercator;
+mod sphere;
+
+pub use bounding_box::{BoundingBox, BoxProblem};
+pub use mercator::{
+    MERCATOR_HALF_WORLD, MERCATOR_MAX_LATITUDE, MERCATOR_RADIUS, lon_lat_to_mercator,
+    mercator_to_lon_lat,
+};
+pub use sphere::{
+    EARTH_RADIUS_KM, KM_PER_DEGREE, MEAN_EARTH_RADIUS_KM, chord_to_km, km_to_chord_squared,
+    unit_vector,
+};
 
 use crate::ValueError;
 
@@ -82,6 +98,49 @@ impl Point {
             lon: Longitude::try_from(lon)?,
             lat: Latitude::try_from(lat)?,
         })
+    }
+}
+
+/// A position in degrees of WGS 84 longitude and latitude, as given (see
+/// [`LonLat::is_valid`]; a [`Point`] is always valid).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct LonLat {
+    /// Longitude, degrees east.
+    pub lon: f64,
+    /// Latitude, degrees north.
+    pub lat: f64,
+}
+
+impl LonLat {
+    /// A position from a longitude and a latitude in degrees.
+    pub const fn new(lon: f64, lat: f64) -> Self {
+        Self { lon, lat }
+    }
+
+    /// Whether the position is a finite longitude from -180 to 180 and latitude from -90
+    /// to 90.
+    pub fn is_valid(self) -> bool {
+        (-180.0..=180.0).contains(&self.lon) && (-90.0..=90.0).contains(&self.lat)
+    }
+}
+
+impl From<(f64, f64)> for LonLat {
+    /// From `(longitude, latitude)`.
+    fn from((lon, lat): (f64, f64)) -> Self {
+        Self { lon, lat }
+    }
+}
+
+impl From<[f64; 2]> for LonLat {
+    /// From `[longitude, latitude]`.
+    fn from([lon, lat]: [f64; 2]) -> Self {
+        Self { lon, lat }
+    }
+}
+
+impl From<Point> for LonLat {
+    fn from(point: Point) -> Self {
+        Self::new(point.lon.degrees(), point.lat.degrees())
     }
 }
 

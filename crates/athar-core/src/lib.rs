@@ -1,9 +1,12 @@
-//! Athar's domain: incidents, casualties, vocabularies, filters and validation.
+//! Athar's domain: incidents, casualties, vocabularies, filters and validation; and the
+//! geography ([`geo`]) and script detection ([`script`]) every crate shares.
 //!
-//! Every type here holds only valid values: a [`Latitude`] is in [-90, 90], a
+//! Every domain type here holds only valid values: a [`Latitude`] is in [-90, 90], a
 //! [`Casualties`] never counts more women or children than people, a vocabulary slug is a
 //! [`Slug`] known to the [`Vocabularies`]. Raw input becomes an [`Incident`] only through
 //! [`IncidentDraft::validate`], which reports every broken rule with the field it concerns.
+//! (The plain degrees of a [`LonLat`] or a [`BoundingBox`] are checked by whoever needs
+//! them checked.)
 //!
 //! This crate does no I/O: readers (CSV, GeoJSON, JSON) live in `athar-ingest`, storage in
 //! `athar-store`.
@@ -47,10 +50,11 @@
 mod casualties;
 mod error;
 mod filter;
-mod geo;
+pub mod geo;
 mod import;
 mod incident;
 mod language;
+pub mod script;
 mod slug;
 mod time;
 mod validate;
@@ -59,7 +63,7 @@ mod vocabulary;
 pub use casualties::{Casualties, CasualtyCounts};
 pub use error::{FieldError, FilterError, ValueError};
 pub use filter::{BBox, FILTER_PARAMETERS, Filter};
-pub use geo::{Latitude, Longitude, Point};
+pub use geo::{BoundingBox, Latitude, LonLat, Longitude, Point};
 pub use import::{ImportKeys, StagedIncident};
 pub use incident::{
     CommunityResolution, Incident, IncidentRecord, LocationPrecision, Pcode, ResolutionMethod,

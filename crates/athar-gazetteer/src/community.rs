@@ -1,5 +1,8 @@
 //! Communities: the places incidents are counted by.
 
+use athar_core::Language;
+use athar_core::geo::{LonLat, MEAN_EARTH_RADIUS_KM};
+
 /// What kind of place a community is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,12 +125,11 @@ impl Community {
             .map(String::as_str)
     }
 
-    /// The name to show in a language (`ar` or `en`), falling back to the other.
-    pub fn display_name(&self, arabic: bool) -> &str {
-        let (first, second) = if arabic {
-            (&self.name_ar, &self.name_en)
-        } else {
-            (&self.name_en, &self.name_ar)
+    /// The name to show in a language, falling back to the other.
+    pub fn display_name(&self, language: Language) -> &str {
+        let (first, second) = match language {
+            Language::Arabic => (&self.name_ar, &self.name_en),
+            Language::English => (&self.name_en, &self.name_ar),
         };
         first
             .as_deref()
@@ -137,14 +139,11 @@ impl Community {
     }
 }
 
-/// Great-circle distance in kilometres between two lon/lat points.
+/// Great-circle distance in kilometres between two lon/lat points: the haversine formula
+/// on the sphere of the mean Earth radius, 6,371 km (the resolver's distances have always
+/// been these; hotspot analysis measures on H3's sphere instead, see [`athar_core::geo`]).
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const EARTH_RADIUS_KM: f64 = 6_371.0;
-    let (lon1, lat1) = (a.0.to_radians(), a.1.to_radians());
-    let (lon2, lat2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * h.sqrt().asin()
+    LonLat::from(a).haversine_km(b.into(), MEAN_EARTH_RADIUS_KM)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use athar_hotspots::{
     BoundingBox, DatedPoint, EmergingOptions, GiStarOptions, Interval, LonLat, Periods,
-    SpatialWeights, Units, emerging_hotspots, gi_star,
+    SpatialWeights, Units, emerging_hotspots, gi_star, study_area,
 };
 use chrono::{Days, NaiveDate};
 
@@ -62,8 +62,8 @@ fn incidents(bbox: &BoundingBox, periods: &Periods) -> Vec<DatedPoint> {
         .map(|i| {
             let position = if i % 3 == 0 {
                 LonLat::new(
-                    bbox.west() + (bbox.east() - bbox.west()) * rng.uniform(),
-                    bbox.south() + (bbox.north() - bbox.south()) * rng.uniform(),
+                    bbox.west + (bbox.east - bbox.west) * rng.uniform(),
+                    bbox.south + (bbox.north - bbox.south) * rng.uniform(),
                 )
             } else {
                 let mut pick = rng.uniform() * total_weight;
@@ -122,7 +122,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> athar_hotspots::Result<()> {
-    let bbox = BoundingBox::new(35.7, 35.3, 37.6, 36.75)?;
+    let bbox = study_area(35.7, 35.3, 37.6, 36.75)?;
     let last = NaiveDate::from_ymd_opt(2024, 12, 31).expect("a valid date");
     let periods = Periods::ending_at(Interval::Month, last, 12)?;
     let incidents = incidents(&bbox, &periods);

@@ -5,8 +5,8 @@
 //! The steps, each reusable on its own so that a server can cache the expensive ones:
 //!
 //! 1. [`Units`]: the H3 cells of a resolution (5 to 9) whose centres lie in a
-//!    [`BoundingBox`], cells without incidents included ([`Units::h3`]), or points given by
-//!    the caller, such as communities ([`Units::points`]).
+//!    [`BoundingBox`] (a [`study_area`]), cells without incidents included ([`Units::h3`]),
+//!    or points given by the caller, such as communities ([`Units::points`]).
 //! 2. [`SpatialWeights`]: binary neighbours within a distance (by default the smallest
 //!    that gives every unit a neighbour) or the k nearest, each unit its own neighbour.
 //!    Depends only on the units and the neighbourhood.
@@ -21,9 +21,9 @@
 //!
 //! # Example
 //! ```
-//! use athar_hotspots::{gi_star, BoundingBox, GiStarOptions, SpatialWeights, Units};
+//! use athar_hotspots::{gi_star, study_area, GiStarOptions, SpatialWeights, Units};
 //! # fn example() -> athar_hotspots::Result<()> {
-//! let idlib = BoundingBox::new(36.5, 35.8, 36.8, 36.0)?;
+//! let idlib = study_area(36.5, 35.8, 36.8, 36.0)?;
 //! let units = Units::h3(7, idlib)?;
 //! let weights = SpatialWeights::distance_band(&units, Some(5.0))?;
 //! // A cluster of incidents around one place, a few scattered elsewhere.
@@ -59,7 +59,7 @@ pub use emerging::{
     emerging_hotspots,
 };
 pub use error::{Error, Result};
-pub use geometry::{BoundingBox, EARTH_RADIUS_KM, LonLat};
+pub use geometry::{BoundingBox, EARTH_RADIUS_KM, LonLat, study_area};
 pub use gi_star::{
     Confidence, GiStarOptions, HotspotClass, Hotspots, UnitHotspot, benjamini_hochberg, gi_star,
 };

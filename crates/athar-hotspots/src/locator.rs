@@ -18,7 +18,7 @@
 
 use h3o::{CellIndex, LatLng, Resolution};
 
-use crate::geometry::{LonLat, cross, dot, normalised, unit_vector};
+use crate::geometry::{KM_PER_DEGREE, LonLat, cross, dot, normalised, unit_vector};
 
 /// Marks a cell of the margin, which is not a unit.
 pub(crate) const NOT_A_UNIT: u32 = u32::MAX;
@@ -27,7 +27,6 @@ pub(crate) const NOT_A_UNIT: u32 = u32::MAX;
 const INSIDE_MARGIN: f64 = 1e-9;
 /// The most grid squares kept (16 MB of offsets).
 const MAX_GRID_SQUARES: f64 = 4_000_000.0;
-const KM_PER_DEGREE: f64 = std::f64::consts::PI * crate::geometry::EARTH_RADIUS_KM / 180.0;
 
 /// One cell the locator can answer for.
 #[derive(Debug, Clone)]

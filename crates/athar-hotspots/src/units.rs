@@ -14,7 +14,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use serde::{Serialize, Serializer};
 
 use crate::error::{Error, Result};
-use crate::geometry::{BoundingBox, LonLat, unit_vector};
+use crate::geometry::{BoundingBox, KM_PER_DEGREE, LonLat, check_area, unit_vector};
 use crate::locator::{CellLocator, NOT_A_UNIT};
 
 /// The coarsest H3 resolution supported (cells of about 250 km²).
@@ -24,8 +24,6 @@ pub const MAX_RESOLUTION: u8 = 9;
 /// The most units a study area may have: an analysis holds a feature of a few hundred
 /// bytes for each in its answer, and its weights, so its memory is bounded by this.
 pub const MAX_UNITS: usize = 50_000;
-
-const KM_PER_DEGREE: f64 = std::f64::consts::PI * crate::geometry::EARTH_RADIUS_KM / 180.0;
 
 /// The units of a hotspot analysis, in a fixed order: results, counts and weights refer to
 /// units by their index in this order.
@@ -123,9 +121,11 @@ impl Units {
     /// cells without incidents, ordered by cell index.
     ///
     /// # Errors
+    /// [`Error::InvalidBoundingBox`] (see [`study_area`](crate::study_area)),
     /// [`Error::UnsupportedResolution`], [`Error::TooManyUnits`] (more than
     /// [`MAX_UNITS`]), [`Error::EmptyStudyArea`].
     pub fn h3(resolution: u8, bbox: BoundingBox) -> Result<Self> {
+        check_area(&bbox)?;
         let h3_resolution = resolution_of(resolution)?;
         let too_many = |units: f64| Error::TooManyUnits {
             units: units as u64,
@@ -140,21 +140,21 @@ impl Units {
         }
 
         let margin_lat = 2.5 * h3_resolution.edge_length_km() / KM_PER_DEGREE;
-        let widest = (bbox.south().abs().max(bbox.north().abs()) + margin_lat).min(89.0);
+        let widest = (bbox.south.abs().max(bbox.north.abs()) + margin_lat).min(89.0);
         let margin_lon = (margin_lat / widest.to_radians().cos()).min(360.0);
         let grown = [
-            bbox.west() - margin_lon,
-            (bbox.south() - margin_lat).max(-90.0),
-            bbox.east() + margin_lon,
-            (bbox.north() + margin_lat).min(90.0),
+            bbox.west - margin_lon,
+            (bbox.south - margin_lat).max(-90.0),
+            bbox.east + margin_lon,
+            (bbox.north + margin_lat).min(90.0),
         ];
         let in_grown = |p: LatLng| {
             p.lng() >= grown[0] && p.lng() <= grown[2] && p.lat() >= grown[1] && p.lat() <= grown[3]
         };
 
         let centre = LatLng::new(
-            f64::midpoint(bbox.south(), bbox.north()),
-            f64::midpoint(bbox.west(), bbox.east()),
+            f64::midpoint(bbox.south, bbox.north),
+            f64::midpoint(bbox.west, bbox.east),
         )
         .map_err(|_| Error::EmptyStudyArea { resolution })?;
         let start = centre.to_cell(h3_resolution);

@@ -185,10 +185,10 @@ fn main() {
     let (bbox, found) = time(&mut || {
         let area = Filter {
             bbox: Some(athar_core::BBox {
-                min_lon: 36.5,
-                min_lat: 35.6,
-                max_lon: 36.7,
-                max_lat: 35.8,
+                west: 36.5,
+                south: 35.6,
+                east: 36.7,
+                north: 35.8,
             }),
             ..month.clone()
         };

@@ -1,6 +1,6 @@
 //! Web Mercator fitted to a frame, and the scale bar's length.
 
-use athar_tiles::{lon_lat_to_mercator, mercator_to_lon_lat};
+use athar_core::geo::{lon_lat_to_mercator, mercator_to_lon_lat};
 
 use crate::layout::Rect;
 use crate::spec::{BoundingBox, LonLat};

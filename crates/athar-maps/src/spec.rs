@@ -30,6 +30,14 @@ pub const MAX_TEXT_CHARS: usize = 500;
 /// the top-right corner, the north arrow and scale bar are mirrored.
 pub use athar_core::Language;
 
+/// A position in degrees (WGS 84).
+pub use athar_core::geo::LonLat;
+
+/// The area the map must show, in degrees. The map is Web Mercator, fitted to this box
+/// with some padding and the box's aspect ratio kept (so more than the box may show); the
+/// box is checked when the map is rendered.
+pub use athar_core::geo::BoundingBox;
+
 /// How many device pixels a CSS pixel becomes in the PNG (2 for print or high-density
 /// screens). SVG and PDF are vector and ignore it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -195,48 +203,6 @@ impl LocalizedName {
             other
         } else {
             wanted
-        }
-    }
-}
-
-/// A position in degrees (WGS 84).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct LonLat {
-    /// Longitude, east positive.
-    pub lon: f64,
-    /// Latitude, north positive.
-    pub lat: f64,
-}
-
-impl LonLat {
-    /// A position from its longitude and latitude.
-    pub const fn new(lon: f64, lat: f64) -> Self {
-        Self { lon, lat }
-    }
-}
-
-/// The area the map must show, in degrees. The map is Web Mercator, fitted to this box
-/// with some padding and the box's aspect ratio kept (so more than the box may show).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BoundingBox {
-    /// West edge (longitude).
-    pub west: f64,
-    /// South edge (latitude).
-    pub south: f64,
-    /// East edge (longitude).
-    pub east: f64,
-    /// North edge (latitude).
-    pub north: f64,
-}
-
-impl BoundingBox {
-    /// A box from its edges (checked when the map is rendered).
-    pub const fn new(west: f64, south: f64, east: f64, north: f64) -> Self {
-        Self {
-            west,
-            south,
-            east,
-            north,
         }
     }
 }

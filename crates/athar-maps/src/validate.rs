@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use athar_core::geo::BoxProblem;
+
 use crate::error::{MapError, Result};
 use crate::spec::{
     BoundingBox, LonLat, MAX_PLACES, MAX_SIDE, MAX_SYMBOLS, MAX_TEXT_CHARS, MAX_VERTICES, MIN_SIDE,
@@ -128,59 +130,34 @@ pub(crate) fn check_size(width: u32, height: u32) -> Result<()> {
 }
 
 fn check_bbox(bbox: &BoundingBox) -> Result<()> {
-    let BoundingBox {
-        west,
-        south,
-        east,
-        north,
-    } = *bbox;
-    let reason = if ![west, south, east, north]
-        .iter()
-        .all(|edge| edge.is_finite())
-    {
-        Some("an edge is not a finite number")
-    } else if ![west, east]
-        .iter()
-        .all(|lon| (-180.0..=180.0).contains(lon))
-    {
-        Some("a longitude is outside -180..=180")
-    } else if ![south, north]
-        .iter()
-        .all(|lat| (-MAX_MERCATOR_LATITUDE..=MAX_MERCATOR_LATITUDE).contains(lat))
-    {
-        Some("a latitude is outside the Web Mercator range -85..=85")
-    } else if west >= east {
-        Some("west is not less than east (the box is empty, or crosses the antimeridian)")
-    } else if south >= north {
-        Some("south is not less than north (the box is empty)")
-    } else {
-        None
+    let Some(problem) = bbox.problem(MAX_MERCATOR_LATITUDE) else {
+        return Ok(());
     };
-    match reason {
-        None => Ok(()),
-        Some(reason) => Err(MapError::BoundingBox {
-            west,
-            south,
-            east,
-            north,
-            reason,
-        }),
-    }
+    Err(MapError::BoundingBox {
+        west: bbox.west,
+        south: bbox.south,
+        east: bbox.east,
+        north: bbox.north,
+        reason: match problem {
+            BoxProblem::NotFinite => "an edge is not a finite number",
+            BoxProblem::Longitude => "a longitude is outside -180..=180",
+            BoxProblem::Latitude => "a latitude is outside the Web Mercator range -85..=85",
+            BoxProblem::WestNotLessThanEast => {
+                "west is not less than east (the box is empty, or crosses the antimeridian)"
+            }
+            BoxProblem::SouthNotLessThanNorth => "south is not less than north (the box is empty)",
+        },
+    })
 }
 
 fn check_position(location: impl FnOnce() -> String, position: LonLat) -> Result<()> {
-    let LonLat { lon, lat } = position;
-    if lon.is_finite()
-        && lat.is_finite()
-        && (-180.0..=180.0).contains(&lon)
-        && (-90.0..=90.0).contains(&lat)
-    {
+    if position.is_valid() {
         Ok(())
     } else {
         Err(MapError::Coordinate {
             location: location(),
-            lon,
-            lat,
+            lon: position.lon,
+            lat: position.lat,
         })
     }
 }

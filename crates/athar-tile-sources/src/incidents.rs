@@ -45,22 +45,17 @@ fn points_in<'s>(
     let bounds = tile.buffered_bounds();
     let [west, south] = mercator_to_lon_lat([bounds.min_x, bounds.min_y]);
     let [east, north] = mercator_to_lon_lat([bounds.max_x, bounds.max_y]);
-    let tile_box = BBox {
-        min_lon: west,
-        min_lat: south,
-        max_lon: east,
-        max_lat: north,
-    };
+    let tile_box = BBox::new(west, south, east, north);
     let area = match filter.bbox {
         None => tile_box,
-        Some(asked) => BBox {
-            min_lon: asked.min_lon.max(tile_box.min_lon),
-            min_lat: asked.min_lat.max(tile_box.min_lat),
-            max_lon: asked.max_lon.min(tile_box.max_lon),
-            max_lat: asked.max_lat.min(tile_box.max_lat),
-        },
+        Some(asked) => BBox::new(
+            asked.west.max(tile_box.west),
+            asked.south.max(tile_box.south),
+            asked.east.min(tile_box.east),
+            asked.north.min(tile_box.north),
+        ),
     };
-    if area.min_lon > area.max_lon || area.min_lat > area.max_lat {
+    if area.west > area.east || area.south > area.north {
         return Vec::new();
     }
     // The box in degrees is the tile's, up to rounding: the tile's own bounds decide.

@@ -16,39 +16,19 @@
 
 pub mod layer;
 
-/// Half the side of the Web Mercator square, in metres (π × 6,378,137).
-pub const HALF_WORLD: f64 = std::f64::consts::PI * EARTH_RADIUS;
-/// The sphere Web Mercator projects from, in metres.
-pub const EARTH_RADIUS: f64 = 6_378_137.0;
-/// The latitude at which the Web Mercator square ends (north and south).
-pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
+// Web Mercator lives in athar-core (with the rest of the shared geography); these are its
+// names here.
+pub use athar_core::geo::{
+    MERCATOR_HALF_WORLD as HALF_WORLD, MERCATOR_MAX_LATITUDE as MAX_LATITUDE,
+    MERCATOR_RADIUS as EARTH_RADIUS, lon_lat_to_mercator, mercator_to_lon_lat,
+};
+
 /// The side of a tile in vector tile pixels.
 pub const EXTENT: i32 = 4096;
 /// The pixels kept around a tile.
 pub const BUFFER: i32 = 64;
 /// The deepest zoom served.
 pub const MAX_ZOOM: u8 = 22;
-
-/// Web Mercator metres of a longitude and latitude in degrees (latitude clamped to the
-/// square).
-pub fn lon_lat_to_mercator(lon: f64, lat: f64) -> [f64; 2] {
-    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE);
-    [
-        EARTH_RADIUS * lon.to_radians(),
-        EARTH_RADIUS
-            * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
-                .tan()
-                .ln(),
-    ]
-}
-
-/// Longitude and latitude in degrees of Web Mercator metres.
-pub fn mercator_to_lon_lat([x, y]: [f64; 2]) -> [f64; 2] {
-    [
-        (x / EARTH_RADIUS).to_degrees(),
-        (2.0 * (y / EARTH_RADIUS).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees(),
-    ]
-}
 
 /// A rectangle in Web Mercator metres.
 #[derive(Debug, Clone, Copy, PartialEq)]

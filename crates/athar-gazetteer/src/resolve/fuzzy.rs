@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use athar_core::script::Script;
+
 use super::{
     Candidate, FUZZY_MATCH_MAX_KM, FUZZY_MIN_SIMILARITY, FUZZY_MIN_SIMILARITY_SAME_SKELETON,
     Gazetteer, Method, NameMatches, Query,
@@ -29,27 +31,9 @@ pub(super) struct NameEntry {
     pub(super) skeleton: String,
     pub(super) qualifiers: Vec<&'static str>,
     pub(super) camp: bool,
+    /// The key's script: names in different scripts are never alike letter by letter, so
+    /// the edit distance between them is not worth computing.
     pub(super) script: Script,
-}
-
-/// The script a key is written in: names in different scripts are never alike letter by
-/// letter, so the edit distance between them is not worth computing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Script {
-    Arabic,
-    Latin,
-    Other,
-}
-
-impl Script {
-    pub(super) fn of(key: &str) -> Self {
-        match key.chars().find(|c| !c.is_ascii_digit()) {
-            Some(c) if c.is_ascii() => Self::Latin,
-            Some('\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}') => Self::Arabic,
-            Some(_) => Self::Other,
-            None => Self::Latin,
-        }
-    }
 }
 
 /// A written name, prepared for fuzzy matching.

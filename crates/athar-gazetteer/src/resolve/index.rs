@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use athar_core::Language;
+use athar_core::script::Script;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use super::fuzzy::{NameEntry, Script, deletion_hashes, is_camp};
+use super::fuzzy::{NameEntry, deletion_hashes, is_camp};
 use super::{Gazetteer, admin1_identity};
 use crate::Community;
 use crate::name::{aliases, community_key, qualifiers, skeleton};
@@ -219,8 +221,10 @@ impl Gazetteer {
             })
             .collect();
         hits.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| a.1.display_name(false).cmp(b.1.display_name(false)))
+            a.0.cmp(&b.0).then_with(|| {
+                a.1.display_name(Language::English)
+                    .cmp(b.1.display_name(Language::English))
+            })
         });
         hits.into_iter().take(limit).map(|(_, c)| c).collect()
     }

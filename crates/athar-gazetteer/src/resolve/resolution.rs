@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use athar_core::Language;
+
 use super::{
     Candidate, Gazetteer, Method, NAME_MATCH_MAX_KM, NameMatches, Query, Resolution,
     admin1_identity,
@@ -174,7 +176,7 @@ impl Gazetteer {
             let id = self.communities[index as usize].id.clone();
             let reason = format!(
                 "the id of {}",
-                self.communities[index as usize].display_name(false)
+                self.communities[index as usize].display_name(Language::English)
             );
             return Resolution {
                 community_id: Some(id.clone()),

@@ -53,8 +53,8 @@ impl Rng {
     /// A uniform point in a box.
     pub fn point_in(&mut self, bbox: &BoundingBox) -> LonLat {
         LonLat::new(
-            self.between(bbox.west(), bbox.east()),
-            self.between(bbox.south(), bbox.north()),
+            self.between(bbox.west, bbox.east),
+            self.between(bbox.south, bbox.north),
         )
     }
 
@@ -67,7 +67,7 @@ impl Rng {
 }
 
 pub fn bbox([west, south, east, north]: [f64; 4]) -> BoundingBox {
-    BoundingBox::new(west, south, east, north).unwrap()
+    athar_hotspots::study_area(west, south, east, north).unwrap()
 }
 
 /// A point inside cell unit `unit`: between its centre and one of its vertices, less than

@@ -13,12 +13,12 @@ use crate::support::{NORTH_WEST_SYRIA, Rng, bbox};
 /// cell (a quarter of an edge) over the box and a margin.
 fn cells_by_sampling(resolution: Resolution, area: &BoundingBox) -> BTreeSet<CellIndex> {
     let step = resolution.edge_length_km() / 4.0 / 111.0;
-    let margin = 3.0 * resolution.edge_length_km() / 111.0 / area.north().to_radians().cos();
+    let margin = 3.0 * resolution.edge_length_km() / 111.0 / area.north.to_radians().cos();
     let mut cells = BTreeSet::new();
-    let mut lat = area.south() - margin;
-    while lat <= area.north() + margin {
-        let mut lon = area.west() - margin;
-        while lon <= area.east() + margin {
+    let mut lat = area.south - margin;
+    while lat <= area.north + margin {
+        let mut lon = area.west - margin;
+        while lon <= area.east + margin {
             let cell = LatLng::new(lat, lon).unwrap().to_cell(resolution);
             let centre = LatLng::from(cell);
             if area.contains(LonLat::new(centre.lng(), centre.lat())) {
@@ -104,10 +104,10 @@ fn points_are_assigned_to_the_same_cell_as_h3o_assigns_them() {
         let h3_resolution = Resolution::try_from(resolution).unwrap();
         // Points over the box and a margin beyond it.
         let wider = bbox([
-            area.west() - 0.05,
-            area.south() - 0.05,
-            area.east() + 0.05,
-            area.north() + 0.05,
+            area.west - 0.05,
+            area.south - 0.05,
+            area.east + 0.05,
+            area.north + 0.05,
         ]);
         let mut outside = 0;
         for _ in 0..points {

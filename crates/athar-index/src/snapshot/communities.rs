@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use athar_core::script::has_arabic;
 use uuid::Uuid;
 
 use super::{NONE, RowId, Snapshot};
@@ -24,10 +25,6 @@ pub struct CommunityInfo {
     pub centroid: Option<(f64, f64)>,
     /// Its governorate, as most often reported.
     pub admin1: Option<String>,
-}
-
-fn is_arabic(text: &str) -> bool {
-    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
 }
 
 /// The name seen most often (ties: the first in sort order).
@@ -68,7 +65,7 @@ impl Snapshot {
                 resolved: row.community_id != NONE,
             });
             let name = self.strings.get(row.community).unwrap_or_default();
-            let names = if is_arabic(name) {
+            let names = if has_arabic(name) {
                 &mut entry.arabic
             } else {
                 &mut entry.latin

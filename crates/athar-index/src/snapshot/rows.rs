@@ -3,7 +3,7 @@
 
 use athar_core::{
     Casualties, CasualtyCounts, CommunityResolution, Incident, IncidentRecord, LocationPrecision,
-    OccurredAt, Pcode, Point, ResolutionMethod, Slug,
+    OccurredAt, Pcode, Point, ResolutionMethod, Slug, geo::lon_lat_to_mercator,
 };
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use uuid::Uuid;
@@ -60,20 +60,9 @@ impl Row {
     }
 }
 
-/// The radius of the Web Mercator sphere, metres.
-const EARTH_RADIUS: f64 = 6_378_137.0;
-/// Web Mercator stops at about 85.05°, where the map is square.
-const MAX_MERCATOR_LATITUDE: f64 = 85.051_128_779_806_59;
-
-/// WGS84 degrees to Web Mercator metres (NaN in, NaN out).
+/// WGS84 degrees to Web Mercator metres, as stored (NaN in, NaN out).
 fn web_mercator(lon: f64, lat: f64) -> [f32; 2] {
-    let lat = lat.clamp(-MAX_MERCATOR_LATITUDE, MAX_MERCATOR_LATITUDE);
-    let x = EARTH_RADIUS * lon.to_radians();
-    let y = EARTH_RADIUS
-        * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
-            .tan()
-            .ln();
-    [x as f32, y as f32]
+    lon_lat_to_mercator(lon, lat).map(|metres| metres as f32)
 }
 
 impl Snapshot {

@@ -52,12 +52,7 @@ impl Snapshot {
         let Some((compiled, dates)) = self.compile(filter) else {
             return;
         };
-        let everywhere = BBox {
-            min_lon: -180.0,
-            min_lat: -90.0,
-            max_lon: 180.0,
-            max_lat: 90.0,
-        };
+        let everywhere = BBox::new(-180.0, -90.0, 180.0, 90.0);
         for entry in self.entries_in(filter.bbox.unwrap_or(everywhere), &compiled, dates) {
             each(TilePoint(entry));
         }
@@ -87,8 +82,7 @@ impl Snapshot {
         compiled: &Compiled,
         dates: std::ops::Range<usize>,
     ) -> impl Iterator<Item = &'s GeomWithData<[f64; 2], Entry>> {
-        let envelope =
-            AABB::from_corners([bbox.min_lon, bbox.min_lat], [bbox.max_lon, bbox.max_lat]);
+        let envelope = AABB::from_corners([bbox.west, bbox.south], [bbox.east, bbox.north]);
         let (trivial, needs_row) = (compiled.is_trivial(), compiled.needs_row());
         self.tree
             .locate_in_envelope(&envelope)
