@@ -19,6 +19,7 @@
 //! - [`privacy`]: what anonymous readers may see, and the public view they are served from.
 //! - [`tile_data`]: what the incidents and communities tiles are drawn from, cached.
 //! - [`stats`]: the statistics of a report, by kind, as typed results.
+//! - [`releases`]: published months, frozen, each a snapshot of its own.
 //! - [`snapshot`]: every incident of a store compacted into a snapshot.
 #![deny(missing_docs)]
 
@@ -35,6 +36,7 @@ pub mod live;
 pub mod maps;
 pub mod params;
 pub mod privacy;
+pub mod releases;
 pub mod snapshot;
 pub mod stats;
 pub mod tile_data;
