@@ -169,6 +169,29 @@ pub fn canonical_sha256(snapshot: &Snapshot) -> String {
         })
 }
 
+/// Incidents and casualties of `snapshot` by kind (the kinds with incidents), by slug.
+pub fn kind_totals(
+    snapshot: &Snapshot,
+) -> std::collections::BTreeMap<String, crate::stats::Figures> {
+    snapshot
+        .vocabularies()
+        .terms_of(athar_core::VocabularyName::Kind)
+        .filter_map(|term| {
+            let filter = Filter {
+                kinds: vec![term.slug.clone()],
+                ..Filter::default()
+            };
+            let rows = snapshot.select(&filter);
+            (!rows.is_empty()).then(|| {
+                (
+                    term.slug.as_str().to_owned(),
+                    crate::stats::Figures::of(&snapshot.totals(&rows)),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The vocabulary terms as CSV, as `Vocabularies::from_csv` reads them.
 fn vocabularies_csv(vocabularies: &Vocabularies) -> Result<String, ReleaseError> {
     let mut writer = csv::Writer::from_writer(Vec::new());

@@ -19,6 +19,12 @@ pub enum ApiError {
     /// Nothing is at this path.
     #[error("{0}")]
     NotFound(String),
+    /// What was here is gone for good (a withdrawn release), and why.
+    #[error("{0}")]
+    Gone(String),
+    /// What was asked to be made exists already (a release id).
+    #[error("{0}")]
+    Conflict(String),
     /// No valid token.
     #[error("{0}")]
     Unauthorized(String),
@@ -139,6 +145,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -165,7 +173,11 @@ impl ResponseError for ApiError {
                 body.detail = Some(format!("parameter '{parameter}': {message}"));
                 body.parameter = Some(parameter);
             }
-            Self::NotFound(detail) | Self::Unauthorized(detail) | Self::Forbidden(detail) => {
+            Self::NotFound(detail)
+            | Self::Gone(detail)
+            | Self::Conflict(detail)
+            | Self::Unauthorized(detail)
+            | Self::Forbidden(detail) => {
                 body.detail = Some(detail.clone());
             }
             Self::PayloadTooLarge { .. }

@@ -28,6 +28,17 @@ impl Tag {
         Self { version, public }
     }
 
+    /// How long an answer may be kept: a minute for the live data; for good for a release
+    /// (whose snapshot versions have the top bit set: see `athar_app::releases`), which
+    /// never changes.
+    pub(crate) fn cache_control(self) -> &'static str {
+        if self.version >= 1 << 63 {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=60"
+        }
+    }
+
     /// The ETag. Weak: bodies carry a time stamp, but say the same thing until the
     /// snapshot changes.
     pub(crate) fn etag(self) -> String {
@@ -65,12 +76,12 @@ pub(crate) fn not_modified_tag(request: &HttpRequest, tag: String) -> Option<Htt
     })
 }
 
-/// A 200 response with the snapshot's ETag and a short cache lifetime.
+/// A 200 response with the snapshot's ETag and its cache lifetime (see [`Tag::cache_control`]).
 pub(crate) fn cached(tag: Tag, content_type: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::ETAG, tag.etag()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CACHE_CONTROL, tag.cache_control()))
         // Token holders may see more than anonymous readers (see `privacy`).
         .insert_header((header::VARY, "Authorization"))
         .body(body)

@@ -31,11 +31,16 @@ impl Query {
         let mut filter = Filter::default();
         let mut own_values = Vec::new();
         for (name, value) in &pairs {
+            if name == "release" {
+                // Read by `AppState::view`: which snapshot the request reads.
+                continue;
+            }
             if own.contains(&name.as_str()) {
                 own_values.push((name.clone(), value.clone()));
             } else if !filter.apply_parameter(name, value, vocabularies, resolver)? {
                 let mut allowed: Vec<&str> = own.to_vec();
                 allowed.extend(FILTER_PARAMETERS);
+                allowed.push("release");
                 return Err(ApiError::BadParameter {
                     parameter: name.clone(),
                     message: format!("unknown parameter (allowed: {})", allowed.join(", ")),

@@ -34,6 +34,8 @@ pub struct AppState {
     pub(crate) assets: crate::routes::embed::AssetCache,
     /// `/v1/stats` bodies by filter, snapshot version and whether for an anonymous reader.
     pub(crate) stats: moka::future::Cache<(athar_core::Filter, u64, bool), String>,
+    /// Published releases, each a snapshot of its own.
+    pub releases: athar_app::releases::Releases,
     /// Hotspot analyses, by parameters and snapshot version.
     pub(crate) hotspots: athar_app::hotspots::HotspotCache,
     /// Permits for computations done off the request workers (see [`AppState::compute`]).
@@ -96,9 +98,16 @@ impl AppState {
             settings.privacy.clone(),
         )
         .await?;
+        let releases = athar_app::releases::Releases::load(&store, &settings.privacy)
+            .await
+            .map_err(|error| match error {
+                athar_app::releases::ReleaseError::Store(error) => error,
+                other => StoreError::Io(std::io::Error::other(other)),
+            })?;
         Ok(Self {
             store,
             live,
+            releases,
             tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
             assets: crate::routes::embed::AssetCache::new(),
             stats: moka::future::Cache::builder()
@@ -156,21 +165,55 @@ impl AppState {
     /// (and for everyone when nothing is configured), their public view for anonymous
     /// readers, with who is reading. Every read handler starts here, so that no anonymous
     /// answer is computed from an exact point or a private field.
-    pub(crate) fn view(&self, request: &actix_web::HttpRequest) -> View<'_> {
+    ///
+    /// With `release=ID`, the release's snapshot and places instead (a 404 naming an
+    /// unknown release, a 410 with the reason for a withdrawn one).
+    pub(crate) fn view(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<View<'_>, crate::ApiError> {
         let viewer = self.viewer(request);
+        if let Some(id) = release_parameter(request) {
+            let release = self
+                .releases
+                .get(&id)
+                .ok_or_else(|| crate::ApiError::NotFound(format!("there is no release '{id}'")))?;
+            if let Some(withdrawal) = &release.manifest.withdrawn {
+                return Err(crate::ApiError::Gone(format!(
+                    "release '{id}' was withdrawn on {}: {}",
+                    withdrawal.at, withdrawal.reason
+                )));
+            }
+            let (snapshot, places) = match (viewer, &release.public) {
+                (athar_app::privacy::Viewer::Public(_), Some(public)) => {
+                    (Arc::clone(&public.snapshot), Arc::clone(&public.places))
+                }
+                _ => (Arc::clone(&release.snapshot), Arc::clone(&release.places)),
+            };
+            let resolver = Arc::clone(&release.places) as Arc<dyn CommunityResolver>;
+            return Ok(View {
+                snapshot,
+                places,
+                viewer,
+                resolver,
+            });
+        }
         let (full, public) = self.live.views();
-        match (viewer, public) {
+        let resolver = self.resolver();
+        Ok(match (viewer, public) {
             (athar_app::privacy::Viewer::Public(_), Some(public)) => View {
                 snapshot: public.snapshot,
                 places: public.places,
                 viewer,
+                resolver,
             },
             _ => View {
                 snapshot: full,
                 places: self.gazetteer(),
                 viewer,
+                resolver,
             },
-        }
+        })
     }
 
     /// The caller of a write: within the address's write rate, holding a token with the
@@ -308,6 +351,22 @@ impl AppState {
     }
 }
 
+/// The release a request pins (`release=ID`), if any: the last one given.
+fn release_parameter(request: &actix_web::HttpRequest) -> Option<String> {
+    // Most requests name none: no parsing for them (cached tiles are answered by the
+    // thousand a second).
+    if !request.query_string().contains("release") {
+        return None;
+    }
+    actix_web::web::Query::<Vec<(String, String)>>::from_query(request.query_string())
+        .ok()?
+        .into_inner()
+        .into_iter()
+        .rev()
+        .find(|(name, _)| name == "release")
+        .map(|(_, value)| value)
+}
+
 /// What one request reads: a snapshot and places of one moment, as its reader may see
 /// them (see [`AppState::view`]).
 pub(crate) struct View<'a> {
@@ -317,6 +376,9 @@ pub(crate) struct View<'a> {
     pub(crate) places: Arc<Gazetteer>,
     /// Who is reading (for what is withheld from anonymous readers).
     pub(crate) viewer: athar_app::privacy::Viewer<'a>,
+    /// What names in filters resolve against: the live gazetteer, or a release's places
+    /// (so that a release's answers never change with the gazetteer).
+    pub(crate) resolver: Arc<dyn CommunityResolver>,
 }
 
 impl View<'_> {

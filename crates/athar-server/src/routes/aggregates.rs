@@ -35,12 +35,12 @@ pub(crate) async fn community_counts(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
-        &*state.resolver(),
+        &*view.resolver,
         &["limit", "format"],
     )?;
     let limit = query.number("limit", 100, 1, 100_000)?;
@@ -102,9 +102,9 @@ pub(crate) async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (tag, snapshot, viewer) = (view.tag(), view.snapshot, view.viewer);
-    let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    let query = Query::parse(&request, snapshot.vocabularies(), &*view.resolver, &[])?;
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
     }
@@ -141,12 +141,12 @@ pub(crate) async fn series(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
-        &*state.resolver(),
+        &*view.resolver,
         &["interval"],
     )?;
     let interval = query.pick("interval", Interval::Month)?;

@@ -25,8 +25,8 @@ fn own_parameters(
     state: &AppState,
     own: &[&str],
 ) -> Result<Query, ApiError> {
-    let snapshot = state.snapshot();
-    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), own)?;
+    let view = state.view(request)?;
+    let query = Query::parse(request, view.snapshot.vocabularies(), &*view.resolver, own)?;
     if query.filter == athar_core::Filter::default() {
         Ok(query)
     } else {
@@ -91,7 +91,7 @@ pub(crate) async fn search(
             message: format!("'{q}' holds no letters or digits"),
         });
     }
-    let places = state.view(&request).places;
+    let places = state.view(&request)?.places;
     Ok(HttpResponse::Ok().json(communities::search(&places, q, limit)))
 }
 
@@ -142,7 +142,7 @@ pub(crate) async fn resolve(
             });
         }
     };
-    let places = state.view(&request).places;
+    let places = state.view(&request)?.places;
     let asked = NameQuery {
         name,
         pcode: query.get("pcode"),
@@ -174,9 +174,9 @@ pub(crate) async fn community(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (snapshot, places) = (&view.snapshot, &view.places);
-    let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    let query = Query::parse(&request, snapshot.vocabularies(), &*view.resolver, &[])?;
     let place = places
         .get(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
@@ -204,9 +204,9 @@ pub(crate) async fn review(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (snapshot, places) = (&view.snapshot, &view.places);
-    let query = Query::parse(&request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    let query = Query::parse(&request, snapshot.vocabularies(), &*view.resolver, &[])?;
     if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }

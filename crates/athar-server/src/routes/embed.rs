@@ -78,8 +78,8 @@ fn filter_query(
     state: &AppState,
     own: &[&str],
 ) -> Result<(Query, String), ApiError> {
-    let snapshot = state.snapshot();
-    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), own)?;
+    let view = state.view(request)?;
+    let query = Query::parse(request, view.snapshot.vocabularies(), &*view.resolver, own)?;
     Ok((query, query_string(&raw_pairs(request, own))))
 }
 
@@ -285,7 +285,7 @@ pub(crate) async fn embed(
     own.extend(HOTSPOT_PARAMETERS);
     let (query, filters) = filter_query(&request, &state, &own)?;
     // The bounds are those of what this reader may see (see `privacy`).
-    let snapshot = state.view(&request).snapshot;
+    let snapshot = state.view(&request)?.snapshot;
     let arabic = query.choice("lang", &["ar", "en"], "ar")? == "ar";
     let view = map_view(&state, &request, &query)?;
     let theme = query.choice("theme", &["light", "dark"], "light")?;

@@ -43,7 +43,7 @@ fn attachment(
     response
         .content_type(content_type)
         .insert_header((header::ETAG, tag.etag()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CACHE_CONTROL, tag.cache_control()))
         .insert_header((header::VARY, "Authorization"))
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -128,12 +128,12 @@ pub(crate) async fn incidents(
     })?;
     // What this reader may see (see `privacy`).
     state.require_incident_level(&request)?;
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
-        &*state.resolver(),
+        &*view.resolver,
         &["lang", "hxl"],
     )?;
     let options = options(&query)?;
@@ -221,14 +221,9 @@ pub(crate) async fn communities(
             )));
         }
     };
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (tag, snapshot) = (view.tag(), &view.snapshot);
-    let query = Query::parse(
-        &request,
-        snapshot.vocabularies(),
-        &*state.resolver(),
-        &["hxl"],
-    )?;
+    let query = Query::parse(&request, snapshot.vocabularies(), &*view.resolver, &["hxl"])?;
     let hxl = query.flag("hxl", true)?;
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);

@@ -79,21 +79,21 @@ pub(crate) async fn outline(
     query: Query,
 ) -> Result<Arc<Analysis>, ApiError> {
     let kind = if trend { Kind::Trend } else { Kind::Map };
-    analysis((state, state.view(request)), kind, query).await
+    analysis((state, state.view(request)?), kind, query).await
 }
 
 fn parse(request: &HttpRequest, state: &AppState, extra: &[&str]) -> Result<Query, ApiError> {
-    let snapshot = state.snapshot();
+    let view = state.view(request)?;
     let mut own: Vec<&str> = OWN.to_vec();
     own.extend_from_slice(extra);
-    Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &own)
+    Query::parse(request, view.snapshot.vocabularies(), &*view.resolver, &own)
 }
 
 fn document_response(tag: crate::http::Tag, analysis: &Analysis) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/geo+json")
         .insert_header((header::ETAG, tag.etag()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CACHE_CONTROL, tag.cache_control()))
         .insert_header((header::VARY, "Authorization"))
         .body(analysis.body.clone())
 }
@@ -124,7 +124,7 @@ pub(crate) async fn hotspots(
     state.require_incident_level(&request)?;
     let query = parse(&request, &state, &[])?;
     state.authorize_heavy_read(&request)?;
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let tag = view.tag();
     let found = analysis((&state, view), Kind::Map, query).await?;
     Ok(document_response(tag, &found))
@@ -159,7 +159,7 @@ pub(crate) async fn trend(
     state.require_incident_level(&request)?;
     let query = parse(&request, &state, &[])?;
     state.authorize_heavy_read(&request)?;
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let tag = view.tag();
     let found = analysis((&state, view), Kind::Trend, query).await?;
     Ok(document_response(tag, &found))

@@ -97,12 +97,13 @@ pub(crate) async fn static_map(
             "there is no map format '{path}'; use svg, png or pdf"
         ))
     })?;
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let snapshot = &view.snapshot;
+    let snapshot_version = snapshot.version();
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
-        &*state.resolver(),
+        &*view.resolver,
         &["lang", "title", "width", "height", "scale", "view"],
     )?;
     let language = query.pick("lang", Language::English)?;
@@ -150,7 +151,10 @@ pub(crate) async fn static_map(
     Ok(HttpResponse::Ok()
         .content_type(format.media_type())
         .insert_header((header::ETAG, tag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((
+            header::CACHE_CONTROL,
+            crate::http::Tag::new(snapshot_version, false).cache_control(),
+        ))
         .insert_header((header::VARY, "Authorization"))
         .insert_header((
             header::CONTENT_DISPOSITION,

@@ -7,6 +7,7 @@ pub(crate) mod exports;
 pub(crate) mod hotspots;
 pub(crate) mod maps;
 pub(crate) mod ogc;
+pub(crate) mod releases;
 pub(crate) mod tiles;
 pub(crate) mod writes;
 
@@ -84,6 +85,18 @@ fn compressed(config: &mut web::ServiceConfig) {
                 .route(web::delete().to(writes::delete)),
         )
         .service(get("/v1/changes", writes::changes))
+        .service(
+            only("/v1/releases", &["GET", "POST"])
+                .route(web::get().to(releases::list))
+                .route(web::head().to(releases::list))
+                .route(web::post().to(releases::create)),
+        )
+        .service(
+            only("/v1/releases/{id}", &["GET", "DELETE"])
+                .route(web::get().to(releases::release))
+                .route(web::head().to(releases::release))
+                .route(web::delete().to(releases::withdraw)),
+        )
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .url("/openapi.json", crate::openapi::document()),

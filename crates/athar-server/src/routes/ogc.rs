@@ -41,27 +41,30 @@ pub(crate) async fn conformance(request: HttpRequest, state: web::Data<AppState>
 }
 
 #[utoipa::path(get, path = "/collections", tag = "OGC API – Features", responses((status = 200, description = "The collections", body = athar_app::features::Collections)))]
-pub(crate) async fn collections(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn collections(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let base = base_url(&request);
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     if let Some(response) = not_modified(&request, view.tag()) {
-        return response;
+        return Ok(response);
     }
     let body = to_json(&features::collections(&base, &view.snapshot));
-    cached(view.tag(), JSON, body)
+    Ok(cached(view.tag(), JSON, body))
 }
 
 #[utoipa::path(get, path = "/collections/incidents", tag = "OGC API – Features", responses((status = 200, description = "The incidents collection", body = athar_app::features::Collection)))]
 pub(crate) async fn incidents_collection(
     request: HttpRequest,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    let view = state.view(&request);
+) -> Result<HttpResponse, ApiError> {
+    let view = state.view(&request)?;
     if let Some(response) = not_modified(&request, view.tag()) {
-        return response;
+        return Ok(response);
     }
     let body = to_json(&features::collection(&base_url(&request), &view.snapshot));
-    cached(view.tag(), JSON, body)
+    Ok(cached(view.tag(), JSON, body))
 }
 
 /// `GET /collections/incidents/items`: a page of incidents, with `next` and `prev` links
@@ -86,12 +89,12 @@ pub(crate) async fn items(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.require_incident_level(&request)?;
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let (tag, snapshot) = (view.tag(), view.snapshot);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
-        &*state.resolver(),
+        &*view.resolver,
         &["limit", "offset", "f"],
     )?;
     let limit = query.number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
@@ -138,7 +141,7 @@ pub(crate) async fn item(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.require_incident_level(&request)?;
-    let view = state.view(&request);
+    let view = state.view(&request)?;
     let not_found = || ApiError::NotFound(format!("there is no incident '{path}'"));
     let id = uuid::Uuid::parse_str(&path).map_err(|_| not_found())?;
     let row = view.snapshot.find(id).ok_or_else(not_found)?;

@@ -195,12 +195,7 @@ async fn tile_response(
         state.require_incident_level(request)?;
     }
     cached_tile(request, state, layer.name(), async |view, tile| {
-        let query = Query::parse(
-            request,
-            view.snapshot.vocabularies(),
-            &*state.resolver(),
-            &[],
-        )?;
+        let query = Query::parse(request, view.snapshot.vocabularies(), &*view.resolver, &[])?;
         let viewer = OwnedViewer::new(view.viewer, view.places);
         encode(state, (layer, viewer), view.snapshot, query, tile).await
     })
@@ -217,7 +212,7 @@ pub(crate) async fn cached_tile(
     make: impl AsyncFnOnce(View<'_>, Tile) -> Result<Option<Vec<u8>>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let tile = tile_of_request(request)?;
-    let view = state.view(request);
+    let view = state.view(request)?;
     let (version, public) = (view.snapshot.version(), view.viewer.is_public());
     let etag = tile_etag(version, request, public);
     if let Some(response) = crate::http::not_modified_tag(request, etag.clone()) {
@@ -231,7 +226,11 @@ pub(crate) async fn cached_tile(
             }
             plain => plain.map(Into::into),
         };
-        return Ok(mvt_response(body, coding, Some(etag)));
+        return Ok(mvt_response(
+            body,
+            coding,
+            (Some(etag), crate::http::Tag::new(version, public)),
+        ));
     };
     let coding = Coding::of(request, true);
     let key = |coding: Coding| -> TileKey {
@@ -248,7 +247,11 @@ pub(crate) async fn cached_tile(
     // as sent: plain, and compressed for clients that accept it (as browsers do), so that
     // a hit is never compressed again.
     if let Some(body) = tiles.get(&key(coding)).await {
-        return Ok(mvt_response(body, coding, Some(etag)));
+        return Ok(mvt_response(
+            body,
+            coding,
+            (Some(etag), crate::http::Tag::new(version, public)),
+        ));
     }
     // A miss is boxed: waiting on another request's making takes a future of about 40 KB,
     // which every hit would otherwise carry (and copy) too.
@@ -272,7 +275,11 @@ pub(crate) async fn cached_tile(
         }
     });
     let body = missed.await?;
-    Ok(mvt_response(body, coding, Some(etag)))
+    Ok(mvt_response(
+        body,
+        coding,
+        (Some(etag), crate::http::Tag::new(version, public)),
+    ))
 }
 
 /// A vector tile's answer: 200 with the tile (compressed as `coding` says), or 204 when
@@ -280,7 +287,7 @@ pub(crate) async fn cached_tile(
 pub(crate) fn mvt_response(
     body: Option<actix_web::web::Bytes>,
     coding: Coding,
-    etag: Option<String>,
+    (etag, tag): (Option<String>, crate::http::Tag),
 ) -> HttpResponse {
     let mut response = match body {
         Some(_) => HttpResponse::Ok(),
@@ -290,7 +297,7 @@ pub(crate) fn mvt_response(
         response.insert_header((header::ETAG, etag));
     }
     response
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CACHE_CONTROL, tag.cache_control()))
         .insert_header((header::VARY, "Accept-Encoding, Authorization"));
     match body {
         Some(bytes) => {
@@ -501,10 +508,10 @@ fn tilejson(
     if layer == Layer::Incidents {
         state.require_incident_level(request)?;
     }
-    let view = state.view(request);
+    let view = state.view(request)?;
     let snapshot = &view.snapshot;
     // The filters are checked here, so that a bad one fails now, not in every tile.
-    Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &[])?;
+    Query::parse(request, snapshot.vocabularies(), &*view.resolver, &[])?;
     let query = request.query_string();
     let template = format!(
         "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{}{query}",

@@ -16,6 +16,7 @@ mod indistinguishable;
 mod maps;
 mod outage;
 mod privacy;
+mod releases;
 mod report;
 mod support;
 mod tiles;

@@ -1,0 +1,249 @@
+//! Published months over HTTP: make a release (editor), list and read them, withdraw one
+//! (admin). What a release answers is read through `release=ID` on every read endpoint
+//! (see `AppState::view`); the releases themselves are `athar_app::releases`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use athar_app::releases::{Manifest, ReleaseError, Request};
+use athar_core::{FieldError, Filter};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{ApiError, AppState};
+
+impl From<ReleaseError> for ApiError {
+    fn from(error: ReleaseError) -> Self {
+        match error {
+            ReleaseError::Invalid { field, message } => Self::Invalid {
+                detail: format!("{field}: {message}"),
+                errors: vec![FieldError::new(field, &message)],
+            },
+            ReleaseError::Exists(_) => Self::Conflict(error.to_string()),
+            ReleaseError::NotFound(_) => Self::NotFound(error.to_string()),
+            ReleaseError::Store(error) => error.into(),
+            ReleaseError::Corrupt { .. } => Self::internal(error),
+        }
+    }
+}
+
+/// A JSON object body of at most the configured size.
+async fn object_body(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let body = super::writes::read_body(request, payload, state.settings.body_limit).await?;
+    match serde_json::from_slice(&body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(_) => Err(ApiError::Invalid {
+            detail: "the body is not a JSON object".into(),
+            errors: Vec::new(),
+        }),
+        Err(error) => Err(ApiError::Invalid {
+            detail: format!("the body is not JSON: {error}"),
+            errors: Vec::new(),
+        }),
+    }
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::Invalid {
+        detail: format!("{field}: {message}"),
+        errors: vec![FieldError::new(field, message)],
+    }
+}
+
+/// A text field of a body.
+fn text<'a>(
+    fields: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, ApiError> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(invalid(name, "must be text")),
+    }
+}
+
+/// `POST /v1/releases` (editor) with `{"id", "title", "from", "to"}` and any of the
+/// shared filters (`kind`, `admin1`, …, as in query strings): freezes the incidents they
+/// select as they are now. 201 with the manifest; 409 when the id is taken.
+#[utoipa::path(
+    post,
+    path = "/v1/releases",
+    tag = "Releases",
+    request_body(content = Object, content_type = "application/json", description = "{\"id\": \"2024-04\", \"title\": \"April 2024\", \"from\": \"2024-04-01\", \"to\": \"2024-04-30\"}, with any shared filter (\"kind\": \"attack\", …)"),
+    responses(
+        (status = 201, description = "The release's manifest", body = athar_app::releases::Manifest),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A release with this id exists", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or wrong", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn create(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.authorize_write(&request)?;
+    let fields = object_body(&request, payload, &state).await?;
+    let required =
+        |name: &'static str| text(&fields, name)?.ok_or_else(|| invalid(name, "is required"));
+    let (id, title) = (required("id")?, required("title")?);
+    let snapshot = state.snapshot();
+    let resolver = state.resolver();
+    let mut filter = Filter::default();
+    let mut filters = Vec::new();
+    for (name, value) in &fields {
+        if matches!(name.as_str(), "id" | "title") {
+            continue;
+        }
+        let Value::String(value) = value else {
+            return Err(invalid(name, "must be text"));
+        };
+        let known = filter
+            .apply_parameter(name, value, snapshot.vocabularies(), &*resolver)
+            .map_err(|error| invalid(&error.parameter, &error.message))?;
+        if !known {
+            return Err(invalid(
+                name,
+                "is not a field of a release (id, title, from, to, or a filter)",
+            ));
+        }
+        if !matches!(name.as_str(), "from" | "to") {
+            filters.push((name.clone(), value.clone()));
+        }
+    }
+    for name in ["from", "to"] {
+        if !fields.contains_key(name) {
+            return Err(invalid(name, "is required: a release is of a period"));
+        }
+    }
+    let filters = crate::http::query_string(&filters);
+    let gazetteer = state.gazetteer();
+    let manifest = state
+        .releases
+        .create(
+            &state.store,
+            (&snapshot, &gazetteer),
+            Request {
+                id,
+                title,
+                filter,
+                filters,
+                actor: Some(&caller.name),
+            },
+            &state.settings.privacy,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(manifest))
+}
+
+/// The releases.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReleaseList {
+    /// Every release, newest first, withdrawn ones included (with their withdrawal).
+    releases: Vec<Manifest>,
+}
+
+/// `GET /v1/releases`: every release, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/releases",
+    tag = "Releases",
+    responses((status = 200, description = "Every release, newest first", body = ReleaseList))
+)]
+pub(crate) async fn list(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(ReleaseList {
+        releases: state.releases.manifests(),
+    })
+}
+
+/// A release's manifest with its totals.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReleaseDocument {
+    /// The manifest.
+    #[serde(flatten)]
+    manifest: Manifest,
+    /// Incidents and casualties by kind (slug).
+    totals: std::collections::BTreeMap<String, athar_app::stats::Figures>,
+}
+
+/// `GET /v1/releases/{id}`: a release's manifest, with its totals by kind; 410 with the
+/// reason when it was withdrawn.
+#[utoipa::path(
+    get,
+    path = "/v1/releases/{id}",
+    tag = "Releases",
+    params(("id" = String, Path, description = "The release's id")),
+    responses(
+        (status = 200, description = "The manifest, with totals by kind", body = ReleaseDocument),
+        (status = 404, description = "No such release", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Withdrawn, and why", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn release(
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let release = state
+        .releases
+        .get(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no release '{id}'")))?;
+    if let Some(withdrawal) = &release.manifest.withdrawn {
+        return Err(ApiError::Gone(format!(
+            "release '{id}' was withdrawn on {}: {}",
+            withdrawal.at, withdrawal.reason
+        )));
+    }
+    let totals = athar_app::releases::kind_totals(&release.snapshot);
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=31536000, immutable",
+        ))
+        .json(ReleaseDocument {
+            manifest: release.manifest.clone(),
+            totals,
+        }))
+}
+
+/// `DELETE /v1/releases/{id}` (admin) with `{"reason": "…"}`: withdraws a release. It
+/// stays listed, and answers 410 with the reason wherever it is asked for.
+#[utoipa::path(
+    delete,
+    path = "/v1/releases/{id}",
+    tag = "Releases",
+    params(("id" = String, Path, description = "The release's id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"reason\": \"why\"}"),
+    responses(
+        (status = 200, description = "The manifest with its withdrawal", body = athar_app::releases::Manifest),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such release", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn withdraw(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.tokens.authorize(&request, crate::Role::Admin)?;
+    let fields = object_body(&request, payload, &state).await?;
+    let reason = text(&fields, "reason")?.unwrap_or_default();
+    let manifest = state
+        .releases
+        .withdraw(
+            &state.store,
+            &id,
+            (Some(&caller.name), reason),
+            &state.settings.privacy,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(manifest))
+}

@@ -1,0 +1,270 @@
+//! Published months: a release answers the same bytes after later edits, deletions and
+//! additions, after a restart and on a second server over the same store; its hash is the
+//! SHA-256 of its GeoJSON export; a withdrawn release answers 410 with the reason.
+
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+use crate::support::{
+    ADMIN_TOKEN, Backend, EDITOR_TOKEN, TestStore, body_of, both_backends, client,
+};
+
+both_backends!(a_release_never_changes);
+
+/// Bytes and the headers that matter of a GET, with an optional token.
+async fn fetch(url: &str, token: Option<&str>) -> (u16, Vec<u8>, String) {
+    let mut request = client().get(url);
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    let mut response = request.send().await.expect("request sent");
+    let cache = response
+        .headers()
+        .get("cache-control")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response.body().limit(64 * 1024 * 1024).await.unwrap();
+    (response.status().as_u16(), body.to_vec(), cache)
+}
+
+async fn send(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let request = match method {
+        "POST" => client().post(url),
+        "PATCH" => client().patch(url),
+        "DELETE" => client().delete(url),
+        other => panic!("{other}"),
+    }
+    .insert_header(("Authorization", format!("Bearer {token}")));
+    let response = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    }
+    .expect("request sent");
+    body_of(response).await
+}
+
+/// What a release answers, by URL path and query.
+const PINNED: [&str; 8] = [
+    "/v1/stats?release=2024-04",
+    "/v1/stats?release=2024-04&kind=attack",
+    "/v1/stats/series?release=2024-04&interval=week",
+    "/v1/communities/counts?release=2024-04",
+    "/v1/communities/counts?release=2024-04&format=csv",
+    "/collections/incidents/items?release=2024-04&limit=1000",
+    "/tiles/incidents/8/154/100.mvt?release=2024-04",
+    "/v1/exports/incidents.csv?release=2024-04",
+];
+
+async fn answers(address: &str) -> Vec<(String, u16, Vec<u8>)> {
+    let mut answers = Vec::new();
+    for path in PINNED {
+        let (status, mut body, _) = fetch(&format!("{address}{path}"), None).await;
+        if path.starts_with("/collections") {
+            // Pages say when they were written.
+            let mut page: Value = serde_json::from_slice(&body).unwrap();
+            page["timeStamp"] = Value::Null;
+            // Links name the server they came from.
+            body = page.to_string().replace(address, "ADDRESS").into_bytes();
+        }
+        answers.push((path.to_owned(), status, body));
+    }
+    answers
+}
+
+/// The paths whose answers differ.
+fn differing(before: &[(String, u16, Vec<u8>)], after: &[(String, u16, Vec<u8>)]) -> Vec<String> {
+    before
+        .iter()
+        .zip(after)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| {
+            let at = a.2.iter().zip(&b.2).take_while(|(x, y)| x == y).count();
+            let near = |body: &[u8]| {
+                String::from_utf8_lossy(&body[at.saturating_sub(120)..(at + 120).min(body.len())])
+                    .into_owned()
+            };
+            format!(
+                "{} ({} -> {}), from byte {at}: {} | {}",
+                a.0,
+                a.1,
+                b.1,
+                near(&a.2),
+                near(&b.2)
+            )
+        })
+        .collect()
+}
+
+async fn a_release_never_changes(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let address = store.spawn(true).await;
+    let april =
+        json!({"id": "2024-04", "title": "April 2024", "from": "2024-04-01", "to": "2024-04-30"});
+
+    let (status, manifest) = send(
+        "POST",
+        &format!("{address}/v1/releases"),
+        EDITOR_TOKEN,
+        Some(april.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{manifest}");
+    let incidents = manifest["incidents"].as_u64().unwrap();
+    assert!(incidents > 10, "{manifest}");
+    assert_eq!(manifest["created_by"], "field-editor");
+    // An id is never reused; a bad one, or no period, is refused naming the field.
+    let (status, _) = send(
+        "POST",
+        &format!("{address}/v1/releases"),
+        EDITOR_TOKEN,
+        Some(april.clone()),
+    )
+    .await;
+    assert_eq!(status, 409);
+    for (body, field) in [
+        (
+            json!({"id": "April/2024", "title": "x", "from": "2024-04-01", "to": "2024-04-30"}),
+            "id",
+        ),
+        (json!({"id": "x", "title": "x", "to": "2024-04-30"}), "from"),
+        (
+            json!({"id": "x", "title": "x", "from": "2024-04-01", "to": "2024-04-30", "colour": "red"}),
+            "colour",
+        ),
+    ] {
+        let (status, problem) = send(
+            "POST",
+            &format!("{address}/v1/releases"),
+            EDITOR_TOKEN,
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let (status, _, _) = fetch(&format!("{address}/v1/stats?release=2099-01"), None).await;
+    assert_eq!(status, 404);
+
+    let before = answers(&address).await;
+    for (path, status, _) in &before {
+        assert_eq!(*status, 200, "{path}");
+    }
+    let (_, _, cache) = fetch(&format!("{address}/v1/stats?release=2024-04"), None).await;
+    assert_eq!(cache, "public, max-age=31536000, immutable");
+    let (_, _, cache) = fetch(&format!("{address}/v1/stats"), None).await;
+    assert_eq!(cache, "public, max-age=60");
+
+    // The hash is the SHA-256 of the GeoJSON export a token holder gets.
+    let (status, export, _) = fetch(
+        &format!("{address}/v1/exports/incidents.geojson?release=2024-04"),
+        Some(EDITOR_TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let digest = sha2::Sha256::digest(&export)
+        .iter()
+        .fold(String::new(), |mut hex, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        });
+    assert_eq!(digest, manifest["sha256"], "the manifest's hash");
+
+    // The live data changes: an April incident edited, another deleted, one added.
+    let (_, live_before, _) = fetch(
+        &format!("{address}/v1/stats?from=2024-04-01&to=2024-04-30"),
+        None,
+    )
+    .await;
+    let (_, page) = crate::support::get(&format!(
+        "{address}/collections/incidents/items?from=2024-04-01&to=2024-04-30&limit=2"
+    ))
+    .await;
+    let ids: Vec<&str> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|feature| feature["id"].as_str().unwrap())
+        .collect();
+    let (status, edited) = send(
+        "PATCH",
+        &format!("{address}/v1/incidents/{}", ids[0]),
+        EDITOR_TOKEN,
+        Some(json!({"killed": 7, "notes": "corrected after publication"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    let (status, _) = send(
+        "DELETE",
+        &format!("{address}/v1/incidents/{}", ids[1]),
+        EDITOR_TOKEN,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, added) = send(
+        "POST",
+        &format!("{address}/v1/incidents"),
+        EDITOR_TOKEN,
+        Some(json!({"source_id": "late-1", "kind": "fire", "occurred_on": "2024-04-20", "community": "سرمين", "latitude": 35.9, "longitude": 36.72})),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    let (_, live_after, _) = fetch(
+        &format!("{address}/v1/stats?from=2024-04-01&to=2024-04-30"),
+        None,
+    )
+    .await;
+    assert_ne!(live_before, live_after, "the live month changed");
+    let after = answers(&address).await;
+    assert_eq!(
+        differing(&before, &after),
+        Vec::<String>::new(),
+        "the release did not"
+    );
+
+    // A second server over the same store (a restart, or a replica) answers the same.
+    let second = store.spawn(false).await;
+    let elsewhere = answers(&second).await;
+    assert_eq!(differing(&before, &elsewhere), Vec::<String>::new());
+    let (status, listed) = crate::support::get(&format!("{second}/v1/releases")).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["releases"][0]["sha256"], manifest["sha256"]);
+    let (status, one) = crate::support::get(&format!("{second}/v1/releases/2024-04")).await;
+    assert_eq!(status, 200, "{one}");
+    assert!(
+        one["totals"]["attack"]["incidents"].as_u64().unwrap() > 0,
+        "{one}"
+    );
+
+    // Only an admin withdraws, with a reason; then it is gone, and says why.
+    let url = format!("{address}/v1/releases/2024-04");
+    let (status, _) = send("DELETE", &url, EDITOR_TOKEN, Some(json!({"reason": "x"}))).await;
+    assert_eq!(status, 403);
+    let (status, _) = send("DELETE", &url, ADMIN_TOKEN, Some(json!({}))).await;
+    assert_eq!(status, 422);
+    let (status, withdrawn) = send(
+        "DELETE",
+        &url,
+        ADMIN_TOKEN,
+        Some(json!({"reason": "a duplicate counted twice"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{withdrawn}");
+    let (status, problem) =
+        crate::support::get(&format!("{address}/v1/stats?release=2024-04")).await;
+    assert_eq!(status, 410);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("a duplicate counted twice"),
+        "{problem}"
+    );
+    let (_, listed) = crate::support::get(&format!("{address}/v1/releases")).await;
+    assert_eq!(
+        listed["releases"][0]["withdrawn"]["reason"],
+        "a duplicate counted twice"
+    );
+}
