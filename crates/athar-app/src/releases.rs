@@ -299,6 +299,18 @@ impl Releases {
     /// Adds the releases stored since the last look (by another replica, or the CLI), and
     /// the withdrawals.
     pub async fn refresh(&self, store: &Store, privacy: &Privacy) -> Result<(), ReleaseError> {
+        let changed = store
+            .release_states()
+            .await?
+            .into_iter()
+            .any(|(id, withdrawn)| {
+                self.get(&id).is_none_or(|release| {
+                    release.manifest.withdrawn.is_none() && withdrawn.is_some()
+                })
+            });
+        if !changed {
+            return Ok(());
+        }
         for stored in store.releases().await? {
             let known = self.get(&stored.id);
             match known {

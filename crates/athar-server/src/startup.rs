@@ -126,6 +126,14 @@ impl Application {
                     if let Err(error) = polled.catch_up().await {
                         tracing::warn!(%error, "could not read the change log");
                     }
+                    // Releases made or withdrawn by another replica or the CLI.
+                    if let Err(error) = polled
+                        .releases
+                        .refresh(&polled.store, &polled.settings.privacy)
+                        .await
+                    {
+                        tracing::warn!(%error, "could not read the releases");
+                    }
                     // Keep the cached snapshot at most a minute behind, so a restart has
                     // little of the change log to apply.
                     if since_cached.elapsed() >= std::time::Duration::from_mins(1) {

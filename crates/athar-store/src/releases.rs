@@ -149,6 +149,15 @@ impl Store {
         })
     }
 
+    /// The id of every release and when it was withdrawn: a cheap look for what changed.
+    pub async fn release_states(&self) -> Result<Vec<(String, Option<String>)>> {
+        const SQL: &str = "SELECT id, withdrawn_at FROM releases";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        })
+    }
+
     /// The frozen incidents of release `id`, in its order.
     pub async fn release_incidents(&self, id: &str) -> Result<Vec<Incident>> {
         const SQL: &str =

@@ -99,6 +99,8 @@ fn differing(before: &[(String, u16, Vec<u8>)], after: &[(String, u16, Vec<u8>)]
 async fn a_release_never_changes(backend: Backend) {
     let store = TestStore::new(backend).await;
     let address = store.spawn(true).await;
+    // A second server over the same store, already running: a replica.
+    let second = store.spawn(false).await;
     let april =
         json!({"id": "2024-04", "title": "April 2024", "from": "2024-04-01", "to": "2024-04-30"});
 
@@ -224,8 +226,23 @@ async fn a_release_never_changes(backend: Backend) {
         "the release did not"
     );
 
-    // A second server over the same store (a restart, or a replica) answers the same.
-    let second = store.spawn(false).await;
+    // The replica learns of the release from the store (within a few polls), and answers
+    // the same; so does a server started now (a restart).
+    let mut waited = 0;
+    while crate::support::get(&format!("{second}/v1/releases/2024-04"))
+        .await
+        .0
+        != 200
+    {
+        assert!(waited < 100, "the replica never saw the release");
+        waited += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let restarted = store.spawn(false).await;
+    assert_eq!(
+        differing(&before, &answers(&restarted).await),
+        Vec::<String>::new()
+    );
     let elsewhere = answers(&second).await;
     assert_eq!(differing(&before, &elsewhere), Vec::<String>::new());
     let (status, listed) = crate::support::get(&format!("{second}/v1/releases")).await;
