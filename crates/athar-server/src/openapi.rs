@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the types they
-//! return (each beside the code that makes it). `scripts/api-clients` runs Schemathesis
-//! against a live server, so a schema that drifts from what a handler sends fails the
+//! return (each beside the code that makes it). `tests/tests/clients.rs` runs Schemathesis
+//! against the real binary, so a schema that drifts from what a handler sends fails the
 //! tests.
 
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};

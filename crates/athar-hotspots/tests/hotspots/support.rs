@@ -1,7 +1,5 @@
 //! Seeded random numbers and shared fixtures.
 
-use std::path::PathBuf;
-
 use athar_hotspots::{BoundingBox, LonLat, Units};
 
 /// North-west Syria, the bounding box of the benchmark.
@@ -38,18 +36,6 @@ impl Rng {
         (self.uniform() * n as f64) as usize
     }
 
-    /// Poisson(λ) by multiplying uniforms (Knuth), for small λ.
-    pub fn poisson(&mut self, lambda: f64) -> u32 {
-        let limit = (-lambda).exp();
-        let mut k = 0;
-        let mut product = self.uniform();
-        while product > limit {
-            k += 1;
-            product *= self.uniform();
-        }
-        k
-    }
-
     /// A uniform point in a box.
     pub fn point_in(&mut self, bbox: &BoundingBox) -> LonLat {
         LonLat::new(
@@ -81,11 +67,4 @@ pub fn point_in_unit(units: &Units, unit: usize, rng: &mut Rng) -> LonLat {
         centre.lon + t * (vertex.lon - centre.lon),
         centre.lat + t * (vertex.lat - centre.lat),
     )
-}
-
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
 }

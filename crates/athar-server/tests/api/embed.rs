@@ -1,6 +1,6 @@
 //! The map page's HTTP side: styles with absolute URLs, the front-end files, the page
 //! itself in both languages with its frame policy, and oEmbed. (Its rendering is tested in
-//! a real browser by scripts/browser-test.)
+//! a real browser by the workspace's tests/tests/browser.rs.)
 
 use crate::support::{
     Backend, TestStore, both_backends, browser_tile, client, compressed_tile, encoded, get,

@@ -9,7 +9,6 @@ mod basics;
 mod communities;
 mod embed;
 mod exports;
-mod gdal;
 mod hostile;
 mod hotspots;
 mod indistinguishable;

@@ -14,7 +14,7 @@ neighbour lists given (weights 1), PySAL adding each unit to its own neighbourho
 (w_ii = 1), so that both sides use exactly the same weights. Permutations are off: only
 the analytical z-scores (Zs) are compared. Mann-Kendall is pymannkendall.original_test.
 
-The environment is pinned in scripts/pysal-requirements.txt.
+The environment is pinned in tests/pysal/requirements.txt (scripts/setup-python makes it).
 """
 
 import json

@@ -1,6 +1,8 @@
 """OWSLib, an independent OGC API client, reads Athar's incidents collection.
 
-    python scripts/owslib_check.py http://127.0.0.1:PORT
+    python tests/clients/owslib_check.py http://127.0.0.1:PORT
+
+Run by tests/tests/clients.rs, which starts the server.
 """
 import json
 import sys

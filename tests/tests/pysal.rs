@@ -1,18 +1,38 @@
-//! Athar's Gi* z-scores and Mann-Kendall tests against PySAL (esda, libpysal) and
-//! pymannkendall, run by `scripts/pysal_check.py` in the virtual environment
-//! `target/python-venv-pysal` (or the Python named by `ATHAR_PYSAL_PYTHON`).
+//! Athar's Gi* z-scores and Mann-Kendall tests (athar-hotspots) against PySAL (esda,
+//! libpysal) and pymannkendall, run by `tests/pysal/pysal_check.py` in the virtual
+//! environment `target/python-venv-pysal` that `scripts/setup-python` makes (or the Python
+//! named by `ATHAR_PYSAL_PYTHON`).
 
 use std::path::PathBuf;
 use std::process::Command;
 
+use athar_e2e::{Run as _, workspace_root};
 use athar_hotspots::{
     Counts, GiStarOptions, HotspotClass, SpatialWeights, Trend, Units, gi_star, mann_kendall,
 };
 use serde_json::{Value, json};
 
-use crate::support::{Rng, bbox};
+// The seeded generator and fixtures of athar-hotspots' own tests: the data sets are the
+// same numbers here as there.
+#[allow(dead_code)]
+#[path = "../../crates/athar-hotspots/tests/hotspots/support.rs"]
+mod support;
+
+use support::{Rng, bbox};
 
 const TOLERANCE: f64 = 1e-6;
+
+/// Poisson(λ) by multiplying uniforms (Knuth), for small λ.
+fn poisson(rng: &mut Rng, lambda: f64) -> u32 {
+    let limit = (-lambda).exp();
+    let mut k = 0;
+    let mut product = rng.uniform();
+    while product > limit {
+        k += 1;
+        product *= rng.uniform();
+    }
+    k
+}
 
 struct Dataset {
     name: &'static str,
@@ -37,7 +57,7 @@ fn clusters() -> Dataset {
                     peak * (-d * d / 18.0).exp()
                 })
                 .sum();
-            rng.poisson(0.5 + cluster)
+            poisson(&mut rng, 0.5 + cluster)
         })
         .collect();
     Dataset {
@@ -63,7 +83,7 @@ fn random() -> Dataset {
     )
     .unwrap();
     let weights = SpatialWeights::k_nearest(&units, 8).unwrap();
-    let counts = (0..units.len()).map(|_| rng.poisson(3.0)).collect();
+    let counts = (0..units.len()).map(|_| poisson(&mut rng, 3.0)).collect();
     Dataset {
         name: "random",
         units,
@@ -88,7 +108,7 @@ fn isolated() -> Dataset {
     given.push(("far-away".to_owned(), 37.3, 36.3));
     let units = Units::points(given).unwrap();
     let weights = SpatialWeights::distance_band(&units, Some(6.0)).unwrap();
-    let mut counts: Vec<u32> = (0..30).map(|_| rng.poisson(4.0)).collect();
+    let mut counts: Vec<u32> = (0..30).map(|_| poisson(&mut rng, 4.0)).collect();
     counts.push(40);
     Dataset {
         name: "isolated",
@@ -111,7 +131,7 @@ fn series() -> Vec<Vec<f64>> {
         let length = 4 + i % 20;
         all.push(
             (0..length)
-                .map(|t| f64::from(rng.poisson((3.0 + slope * f64::from(t)).max(0.1))))
+                .map(|t| f64::from(poisson(&mut rng, (3.0 + slope * f64::from(t)).max(0.1))))
                 .collect(),
         );
     }
@@ -124,13 +144,12 @@ fn python() -> PathBuf {
     if let Some(path) = std::env::var_os("ATHAR_PYSAL_PYTHON") {
         return path.into();
     }
-    let path = crate::support::workspace_root().join("target/python-venv-pysal/bin/python");
+    let path = workspace_root().join("target/python-venv-pysal/bin/python");
     assert!(
         path.exists(),
-        "the PySAL check needs a Python virtual environment at {}; create it from the \
-         workspace root with\n\n    python3 -m venv target/python-venv-pysal\n    \
-         target/python-venv-pysal/bin/pip install -r scripts/pysal-requirements.txt\n\n\
-         (or set ATHAR_PYSAL_PYTHON to a Python that has esda, libpysal and pymannkendall)",
+        "the PySAL check needs a Python virtual environment at {}; make it with \
+         scripts/setup-python (scripts/test does), or set ATHAR_PYSAL_PYTHON to a Python \
+         that has esda, libpysal and pymannkendall",
         path.display()
     );
     path
@@ -141,13 +160,12 @@ fn run_pysal(request: &Value) -> Value {
     let input = dir.path().join("input.json");
     let output = dir.path().join("output.json");
     std::fs::write(&input, request.to_string()).unwrap();
-    let script = crate::support::workspace_root().join("scripts/pysal_check.py");
+    let script = workspace_root().join("tests/pysal/pysal_check.py");
     let result = Command::new(python())
         .arg(&script)
         .arg(&input)
         .arg(&output)
-        .output()
-        .unwrap();
+        .run();
     assert!(
         result.status.success(),
         "{} failed: {}",

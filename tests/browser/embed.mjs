@@ -10,17 +10,25 @@
 // diverging legend's seven rows in the page's language and direction, a popup on a hot
 // hexagon, no download links, no console errors or CSP violations.
 //
-//   node web/tests/embed.mjs http://127.0.0.1:PORT OUT_DIR
-import { chromium } from 'playwright-core';
+// Prints a line per check (`ok   …` or `FAIL …`) and exits with an error when one fails.
+// Run by tests/tests/browser.rs (`cargo test -p athar-e2e --test browser`), which starts
+// the server; by hand, from the workspace root:
+//
+//   node tests/browser/embed.mjs http://127.0.0.1:PORT OUT_DIR
+//
+// Playwright and the style validator are the front-end packages' (web/node_modules, from
+// scripts/setup-web), resolved from web/ since this file is not below it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [base, out] = process.argv.slice(2);
 if (!base || !out) throw new Error('usage: embed.mjs BASE_URL OUT_DIR');
 mkdirSync(out, { recursive: true });
-const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const web = join(dirname(fileURLToPath(import.meta.url)), '../../web');
+const { chromium } = createRequire(join(web, 'package.json'))('playwright-core');
 let failures = 0;
 const check = (ok, what) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);

@@ -5,76 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use athar_store::{Store, StoreLocation};
-use athar_test_support::FreshDatabase;
+use athar_e2e::{Run as _, Server, Target, binary, both_backends};
+use athar_store::Store;
 use serde_json::Value;
-
-enum Target {
-    Sqlite(tempfile::TempDir),
-    Postgres(FreshDatabase, tempfile::TempDir),
-}
-
-impl Target {
-    async fn new(postgres: bool) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        if postgres {
-            Self::Postgres(FreshDatabase::create().await, dir)
-        } else {
-            Self::Sqlite(dir)
-        }
-    }
-
-    fn dir(&self) -> &Path {
-        match self {
-            Self::Sqlite(dir) | Self::Postgres(_, dir) => dir.path(),
-        }
-    }
-
-    fn athar(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_athar"));
-        command
-            .env("ATHAR_DATA_DIR", self.dir().join("athar-data"))
-            .env("RUST_LOG", "warn");
-        match self {
-            Self::Sqlite(_) => command.env_remove("DATABASE_URL"),
-            Self::Postgres(database, _) => command.env("DATABASE_URL", database.url()),
-        };
-        command
-    }
-
-    fn write(&self, name: &str, content: &str) -> PathBuf {
-        let path = self.dir().join(name);
-        std::fs::write(&path, content).unwrap();
-        path
-    }
-
-    async fn count(&self) -> u64 {
-        let location = match self {
-            Self::Sqlite(dir) => {
-                StoreLocation::Sqlite(dir.path().join("athar-data").join("athar.db"))
-            }
-            Self::Postgres(database, _) => StoreLocation::Postgres(database.url().to_owned()),
-        };
-        Store::open(&location)
-            .await
-            .unwrap()
-            .count_incidents()
-            .await
-            .unwrap()
-    }
-}
 
 fn ingest_json(target: &Target, file: &Path) -> (i32, Value, String) {
     let Output {
         status,
         stdout,
         stderr,
-    } = target
-        .athar()
-        .args(["ingest", "--json"])
-        .arg(file)
-        .output()
-        .unwrap();
+    } = target.athar().args(["ingest", "--json"]).arg(file).run();
     let report = serde_json::from_slice(&stdout).unwrap_or(Value::Null);
     (
         status.code().unwrap(),
@@ -89,22 +29,6 @@ c1,attack,2024-04-01,سرمين,35.904,36.725,artillery,0
 c2,attack,2024-04-02,بلدة سرمين,35.905,36.726,drone,1
 c3,fire,2024-04-03,إدلب,35.930,36.634,,0
 ";
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(super::Target::new(false).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(super::Target::new(true).await).await;
-            }
-        }
-    )*};
-}
 
 both_backends!(
     ingest_reports_every_row_and_sets_the_exit_code,
@@ -123,8 +47,7 @@ async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
         .athar()
         .args(["export", "--kind", "attack", "--lang", "ar", "--out"])
         .arg(&csv)
-        .output()
-        .unwrap();
+        .run();
     assert!(
         output.status.success(),
         "{}",
@@ -149,8 +72,7 @@ async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
         .athar()
         .args(["export", "--from", "2024-04-02", "--out"])
         .arg(&gpkg)
-        .output()
-        .unwrap();
+        .run();
     assert!(
         output.status.success(),
         "{}",
@@ -160,8 +82,7 @@ async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
         .args(["-so", "-ro"])
         .arg(&gpkg)
         .arg("incidents")
-        .output()
-        .expect("ogrinfo (gdal-bin) is installed by scripts/test");
+        .run();
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains("Feature Count: 2"), "{info}");
 
@@ -171,8 +92,7 @@ async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
         .args([
             "export", "--format", "geojson", "--out", "-", "--kind", "fire",
         ])
-        .output()
-        .unwrap();
+        .run();
     let collection: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(collection["features"].as_array().unwrap().len(), 1);
 
@@ -187,8 +107,7 @@ async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
             .args(["export", "--out"])
             .arg(target.dir().join("bad.csv"))
             .args(arguments)
-            .output()
-            .unwrap();
+            .run();
         assert!(!output.status.success());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{stderr}");
@@ -208,8 +127,7 @@ async fn a_community_list_is_imported_and_names_resolve_against_it(target: Targe
             .athar()
             .args(["gazetteer", "import"])
             .arg(&list)
-            .output()
-            .unwrap();
+            .run();
         let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
         (output.status.code().unwrap(), report)
     };
@@ -251,13 +169,7 @@ async fn a_community_list_is_imported_and_names_resolve_against_it(target: Targe
         (0, Some(1)),
         "{report} {stderr}"
     );
-    let location = match &target {
-        Target::Sqlite(dir) => {
-            StoreLocation::Sqlite(dir.path().join("athar-data").join("athar.db"))
-        }
-        Target::Postgres(database, _) => StoreLocation::Postgres(database.url().to_owned()),
-    };
-    let incidents = Store::open(&location)
+    let incidents = Store::open(&target.location())
         .await
         .unwrap()
         .load_incidents()
@@ -335,7 +247,7 @@ m4,fire,2024-04-06,أريحا,35.81,36.61,0,0
     assert_eq!(target.count().await, 5);
 
     // The human-readable report names rows and fields too.
-    let output = target.athar().arg("ingest").arg(&mixed).output().unwrap();
+    let output = target.athar().arg("ingest").arg(&mixed).run();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         text.contains("0 accepted, 0 updated, 2 unchanged, 2 rejected"),
@@ -398,10 +310,7 @@ async fn killing_an_import_midway_stores_all_or_nothing(target: Target) {
 
 #[test]
 fn help_names_the_configuration() {
-    let output = Command::new(env!("CARGO_BIN_EXE_athar"))
-        .args(["serve", "--help"])
-        .output()
-        .unwrap();
+    let output = Command::new(binary()).args(["serve", "--help"]).run();
     let help = String::from_utf8_lossy(&output.stdout);
     for variable in ["DATABASE_URL", "ATHAR_DATA_DIR", "ATHAR_LISTEN", "--demo"] {
         assert!(
@@ -411,63 +320,11 @@ fn help_names_the_configuration() {
     }
 }
 
-/// A server process of this target on a free port, with an admin token.
-struct Server {
-    child: std::process::Child,
-    base: String,
-}
-
 const TOKEN: &str = "server-test-admin-token";
 
-impl Server {
-    fn start(target: &Target) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = target
-            .athar()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("ATHAR_ADMIN_TOKEN", TOKEN)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_mins(1);
-        while server.healthz().is_none() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        server
-    }
-
-    fn healthz(&self) -> Option<Value> {
-        let output = Command::new("curl")
-            .args(["-fsS", &format!("{}/healthz", self.base)])
-            .output()
-            .expect("curl is installed by scripts/test");
-        serde_json::from_slice(&output.stdout).ok()
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A server of this target on a free port, with an admin token.
+fn serve(target: &Target) -> Server {
+    Server::start(target.athar().arg("serve").env("ATHAR_ADMIN_TOKEN", TOKEN))
 }
 
 fn big_csv(target: &Target, rows: usize) -> PathBuf {
@@ -488,9 +345,9 @@ both_backends!(
 async fn a_server_killed_mid_import_keeps_all_or_nothing(target: Target) {
     const ROWS: usize = 300_000;
     let big = big_csv(&target, ROWS);
-    let mut server = Server::start(&target);
+    let mut server = serve(&target);
     let mut upload = Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-X", "POST"])
+        .args(["-sS", "--max-time", "60", "-o", "/dev/null", "-X", "POST"])
         .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
         .args(["-H", "Content-Type: text/csv", "--data-binary"])
         .arg(format!("@{}", big.display()))
@@ -507,7 +364,7 @@ async fn a_server_killed_mid_import_keeps_all_or_nothing(target: Target) {
         "{stored} of {ROWS} rows are stored after SIGKILL: an import must be all or nothing"
     );
     drop(server);
-    let restarted = Server::start(&target);
+    let restarted = serve(&target);
     assert_eq!(
         restarted.healthz().unwrap()["incidents"].as_u64(),
         Some(stored),
@@ -521,10 +378,10 @@ async fn sigterm_lets_a_download_in_progress_finish(target: Target) {
     const ROWS: usize = 60_000;
     let big = big_csv(&target, ROWS);
     assert_eq!(ingest_json(&target, &big).0, 0);
-    let mut server = Server::start(&target);
+    let mut server = serve(&target);
     let file = target.dir().join("export.geojson");
     let mut download = Command::new("curl")
-        .args(["-sS", "--fail", "-o"])
+        .args(["-sS", "--max-time", "300", "--fail", "-o"])
         .arg(&file)
         .arg(format!("{}/v1/exports/incidents.geojson", server.base))
         .spawn()

@@ -1,6 +1,10 @@
-//! GDAL's OGC API – Features driver, an independent client, reads the collection whole.
+//! GDAL, an independent client, reads the real server with the demo month: the collection
+//! whole through its OGC API – Features driver, and a zoom level of vector tiles through
+//! its MVT driver and the TileJSON.
 
-use crate::support::{Backend, TestStore, both_backends, get};
+use std::time::Duration;
+
+use athar_e2e::{Run as _, Server, Target, both_backends};
 
 both_backends!(
     gdal_reads_every_incident_through_the_ogc_api,
@@ -11,8 +15,7 @@ fn ogrinfo(arguments: &[String]) -> String {
     let output = std::process::Command::new("ogrinfo")
         .args(arguments)
         .env("GDAL_HTTP_TIMEOUT", "30")
-        .output()
-        .expect("ogrinfo (Debian gdal-bin) must be installed: scripts/test installs it");
+        .run_within(Duration::from_mins(5));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -22,28 +25,26 @@ fn ogrinfo(arguments: &[String]) -> String {
     stdout
 }
 
-async fn gdal_reads_every_incident_through_the_ogc_api(backend: Backend) {
-    let store = TestStore::new(backend).await;
-    let address = store.spawn(true).await;
-    let expected = get(&format!("{address}/healthz")).await.1["incidents"]
-        .as_u64()
-        .unwrap();
-    let source = format!("OAPIF:{address}");
+/// `athar serve --demo` on the target.
+fn serve_demo(target: &Target) -> Server {
+    Server::start(target.athar().args(["serve", "--demo"]))
+}
+
+async fn gdal_reads_every_incident_through_the_ogc_api(target: Target) {
+    let server = serve_demo(&target);
+    let expected = server.healthz().unwrap()["incidents"].as_u64().unwrap();
+    let source = format!("OAPIF:{}", server.base);
     // Every feature, read page by page through the `next` links (GDAL asks for its own
     // page size), with the fields the collection declares.
-    let listing = actix_web::rt::task::spawn_blocking(move || {
-        ogrinfo(&[
-            "-ro".into(),
-            "-al".into(),
-            "--config".into(),
-            "OAPIF_PAGE_SIZE".into(),
-            "50".into(),
-            source,
-            "incidents".into(),
-        ])
-    })
-    .await
-    .unwrap();
+    let listing = ogrinfo(&[
+        "-ro".into(),
+        "-al".into(),
+        "--config".into(),
+        "OAPIF_PAGE_SIZE".into(),
+        "50".into(),
+        source,
+        "incidents".into(),
+    ]);
     let features = listing
         .lines()
         .filter(|line| line.starts_with("OGRFeature("))
@@ -57,15 +58,10 @@ async fn gdal_reads_every_incident_through_the_ogc_api(backend: Backend) {
     assert!(listing.contains("POINT (36."), "geometries are read");
 }
 
-async fn gdal_reads_a_zoom_level_of_vector_tiles_through_tilejson(backend: Backend) {
-    let store = TestStore::new(backend).await;
-    let address = store.spawn(true).await;
-    let source = format!("MVT:{address}/tiles/incidents/4");
-    let summary = actix_web::rt::task::spawn_blocking(move || {
-        ogrinfo(&["-ro".into(), "-al".into(), "-so".into(), source])
-    })
-    .await
-    .unwrap();
+async fn gdal_reads_a_zoom_level_of_vector_tiles_through_tilejson(target: Target) {
+    let server = serve_demo(&target);
+    let source = format!("MVT:{}/tiles/incidents/4", server.base);
+    let summary = ogrinfo(&["-ro".into(), "-al".into(), "-so".into(), source]);
     assert!(summary.contains("Layer name: incidents"), "{summary}");
     let features: u64 = summary
         .lines()

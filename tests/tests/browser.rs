@@ -1,0 +1,39 @@
+//! The embeddable map in a real browser: the real server with the demo month, and
+//! `tests/browser/embed.mjs` opening /embed in both languages in Debian's headless Chromium
+//! through Playwright (from `web/node_modules`: `scripts/setup-web --browser` installs
+//! both). Screenshots and the downloaded maps are saved in `target/screenshots/`.
+//!
+//! The script prints a line per check, `ok   …` or `FAIL …`, straight to this process's
+//! standard output (never captured: `scripts/test` counts them in its closing line), and
+//! exits with an error when a check fails.
+
+use std::io::Write as _;
+use std::process::Command;
+use std::time::Duration;
+
+use athar_e2e::{Run as _, Server, Target, workspace_root};
+
+#[test]
+fn the_embeddable_map_passes_its_checks_in_headless_chromium() {
+    let root = workspace_root();
+    assert!(
+        root.join("web/node_modules/playwright-core").is_dir(),
+        "web/node_modules/playwright-core is missing: run scripts/setup-web --browser \
+         (scripts/test does)"
+    );
+    let target = Target::sqlite();
+    let server = Server::start(target.athar().args(["serve", "--demo"]));
+    // The checks' lines start lines of their own, even after the test harness's
+    // `test … ` when it runs one test at a time.
+    std::io::stdout().write_all(b"\n").unwrap();
+    let status = Command::new("node")
+        .arg("tests/browser/embed.mjs")
+        .arg(&server.base)
+        .arg("target/screenshots")
+        .current_dir(root)
+        .status_within(Duration::from_mins(15));
+    assert!(
+        status.success(),
+        "tests/browser/embed.mjs failed ({status}): see its FAIL lines above"
+    );
+}
