@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::Path;
 
 use athar_core::{Incident, Slug, Vocabularies, VocabularyName};
+use athar_index::Snapshot;
 
 /// A download format for incidents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -640,6 +641,9 @@ pub enum GeoPackageError {
     /// A geometry could not be encoded.
     #[error("geometry: {0}")]
     Geometry(#[from] geozero::error::GeozeroError),
+    /// The temporary file could not be made or read.
+    #[error("temporary file: {0}")]
+    File(#[from] std::io::Error),
 }
 
 /// Writes `incidents` as a new GeoPackage at `path` (which must not exist), with one point
@@ -746,4 +750,69 @@ pub fn write_geopackage(
     }
     transaction.commit()?;
     Ok(written)
+}
+
+/// Bytes gathered before a chunk of an export is handed on.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Writes the incidents of `rows` in the text format `format`, a chunk of about
+/// [`CHUNK_BYTES`] at a time, to `send`, which answers false when the reader has gone (the
+/// writing then stops).
+pub fn write_text_chunks(
+    snapshot: &Snapshot,
+    rows: &[athar_index::RowId],
+    (format, options): (ExportFormat, ExportOptions),
+    send: &mut dyn FnMut(Vec<u8>) -> bool,
+) {
+    let mut export = TextExport::new(format, options, snapshot.vocabularies());
+    let mut buffer = Vec::with_capacity(CHUNK_BYTES + 4096);
+    export.begin(&mut buffer);
+    for row in rows {
+        export.row(&snapshot.incident(*row), &mut buffer);
+        if buffer.len() >= CHUNK_BYTES
+            && !send(std::mem::replace(
+                &mut buffer,
+                Vec::with_capacity(CHUNK_BYTES + 4096),
+            ))
+        {
+            return;
+        }
+    }
+    export.end(&mut buffer);
+    send(buffer);
+}
+
+/// The incidents of `rows` as a GeoPackage, written whole to a temporary file (SQLite
+/// writes with seeks) and returned open, its directory entry already gone.
+pub fn geopackage_file(
+    snapshot: &Snapshot,
+    rows: Vec<athar_index::RowId>,
+    options: ExportOptions,
+) -> Result<std::fs::File, GeoPackageError> {
+    let directory = tempfile::tempdir()?;
+    let path = directory.path().join("incidents.gpkg");
+    let incidents = rows.into_iter().map(|row| snapshot.incident(row));
+    write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})?;
+    let file = std::fs::File::open(&path)?;
+    // The open file outlives its directory entry.
+    drop(directory);
+    Ok(file)
+}
+
+/// Hands `file` on to `send` a chunk of [`CHUNK_BYTES`] at a time, until it ends, fails, or
+/// `send` answers false.
+pub fn send_file_chunks(mut file: std::fs::File, send: &mut dyn FnMut(Vec<u8>) -> bool) {
+    use std::io::Read as _;
+    loop {
+        let mut chunk = vec![0u8; CHUNK_BYTES];
+        match file.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(read) => {
+                chunk.truncate(read);
+                if !send(chunk) {
+                    return;
+                }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! the domain crates (core, gazetteer, index, ingest, hotspots, maps, tiles, store) and the
 //! edges that call it (`athar-server` for HTTP, `athar-cli` for the terminal).
 //!
+//! - [`edits`]: one incident edited, field by field, and validated again.
 //! - [`embed`]: the map a report embeds: its styles, page, hotspot legend and oEmbed.
 //! - [`hotspots`]: Gi* maps and emerging hotspots over the reader's view, ready to serve.
 //! - [`import`]: the import pipeline (parse, validate, resolve, learn places, store in one
@@ -26,6 +27,7 @@
 pub mod changes;
 pub mod communities;
 pub mod counts;
+pub mod edits;
 pub mod embed;
 pub mod export;
 pub mod features;

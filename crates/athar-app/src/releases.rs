@@ -85,7 +85,7 @@ pub enum ReleaseError {
     #[error("{field}: {message}")]
     Invalid {
         /// The field.
-        field: &'static str,
+        field: String,
         /// What is wrong.
         message: String,
     },
@@ -131,6 +131,80 @@ pub struct Request<'a> {
     pub filters: String,
     /// Who asks.
     pub actor: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// The release a JSON object asks for (`id`, `title`, `from`, `to`, and any shared
+    /// filter as in query strings, its value text), its filters read against
+    /// `vocabularies` and `resolver`, for `actor`.
+    pub fn from_fields(
+        fields: &'a serde_json::Map<String, serde_json::Value>,
+        (vocabularies, resolver): (&Vocabularies, &dyn athar_core::CommunityResolver),
+        actor: Option<&'a str>,
+    ) -> Result<Self, ReleaseError> {
+        use serde_json::Value;
+        let invalid = |field: &str, message: &str| ReleaseError::Invalid {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        };
+        let text = |name: &str| match fields.get(name) {
+            Some(Value::String(text)) => Ok(text.as_str()),
+            None | Some(Value::Null) => Err(invalid(name, "is required")),
+            Some(_) => Err(invalid(name, "must be text")),
+        };
+        let (id, title) = (text("id")?, text("title")?);
+        let mut filter = Filter::default();
+        let mut filters = Vec::new();
+        for (name, value) in fields {
+            if matches!(name.as_str(), "id" | "title") {
+                continue;
+            }
+            let Value::String(value) = value else {
+                return Err(invalid(name, "must be text"));
+            };
+            let known = filter
+                .apply_parameter(name, value, vocabularies, resolver)
+                .map_err(|error| invalid(&error.parameter, &error.message))?;
+            if !known {
+                return Err(invalid(
+                    name,
+                    "is not a field of a release (id, title, from, to, or a filter)",
+                ));
+            }
+            if !matches!(name.as_str(), "from" | "to") {
+                filters.push(format!(
+                    "{}={}",
+                    percent_encoded(name),
+                    percent_encoded(value)
+                ));
+            }
+        }
+        for name in ["from", "to"] {
+            if !fields.contains_key(name) {
+                return Err(invalid(name, "is required: a release is of a period"));
+            }
+        }
+        Ok(Self {
+            id,
+            title,
+            filter,
+            filters: filters.join("&"),
+            actor,
+        })
+    }
+}
+
+/// `text` percent-encoded for a query string: every byte but the unreserved ones.
+fn percent_encoded(text: &str) -> String {
+    use std::fmt::Write as _;
+    text.bytes().fold(String::new(), |mut out, byte| {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+        out
+    })
 }
 
 /// The snapshot version of a release: from its hash, with the top bit set, so that it
@@ -385,7 +459,7 @@ impl Releases {
     ) -> Result<Manifest, ReleaseError> {
         if !valid_id(request.id) {
             return Err(ReleaseError::Invalid {
-                field: "id",
+                field: "id".into(),
                 message: format!(
                     "'{}' is not a release id: 1 to {MAX_ID_CHARS} lowercase letters, digits and hyphens",
                     request.id
@@ -394,14 +468,14 @@ impl Releases {
         }
         let (Some(from), Some(to)) = (request.filter.from, request.filter.to) else {
             return Err(ReleaseError::Invalid {
-                field: "from",
+                field: "from".into(),
                 message: "a release needs a period: from and to".into(),
             });
         };
         let title = request.title.trim();
         if title.is_empty() || title.chars().count() > 300 {
             return Err(ReleaseError::Invalid {
-                field: "title",
+                field: "title".into(),
                 message: "is required, at most 300 characters".into(),
             });
         }
@@ -480,7 +554,7 @@ impl Releases {
     ) -> Result<Manifest, ReleaseError> {
         if reason.trim().is_empty() {
             return Err(ReleaseError::Invalid {
-                field: "reason",
+                field: "reason".into(),
                 message: "is required: why the release is withdrawn".into(),
             });
         }
@@ -513,8 +587,10 @@ mod tests {
 
     #[test]
     fn release_versions_never_meet_live_ones() {
-        let version = version_of("0000000000000000abc");
-        assert!(version >= 1 << 63);
-        assert_ne!(version_of("ffff0000"), version_of("0fff0000"));
+        let a = "0".repeat(64);
+        let b = format!("{}{}", "0".repeat(14), "1".repeat(50));
+        assert!(version_of(&a) >= 1 << 63);
+        assert!(version_of(&b) >= 1 << 63);
+        assert_ne!(version_of(&a), version_of(&b));
     }
 }

@@ -214,19 +214,6 @@ pub(crate) async fn review(
     Ok(cached(view.tag(), "application/json", to_json(&body)?))
 }
 
-/// A JSON body of at most the configured size.
-async fn json_body(
-    request: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-) -> Result<Value, ApiError> {
-    let body = super::writes::read_body(request, payload, state.settings.body_limit).await?;
-    serde_json::from_slice(&body).map_err(|e| ApiError::Invalid {
-        detail: format!("the body is not JSON: {e}"),
-        errors: Vec::new(),
-    })
-}
-
 /// A required text field of a JSON body.
 fn text_field<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
     body[field]
@@ -269,7 +256,7 @@ pub(crate) async fn add_alias(
         .get(&id)
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
-    let body = json_body(&request, payload, &state).await?;
+    let body = super::writes::json_body(&request, payload, &state).await?;
     let name = text_field(&body, "name")?;
     let added = communities::add_alias(&state.live, &place, name, &caller.name).await?;
     Ok(HttpResponse::Ok().json(added))
@@ -306,7 +293,7 @@ pub(crate) async fn merge(
         .get(&id)
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("no community with id '{id}'")))?;
-    let body = json_body(&request, payload, &state).await?;
+    let body = super::writes::json_body(&request, payload, &state).await?;
     let into = body["into"].as_str().unwrap_or_default();
     let merged = communities::merge(&state.live, &learned, into, &caller.name)
         .await

@@ -8,20 +8,18 @@
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_index::Snapshot;
-use std::sync::Arc;
 
 use crate::http::{Tag, not_modified};
 use crate::query::Query;
 use crate::{ApiError, AppState};
 use athar_app::counts::FileFormat;
 use athar_app::counts::{ranking, ranking_csv, ranking_geojson};
-use athar_app::export::{ExportFormat, ExportOptions, TextExport, write_geopackage};
+use athar_app::export::{
+    ExportFormat, ExportOptions, geopackage_file, send_file_chunks, write_text_chunks,
+};
 use athar_app::params::{Parameters as _, Pick as _};
 use athar_core::Language;
 
-/// Bytes gathered before a chunk is sent.
-const CHUNK_BYTES: usize = 256 * 1024;
 /// Chunks written ahead of the client.
 const CHUNKS_AHEAD: usize = 4;
 
@@ -65,33 +63,6 @@ fn blocking_stream(
     futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (Ok(chunk), receiver))
     })
-}
-
-/// Writes the incidents of `rows` in a text format, a chunk at a time.
-fn text_chunks(
-    snapshot: Arc<Snapshot>,
-    rows: Vec<athar_index::RowId>,
-    format: ExportFormat,
-    options: ExportOptions,
-) -> impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) + Send + 'static {
-    move |send| {
-        let mut export = TextExport::new(format, options, snapshot.vocabularies());
-        let mut buffer = Vec::with_capacity(CHUNK_BYTES + 4096);
-        export.begin(&mut buffer);
-        for row in rows {
-            export.row(&snapshot.incident(row), &mut buffer);
-            if buffer.len() >= CHUNK_BYTES
-                && !send(std::mem::replace(
-                    &mut buffer,
-                    Vec::with_capacity(CHUNK_BYTES + 4096),
-                ))
-            {
-                return;
-            }
-        }
-        export.end(&mut buffer);
-        send(buffer);
-    }
 }
 
 /// `GET /v1/exports/incidents.{format}`: every incident matching the filters, as a file.
@@ -146,44 +117,20 @@ pub(crate) async fn incidents(
     let rows = snapshot.select(&query.filter);
     let mut response = attachment(format.extension(), tag, format.media_type(), "incidents");
     if format != ExportFormat::GeoPackage {
-        let write = text_chunks(snapshot, rows, format, options);
         return Ok(response.streaming(blocking_stream(move |send| {
-            write(send);
+            write_text_chunks(&snapshot, &rows, (format, options), send);
             drop(permit);
         })));
     }
-    // SQLite writes the file with seeks: write it whole, then stream it.
-    let file = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let directory = tempfile::tempdir().map_err(ApiError::internal)?;
-        let path = directory.path().join("incidents.gpkg");
-        let incidents = rows.into_iter().map(|row| snapshot.incident(row));
-        write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})
-            .map_err(ApiError::internal)?;
-        let file = std::fs::File::open(&path).map_err(ApiError::internal)?;
-        // The open file outlives its directory entry.
-        drop(directory);
-        Ok(file)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let file = tokio::task::spawn_blocking(move || geopackage_file(&snapshot, rows, options))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let length = file.metadata().map_err(ApiError::internal)?.len();
     response.insert_header((header::CONTENT_LENGTH, length));
     Ok(response.streaming(blocking_stream(move |send| {
-        use std::io::Read;
         let _permit = permit;
-        let mut file = file;
-        loop {
-            let mut chunk = vec![0u8; CHUNK_BYTES];
-            match file.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(read) => {
-                    chunk.truncate(read);
-                    if !send(chunk) {
-                        return;
-                    }
-                }
-            }
-        }
+        send_file_chunks(file, send);
     })))
 }
 

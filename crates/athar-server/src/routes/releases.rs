@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use athar_app::releases::{Manifest, ReleaseError, Request};
-use athar_core::{FieldError, Filter};
+use athar_core::FieldError;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ impl From<ReleaseError> for ApiError {
         match error {
             ReleaseError::Invalid { field, message } => Self::Invalid {
                 detail: format!("{field}: {message}"),
-                errors: vec![FieldError::new(field, &message)],
+                errors: vec![FieldError::new(&field, &message)],
             },
             ReleaseError::Exists(_) => Self::Conflict(error.to_string()),
             ReleaseError::NotFound(_) => Self::NotFound(error.to_string()),
@@ -31,36 +31,12 @@ async fn object_body(
     payload: web::Payload,
     state: &AppState,
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
-    let body = super::writes::read_body(request, payload, state.settings.body_limit).await?;
-    match serde_json::from_slice(&body) {
-        Ok(Value::Object(fields)) => Ok(fields),
-        Ok(_) => Err(ApiError::Invalid {
+    match super::writes::json_body(request, payload, state).await? {
+        Value::Object(fields) => Ok(fields),
+        _ => Err(ApiError::Invalid {
             detail: "the body is not a JSON object".into(),
             errors: Vec::new(),
         }),
-        Err(error) => Err(ApiError::Invalid {
-            detail: format!("the body is not JSON: {error}"),
-            errors: Vec::new(),
-        }),
-    }
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::Invalid {
-        detail: format!("{field}: {message}"),
-        errors: vec![FieldError::new(field, message)],
-    }
-}
-
-/// A text field of a body.
-fn text<'a>(
-    fields: &'a serde_json::Map<String, Value>,
-    name: &str,
-) -> Result<Option<&'a str>, ApiError> {
-    match fields.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(invalid(name, "must be text")),
     }
 }
 
@@ -89,52 +65,19 @@ pub(crate) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.authorize_write(&request)?;
     let fields = object_body(&request, payload, &state).await?;
-    let required =
-        |name: &'static str| text(&fields, name)?.ok_or_else(|| invalid(name, "is required"));
-    let (id, title) = (required("id")?, required("title")?);
     let snapshot = state.snapshot();
-    let resolver = state.resolver();
-    let mut filter = Filter::default();
-    let mut filters = Vec::new();
-    for (name, value) in &fields {
-        if matches!(name.as_str(), "id" | "title") {
-            continue;
-        }
-        let Value::String(value) = value else {
-            return Err(invalid(name, "must be text"));
-        };
-        let known = filter
-            .apply_parameter(name, value, snapshot.vocabularies(), &*resolver)
-            .map_err(|error| invalid(&error.parameter, &error.message))?;
-        if !known {
-            return Err(invalid(
-                name,
-                "is not a field of a release (id, title, from, to, or a filter)",
-            ));
-        }
-        if !matches!(name.as_str(), "from" | "to") {
-            filters.push((name.clone(), value.clone()));
-        }
-    }
-    for name in ["from", "to"] {
-        if !fields.contains_key(name) {
-            return Err(invalid(name, "is required: a release is of a period"));
-        }
-    }
-    let filters = crate::http::query_string(&filters);
+    let request = Request::from_fields(
+        &fields,
+        (snapshot.vocabularies(), &*state.resolver()),
+        Some(&caller.name),
+    )?;
     let gazetteer = state.gazetteer();
     let manifest = state
         .releases
         .create(
             &state.store,
             (&snapshot, &gazetteer),
-            Request {
-                id,
-                title,
-                filter,
-                filters,
-                actor: Some(&caller.name),
-            },
+            request,
             &state.settings.privacy,
         )
         .await?;
@@ -235,7 +178,10 @@ pub(crate) async fn withdraw(
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.tokens.authorize(&request, crate::Role::Admin)?;
     let fields = object_body(&request, payload, &state).await?;
-    let reason = text(&fields, "reason")?.unwrap_or_default();
+    let reason = fields
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let manifest = state
         .releases
         .withdraw(

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_core::{IncidentDraft, ValidationContext};
 use athar_ingest::Format;
 use athar_store::ImportMeta;
 use futures_util::StreamExt as _;
@@ -16,6 +15,19 @@ use crate::query::Query;
 use crate::{ApiError, AppState};
 use athar_app::params::Parameters as _;
 use athar_app::{ImportError, run_import};
+
+/// A JSON body of at most the configured size.
+pub(crate) async fn json_body(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Value, ApiError> {
+    let body = read_body(request, payload, state.settings.body_limit).await?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::Invalid {
+        detail: format!("the body is not JSON: {e}"),
+        errors: Vec::new(),
+    })
+}
 
 /// Reads a body of at most `limit` bytes.
 pub(crate) async fn read_body(
@@ -213,60 +225,15 @@ pub(crate) async fn edit(
         .find(id)
         .ok_or_else(|| ApiError::NotFound(format!("there is no incident '{id}'")))?;
     let current = snapshot.incident(row);
-    let mut draft = IncidentDraft::from_record(&current.record);
-    let mut errors = Vec::new();
-    for (field, value) in &changes {
-        if matches!(field.as_str(), "source" | "source_id" | "id") {
-            errors.push(athar_core::FieldError::new(
-                field,
-                "identifies the record and cannot be changed",
-            ));
-            continue;
-        }
-        let text = match value {
-            Value::Null => None,
-            Value::String(text) => Some(text.clone()),
-            Value::Number(number) => Some(number.to_string()),
-            _ => {
-                errors.push(athar_core::FieldError::new(
-                    field,
-                    "must be text, a number or null",
-                ));
-                continue;
-            }
-        };
-        if matches!(field.as_str(), "occurred_on" | "occurred_at") {
-            draft.clear("occurred_on");
-            draft.clear("occurred_at");
-        }
-        match text {
-            None => draft.clear(field),
-            Some(text) => {
-                if let Err(error) = draft.set(field, &text) {
-                    errors.push(error);
-                }
-            }
-        }
-    }
-    let vocabularies = Arc::clone(snapshot.vocabularies());
-    let resolver = state.resolver();
-    let context = ValidationContext::new(&vocabularies, &*resolver);
-    let record = match draft.validate(&context) {
-        Ok(record) if errors.is_empty() => record,
-        Ok(_) => {
-            return Err(ApiError::Invalid {
-                detail: "the edit breaks the rules of an incident".into(),
-                errors,
-            });
-        }
-        Err(more) => {
-            errors.extend(more);
-            return Err(ApiError::Invalid {
-                detail: "the edit breaks the rules of an incident".into(),
-                errors,
-            });
-        }
-    };
+    let record = athar_app::edits::patched(
+        &current.record,
+        &changes,
+        (snapshot.vocabularies(), &*state.resolver()),
+    )
+    .map_err(|errors| ApiError::Invalid {
+        detail: "the edit breaks the rules of an incident".into(),
+        errors,
+    })?;
     let counts = state
         .store
         .update_incident(id, record, Some(&caller.name))
