@@ -95,6 +95,14 @@ pub enum ReleaseError {
     /// No such release.
     #[error("there is no release '{0}'")]
     NotFound(String),
+    /// The release was withdrawn: when, and why.
+    #[error("release '{id}' was withdrawn on {}: {}", .withdrawal.at, .withdrawal.reason)]
+    Withdrawn {
+        /// The release.
+        id: String,
+        /// Its withdrawal.
+        withdrawal: Withdrawal,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -192,6 +200,191 @@ impl<'a> Request<'a> {
             actor,
         })
     }
+}
+
+/// What changed between a release and the live data (or another release) over the
+/// release's period and filters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Diff {
+    /// Incidents on the other side only (their ids).
+    pub added: Vec<uuid::Uuid>,
+    /// Incidents in the release only.
+    pub removed: Vec<uuid::Uuid>,
+    /// Incidents on both sides whose fields differ.
+    pub changed: Vec<Changed>,
+    /// Incidents and casualties by kind on each side.
+    pub totals: DiffTotals,
+}
+
+/// An incident changed since a release: each field that differs, as text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Changed {
+    /// The incident.
+    pub id: uuid::Uuid,
+    /// The fields, named as in imports; a re-assignment to another place shows as
+    /// `community_id`.
+    #[schema(value_type = Vec<Object>)]
+    pub fields: Vec<athar_core::FieldChange>,
+}
+
+/// The totals of both sides of a diff, by kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffTotals {
+    /// The release.
+    pub release: std::collections::BTreeMap<String, crate::stats::Figures>,
+    /// The live data, or the other release.
+    pub against: std::collections::BTreeMap<String, crate::stats::Figures>,
+}
+
+/// The incidents of `release` against those `filter` selects from `against`.
+pub fn diff(release: &Snapshot, against: &Snapshot, filter: &Filter) -> Diff {
+    let mine = release.select(&Filter::default());
+    let theirs = against.select(filter);
+    let ids = |snapshot: &Snapshot,
+               rows: &[athar_index::RowId]|
+     -> HashMap<uuid::Uuid, athar_index::RowId> {
+        rows.iter()
+            .map(|row| (snapshot.incident(*row).id, *row))
+            .collect()
+    };
+    let (mine_ids, their_ids) = (ids(release, &mine), ids(against, &theirs));
+    let mut added: Vec<uuid::Uuid> = their_ids
+        .keys()
+        .filter(|id| !mine_ids.contains_key(id))
+        .copied()
+        .collect();
+    let mut removed: Vec<uuid::Uuid> = mine_ids
+        .keys()
+        .filter(|id| !their_ids.contains_key(id))
+        .copied()
+        .collect();
+    added.sort_unstable();
+    removed.sort_unstable();
+    let mut changed: Vec<Changed> = mine_ids
+        .iter()
+        .filter_map(|(id, row)| {
+            let (before, after) = (
+                release.incident(*row),
+                against.incident(*their_ids.get(id)?),
+            );
+            let mut fields = athar_core::IncidentDraft::from_record(&before.record)
+                .changes_to(&athar_core::IncidentDraft::from_record(&after.record));
+            let (was, is) = (
+                &before.record.resolution.community_id,
+                &after.record.resolution.community_id,
+            );
+            if was != is {
+                fields.push(athar_core::FieldChange {
+                    field: "community_id".into(),
+                    before: was.clone(),
+                    after: is.clone(),
+                });
+            }
+            (!fields.is_empty()).then_some(Changed { id: *id, fields })
+        })
+        .collect();
+    changed.sort_unstable_by_key(|change| change.id);
+    let totals = |snapshot: &Snapshot, rows: &[athar_index::RowId]| {
+        snapshot
+            .vocabularies()
+            .terms_of(athar_core::VocabularyName::Kind)
+            .filter_map(|term| {
+                let of_kind: Vec<athar_index::RowId> = rows
+                    .iter()
+                    .copied()
+                    .filter(|row| snapshot.tile_fields(*row).kind == &term.slug)
+                    .collect();
+                (!of_kind.is_empty()).then(|| {
+                    (
+                        term.slug.as_str().to_owned(),
+                        crate::stats::Figures::of(&snapshot.totals(&of_kind)),
+                    )
+                })
+            })
+            .collect()
+    };
+    Diff {
+        totals: DiffTotals {
+            release: totals(release, &mine),
+            against: totals(against, &theirs),
+        },
+        added,
+        removed,
+        changed,
+    }
+}
+
+impl Diff {
+    /// The diff as CSV: one row per added or removed incident, and one per changed field.
+    pub fn csv(&self) -> Result<String, csv::Error> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(["id", "change", "field", "before", "after"])?;
+        for (ids, change) in [(&self.added, "added"), (&self.removed, "removed")] {
+            for id in ids {
+                writer.write_record([id.to_string().as_str(), change, "", "", ""])?;
+            }
+        }
+        for incident in &self.changed {
+            for field in &incident.fields {
+                writer.write_record([
+                    incident.id.to_string().as_str(),
+                    "changed",
+                    &field.field,
+                    field.before.as_deref().unwrap_or_default(),
+                    field.after.as_deref().unwrap_or_default(),
+                ])?;
+            }
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(csv::IntoInnerError::into_error)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// The filter of a manifest: its period, and its other filters read back from their query
+/// string against the release's vocabularies and places.
+pub fn manifest_filter(
+    manifest: &Manifest,
+    (vocabularies, resolver): (&Vocabularies, &dyn athar_core::CommunityResolver),
+) -> Filter {
+    let mut filter = Filter {
+        from: Some(manifest.from),
+        to: Some(manifest.to),
+        ..Filter::default()
+    };
+    for pair in manifest.filters.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // Written by `Request::from_fields` from a filter that was read: it reads again.
+        let _ = filter.apply_parameter(
+            &percent_decoded(name),
+            &percent_decoded(value),
+            vocabularies,
+            resolver,
+        );
+    }
+    filter
+}
+
+/// `text` with its `%XX` escapes decoded.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `text` percent-encoded for a query string: every byte but the unreserved ones.
@@ -294,6 +487,15 @@ fn vocabularies_csv(vocabularies: &Vocabularies) -> Result<String, ReleaseError>
 }
 
 impl Release {
+    /// Its snapshot and places as a reader sees them: their public view for an anonymous
+    /// reader (`public`) when the privacy settings made one.
+    pub fn seen_by(&self, public: bool) -> (Arc<Snapshot>, Arc<Gazetteer>) {
+        match (&self.public, public) {
+            (Some(view), true) => (Arc::clone(&view.snapshot), Arc::clone(&view.places)),
+            _ => (Arc::clone(&self.snapshot), Arc::clone(&self.places)),
+        }
+    }
+
     /// A release of `incidents` under `manifest`, with these vocabularies and places.
     fn new(
         manifest: Manifest,
@@ -429,6 +631,20 @@ impl Releases {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(id)
             .cloned()
+    }
+
+    /// The release `id`, unless it was withdrawn.
+    pub fn published(&self, id: &str) -> Result<Arc<Release>, ReleaseError> {
+        let release = self
+            .get(id)
+            .ok_or_else(|| ReleaseError::NotFound(id.to_owned()))?;
+        match &release.manifest.withdrawn {
+            Some(withdrawal) => Err(ReleaseError::Withdrawn {
+                id: id.to_owned(),
+                withdrawal: withdrawal.clone(),
+            }),
+            None => Ok(release),
+        }
     }
 
     /// Every manifest, newest first.

@@ -144,6 +144,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::releases::list,
         crate::routes::releases::release,
         crate::routes::releases::withdraw,
+        crate::routes::releases::diff,
         crate::routes::healthz,
         crate::routes::readyz,
     ),

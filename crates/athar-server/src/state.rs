@@ -174,22 +174,8 @@ impl AppState {
     ) -> Result<View<'_>, crate::ApiError> {
         let viewer = self.viewer(request);
         if let Some(id) = release_parameter(request) {
-            let release = self
-                .releases
-                .get(&id)
-                .ok_or_else(|| crate::ApiError::NotFound(format!("there is no release '{id}'")))?;
-            if let Some(withdrawal) = &release.manifest.withdrawn {
-                return Err(crate::ApiError::Gone(format!(
-                    "release '{id}' was withdrawn on {}: {}",
-                    withdrawal.at, withdrawal.reason
-                )));
-            }
-            let (snapshot, places) = match (viewer, &release.public) {
-                (athar_app::privacy::Viewer::Public(_), Some(public)) => {
-                    (Arc::clone(&public.snapshot), Arc::clone(&public.places))
-                }
-                _ => (Arc::clone(&release.snapshot), Arc::clone(&release.places)),
-            };
+            let release = self.releases.published(&id)?;
+            let (snapshot, places) = release.seen_by(viewer.is_public());
             let resolver = Arc::clone(&release.places) as Arc<dyn CommunityResolver>;
             return Ok(View {
                 snapshot,

@@ -91,6 +91,7 @@ fn compressed(config: &mut web::ServiceConfig) {
                 .route(web::head().to(releases::list))
                 .route(web::post().to(releases::create)),
         )
+        .service(get("/v1/releases/{id}/diff", releases::diff))
         .service(
             only("/v1/releases/{id}", &["GET", "DELETE"])
                 .route(web::get().to(releases::release))

@@ -19,6 +19,7 @@ impl From<ReleaseError> for ApiError {
             },
             ReleaseError::Exists(_) => Self::Conflict(error.to_string()),
             ReleaseError::NotFound(_) => Self::NotFound(error.to_string()),
+            ReleaseError::Withdrawn { .. } => Self::Gone(error.to_string()),
             ReleaseError::Store(error) => error.into(),
             ReleaseError::Corrupt { .. } => Self::internal(error),
         }
@@ -131,16 +132,7 @@ pub(crate) async fn release(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let release = state
-        .releases
-        .get(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("there is no release '{id}'")))?;
-    if let Some(withdrawal) = &release.manifest.withdrawn {
-        return Err(ApiError::Gone(format!(
-            "release '{id}' was withdrawn on {}: {}",
-            withdrawal.at, withdrawal.reason
-        )));
-    }
+    let release = state.releases.published(&id)?;
     let totals = athar_app::releases::kind_totals(&release.snapshot);
     Ok(HttpResponse::Ok()
         .insert_header((
@@ -192,4 +184,84 @@ pub(crate) async fn withdraw(
         )
         .await?;
     Ok(HttpResponse::Ok().json(manifest))
+}
+
+/// `GET /v1/releases/{id}/diff?against=OTHER&format=json|csv`: what changed since
+/// publication, over the release's period and filters: incidents added and removed, each
+/// changed field (a re-assignment to another place as `community_id`), and the totals of
+/// both sides by kind; against the live data, or another release.
+#[utoipa::path(
+    get,
+    path = "/v1/releases/{id}/diff",
+    tag = "Releases",
+    params(
+        ("id" = String, Path, description = "The release's id"),
+        ("against" = Option<String>, Query, description = "Another release (default: the live data)"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+    ),
+    responses(
+        (status = 200, description = "What changed", body = athar_app::releases::Diff),
+        (status = 400, description = "A bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such release", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Withdrawn, and why", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn diff(
+    request: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    use athar_app::params::Parameters as _;
+    let release = state.releases.published(&id)?;
+    let query = crate::query::Query::parse(
+        &request,
+        release.snapshot.vocabularies(),
+        &*release.places,
+        &["against", "format"],
+    )?;
+    if query.filter != athar_core::Filter::default() {
+        return Err(ApiError::BadParameter {
+            parameter: "(query string)".into(),
+            message: "a diff is over the release's own period and filters; it takes only 'against' and 'format'".into(),
+        });
+    }
+    let csv = query.choice("format", &["json", "csv"], "json")? == "csv";
+    let public = state.viewer(&request).is_public();
+    let (mine, _) = release.seen_by(public);
+    let (theirs, places, immutable) = if let Some(other) = query.get("against") {
+        let (snapshot, places) = state.releases.published(other)?.seen_by(public);
+        (snapshot, places, true)
+    } else {
+        let view = state.view(&request)?;
+        (view.snapshot, view.places, false)
+    };
+    let manifest = release.manifest.clone();
+    let body = state
+        .compute(move || {
+            let filter =
+                athar_app::releases::manifest_filter(&manifest, (theirs.vocabularies(), &*places));
+            let diff = athar_app::releases::diff(&mine, &theirs, &filter);
+            if csv {
+                diff.csv().map_err(ApiError::internal)
+            } else {
+                serde_json::to_string(&diff).map_err(ApiError::internal)
+            }
+        })
+        .await??;
+    Ok(HttpResponse::Ok()
+        .content_type(if csv {
+            "text/csv; charset=utf-8"
+        } else {
+            "application/json"
+        })
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            if immutable {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=60"
+            },
+        ))
+        .insert_header((actix_web::http::header::VARY, "Authorization"))
+        .body(body))
 }

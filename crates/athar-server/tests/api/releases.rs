@@ -213,12 +213,76 @@ async fn a_release_never_changes(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{added}");
+    // A learned place is merged into another: its incidents move to it.
+    let (_, review) = crate::support::get(&format!("{address}/v1/communities/review")).await;
+    let learned = review["learned"][0]["community_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, merged) = send(
+        "POST",
+        &format!(
+            "{address}/v1/communities/{}/merge",
+            crate::support::encoded(&learned)
+        ),
+        EDITOR_TOKEN,
+        Some(json!({"into": "geonames:164782"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{merged}");
+    assert!(merged["incidents_moved"].as_u64().unwrap() > 0, "{merged}");
     let (_, live_after, _) = fetch(
         &format!("{address}/v1/stats?from=2024-04-01&to=2024-04-30"),
         None,
     )
     .await;
     assert_ne!(live_before, live_after, "the live month changed");
+
+    // The diff names exactly what changed since publication.
+    let (status, diff) = crate::support::get(&format!("{address}/v1/releases/2024-04/diff")).await;
+    assert_eq!(status, 200, "{diff}");
+    let new_id = added["ids"][0].as_str().map(str::to_owned);
+    assert_eq!(diff["removed"], json!([ids[1]]), "{diff}");
+    if let Some(new_id) = new_id {
+        assert_eq!(diff["added"], json!([new_id]), "{diff}");
+    } else {
+        assert_eq!(diff["added"].as_array().unwrap().len(), 1, "{diff}");
+    }
+    let changed = diff["changed"].as_array().unwrap();
+    let edited_fields: Vec<&str> = changed
+        .iter()
+        .find(|change| change["id"] == ids[0])
+        .expect("the edited incident")["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|field| field["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        edited_fields.contains(&"killed") && edited_fields.contains(&"notes"),
+        "{edited_fields:?}"
+    );
+    let moved = changed
+        .iter()
+        .filter(|change| {
+            change["fields"].as_array().unwrap().iter().any(|field| {
+                field["field"] == "community_id"
+                    && field["before"] == learned.as_str()
+                    && field["after"] == "geonames:164782"
+            })
+        })
+        .count() as u64;
+    assert_eq!(moved, merged["incidents_moved"].as_u64().unwrap(), "{diff}");
+    assert_ne!(diff["totals"]["release"], diff["totals"]["against"]);
+    let (status, csv, _) = fetch(
+        &format!("{address}/v1/releases/2024-04/diff?format=csv"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("id,change,field,before,after"), "{csv}");
+    assert!(csv.contains(&format!("{},removed", ids[1])), "{csv}");
     let after = answers(&address).await;
     assert_eq!(
         differing(&before, &after),
