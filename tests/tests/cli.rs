@@ -402,3 +402,53 @@ async fn sigterm_lets_a_download_in_progress_finish(target: Target) {
     // No new connection is accepted once it has stopped.
     assert!(server.healthz().is_none());
 }
+
+both_backends!(a_release_made_from_the_command_line_is_served);
+
+/// `athar release create` freezes a period; a server then serves it, and refuses the id
+/// again.
+async fn a_release_made_from_the_command_line_is_served(target: Target) {
+    let good = target.write("april.csv", GOOD);
+    assert_eq!(ingest_json(&target, &good).0, 0);
+    let create = |id: &str| {
+        target
+            .athar()
+            .args(["release", "create", id, "--title", "Attacks, April 2024"])
+            .args([
+                "--from",
+                "2024-04-01",
+                "--to",
+                "2024-04-30",
+                "--kind",
+                "attack",
+            ])
+            .run()
+    };
+    let output = create("2024-04");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let manifest: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(manifest["incidents"], 2, "{manifest}");
+    assert_eq!(manifest["filters"], "kind=attack", "{manifest}");
+    assert_eq!(
+        manifest["sha256"].as_str().map(str::len),
+        Some(64),
+        "{manifest}"
+    );
+    let again = create("2024-04");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("never replaced"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let server = serve(&target);
+    let listed = athar_e2e::get_json(&format!("{}/v1/releases/2024-04", server.base)).unwrap();
+    assert_eq!(listed["sha256"], manifest["sha256"]);
+    assert_eq!(listed["totals"]["attack"]["incidents"], 2, "{listed}");
+    let stats = athar_e2e::get_json(&format!("{}/v1/stats?release=2024-04", server.base)).unwrap();
+    assert_eq!(stats["incidents"], 2, "{stats}");
+}

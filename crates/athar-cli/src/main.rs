@@ -152,6 +152,26 @@ enum Command {
         #[command(subcommand)]
         command: GazetteerCommand,
     },
+    /// Published months: frozen, citable releases.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseCommand {
+    /// Freeze the incidents of a period (--from, --to) and filters as they are now, as a
+    /// release; prints its manifest as JSON.
+    Create {
+        /// Its id: a short slug (2024-04).
+        id: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        filters: FilterArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,14 +255,9 @@ struct FilterArgs {
 }
 
 impl FilterArgs {
-    /// The filter, checked as the API checks its query parameters.
-    fn filter(
-        &self,
-        vocabularies: &athar_core::Vocabularies,
-        resolver: &dyn athar_core::CommunityResolver,
-    ) -> anyhow::Result<athar_core::Filter> {
-        let mut filter = athar_core::Filter::default();
-        for (name, value) in [
+    /// The filters given, by their query parameter names.
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
             ("from", &self.from),
             ("to", &self.to),
             ("kind", &self.kind),
@@ -255,12 +270,23 @@ impl FilterArgs {
             ("place_type", &self.place_type),
             ("cause", &self.cause),
             ("vehicle", &self.vehicle),
-        ] {
-            if let Some(value) = value {
-                filter
-                    .apply_parameter(name, value, vocabularies, resolver)
-                    .map_err(|error| anyhow::anyhow!("--{}: {error}", name.replace('_', "-")))?;
-            }
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.clone().map(|value| (name, value)))
+        .collect()
+    }
+
+    /// The filter, checked as the API checks its query parameters.
+    fn filter(
+        &self,
+        vocabularies: &athar_core::Vocabularies,
+        resolver: &dyn athar_core::CommunityResolver,
+    ) -> anyhow::Result<athar_core::Filter> {
+        let mut filter = athar_core::Filter::default();
+        for (name, value) in self.pairs() {
+            filter
+                .apply_parameter(name, &value, vocabularies, resolver)
+                .map_err(|error| anyhow::anyhow!("--{}: {error}", name.replace('_', "-")))?;
         }
         Ok(filter)
     }
@@ -358,6 +384,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Release {
+            command: ReleaseCommand::Create { id, title, filters },
+        } => {
+            let store = settings.open().await?;
+            let vocabularies = Arc::new(store.vocabularies().await?);
+            let gazetteer = athar_app::load_gazetteer(&store).await?;
+            let snapshot =
+                athar_app::snapshot::load(&store, 1, Arc::clone(&vocabularies), 1).await?;
+            let mut fields = serde_json::Map::new();
+            fields.insert("id".into(), id.into());
+            fields.insert("title".into(), title.into());
+            for (name, value) in filters.pairs() {
+                fields.insert(name.into(), value.into());
+            }
+            let request = athar_app::releases::Request::from_fields(
+                &fields,
+                (&vocabularies, &gazetteer),
+                None,
+            )?;
+            let privacy = athar_app::privacy::Privacy::default();
+            let releases = athar_app::releases::Releases::load(&store, &privacy).await?;
+            let manifest = releases
+                .create(&store, (&snapshot, &gazetteer), request, &privacy)
+                .await?;
+            println!("{}", serde_json::to_string_pretty(&manifest)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Gazetteer {
             command: GazetteerCommand::Import { file },
         } => {
