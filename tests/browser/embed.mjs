@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [base, out] = process.argv.slice(2);
+const [base, out, release] = process.argv.slice(2);
 if (!base || !out) throw new Error('usage: embed.mjs BASE_URL OUT_DIR');
 mkdirSync(out, { recursive: true });
 const web = join(dirname(fileURLToPath(import.meta.url)), '../../web');
@@ -319,6 +319,33 @@ try {
       `${name}: no console errors or Content-Security-Policy violations ${JSON.stringify([...errors, ...violations])}`);
     check(offsite.length === 0, `${name}: nothing fetched from outside Athar ${offsite.join(' ')}`);
     await page.close();
+  }
+
+  // A published month (made by the test, titled "April 2024"): the page names it in its
+  // language, and its tiles and download links carry it.
+  if (release) {
+    for (const lang of ['ar', 'en']) {
+      const name = `${lang}/release`;
+      const page = await browser.newPage({ viewport: { width: 900, height: 650 } });
+      const tiles = [];
+      page.on('response', (response) => {
+        if (response.url().startsWith(`${base}/tiles/incidents/`)) tiles.push(response.url());
+      });
+      const answer = await page.goto(`${base}/embed?release=${release}&lang=${lang}`);
+      check(answer.status() === 200, `${name}: /embed?release=${release} answers ${answer.status()}`);
+      await page.waitForFunction(() => window.atharMap && window.atharMap.loaded(), null, { timeout: 120000 });
+      const said = (await page.locator('header .release').textContent()).replace(/[\u2066-\u2069]/g, '');
+      const expected = lang === 'ar' ? 'بيانات منشورة: April 2024، صدرت في ' : 'Published data: April 2024, released ';
+      check(said.startsWith(expected) && /\d{4}-\d{2}-\d{2}$/.test(said), `${name}: the page says "${said}"`);
+      const href = await page.locator('#download-png').getAttribute('href');
+      check(href.includes(`release=${release}`), `${name}: the PNG download carries the release (${href})`);
+      check(tiles.length > 0 && tiles.every((url) => url.includes(`release=${release}`)),
+        `${name}: ${tiles.length} incident tiles asked for the release`);
+      await page.screenshot({ path: join(out, `embed-${lang}-release.png`) });
+      await page.close();
+    }
+  } else {
+    check(false, 'no release to open: pass its id as the third argument');
   }
 } finally {
   await browser.close();

@@ -22,7 +22,28 @@ fn the_embeddable_map_passes_its_checks_in_headless_chromium() {
          (scripts/test does)"
     );
     let target = Target::sqlite();
-    let server = Server::start(target.athar().args(["serve", "--demo"]));
+    let server = Server::start(
+        target
+            .athar()
+            .args(["serve", "--demo"])
+            .env("ATHAR_ADMIN_TOKEN", "browser-test"),
+    );
+    // A published month for the page to show.
+    let made = Command::new("curl")
+        .args([
+            "-fsS",
+            "-X",
+            "POST",
+            "-H",
+            "Authorization: Bearer browser-test",
+        ])
+        .args(["-H", "Content-Type: application/json", "--data"])
+        .arg(
+            r#"{"id": "2024-04", "title": "April 2024", "from": "2024-04-01", "to": "2024-04-30"}"#,
+        )
+        .arg(format!("{}/v1/releases", server.base))
+        .status_within(Duration::from_mins(1));
+    assert!(made.success(), "the release was not made ({made})");
     // The checks' lines start lines of their own, even after the test harness's
     // `test … ` when it runs one test at a time.
     std::io::stdout().write_all(b"\n").unwrap();
@@ -30,6 +51,7 @@ fn the_embeddable_map_passes_its_checks_in_headless_chromium() {
         .arg("tests/browser/embed.mjs")
         .arg(&server.base)
         .arg("target/screenshots")
+        .arg("2024-04")
         .current_dir(root)
         .status_within(Duration::from_mins(15));
     assert!(

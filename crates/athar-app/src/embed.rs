@@ -287,6 +287,8 @@ pub struct Page<'a> {
     pub style: String,
     /// With `view=hotspots`, the analysis the tiles show, and whether it is a trend.
     pub hotspots: Option<(&'a Outline, bool)>,
+    /// The release the page shows, if it is pinned to one.
+    pub release: Option<&'a crate::releases::Manifest>,
 }
 
 /// The page's configuration, read by its script. The fields are in alphabetical order,
@@ -421,8 +423,24 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
     } else {
         DOWNLOAD_LINKS
     };
+    // Which release the page shows, in its language (the date isolated left to right).
+    let release = page.release.map_or_else(String::new, |manifest| {
+        let day = manifest.created_at.get(..10).unwrap_or(&manifest.created_at);
+        let title = escaped(&manifest.title);
+        if arabic {
+            format!(
+                "\n  <p class=\"release\" style=\"margin: 2px 0 0; font-size: 12px; color: #555\">بيانات منشورة: {title}، صدرت في {}</p>",
+                ltr(day)
+            )
+        } else {
+            format!("\n  <p class=\"release\" style=\"margin: 2px 0 0; font-size: 12px; color: #555\">Published data: {title}, released {day}</p>")
+        }
+    });
     // The download links hold placeholders of their own, filled with the page's.
-    let html = fill(EMBED_PAGE, &[("downloads", downloads)]);
+    let html = fill(
+        EMBED_PAGE,
+        &[("downloads", downloads), ("release", &release)],
+    );
     let config = serde_json::to_string(&config)
         .unwrap_or_default()
         .replace("</", "<\\/");

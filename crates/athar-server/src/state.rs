@@ -182,6 +182,7 @@ impl AppState {
                 places,
                 viewer,
                 resolver,
+                release: Some(release),
             });
         }
         let (full, public) = self.live.views();
@@ -192,12 +193,14 @@ impl AppState {
                 places: public.places,
                 viewer,
                 resolver,
+                release: None,
             },
             _ => View {
                 snapshot: full,
                 places: self.gazetteer(),
                 viewer,
                 resolver,
+                release: None,
             },
         })
     }
@@ -365,6 +368,8 @@ pub(crate) struct View<'a> {
     /// What names in filters resolve against: the live gazetteer, or a release's places
     /// (so that a release's answers never change with the gazetteer).
     pub(crate) resolver: Arc<dyn CommunityResolver>,
+    /// The release it reads, when the request pins one (`release=ID`).
+    pub(crate) release: Option<Arc<athar_app::releases::Release>>,
 }
 
 impl View<'_> {

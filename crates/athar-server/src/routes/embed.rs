@@ -285,7 +285,8 @@ pub(crate) async fn embed(
     own.extend(HOTSPOT_PARAMETERS);
     let (query, filters) = filter_query(&request, &state, &own)?;
     // The bounds are those of what this reader may see (see `privacy`).
-    let snapshot = state.view(&request)?.snapshot;
+    let view = state.view(&request)?;
+    let (snapshot, release) = (view.snapshot, view.release);
     let arabic = query.choice("lang", &["ar", "en"], "ar")? == "ar";
     let view = map_view(&state, &request, &query)?;
     let theme = query.choice("theme", &["light", "dark"], "light")?;
@@ -319,6 +320,7 @@ pub(crate) async fn embed(
             filters: &filters,
             style: format!("{}/styles/{style}.json{style_query}", base_url(&request)),
             hotspots: outline.as_ref().map(|found| (&found.outline, trend)),
+            release: release.as_ref().map(|release| &release.manifest),
         },
     );
     Ok(HttpResponse::Ok()
