@@ -783,16 +783,28 @@ pub fn write_text_chunks(
 }
 
 /// The incidents of `rows` as a GeoPackage, written whole to a temporary file (SQLite
-/// writes with seeks) and returned open, its directory entry already gone.
+/// writes with seeks) and returned open, its directory entry already gone. `as_of`, an
+/// RFC 3339 time (a release's), is the content's last change (else the library writes
+/// now), so that a release's GeoPackage is the same file every time.
 pub fn geopackage_file(
     snapshot: &Snapshot,
     rows: Vec<athar_index::RowId>,
     options: ExportOptions,
+    as_of: Option<&str>,
 ) -> Result<std::fs::File, GeoPackageError> {
     let directory = tempfile::tempdir()?;
     let path = directory.path().join("incidents.gpkg");
     let incidents = rows.into_iter().map(|row| snapshot.incident(row));
     write_geopackage(&path, incidents, snapshot.vocabularies(), options, || {})?;
+    if let Some(as_of) = as_of {
+        // GeoPackage times carry milliseconds: 2024-05-03T09:00:00.000Z.
+        let stamp = match as_of.strip_suffix('Z') {
+            Some(time) if !time.contains('.') => format!("{time}.000Z"),
+            _ => as_of.to_owned(),
+        };
+        rusqlite::Connection::open(&path)?
+            .execute("UPDATE gpkg_contents SET last_change = ?1", [stamp])?;
+    }
     let file = std::fs::File::open(&path)?;
     // The open file outlives its directory entry.
     drop(directory);

@@ -100,7 +100,7 @@ pub(crate) async fn incidents(
     // What this reader may see (see `privacy`).
     state.require_incident_level(&request)?;
     let view = state.view(&request)?;
-    let (tag, snapshot) = (view.tag(), view.snapshot);
+    let (tag, snapshot, release) = (view.tag(), view.snapshot, view.release);
     let query = Query::parse(
         &request,
         snapshot.vocabularies(),
@@ -122,10 +122,13 @@ pub(crate) async fn incidents(
             drop(permit);
         })));
     }
-    let file = tokio::task::spawn_blocking(move || geopackage_file(&snapshot, rows, options))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let as_of = release.map(|release| release.manifest.created_at.clone());
+    let file = tokio::task::spawn_blocking(move || {
+        geopackage_file(&snapshot, rows, options, as_of.as_deref())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
     let length = file.metadata().map_err(ApiError::internal)?.len();
     response.insert_header((header::CONTENT_LENGTH, length));
     Ok(response.streaming(blocking_stream(move |send| {

@@ -45,15 +45,24 @@ async fn send(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16
 }
 
 /// What a release answers, by URL path and query.
-const PINNED: [&str; 8] = [
+const PINNED: [&str; 17] = [
     "/v1/stats?release=2024-04",
     "/v1/stats?release=2024-04&kind=attack",
     "/v1/stats/series?release=2024-04&interval=week",
     "/v1/communities/counts?release=2024-04",
     "/v1/communities/counts?release=2024-04&format=csv",
+    "/v1/communities/counts?release=2024-04&format=geojson",
     "/collections/incidents/items?release=2024-04&limit=1000",
     "/tiles/incidents/8/154/100.mvt?release=2024-04",
+    "/tiles/communities/8/154/100.mvt?release=2024-04",
     "/v1/exports/incidents.csv?release=2024-04",
+    "/v1/exports/incidents.geojson?release=2024-04",
+    "/v1/exports/incidents.kml?release=2024-04",
+    "/v1/exports/incidents.gpkg?release=2024-04",
+    "/v1/exports/communities.csv?release=2024-04",
+    "/maps/static.png?release=2024-04&width=300&height=200",
+    "/maps/static.svg?release=2024-04&view=communities&lang=ar",
+    "/v1/hotspots?release=2024-04",
 ];
 
 async fn answers(address: &str) -> Vec<(String, u16, Vec<u8>)> {
