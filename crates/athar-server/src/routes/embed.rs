@@ -149,9 +149,14 @@ pub(crate) async fn style(
         );
         body = embed::style_with_hotspots(&body, &tiles, name == "incidents-dark", trend)?;
     }
+    // A release's style is the same for good.
+    let version = state.view(&request)?.snapshot.version();
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((
+            header::CACHE_CONTROL,
+            crate::http::Tag::shared(version).cache_control(),
+        ))
         // Readers without a token may be given a style without the incidents.
         .insert_header((header::VARY, "Authorization"))
         .body(body))

@@ -163,6 +163,12 @@ async fn a_release_never_changes(backend: Backend) {
     }
     let (_, _, cache) = fetch(&format!("{address}/v1/stats?release=2024-04"), None).await;
     assert_eq!(cache, "public, max-age=31536000, immutable");
+    let (_, _, cache) = fetch(
+        &format!("{address}/styles/incidents.json?release=2024-04"),
+        None,
+    )
+    .await;
+    assert_eq!(cache, "public, max-age=31536000, immutable");
     let (_, _, cache) = fetch(&format!("{address}/v1/stats"), None).await;
     assert_eq!(cache, "public, max-age=60");
 
