@@ -246,6 +246,22 @@ async fn a_release_never_changes(backend: Backend) {
     .await;
     assert_eq!(status, 200, "{merged}");
     assert!(merged["incidents_moved"].as_u64().unwrap() > 0, "{merged}");
+    // A spelling of another learned place is attached to a reference place (Idlib): its
+    // incidents move there.
+    let other = &review["learned"][1];
+    let spelling = other["name_ar"].as_str().unwrap().to_owned();
+    let (status, aliased) = send(
+        "POST",
+        &format!("{address}/v1/communities/geonames:169389/aliases"),
+        EDITOR_TOKEN,
+        Some(json!({ "name": spelling })),
+    )
+    .await;
+    assert_eq!(status, 200, "{aliased}");
+    assert!(
+        aliased["incidents_moved"].as_u64().unwrap() > 0,
+        "{aliased}"
+    );
     let (_, live_after, _) = fetch(
         &format!("{address}/v1/stats?from=2024-04-01&to=2024-04-30"),
         None,
@@ -288,6 +304,19 @@ async fn a_release_never_changes(backend: Backend) {
         })
         .count() as u64;
     assert_eq!(moved, merged["incidents_moved"].as_u64().unwrap(), "{diff}");
+    let attached = changed
+        .iter()
+        .filter(|change| {
+            change["fields"].as_array().unwrap().iter().any(|field| {
+                field["field"] == "community_id" && field["after"] == "geonames:169389"
+            })
+        })
+        .count() as u64;
+    assert_eq!(
+        attached,
+        aliased["incidents_moved"].as_u64().unwrap(),
+        "{diff}"
+    );
     assert_ne!(diff["totals"]["release"], diff["totals"]["against"]);
     let (status, csv, _) = fetch(
         &format!("{address}/v1/releases/2024-04/diff?format=csv"),
@@ -317,7 +346,36 @@ async fn a_release_never_changes(backend: Backend) {
         waited += 1;
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // A vocabulary term is relabelled in the store; servers started from now on read it.
+    let stored = athar_app::open_store(
+        store
+            .database
+            .as_ref()
+            .map(athar_test_support::FreshDatabase::url),
+        &store.dir.path().join("athar-data"),
+    )
+    .await
+    .unwrap();
+    let mut term = stored
+        .vocabularies()
+        .await
+        .unwrap()
+        .terms()
+        .find(|term| term.slug.as_str() == "artillery")
+        .unwrap()
+        .clone();
+    term.label_en = "Artillery, relabelled after publication".into();
+    stored.add_terms([&term], true).await.unwrap();
     let restarted = store.spawn(false).await;
+    let (_, live_export, _) = fetch(
+        &format!("{restarted}/v1/exports/incidents.csv?from=2024-04-01&to=2024-04-30"),
+        None,
+    )
+    .await;
+    assert!(
+        String::from_utf8_lossy(&live_export).contains("relabelled after publication"),
+        "the live data reads the new label"
+    );
     assert_eq!(
         differing(&before, &answers(&restarted).await),
         Vec::<String>::new()
