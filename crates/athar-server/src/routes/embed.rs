@@ -292,6 +292,7 @@ pub(crate) async fn embed(
     // The bounds are those of what this reader may see (see `privacy`).
     let view = state.view(&request)?;
     let (snapshot, release) = (view.snapshot, view.release);
+    let pinned = release.is_some();
     let arabic = query.choice("lang", &["ar", "en"], "ar")? == "ar";
     let view = map_view(&state, &request, &query)?;
     let theme = query.choice("theme", &["light", "dark"], "light")?;
@@ -328,13 +329,18 @@ pub(crate) async fn embed(
             release: release.as_ref().map(|release| &release.manifest),
         },
     );
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type("text/html; charset=utf-8")
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             content_security_policy(&page, &state.settings.frame_ancestors),
-        ))
-        .body(page))
+        ));
+    if pinned {
+        // A release's page is the same for good (a live one is not cached).
+        response.insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"));
+    }
+    Ok(response.body(page))
 }
 
 /// The page's Content-Security-Policy: everything from this server only, the one inline

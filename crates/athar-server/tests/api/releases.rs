@@ -169,6 +169,8 @@ async fn a_release_never_changes(backend: Backend) {
     )
     .await;
     assert_eq!(cache, "public, max-age=31536000, immutable");
+    let (_, _, cache) = fetch(&format!("{address}/embed?release=2024-04"), None).await;
+    assert_eq!(cache, "public, max-age=31536000, immutable");
     let (_, _, cache) = fetch(&format!("{address}/v1/stats"), None).await;
     assert_eq!(cache, "public, max-age=60");
 
