@@ -113,7 +113,8 @@ pub fn words(name: &str) -> Vec<String> {
     folded.split_whitespace().map(str::to_owned).collect()
 }
 
-fn key_of_words(words: &[String]) -> String {
+/// The words after the type words in front (قرية, city…), keeping at least one.
+fn without_type_words(words: &[String]) -> &[String] {
     let mut start = 0;
     while words.len() - start > 1
         && DROPPED_TYPE_WORDS
@@ -122,7 +123,11 @@ fn key_of_words(words: &[String]) -> String {
     {
         start += 1;
     }
-    let rest = &words[start..];
+    &words[start..]
+}
+
+fn key_of_words(words: &[String]) -> String {
+    let rest = without_type_words(words);
     let latin = rest.iter().all(|w| w.is_ascii());
     let mut key = String::new();
     for (index, word) in rest.iter().enumerate() {
@@ -268,8 +273,224 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     row[b.len()]
 }
 
+/// A name's cross-script key: the consonants a romanisation of it keeps, so that a Latin
+/// spelling and the Arabic name it stands for fold alike (فطيرة, Fatira and Ftayreh are
+/// all `ftr`; كنصفرة and Kansafrah `knsfr`; كفر تعال, Kafr Ta'al and Kafrtaal `kfrtl`).
+///
+/// The rules, one table for both scripts:
+/// - the words are those of [`community_key`] (type words in front and Latin articles
+///   dropped), and the Arabic article ال in front of a word too, as Latin writers drop it,
+///   and `al`/`el` run into a later word (Rasm Eljahsh);
+/// - qualifiers (east, big, upper, شرقي, كبيرة, فوقاني…) are left out: Latin puts them in
+///   front and Arabic behind, and [`qualifiers`] compares them apart;
+/// - taa marbuta before another word is `t`, as it is said (خربة الذئب, Khirbet al-Zeeb);
+/// - Latin digraphs first: `kh` → k (خ), `gh` → g (غ), `sh` and `ch` → s (ش), `th` → t
+///   (ث), `dh` → d (ذ), `ph` → f;
+/// - each letter to its consonant: ب p → b; ت ط ث t → t; ج j → j; خ ق ك k q c → k;
+///   د ذ ض d → d; ر r → r; ز ظ z → z; س ص ش s → s; غ g → g; ف f v → f; ل l → l;
+///   م m → m; ن n → n; digits stay;
+/// - vowels and the letters writers render as vowels or leave out are dropped: ا و ي ى
+///   and the hamzas, ع, ح and ه (and taa marbuta), a e i o u y w h;
+/// - a letter repeated is kept once (Kafrtaal, Saraqeb, Sarmin).
+///
+/// Keys this short meet often by chance: the resolver compares them only within a row's
+/// governorate and near its point, never across a qualifier, and takes no guess between
+/// two candidates.
+pub fn cross_script_key(name: &str) -> String {
+    let first = name
+        .split(ALIAS_SEPARATORS)
+        .map(|part| {
+            let words = words(part);
+            let rest = without_type_words(&words);
+            let rest: Vec<&String> = rest
+                .iter()
+                .filter(|word| !CROSS_SCRIPT_QUALIFIERS.contains(&word.as_str()))
+                .collect();
+            let mut out = String::new();
+            let mut previous = None;
+            for (index, word) in rest.iter().enumerate() {
+                let last = index + 1 == rest.len();
+                if !last && LATIN_ARTICLES.contains(&word.as_str()) {
+                    continue;
+                }
+                // The article in front of a word: ال, and al- or el- run into a later word
+                // (Rasm Eljahsh, Ein Elosud).
+                let stem = word
+                    .strip_prefix("ال")
+                    .or_else(|| {
+                        (index > 0)
+                            .then(|| word.strip_prefix("el").or_else(|| word.strip_prefix("al")))
+                            .flatten()
+                    })
+                    .filter(|stem| stem.chars().count() >= 3);
+                let word = stem.unwrap_or(word.as_str());
+                let mut letters = consonants(word);
+                // Taa marbuta before another word is said, and written, as t (خربة الذئب,
+                // Khirbet Al-Zeeb); folded, it is ه.
+                if !last && word.ends_with('ه') {
+                    letters.push('t');
+                }
+                for consonant in letters {
+                    if previous != Some(consonant) {
+                        out.push(consonant);
+                        previous = Some(consonant);
+                    }
+                }
+            }
+            out
+        })
+        .find(|key| !key.is_empty());
+    first.unwrap_or_default()
+}
+
+/// Words that qualify a place (east, great, upper…) in either script, with and without the
+/// article, in the forms OCHA and field reports write: left out of the cross-script key
+/// (where Latin and Arabic put them in different places), and compared apart.
+const CROSS_SCRIPT_QUALIFIERS: [&str; 46] = [
+    "east",
+    "eastern",
+    "west",
+    "western",
+    "north",
+    "northern",
+    "south",
+    "southern",
+    "big",
+    "great",
+    "little",
+    "small",
+    "upper",
+    "lower",
+    "kabir",
+    "kbir",
+    "saghir",
+    "sghir",
+    "شرقي",
+    "شرقيه",
+    "غربي",
+    "غربيه",
+    "شمالي",
+    "شماليه",
+    "جنوبي",
+    "جنوبيه",
+    "كبير",
+    "كبيره",
+    "كبري",
+    "صغير",
+    "صغيره",
+    "صغري",
+    "فوقاني",
+    "تحتاني",
+    "الشرقي",
+    "الشرقيه",
+    "الغربي",
+    "الغربيه",
+    "الشمالي",
+    "الشماليه",
+    "الجنوبي",
+    "الجنوبيه",
+    "الكبير",
+    "الكبيره",
+    "الصغير",
+    "الصغيره",
+];
+
+/// The consonants of one folded word, by the table of [`cross_script_key`].
+fn consonants(word: &str) -> Vec<char> {
+    let letters: Vec<char> = word.chars().collect();
+    let mut out = Vec::with_capacity(letters.len());
+    let mut i = 0;
+    while i < letters.len() {
+        let pair = (letters[i], letters.get(i + 1).copied());
+        let digraph = match pair {
+            ('k', Some('h')) => Some('k'),
+            ('g', Some('h')) => Some('g'),
+            ('s' | 'c', Some('h')) => Some('s'),
+            ('t', Some('h')) => Some('t'),
+            ('d', Some('h')) => Some('d'),
+            ('p', Some('h')) => Some('f'),
+            _ => None,
+        };
+        if let Some(consonant) = digraph {
+            out.push(consonant);
+            i += 2;
+            continue;
+        }
+        let mapped = match letters[i] {
+            'ب' | 'b' | 'p' => Some('b'),
+            'ت' | 'ط' | 'ث' | 't' => Some('t'),
+            'ج' | 'j' => Some('j'),
+            'خ' | 'ق' | 'ك' | 'k' | 'q' | 'c' => Some('k'),
+            'د' | 'ذ' | 'ض' | 'd' => Some('d'),
+            'ر' | 'r' => Some('r'),
+            'ز' | 'ظ' | 'z' => Some('z'),
+            'س' | 'ص' | 'ش' | 's' => Some('s'),
+            'غ' | 'g' => Some('g'),
+            'ف' | 'f' | 'v' => Some('f'),
+            'ل' | 'l' => Some('l'),
+            'م' | 'm' => Some('m'),
+            'ن' | 'n' => Some('n'),
+            'x' => {
+                out.push('k');
+                Some('s')
+            }
+            c if c.is_ascii_digit() => Some(c),
+            _ => None,
+        };
+        out.extend(mapped);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn latin_spellings_and_arabic_names_share_a_cross_script_key() {
+        for (names, key) in [
+            (
+                &["فطيرة", "Fatira", "Ftayreh", "Ftireh", "قرية فطيرة"][..],
+                "ftr",
+            ),
+            (&["كنصفرة", "Kansafra", "Kansafrah", "Kansafreh"], "knsfr"),
+            (
+                &["كفر تعال", "كفرتعال", "Kafr Ta'al", "Kafrtaal", "Kfar Taal"],
+                "kfrtl",
+            ),
+            (&["أطمة", "Atmeh", "Atma"], "tm"),
+            (&["سفوهن", "Sfuhen", "Sfouhen"], "sfn"),
+            (&["البارة", "Bara", "Al-Bara", "el Bara"], "br"),
+            (&["تقاد", "Tqad", "Taqad"], "tkd"),
+            (&["سراقب", "Saraqib", "Saraqeb"], "srkb"),
+            (&["خان شيخون", "Khan Shaykhun", "Khan Sheikhoun"], "knskn"),
+            (&["دير الزور", "Deir ez-Zor", "Deir al-Zour"], "drzr"),
+            (&["رسم الجحش", "Rasm Eljahsh", "Rasm al-Jahsh"], "rsmjs"),
+            (&["خالدية عفرين", "Khaldiyet Afrin"], "kldtfrn"),
+            (&["بويضة كبيرة", "Big Bweideh", "Bweideh Kabir"], "bd"),
+            (&["مسكة فوقاني", "Upper Maskeh"], "msk"),
+        ] {
+            for name in names {
+                assert_eq!(cross_script_key(name), key, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn different_places_keep_different_cross_script_keys() {
+        let keys: Vec<String> = [
+            "Sarmin", "Sarmada", "Saraqib", "Binnish", "Taftanaz", "Ariha",
+        ]
+        .iter()
+        .map(|name| cross_script_key(name))
+        .collect();
+        let mut unique = keys.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), keys.len(), "{keys:?}");
+        // A camp is not its town: the kept type word stays in the key.
+        assert_ne!(cross_script_key("مخيم أطمة"), cross_script_key("أطمة"));
+    }
     use super::*;
     use proptest::prelude::*;
 
