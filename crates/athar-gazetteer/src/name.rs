@@ -302,10 +302,7 @@ pub fn cross_script_key(name: &str) -> String {
         .map(|part| {
             let words = words(part);
             let rest = without_type_words(&words);
-            let rest: Vec<&String> = rest
-                .iter()
-                .filter(|word| !CROSS_SCRIPT_QUALIFIERS.contains(&word.as_str()))
-                .collect();
+            let rest: Vec<&String> = rest.iter().filter(|word| !is_qualifier(word)).collect();
             let mut out = String::new();
             let mut previous = None;
             for (index, word) in rest.iter().enumerate() {
@@ -343,17 +340,14 @@ pub fn cross_script_key(name: &str) -> String {
     first.unwrap_or_default()
 }
 
-/// Words that qualify a place (east, great, upper…) in either script, with and without the
-/// article, in the forms OCHA and field reports write: left out of the cross-script key
-/// (where Latin and Arabic put them in different places), and compared apart.
-const CROSS_SCRIPT_QUALIFIERS: [&str; 46] = [
-    "east",
+/// Words that qualify a place (east, great, upper…) in either script, beside
+/// [`QUALIFIERS`], in the forms OCHA and field reports write (with or without the article):
+/// left out of the cross-script key (where Latin and Arabic put them in different places),
+/// and compared apart.
+const MORE_QUALIFIERS: [&str; 26] = [
     "eastern",
-    "west",
     "western",
-    "north",
     "northern",
-    "south",
     "southern",
     "big",
     "great",
@@ -361,9 +355,7 @@ const CROSS_SCRIPT_QUALIFIERS: [&str; 46] = [
     "small",
     "upper",
     "lower",
-    "kabir",
     "kbir",
-    "saghir",
     "sghir",
     "شرقي",
     "شرقيه",
@@ -379,21 +371,12 @@ const CROSS_SCRIPT_QUALIFIERS: [&str; 46] = [
     "صغير",
     "صغيره",
     "صغري",
-    "فوقاني",
-    "تحتاني",
-    "الشرقي",
-    "الشرقيه",
-    "الغربي",
-    "الغربيه",
-    "الشمالي",
-    "الشماليه",
-    "الجنوبي",
-    "الجنوبيه",
-    "الكبير",
-    "الكبيره",
-    "الصغير",
-    "الصغيره",
 ];
+
+/// Whether a folded word qualifies a place (see [`MORE_QUALIFIERS`]).
+fn is_qualifier(word: &str) -> bool {
+    QUALIFIERS.contains(&word) || MORE_QUALIFIERS.contains(&word)
+}
 
 /// The consonants of one folded word, by the table of [`cross_script_key`].
 fn consonants(word: &str) -> Vec<char> {
