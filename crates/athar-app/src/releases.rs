@@ -66,6 +66,17 @@ pub struct Withdrawal {
     pub reason: String,
 }
 
+impl Withdrawal {
+    /// The withdrawal of a stored release, if it was withdrawn.
+    fn of(stored: &StoredRelease) -> Option<Self> {
+        Some(Self {
+            at: stored.withdrawn_at.clone()?,
+            by: stored.withdrawn_by.clone(),
+            reason: stored.withdrawn_reason.clone().unwrap_or_default(),
+        })
+    }
+}
+
 /// A release in memory: its manifest, its snapshot and places, and their public view.
 pub struct Release {
     /// Its manifest.
@@ -284,29 +295,10 @@ pub fn diff(release: &Snapshot, against: &Snapshot, filter: &Filter) -> Diff {
         })
         .collect();
     changed.sort_unstable_by_key(|change| change.id);
-    let totals = |snapshot: &Snapshot, rows: &[athar_index::RowId]| {
-        snapshot
-            .vocabularies()
-            .terms_of(athar_core::VocabularyName::Kind)
-            .filter_map(|term| {
-                let of_kind: Vec<athar_index::RowId> = rows
-                    .iter()
-                    .copied()
-                    .filter(|row| snapshot.tile_fields(*row).kind == &term.slug)
-                    .collect();
-                (!of_kind.is_empty()).then(|| {
-                    (
-                        term.slug.as_str().to_owned(),
-                        crate::stats::Figures::of(&snapshot.totals(&of_kind)),
-                    )
-                })
-            })
-            .collect()
-    };
     Diff {
         totals: DiffTotals {
-            release: totals(release, &mine),
-            against: totals(against, &theirs),
+            release: kind_totals(release, &mine),
+            against: kind_totals(against, &theirs),
         },
         added,
         removed,
@@ -436,25 +428,27 @@ pub fn canonical_sha256(snapshot: &Snapshot) -> String {
         })
 }
 
-/// Incidents and casualties of `snapshot` by kind (the kinds with incidents), by slug.
+/// Incidents and casualties of `rows` of `snapshot` by kind (the kinds with incidents),
+/// by slug.
 pub fn kind_totals(
     snapshot: &Snapshot,
+    rows: &[athar_index::RowId],
 ) -> std::collections::BTreeMap<String, crate::stats::Figures> {
-    snapshot
-        .vocabularies()
-        .terms_of(athar_core::VocabularyName::Kind)
-        .filter_map(|term| {
-            let filter = Filter {
-                kinds: vec![term.slug.clone()],
-                ..Filter::default()
-            };
-            let rows = snapshot.select(&filter);
-            (!rows.is_empty()).then(|| {
-                (
-                    term.slug.as_str().to_owned(),
-                    crate::stats::Figures::of(&snapshot.totals(&rows)),
-                )
-            })
+    let mut by_kind: std::collections::BTreeMap<&athar_core::Slug, Vec<athar_index::RowId>> =
+        std::collections::BTreeMap::new();
+    for &row in rows {
+        by_kind
+            .entry(snapshot.tile_fields(row).kind)
+            .or_default()
+            .push(row);
+    }
+    by_kind
+        .into_iter()
+        .map(|(kind, rows)| {
+            (
+                kind.as_str().to_owned(),
+                crate::stats::Figures::of(&snapshot.totals(&rows)),
+            )
         })
         .collect()
 }
@@ -497,13 +491,7 @@ impl Release {
     }
 
     /// A release of `incidents` under `manifest`, with these vocabularies and places.
-    fn new(
-        manifest: Manifest,
-        (vocabularies, places): (Arc<Vocabularies>, Gazetteer),
-        incidents: Vec<Incident>,
-        privacy: &Privacy,
-    ) -> Self {
-        let snapshot = Snapshot::build(version_of(&manifest.sha256), vocabularies, incidents);
+    fn new(manifest: Manifest, snapshot: Snapshot, places: Gazetteer, privacy: &Privacy) -> Self {
         let public = privacy
             .is_configured()
             .then(|| privacy.public_view(&snapshot, &places));
@@ -537,11 +525,7 @@ impl Release {
             from: day(&stored.from_day)?,
             to: day(&stored.to_day)?,
             incidents: u64::try_from(stored.incidents).unwrap_or_default(),
-            withdrawn: stored.withdrawn_at.map(|at| Withdrawal {
-                at,
-                by: stored.withdrawn_by,
-                reason: stored.withdrawn_reason.unwrap_or_default(),
-            }),
+            withdrawn: Withdrawal::of(&stored),
             id: stored.id,
             title: stored.title,
             filters: stored.filters,
@@ -549,10 +533,15 @@ impl Release {
             created_by: stored.created_by,
             sha256: stored.sha256,
         };
+        let snapshot = Snapshot::build(
+            version_of(&manifest.sha256),
+            Arc::new(vocabularies),
+            incidents,
+        );
         Ok(Self::new(
             manifest,
-            (Arc::new(vocabularies), Gazetteer::new(communities)),
-            incidents,
+            snapshot,
+            Gazetteer::new(communities),
             privacy,
         ))
     }
@@ -592,13 +581,9 @@ impl Releases {
             match known {
                 Some(release) if release.manifest.withdrawn.is_some() => {}
                 Some(release) => {
-                    if let Some(at) = stored.withdrawn_at {
+                    if let Some(withdrawal) = Withdrawal::of(&stored) {
                         let mut manifest = release.manifest.clone();
-                        manifest.withdrawn = Some(Withdrawal {
-                            at,
-                            by: stored.withdrawn_by,
-                            reason: stored.withdrawn_reason.unwrap_or_default(),
-                        });
+                        manifest.withdrawn = Some(withdrawal);
                         self.insert(Release {
                             manifest,
                             snapshot: Arc::clone(&release.snapshot),
@@ -715,9 +700,9 @@ impl Releases {
             .cloned()
             .collect();
         let vocabularies = Arc::clone(snapshot.vocabularies());
+        // Built once: hashed, then served under the version its hash gives.
         let frozen = Snapshot::build(0, Arc::clone(&vocabularies), incidents.clone());
         let sha256 = canonical_sha256(&frozen);
-        drop(frozen);
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let communities_json =
             serde_json::to_string(&communities).map_err(|e| ReleaseError::Corrupt {
@@ -751,10 +736,12 @@ impl Releases {
             sha256,
             withdrawn: None,
         };
+        drop(incidents);
+        let frozen = frozen.with_version(version_of(&manifest.sha256));
         self.insert(Release::new(
             manifest.clone(),
-            (vocabularies, Gazetteer::new(communities)),
-            incidents,
+            frozen,
+            Gazetteer::new(communities),
             privacy,
         ));
         Ok(manifest)

@@ -132,6 +132,14 @@ impl Snapshot {
         self.index_communities();
     }
 
+    /// The same snapshot under another version (for one built before its version was
+    /// known, as a release's, whose version comes from its hash).
+    #[must_use]
+    pub fn with_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
+    }
+
     /// The version, used as the ETag of reads.
     pub fn version(&self) -> u64 {
         self.version

@@ -133,7 +133,11 @@ pub(crate) async fn release(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let release = state.releases.published(&id)?;
-    let totals = athar_app::releases::kind_totals(&release.snapshot);
+    let snapshot = &release.snapshot;
+    let totals = athar_app::releases::kind_totals(
+        snapshot,
+        &snapshot.select(&athar_core::Filter::default()),
+    );
     Ok(HttpResponse::Ok()
         .insert_header((
             actix_web::http::header::CACHE_CONTROL,
