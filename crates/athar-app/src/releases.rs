@@ -66,6 +66,25 @@ pub struct Withdrawal {
     pub reason: String,
 }
 
+impl Manifest {
+    /// The manifest as `public` (an anonymous reader under privacy settings) may see it:
+    /// who made and who withdrew it left out, and their times cut to the day, as the
+    /// change log shows them (who works when is not public).
+    #[must_use]
+    pub fn as_seen_by(&self, public: bool) -> Self {
+        let mut manifest = self.clone();
+        if public {
+            manifest.created_by = None;
+            manifest.created_at.truncate(10);
+            if let Some(withdrawal) = &mut manifest.withdrawn {
+                withdrawal.by = None;
+                withdrawal.at.truncate(10);
+            }
+        }
+        manifest
+    }
+}
+
 impl Withdrawal {
     /// The withdrawal of a stored release, if it was withdrawn.
     fn of(stored: &StoredRelease) -> Option<Self> {

@@ -99,9 +99,15 @@ pub(crate) struct ReleaseList {
     tag = "Releases",
     responses((status = 200, description = "Every release, newest first", body = ReleaseList))
 )]
-pub(crate) async fn list(state: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let public = state.viewer(&request).is_public();
     HttpResponse::Ok().json(ReleaseList {
-        releases: state.releases.manifests(),
+        releases: state
+            .releases
+            .manifests()
+            .iter()
+            .map(|manifest| manifest.as_seen_by(public))
+            .collect(),
     })
 }
 
@@ -129,13 +135,16 @@ pub(crate) struct ReleaseDocument {
     )
 )]
 pub(crate) async fn release(
+    request: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let release = state.releases.published(&id)?;
-    let snapshot = &release.snapshot;
+    // What this reader may see (see `privacy`).
+    let public = state.viewer(&request).is_public();
+    let (snapshot, _) = release.seen_by(public);
     let totals = athar_app::releases::kind_totals(
-        snapshot,
+        &snapshot,
         &snapshot.select(&athar_core::Filter::default()),
     );
     Ok(HttpResponse::Ok()
@@ -143,8 +152,10 @@ pub(crate) async fn release(
             actix_web::http::header::CACHE_CONTROL,
             "public, max-age=31536000, immutable",
         ))
+        // Readers without a token see less of the manifest.
+        .insert_header((actix_web::http::header::VARY, "Authorization"))
         .json(ReleaseDocument {
-            manifest: release.manifest.clone(),
+            manifest: release.manifest.as_seen_by(public),
             totals,
         }))
 }

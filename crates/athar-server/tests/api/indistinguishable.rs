@@ -259,9 +259,26 @@ async fn move_every_point(backend: Backend, precision: &str) {
                 let joint = if url.contains('?') { '&' } else { '?' };
                 format!("{url}{joint}release={id}")
             })
+            .chain([
+                format!("/v1/releases/{id}/diff"),
+                format!("/v1/releases/{id}/diff?format=csv"),
+            ])
             .collect()
     };
     let first_release = answers(&address, &pinned("release-a")).await;
+    // Who published it, and when in the day, is not public (as in the change log).
+    let (status, manifest) = crate::support::get(&format!("{address}/v1/releases/release-a")).await;
+    assert_eq!(status, 200, "{manifest}");
+    assert_eq!(
+        manifest["created_by"],
+        serde_json::Value::Null,
+        "{manifest}"
+    );
+    assert_eq!(
+        manifest["created_at"].as_str().map(str::len),
+        Some(10),
+        "{manifest}"
+    );
 
     // Every stored point moves; the public ones stay.
     let response = client()
@@ -296,6 +313,24 @@ async fn move_every_point(backend: Backend, precision: &str) {
     );
 
     let second = answers(&address, &urls).await;
+    // Against the live data after the move, the release made before it shows anonymous
+    // readers no change (the public points did not move), and a token holder every one.
+    let (status, diff) =
+        crate::support::get(&format!("{address}/v1/releases/release-a/diff")).await;
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff["changed"], serde_json::json!([]), "{diff}");
+    let response = client()
+        .get(format!("{address}/v1/releases/release-a/diff"))
+        .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    let (_, trusted_diff) = crate::support::body_of(response).await;
+    assert_eq!(
+        trusted_diff["changed"].as_array().map(Vec::len),
+        Some(before.len()),
+        "a token holder sees every point moved"
+    );
     publish(&address, "release-b").await;
     let second_release: Vec<(u16, Vec<u8>)> = answers(&address, &pinned("release-b"))
         .await
