@@ -4,7 +4,8 @@
 //! [`crate::privacy`]).
 
 use athar_core::Filter;
-use athar_gazetteer::Gazetteer;
+use athar_gazetteer::lists::is_bundled;
+use athar_gazetteer::{Gazetteer, display_form, romanise};
 use athar_index::{CommunityCount, RowId, Snapshot};
 use chrono::Duration;
 use serde::Serialize;
@@ -48,23 +49,20 @@ pub struct CommunityEntry {
 }
 
 impl CommunityEntry {
-    /// The entry of `count`. For places of the bundled GeoNames gazetteer, whose Arabic
-    /// names are sometimes unusual or wrong (دار تعزة for دارة عزة), the Arabic spelling
-    /// the reports used most is shown; an imported community list's names are shown as
-    /// they are.
+    /// The entry of `count`. For places of the bundled gazetteer, whose Arabic names are
+    /// OCHA's or GeoNames' spellings (اطمه for أطمة; دار تعزة for دارة عزة), the Arabic
+    /// spelling the reports used most is shown, without a type word in front; an imported
+    /// community list's names are shown as they are. A place or name known only in Arabic
+    /// is shown in English by its romanisation.
     pub fn new(snapshot: &Snapshot, places: &Gazetteer, count: &CommunityCount) -> Self {
         let info = &snapshot.communities()[count.community as usize];
         let place = info.resolved.then(|| places.get(&info.key)).flatten();
         let point = place.and_then(|p| p.lon_lat).or(info.centroid);
-        let from_geonames = place.is_some_and(|p| p.id.starts_with("geonames:"));
-        let name_ar = if from_geonames {
-            info.name_ar
-                .as_deref()
-                .or(place.and_then(|p| p.name_ar.as_deref()))
+        let reported = info.name_ar.as_deref().map(display_form);
+        let name_ar = if place.is_some_and(is_bundled) {
+            reported.or_else(|| place.and_then(|p| p.name_ar.clone()))
         } else {
-            place
-                .and_then(|p| p.name_ar.as_deref())
-                .or(info.name_ar.as_deref())
+            place.and_then(|p| p.name_ar.clone()).or(reported)
         };
         Self {
             rank: Some(count.rank),
@@ -72,11 +70,11 @@ impl CommunityEntry {
             pcode: place
                 .map_or(info.pcode.as_deref(), |p| p.pcode.as_deref())
                 .map(str::to_owned),
-            name_ar: name_ar.map(str::to_owned),
             name_en: place
-                .and_then(|p| p.name_en.as_deref())
-                .or(info.name_en.as_deref())
-                .map(str::to_owned),
+                .and_then(|p| p.name_en.clone())
+                .or_else(|| info.name_en.clone())
+                .or_else(|| name_ar.as_deref().map(romanise)),
+            name_ar,
             status: place.map_or("unresolved", |p| p.status.as_str()).to_owned(),
             count: Some(count.count),
             killed: Some(count.killed),

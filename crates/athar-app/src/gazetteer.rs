@@ -1,23 +1,34 @@
-//! The gazetteer a running Athar resolves names against: the bundled GeoNames places,
-//! overridden and extended by the communities in the store (imported lists, places learned
-//! from incidents, confirmed places), with the spellings people attached to them.
+//! The gazetteer a running Athar resolves names against: the bundled places (OCHA's
+//! community list and the GeoNames places it lacks), overridden and extended by the
+//! communities in the store (imported lists, places learned from incidents, confirmed
+//! places), with the spellings people attached to them.
 
 use std::collections::HashMap;
 
+use athar_core::script::Script;
 use athar_core::script::has_arabic;
 use athar_core::{Incident, ResolutionMethod};
+use athar_gazetteer::name::qualifier_classes;
+use athar_gazetteer::resolve::FUZZY_MATCH_MAX_KM;
 use athar_gazetteer::{
     AdminArea, Community, CommunityKind, CommunityStatus, Gazetteer, admin1_identity,
-    community_key, kind_hint,
+    community_key, cross_script_key, display_form, distance_km, kind_hint, romanise,
 };
 use athar_store::{Store, StoreError};
 
 /// Reads the gazetteer: bundled places, then the store's (same id: the store's wins), then
 /// the attached spellings.
 pub async fn load_gazetteer(store: &Store) -> Result<Gazetteer, StoreError> {
+    let stored = store.communities().await?;
     let mut gazetteer = Gazetteer::bundled();
-    for community in store.communities().await? {
-        gazetteer.upsert(community);
+    // Places of their own (learned ones, most often) are added to the bundled indexes;
+    // replacing bundled places means indexing the whole list again, once.
+    if stored.iter().any(|c| gazetteer.get(&c.id).is_some()) {
+        gazetteer = Gazetteer::bundled_with(stored);
+    } else {
+        for community in stored {
+            gazetteer.upsert(community);
+        }
     }
     for (community_id, name) in store.community_aliases().await? {
         gazetteer.add_alias(&community_id, &name);
@@ -36,10 +47,16 @@ pub fn learned_id(name: &str, admin1: Option<&str>) -> String {
 }
 
 /// Places learned from the rows of one import: every row whose name resolved to nothing
-/// but that has a point joins (or founds) the learned place of its name and governorate.
+/// but that has a point joins (or founds) the learned place of its name and governorate;
+/// a spelling in the other script joins a place founded in this import when their
+/// cross-script keys and qualifiers agree and it lies within
+/// [`athar_gazetteer::resolve::FUZZY_MATCH_MAX_KM`] (Kansafra and كنصفرة in one file
+/// found one place, as they would resolve to one in two imports).
 #[derive(Default)]
 pub struct Learning {
     places: HashMap<String, Gathered>,
+    /// (governorate, cross-script key) → the places founded under it.
+    by_cross_key: HashMap<(String, String), Vec<String>>,
 }
 
 #[derive(Default)]
@@ -47,6 +64,42 @@ struct Gathered {
     spellings: HashMap<String, u32>,
     admin1: HashMap<String, u32>,
     sum: (f64, f64, u32),
+    /// The script of the spelling that founded it, and that spelling's qualifiers.
+    script: Option<Script>,
+    classes: Vec<&'static str>,
+}
+
+impl Gathered {
+    fn centroid(&self) -> (f64, f64) {
+        let count = f64::from(self.sum.2.max(1));
+        (self.sum.0 / count, self.sum.1 / count)
+    }
+}
+
+/// The name a place is shown by, in one script: the most frequent of its spellings in
+/// that script with the type words in front left out ([`display_form`]); at equal counts
+/// the one that keeps more of the letters keys fold away (ة before ه, أ before ا), then
+/// the first in sort order.
+fn display_name(spellings: &HashMap<String, u32>, arabic: bool) -> Option<String> {
+    let mut shown: HashMap<String, u32> = HashMap::new();
+    for (spelling, count) in spellings {
+        if has_arabic(spelling) == arabic {
+            *shown.entry(display_form(spelling)).or_default() += count;
+        }
+    }
+    let unfolded = |name: &str| {
+        name.chars()
+            .filter(|c| matches!(c, 'ة' | 'أ' | 'إ' | 'آ' | 'ى' | 'ؤ' | 'ئ'))
+            .count()
+    };
+    shown
+        .into_iter()
+        .max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then_with(|| unfolded(&a.0).cmp(&unfolded(&b.0)))
+                .then_with(|| b.0.cmp(&a.0))
+        })
+        .map(|(name, _)| name)
 }
 
 fn most_frequent(counts: &HashMap<String, u32>, keep: impl Fn(&str) -> bool) -> Option<String> {
@@ -66,8 +119,41 @@ impl Learning {
         if record.resolution.community_id.is_some() {
             return;
         }
-        let id = learned_id(&record.community, record.admin1.as_deref());
-        let gathered = self.places.entry(id.clone()).or_default();
+        let mut id = learned_id(&record.community, record.admin1.as_deref());
+        let area = record
+            .admin1
+            .as_deref()
+            .map(admin1_identity)
+            .unwrap_or_default();
+        let cross = (area.clone(), cross_script_key(&record.community));
+        let script = Script::of(&community_key(&record.community));
+        let classes = qualifier_classes(&record.community);
+        if !self.places.contains_key(&id) && !cross.1.is_empty() {
+            let here = (point.lon.degrees(), point.lat.degrees());
+            let fitting: Vec<&String> = self
+                .by_cross_key
+                .get(&cross)
+                .into_iter()
+                .flatten()
+                .filter(|other| {
+                    let place = &self.places[*other];
+                    place.script != Some(script)
+                        && place.classes == classes
+                        && distance_km(place.centroid(), here) <= FUZZY_MATCH_MAX_KM
+                })
+                .collect();
+            if let [only] = fitting.as_slice() {
+                id = (*only).clone();
+            }
+        }
+        if !self.places.contains_key(&id) {
+            self.by_cross_key.entry(cross).or_default().push(id.clone());
+        }
+        let gathered = self.places.entry(id.clone()).or_insert_with(|| Gathered {
+            script: Some(script),
+            classes,
+            ..Gathered::default()
+        });
         *gathered
             .spellings
             .entry(record.community.trim().to_owned())
@@ -94,11 +180,22 @@ impl Learning {
             .iter()
             .map(|(id, g)| {
                 let admin1 = most_frequent(&g.admin1, |_| true);
-                let name_ar = most_frequent(&g.spellings, has_arabic);
-                let name_en = most_frequent(&g.spellings, |s| !has_arabic(s));
-                let kind = name_ar
+                let name_ar = display_name(&g.spellings, true);
+                // Known only in Arabic, a place is shown in English by the romanisation of
+                // its Arabic name, never by the Arabic itself.
+                let name_en =
+                    display_name(&g.spellings, false).or_else(|| name_ar.as_deref().map(romanise));
+                // Every spelling seen stays a name of the place.
+                let mut alternate_names: Vec<String> = g
+                    .spellings
+                    .keys()
+                    .filter(|s| Some(*s) != name_ar.as_ref() && Some(*s) != name_en.as_ref())
+                    .cloned()
+                    .collect();
+                alternate_names.sort();
+                // The type word the place was most often written with says its kind.
+                let kind = most_frequent(&g.spellings, |_| true)
                     .as_deref()
-                    .or(name_en.as_deref())
                     .and_then(kind_hint)
                     .unwrap_or(CommunityKind::Village);
                 let count = f64::from(g.sum.2);
@@ -107,7 +204,7 @@ impl Learning {
                     pcode: None,
                     name_ar,
                     name_en,
-                    alternate_names: Vec::new(),
+                    alternate_names,
                     kind,
                     status: CommunityStatus::Learned,
                     lon_lat: Some((g.sum.0 / count, g.sum.1 / count)),

@@ -113,7 +113,7 @@ pub struct IncidentRecord {
 
 /// How a community name was resolved to a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum ResolutionMethod {
     /// By the p-code given with it.
     Pcode,
@@ -128,17 +128,22 @@ pub enum ResolutionMethod {
     /// Not resolved: no place, or more than one.
     #[default]
     Unresolved,
+    /// Its cross-script key (the consonants of a romanisation) equals that of a name of
+    /// the place in the other script, within the area and near the point: `Kansafrah` for
+    /// كنصفرة, أطمة for Atmeh.
+    CrossScript,
 }
 
 impl ResolutionMethod {
-    /// Every method.
-    pub const ALL: [Self; 6] = [
+    /// Every method (snapshots on disk store an index into it: new ones go at the end).
+    pub const ALL: [Self; 7] = [
         Self::Pcode,
         Self::Exact,
         Self::Alias,
         Self::Fuzzy,
         Self::Learned,
         Self::Unresolved,
+        Self::CrossScript,
     ];
 
     /// The name stored and shown.
@@ -150,6 +155,7 @@ impl ResolutionMethod {
             Self::Fuzzy => "fuzzy",
             Self::Learned => "learned",
             Self::Unresolved => "unresolved",
+            Self::CrossScript => "cross_script",
         }
     }
 

@@ -27,8 +27,8 @@ pub mod resolve;
 use athar_core::{CommunityResolver, NameContext, Pcode, Point, ResolvedCommunity};
 
 pub use community::{AdminArea, Community, CommunityKind, CommunityStatus, distance_km};
-pub use lists::GEONAMES_ATTRIBUTION;
-pub use name::{community_key, kind_hint};
+pub use lists::{GAZETTEER_ATTRIBUTION, GEONAMES_ATTRIBUTION, OCHA_ATTRIBUTION};
+pub use name::{community_key, cross_script_key, display_form, kind_hint, romanise};
 pub use resolve::{Candidate, Gazetteer, Method, NameMatches, Query, Resolution, admin1_identity};
 
 use std::collections::HashMap;

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use crate::name::cross_script_key;
 use crate::{AdminArea, Community, CommunityKind, CommunityStatus, community_key};
 
 /// The bundled gazetteer: every populated place of Syria in GeoNames with 500 people or
@@ -10,9 +11,19 @@ use crate::{AdminArea, Community, CommunityKind, CommunityStatus, community_key}
 const BUNDLED: &str =
     include_str!("../../../data/gazetteer/syria_all_gazetteer_geonames_cities500.csv");
 
+/// The bundled reference list: OCHA's Syria community list, with p-codes (CC BY 3.0 IGO;
+/// see `data/README.md`).
+const BUNDLED_OCHA: &str = include_str!("../../../data/gazetteer/syria_communities_ocha.csv");
+
 /// What GeoNames-derived data must carry wherever it is shown.
 pub const GEONAMES_ATTRIBUTION: &str =
     "Contains data from GeoNames (www.geonames.org), licensed CC BY 4.0; modified.";
+
+/// What the OCHA community list must carry wherever it is used.
+pub const OCHA_ATTRIBUTION: &str = "Community names and p-codes: OCHA (CC BY 3.0 IGO)";
+
+/// Both, as one line: the bundled gazetteer's attribution wherever places are shown.
+pub const GAZETTEER_ATTRIBUTION: &str = "Community names and p-codes: OCHA (CC BY 3.0 IGO). Contains data from GeoNames (www.geonames.org), licensed CC BY 4.0; modified.";
 
 /// A row of a community list that could not be taken, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -383,12 +394,280 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
     Ok(communities)
 }
 
-/// The bundled gazetteer's communities (read once per process).
+/// Reads OCHA's Syria community list in the bundled layout (`pcode`, `name_en`,
+/// `name_ar`, `admin1_pcode`, `admin1_en`, `admin2_pcode`, `admin2_en`, `admin3_pcode`,
+/// `admin3_en`, `lat`, `lon`).
+///
+/// OCHA writes two names of one place in one field (`Abin - Efrin`, `الصياح_صياح ظاهرية`,
+/// `Rabwa / Harbuq`): the first is the place's name and the others its alternate names.
+/// It also tells homonyms apart by the area they lie in (`Qanater (Atareb)`,
+/// `Hadath - Al Bab`): a part in brackets, or one that names the row's governorate,
+/// district or sub-district, is where the place is, not a name of it, and is left out
+/// (with the Arabic part in the same position).
+///
+/// # Errors
+/// When the text is not CSV of that layout, or a row has no p-code, name or point.
+pub fn read_ocha(text: &str) -> Result<Vec<Community>, ListError> {
+    let mut csv = csv::Reader::from_reader(text.as_bytes());
+    let headers = csv.headers().map_err(|e| ListError::Unreadable {
+        row: 1,
+        message: e.to_string(),
+    })?;
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let columns = [
+        "pcode",
+        "name_en",
+        "name_ar",
+        "admin1_pcode",
+        "admin1_en",
+        "admin2_pcode",
+        "admin2_en",
+        "admin3_pcode",
+        "admin3_en",
+        "lat",
+        "lon",
+    ]
+    .map(column);
+    let mut communities = Vec::new();
+    for (index, record) in csv.records().enumerate() {
+        let row = index as u64 + 2;
+        let record = record.map_err(|e| ListError::Unreadable {
+            row,
+            message: e.to_string(),
+        })?;
+        let get = |i: usize| {
+            columns[i]
+                .and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let unreadable = |what: &str| ListError::Unreadable {
+            row,
+            message: format!("no valid {what}"),
+        };
+        let pcode = get(0).ok_or_else(|| unreadable("pcode"))?;
+        let lat: f64 = get(9)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| unreadable("lat"))?;
+        let lon: f64 = get(10)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| unreadable("lon"))?;
+        let admin = |name: usize, code: usize| AdminArea {
+            name: get(name),
+            pcode: get(code),
+        };
+        let (admin1, admin2, admin3) = (admin(4, 3), admin(6, 5), admin(8, 7));
+        let areas: Vec<String> = [&admin1, &admin2, &admin3]
+            .iter()
+            .filter_map(|area| area.name.as_deref())
+            .map(community_key)
+            .collect();
+        let (english, dropped) = ocha_names(get(1).as_deref().unwrap_or_default(), &areas);
+        let (arabic, _) = ocha_names(get(2).as_deref().unwrap_or_default(), &[]);
+        // An Arabic part in the position of a dropped English one names the area too.
+        let arabic: Vec<String> = if arabic.len() == english.len() + dropped.len() {
+            arabic
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !dropped.contains(i))
+                .map(|(_, name)| name)
+                .collect()
+        } else {
+            arabic
+        };
+        let mut names = arabic.iter().skip(1).chain(english.iter().skip(1));
+        let mut alternate_names: Vec<String> = Vec::new();
+        for name in names.by_ref() {
+            if !alternate_names.contains(name) {
+                alternate_names.push(name.clone());
+            }
+        }
+        if arabic.is_empty() && english.is_empty() {
+            return Err(unreadable("name"));
+        }
+        let name_ar = arabic.into_iter().next();
+        let kind = match name_ar.as_deref().and_then(crate::kind_hint) {
+            Some(CommunityKind::Camp) => CommunityKind::Camp,
+            _ => CommunityKind::Village,
+        };
+        communities.push(Community {
+            id: pcode.clone(),
+            pcode: Some(pcode),
+            name_ar,
+            name_en: english.into_iter().next(),
+            alternate_names,
+            kind,
+            status: CommunityStatus::Reference,
+            lon_lat: Some((lon, lat)),
+            admin1,
+            admin2,
+            admin3,
+        });
+    }
+    Ok(communities)
+}
+
+/// The names OCHA wrote in one field, and the positions of the parts left out as the
+/// place's area (see [`read_ocha`]).
+fn ocha_names(field: &str, areas: &[String]) -> (Vec<String>, Vec<usize>) {
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut rest = field;
+    // A part in brackets says where; the others are names, split on ` - `, `/` and `_`.
+    while !rest.is_empty() {
+        let (outside, bracketed, after) = match rest.find('(') {
+            Some(open) => {
+                let close = rest[open..].find(')').map_or(rest.len(), |c| open + c);
+                (
+                    &rest[..open],
+                    Some(&rest[open + 1..close]),
+                    rest.get(close + 1..).unwrap_or_default(),
+                )
+            }
+            None => (rest, None, ""),
+        };
+        for part in outside.split(" - ").flat_map(|p| p.split(['/', '_'])) {
+            let part = part.trim().trim_matches('-').trim();
+            if !part.is_empty() {
+                parts.push((part.to_owned(), false));
+            }
+        }
+        if let Some(bracketed) = bracketed.map(str::trim).filter(|b| !b.is_empty()) {
+            parts.push((bracketed.to_owned(), true));
+        }
+        rest = after;
+    }
+    let mut names = Vec::new();
+    let mut dropped = Vec::new();
+    for (position, (part, bracketed)) in parts.iter().enumerate() {
+        let is_area = *bracketed || (position > 0 && areas.contains(&community_key(part)));
+        if is_area && !(names.is_empty() && position + 1 == parts.len()) {
+            dropped.push(position);
+        } else if !names.contains(part) {
+            names.push(part.clone());
+        }
+    }
+    (names, dropped)
+}
+
+/// The bundled gazetteer: OCHA's community list first, then each GeoNames place either
+/// merged into the OCHA community it is (a name of one keys like a name of the other,
+/// by [`community_key`] or [`cross_script_key`], within [`MERGE_KM`]) or kept as a place of
+/// its own where OCHA lacks it. A merged place keeps OCHA's id, p-code, names and areas,
+/// takes GeoNames' kind (city, town) and gains its names as alternate names; the
+/// GeoNames id it had is kept as a former id ([`bundled_former_ids`]).
+fn merge_bundled() -> (Vec<Community>, Vec<(String, String)>) {
+    let mut ocha = read_ocha(BUNDLED_OCHA).expect("the bundled OCHA list is valid");
+    let geonames = read_geonames(BUNDLED).expect("the bundled gazetteer is valid");
+    let keys_of = |community: &Community| -> Vec<String> {
+        let mut keys = Vec::new();
+        for name in community.names() {
+            for written in crate::name::aliases(name) {
+                keys.push(community_key(&written));
+                let cross = cross_script_key(&written);
+                if cross.len() >= 3 {
+                    keys.push(format!("~{cross}"));
+                }
+            }
+        }
+        keys.retain(|k| !k.is_empty());
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let ocha_keys: Vec<Vec<String>> = ocha.iter().map(&keys_of).collect();
+    let mut kept = Vec::new();
+    let mut former = Vec::new();
+    for place in geonames {
+        let point = place.lon_lat.expect("GeoNames places have points");
+        let keys = keys_of(&place);
+        let nearest = ocha
+            .iter()
+            .enumerate()
+            .filter_map(|(index, candidate)| {
+                let other = candidate.lon_lat?;
+                // A tenth of a degree is over 8 km at these latitudes.
+                if (other.0 - point.0).abs() > 0.1 || (other.1 - point.1).abs() > 0.1 {
+                    return None;
+                }
+                let distance = crate::distance_km(point, other);
+                (distance <= MERGE_KM
+                    && ocha_keys[index]
+                        .iter()
+                        .any(|key| keys.binary_search(key).is_ok()))
+                .then_some((index, distance))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((index, _)) = nearest else {
+            // A place whose name OCHA lists in the same governorate, farther away, is a
+            // GeoNames duplicate at a wrong point (Qabbāsīn twice, once 40 km east), not a
+            // place OCHA lacks: it is left out.
+            let area = place.admin1.pcode.as_deref();
+            let listed = ocha
+                .iter()
+                .zip(&ocha_keys)
+                .any(|(candidate, candidate_keys)| {
+                    area.is_some()
+                        && candidate.admin1.pcode.as_deref() == area
+                        && candidate_keys
+                            .iter()
+                            .any(|key| !key.starts_with('~') && keys.binary_search(key).is_ok())
+                });
+            if !listed {
+                kept.push(place);
+            }
+            continue;
+        };
+        let target = &mut ocha[index];
+        if matches!(target.kind, CommunityKind::Village)
+            && matches!(place.kind, CommunityKind::City | CommunityKind::Town)
+        {
+            target.kind = place.kind;
+        }
+        let names: Vec<String> = place.names().map(str::to_owned).collect();
+        for name in names {
+            if !target.names().any(|existing| existing == name) {
+                target.alternate_names.push(name);
+            }
+        }
+        former.push((place.id, target.id.clone()));
+    }
+    ocha.extend(kept);
+    (ocha, former)
+}
+
+/// How far (km) a GeoNames place may lie from the OCHA community it is merged into.
+pub const MERGE_KM: f64 = 6.0;
+
+fn bundled_lists() -> &'static (Vec<Community>, Vec<(String, String)>) {
+    static BUNDLED_COMMUNITIES: std::sync::OnceLock<(Vec<Community>, Vec<(String, String)>)> =
+        std::sync::OnceLock::new();
+    BUNDLED_COMMUNITIES.get_or_init(merge_bundled)
+}
+
+/// The bundled gazetteer's communities (read once per process): OCHA's list with the
+/// GeoNames places merged in or added (see `merge_bundled`).
 pub fn bundled() -> Vec<Community> {
-    static BUNDLED_COMMUNITIES: std::sync::OnceLock<Vec<Community>> = std::sync::OnceLock::new();
-    BUNDLED_COMMUNITIES
-        .get_or_init(|| read_geonames(BUNDLED).expect("the bundled gazetteer is valid"))
-        .clone()
+    bundled_lists().0.clone()
+}
+
+/// Whether a place is one of the bundled gazetteer's (by its id, or a GeoNames id), as a
+/// reference place: its names are OCHA's or GeoNames' spellings, not a list an
+/// organisation imported or a place a person confirmed.
+pub fn is_bundled(community: &Community) -> bool {
+    static IDS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    community.status == CommunityStatus::Reference
+        && (community.id.starts_with("geonames:")
+            || IDS
+                .get_or_init(|| bundled_lists().0.iter().map(|c| c.id.clone()).collect())
+                .contains(&community.id))
+}
+
+/// The ids the bundled places had before OCHA's list was bundled (`geonames:<id>`), each
+/// with the id of the place it now is: incidents and aliases stored under an old id still
+/// find their place.
+pub fn bundled_former_ids() -> &'static [(String, String)] {
+    &bundled_lists().1
 }
 
 #[cfg(test)]
@@ -405,7 +684,80 @@ mod tests {
             .expect("Saraqib");
         assert_eq!(saraqib.admin1.name.as_deref(), Some("Idlib"));
         assert!(saraqib.lon_lat.is_some());
-        assert!(saraqib.id.starts_with("geonames:"));
+        // OCHA's community, with GeoNames' kind and names merged in, and its GeoNames id
+        // kept as a former id.
+        assert_eq!(saraqib.id, "C3916");
+        assert_eq!(saraqib.pcode.as_deref(), Some("C3916"));
+        assert_eq!(saraqib.kind, CommunityKind::Town);
+        assert!(saraqib.alternate_names.iter().any(|n| n == "Saraqib"));
+        assert!(
+            bundled_former_ids()
+                .iter()
+                .any(|(former, id)| former == "geonames:164816" && id == "C3916")
+        );
+        // Every OCHA community is there, and GeoNames adds only what OCHA lacks.
+        let ocha = communities.iter().filter(|c| c.pcode.is_some()).count();
+        assert_eq!(ocha, 5621);
+        let added = communities.len() - ocha;
+        assert!((1..=20).contains(&added), "{added}");
+    }
+
+    #[test]
+    fn ocha_names_split_into_names_and_the_area_that_tells_homonyms_apart() {
+        let areas = vec![community_key("Al Bab"), community_key("Atareb")];
+        let names = |field: &str| ocha_names(field, &areas);
+        assert_eq!(
+            names("Abin - Efrin"),
+            (vec!["Abin".into(), "Efrin".into()], vec![])
+        );
+        assert_eq!(names("Qanater (Atareb)"), (vec!["Qanater".into()], vec![1]));
+        assert_eq!(names("Hadath - Al Bab"), (vec!["Hadath".into()], vec![1]));
+        assert_eq!(
+            names("Rabwa / Harbuq"),
+            (vec!["Rabwa".into(), "Harbuq".into()], vec![])
+        );
+        assert_eq!(
+            names("الصياح_صياح ظاهرية"),
+            (vec!["الصياح".into(), "صياح ظاهرية".into()], vec![])
+        );
+        // A name that is only an area's name stays a name.
+        assert_eq!(names("Al Bab"), (vec!["Al Bab".into()], vec![]));
+        let list = "pcode,name_en,name_ar,admin1_pcode,admin1_en,admin2_pcode,admin2_en,admin3_pcode,admin3_en,lat,lon\n\
+                    C1,Hadath - Al Bab,حدث,SY02,Aleppo,SY0202,Al Bab,SY020200,Al Bab,36.3,37.5\n\
+                    C2,Sayah - Sayah Thahriyeh,الصياح_صياح ظاهرية,SY02,Aleppo,SY0202,Al Bab,SY020200,Al Bab,36.4,37.6\n";
+        let read = read_ocha(list).unwrap();
+        assert_eq!(read[0].name_en.as_deref(), Some("Hadath"));
+        assert!(
+            read[0].alternate_names.is_empty(),
+            "{:?}",
+            read[0].alternate_names
+        );
+        assert_eq!(read[1].name_ar.as_deref(), Some("الصياح"));
+        assert_eq!(
+            read[1].alternate_names,
+            vec!["صياح ظاهرية", "Sayah Thahriyeh"]
+        );
+        assert_eq!(read[1].admin3.pcode.as_deref(), Some("SY020200"));
+    }
+
+    #[test]
+    fn the_romanisation_of_every_ocha_arabic_name_keeps_its_cross_script_key() {
+        let mut differ = Vec::new();
+        for community in bundled().iter().filter(|c| c.pcode.is_some()) {
+            let Some(arabic) = community.name_ar.as_deref() else {
+                continue;
+            };
+            let latin = crate::romanise(arabic);
+            assert!(latin.is_ascii(), "{arabic} → {latin}");
+            // A name that is only a qualifier has no key to keep.
+            if cross_script_key(arabic).is_empty() {
+                continue;
+            }
+            if cross_script_key(&latin) != cross_script_key(arabic) {
+                differ.push(format!("{arabic} → {latin}"));
+            }
+        }
+        assert!(differ.is_empty(), "{differ:?}");
     }
 
     #[test]

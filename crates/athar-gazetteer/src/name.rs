@@ -282,7 +282,11 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 ///   dropped), and the Arabic article ال in front of a word too, as Latin writers drop it,
 ///   and `al`/`el` run into a later word (Rasm Eljahsh);
 /// - qualifiers (east, big, upper, شرقي, كبيرة, فوقاني…) are left out: Latin puts them in
-///   front and Arabic behind, and [`qualifiers`] compares them apart;
+///   front and Arabic behind, and [`qualifier_classes`] compares them apart;
+/// - the camp words (مخيم, مخيمات, تجمع, camp, camps) are left out wherever they stand and
+///   the key ends in `#` instead: مخيم أطمة and Atmeh camp are `atm#`, أطمة is `atm`;
+/// - a name that opens on a vowel (Latin a e i o u; Arabic alef, ع or hamza) starts with
+///   `a`: Atmeh and أطمة are `atm`, Tama and طعوم `tm`;
 /// - taa marbuta before another word is `t`, as it is said (خربة الذئب, Khirbet al-Zeeb);
 /// - Latin digraphs first: `kh` → k (خ), `gh` → g (غ), `sh` and `ch` → s (ش), `th` → t
 ///   (ث), `dh` → d (ذ), `ph` → f;
@@ -302,25 +306,34 @@ pub fn cross_script_key(name: &str) -> String {
         .map(|part| {
             let words = words(part);
             let rest = without_type_words(&words);
-            let rest: Vec<&String> = rest.iter().filter(|word| !is_qualifier(word)).collect();
+            // Articles written as words of their own go first (so that `Madayn al-Kabir`
+            // loses both), then the qualifiers.
+            let camp = rest.iter().any(|word| CAMP_WORDS.contains(&word.as_str()));
+            let rest: Vec<&String> = rest
+                .iter()
+                .enumerate()
+                .filter(|(index, word)| {
+                    index + 1 == rest.len() || !LATIN_ARTICLES.contains(&word.as_str())
+                })
+                .map(|(_, word)| word)
+                .filter(|word| !is_qualifier(word) && !CAMP_WORDS.contains(&word.as_str()))
+                .collect();
             let mut out = String::new();
             let mut previous = None;
             for (index, word) in rest.iter().enumerate() {
                 let last = index + 1 == rest.len();
-                if !last && LATIN_ARTICLES.contains(&word.as_str()) {
-                    continue;
-                }
-                // The article in front of a word: ال, and al- or el- run into a later word
-                // (Rasm Eljahsh, Ein Elosud).
+                // The article in front of a word: ال, and el- run into a later word
+                // (Rasm Eljahsh, Ein Elosud; not al-, which starts names: Alwan).
                 let stem = word
                     .strip_prefix("ال")
-                    .or_else(|| {
-                        (index > 0)
-                            .then(|| word.strip_prefix("el").or_else(|| word.strip_prefix("al")))
-                            .flatten()
-                    })
+                    .or_else(|| (index > 0).then(|| word.strip_prefix("el")).flatten())
                     .filter(|stem| stem.chars().count() >= 3);
                 let word = stem.unwrap_or(word.as_str());
+                // A name that opens on a vowel (or ع or hamza) says so: Atmeh and أطمة are
+                // not Tama and طعوم.
+                if index == 0 && opens_on_vowel(word) {
+                    out.push('a');
+                }
                 let mut letters = consonants(word);
                 // Taa marbuta before another word is said, and written, as t (خربة الذئب,
                 // Khirbet Al-Zeeb); folded, it is ه.
@@ -334,17 +347,34 @@ pub fn cross_script_key(name: &str) -> String {
                     }
                 }
             }
+            // A camp is not its town, in whichever place either script puts the word.
+            if camp && !out.is_empty() {
+                out.push('#');
+            }
             out
         })
         .find(|key| !key.is_empty());
     first.unwrap_or_default()
 }
 
+/// The words that make a camp of a name, in either script (folded): Arabic puts them in
+/// front (مخيم أطمة), English often behind (Atmeh camp).
+const CAMP_WORDS: [&str; 5] = ["مخيم", "مخيمات", "تجمع", "camp", "camps"];
+
+/// Whether a folded word opens on a vowel: in Arabic alef (any hamza form, folded), ع or a
+/// hamza; in Latin a, e, i, o or u (y and w are consonants there, as ي and و are).
+fn opens_on_vowel(word: &str) -> bool {
+    matches!(
+        word.chars().next(),
+        Some('ا' | 'ع' | 'ء' | 'a' | 'e' | 'i' | 'o' | 'u')
+    )
+}
+
 /// Words that qualify a place (east, great, upper…) in either script, beside
 /// [`QUALIFIERS`], in the forms OCHA and field reports write (with or without the article):
 /// left out of the cross-script key (where Latin and Arabic put them in different places),
 /// and compared apart.
-const MORE_QUALIFIERS: [&str; 26] = [
+const MORE_QUALIFIERS: [&str; 43] = [
     "eastern",
     "western",
     "northern",
@@ -357,6 +387,23 @@ const MORE_QUALIFIERS: [&str; 26] = [
     "lower",
     "kbir",
     "sghir",
+    "kabira",
+    "saghira",
+    "kubra",
+    "sughra",
+    "sharqi",
+    "sharqiya",
+    "sharqiyeh",
+    "gharbi",
+    "gharbiya",
+    "gharbiyeh",
+    "shamali",
+    "shamaliya",
+    "janubi",
+    "janubiya",
+    "fawqani",
+    "foqani",
+    "tahtani",
     "شرقي",
     "شرقيه",
     "غربي",
@@ -426,6 +473,234 @@ fn consonants(word: &str) -> Vec<char> {
     out
 }
 
+/// The qualifiers a name carries, as classes shared by both scripts (`east`, `west`,
+/// `north`, `south`, `great`, `small`, `upper`, `lower`), sorted: الشرقية and Eastern are
+/// both `east`, كبرى, Kabir and Big are all `great`. The cross-script match never pairs
+/// names whose classes differ.
+pub fn qualifier_classes(name: &str) -> Vec<&'static str> {
+    let mut classes: Vec<&'static str> = words(name)
+        .iter()
+        .filter_map(|word| {
+            let word = word.strip_prefix("ال").unwrap_or(word);
+            Some(match word {
+                "east" | "eastern" | "sharqi" | "sharqiya" | "sharqiyeh" | "شرقي" | "شرقيه" => {
+                    "east"
+                }
+                "west" | "western" | "gharbi" | "gharbiya" | "gharbiyeh" | "غربي" | "غربيه" => {
+                    "west"
+                }
+                "north" | "northern" | "shamali" | "shamaliya" | "شمالي" | "شماليه" => {
+                    "north"
+                }
+                "south" | "southern" | "janubi" | "janubiya" | "جنوبي" | "جنوبيه" => {
+                    "south"
+                }
+                "kabir" | "kbir" | "kabira" | "kubra" | "big" | "great" | "كبير" | "كبيره"
+                | "كبري" => "great",
+                "saghir" | "sghir" | "saghira" | "sughra" | "small" | "little" | "صغير"
+                | "صغيره" | "صغري" => "small",
+                "upper" | "fawqani" | "foqani" | "فوقاني" => "upper",
+                "lower" | "tahtani" | "تحتاني" => "lower",
+                _ => return None,
+            })
+        })
+        .collect();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
+}
+
+/// A name as it should be shown: the type words in front (قرية, بلدة, مدينة, village,
+/// town, city) left out and the rest as written, letters unfolded (`قرية فطيرة` is shown
+/// `فطيرة`, never the key `فطيره`). A name that is only a type word is kept.
+pub fn display_form(name: &str) -> String {
+    let written: Vec<&str> = name.split_whitespace().collect();
+    let mut start = 0;
+    while written.len() - start > 1 {
+        let folded = words(written[start]);
+        let is_type_word = matches!(folded.as_slice(), [word]
+            if DROPPED_TYPE_WORDS.iter().any(|(type_word, _)| type_word == word));
+        if !is_type_word {
+            break;
+        }
+        start += 1;
+    }
+    written[start..].join(" ")
+}
+
+/// A Latin name for an Arabic one, for places known only by their Arabic name: a
+/// simplified romanisation in the manner of BGN/PCGN without diacritics, with the short
+/// vowels Arabic leaves unwritten supplied as `a` where a syllable needs one.
+///
+/// The rules, by letter: ب b, ت t, ث th, ج j, ح h, خ kh, د d, ذ dh, ر r, ز z, س s, ش sh,
+/// ص s, ض d, ط t, ظ z, ع ' (left out at the start of a word), غ gh, ف f, ق q, ك k, ل l,
+/// م m, ن n, ه h, ء ' ; ا a; و and ي are `u` and `i` after a consonant and before a
+/// consonant or the end, otherwise `w` and `y`; taa marbuta (and ه ending a word) `a`,
+/// and `at` before another word. The article ال is `al-` in front of a word of three or
+/// more letters. A word never starts with two consonants and never holds three in a row:
+/// `a` goes between (فطيرة → Fatira, كنصفرة → Kansafra, كفر تعال → Kafr Ta'al). The camp
+/// words are `Camp` (مخيم) and `Camps` (مخيمات, تجمع), the qualifiers the forms the
+/// qualifier lists know (Sharqi, Gharbi, Kabir, Saghir, Fawqani…). Each
+/// word starts with a capital, the article after the first word does not (رسم الجحش →
+/// Rasm al-Jahsh). Only the consonants matter to matching: the romanisation of a name has
+/// the same [`cross_script_key`] as the name. A name with no Arabic letters is returned as
+/// written.
+pub fn romanise(name: &str) -> String {
+    if !name.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+        return name.trim().to_owned();
+    }
+    let all = words(name);
+    let words = without_type_words(&all);
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for (index, word) in words.iter().enumerate() {
+        // Taa marbuta is `at` before another word, but not before a qualifier (بويضة
+        // كبيرة is Buwayda Kabir), as in the cross-script key.
+        let last = words[index + 1..].iter().all(|next| is_qualifier(next));
+        let (article, stem) = match word.strip_prefix("ال") {
+            Some(stem) if stem.chars().count() >= 3 => (true, stem),
+            _ => (false, word.as_str()),
+        };
+        // A qualifier in the Latin form the qualifier lists know.
+        let qualifier = qualifier_classes(word).first().map(|class| match *class {
+            "east" => "Sharqi",
+            "west" => "Gharbi",
+            "north" => "Shamali",
+            "south" => "Janubi",
+            "great" => "Kabir",
+            "small" => "Saghir",
+            "upper" => "Fawqani",
+            _ => "Tahtani",
+        });
+        if let Some(qualifier) = qualifier.filter(|_| words.len() > 1) {
+            out.push(qualifier.to_owned());
+            continue;
+        }
+        // The camp words, as English writes them.
+        match word.as_str() {
+            "مخيم" => {
+                out.push("Camp".to_owned());
+                continue;
+            }
+            "مخيمات" | "تجمع" => {
+                out.push("Camps".to_owned());
+                continue;
+            }
+            _ => {}
+        }
+        let mut latin = romanise_word(stem, !last);
+        // A word that reads as a Latin article (Ar, Ash, Az) would be taken for one: its
+        // vowel is doubled, as ع often is written (تل عار, Tal Aar).
+        if LATIN_ARTICLES.contains(&latin.as_str()) {
+            latin.insert(0, 'a');
+        }
+        if let Some(first) = latin.chars().position(|c| c.is_alphabetic()) {
+            let mut chars: Vec<char> = latin.chars().collect();
+            chars[first] = chars[first].to_ascii_uppercase();
+            latin = chars.into_iter().collect();
+        }
+        out.push(match (article, index) {
+            (true, 0) => format!("Al-{latin}"),
+            (true, _) => format!("al-{latin}"),
+            (false, _) => latin,
+        });
+    }
+    out.join(" ")
+}
+
+/// One folded Arabic word in Latin letters (see [`romanise`]); `joined` when another word
+/// follows, where taa marbuta is said `at`.
+fn romanise_word(word: &str, joined: bool) -> String {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Sound {
+        Consonant(&'static str),
+        Vowel(&'static str),
+    }
+    let letters: Vec<char> = word.chars().collect();
+    let consonant = |c: char| -> Option<&'static str> {
+        Some(match c {
+            'ب' => "b",
+            'ت' => "t",
+            'ث' => "th",
+            'ج' => "j",
+            'ح' => "h",
+            'خ' => "kh",
+            'د' => "d",
+            'ذ' => "dh",
+            'ر' => "r",
+            'ز' => "z",
+            'س' => "s",
+            'ش' => "sh",
+            'ص' => "s",
+            'ض' => "d",
+            'ط' => "t",
+            'ظ' => "z",
+            'ع' | 'ء' => "'",
+            'غ' => "gh",
+            'ف' => "f",
+            'ق' => "q",
+            'ك' => "k",
+            'ل' => "l",
+            'م' => "m",
+            'ن' => "n",
+            'ه' => "h",
+            _ => return None,
+        })
+    };
+    let mut sounds: Vec<Sound> = Vec::with_capacity(letters.len() + 2);
+    for (i, &c) in letters.iter().enumerate() {
+        let last = i + 1 == letters.len();
+        let after_consonant = matches!(sounds.last(), Some(Sound::Consonant(_)));
+        let before_vowel = letters
+            .get(i + 1)
+            .is_some_and(|&next| next == 'ا' || next == 'ه' && i + 2 == letters.len());
+        let sound = match c {
+            'ه' if last && i > 0 => Sound::Vowel(if joined { "at" } else { "a" }),
+            'ا' => Sound::Vowel("a"),
+            'و' if after_consonant && !before_vowel => Sound::Vowel("u"),
+            'ي' if after_consonant && !before_vowel => Sound::Vowel("i"),
+            'و' => Sound::Consonant("w"),
+            'ي' => Sound::Consonant("y"),
+            c if c.is_ascii_digit() => Sound::Consonant(match c {
+                '0' => "0",
+                '1' => "1",
+                '2' => "2",
+                '3' => "3",
+                '4' => "4",
+                '5' => "5",
+                '6' => "6",
+                '7' => "7",
+                '8' => "8",
+                _ => "9",
+            }),
+            c => match consonant(c) {
+                Some(latin) => Sound::Consonant(latin),
+                None => continue,
+            },
+        };
+        // A word never starts with two consonants, nor holds three in a row.
+        if let Sound::Consonant(_) = sound {
+            let run = sounds
+                .iter()
+                .rev()
+                .take_while(|s| matches!(s, Sound::Consonant(_)))
+                .count();
+            if run == sounds.len() && run == 1 || run >= 2 {
+                sounds.push(Sound::Vowel("a"));
+            }
+        }
+        sounds.push(sound);
+    }
+    let mut latin = String::new();
+    for (i, sound) in sounds.iter().enumerate() {
+        match sound {
+            // ع and hamza opening a word are not written.
+            Sound::Consonant("'") if i == 0 => {}
+            Sound::Consonant(text) | Sound::Vowel(text) => latin.push_str(text),
+        }
+    }
+    latin
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -441,7 +716,7 @@ mod tests {
                 &["كفر تعال", "كفرتعال", "Kafr Ta'al", "Kafrtaal", "Kfar Taal"],
                 "kfrtl",
             ),
-            (&["أطمة", "Atmeh", "Atma"], "tm"),
+            (&["أطمة", "Atmeh", "Atma"], "atm"),
             (&["سفوهن", "Sfuhen", "Sfouhen"], "sfn"),
             (&["البارة", "Bara", "Al-Bara", "el Bara"], "br"),
             (&["تقاد", "Tqad", "Taqad"], "tkd"),
@@ -450,6 +725,7 @@ mod tests {
             (&["دير الزور", "Deir ez-Zor", "Deir al-Zour"], "drzr"),
             (&["رسم الجحش", "Rasm Eljahsh", "Rasm al-Jahsh"], "rsmjs"),
             (&["خالدية عفرين", "Khaldiyet Afrin"], "kldtfrn"),
+            (&["عفرين", "Afrin", "Efrin"], "afrn"),
             (&["بويضة كبيرة", "Big Bweideh", "Bweideh Kabir"], "bd"),
             (&["مسكة فوقاني", "Upper Maskeh"], "msk"),
         ] {
@@ -471,8 +747,13 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), keys.len(), "{keys:?}");
-        // A camp is not its town: the kept type word stays in the key.
+        // A camp is not its town, whichever side the word stands.
         assert_ne!(cross_script_key("مخيم أطمة"), cross_script_key("أطمة"));
+        assert_eq!(
+            cross_script_key("مخيم أطمة"),
+            cross_script_key("Atmeh camp")
+        );
+        assert_eq!(cross_script_key("Camp Atma"), "atm#");
     }
     use super::*;
     use proptest::prelude::*;

@@ -34,6 +34,9 @@ pub(super) struct NameEntry {
     /// The key's script: names in different scripts are never alike letter by letter, so
     /// the edit distance between them is not worth computing.
     pub(super) script: Script,
+    /// The qualifiers' classes, the same in both scripts (see
+    /// [`crate::name::qualifier_classes`]).
+    pub(super) classes: Vec<&'static str>,
 }
 
 /// A written name, prepared for fuzzy matching.

@@ -11,7 +11,9 @@ use rstar::primitives::GeomWithData;
 use super::fuzzy::{NameEntry, deletion_hashes, is_camp};
 use super::{Gazetteer, admin1_identity};
 use crate::Community;
-use crate::name::{aliases, community_key, qualifiers, skeleton};
+use crate::name::{
+    aliases, community_key, cross_script_key, qualifier_classes, qualifiers, romanise, skeleton,
+};
 
 fn push_unique(map: &mut HashMap<String, Vec<u32>>, key: String, index: u32) {
     let entry = map.entry(key).or_default();
@@ -35,9 +37,46 @@ impl Gazetteer {
         gazetteer
     }
 
-    /// The bundled GeoNames gazetteer of Syria.
+    /// The bundled gazetteer of Syria: OCHA's community list, with the GeoNames places it
+    /// lacks (see [`crate::lists::bundled`]). The GeoNames ids of places merged into OCHA
+    /// communities still find them.
     pub fn bundled() -> Self {
-        Self::new(crate::lists::bundled())
+        static BUNDLED: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        BUNDLED
+            .get_or_init(|| Self::bundled_with(Vec::new()))
+            .clone()
+    }
+
+    /// The bundled gazetteer with these places added, each replacing the bundled place
+    /// of the same id (a re-imported list, a confirmed place), indexed once.
+    pub fn bundled_with(communities: impl IntoIterator<Item = Community>) -> Self {
+        let mut list = crate::lists::bundled();
+        let mut position: HashMap<String, usize> = list
+            .iter()
+            .enumerate()
+            .map(|(index, community)| (community.id.clone(), index))
+            .collect();
+        for community in communities {
+            if let Some(&index) = position.get(&community.id) {
+                list[index] = community;
+            } else {
+                position.insert(community.id.clone(), list.len());
+                list.push(community);
+            }
+        }
+        let mut gazetteer = Self::new(list);
+        for (former, id) in crate::lists::bundled_former_ids() {
+            gazetteer.former_ids.insert(former.clone(), id.clone());
+        }
+        gazetteer
+    }
+
+    /// The index of the place with this id, or with this former id.
+    pub(crate) fn index_of(&self, id: &str) -> Option<u32> {
+        self.ids
+            .get(id)
+            .or_else(|| self.ids.get(self.former_ids.get(id)?))
+            .copied()
     }
 
     /// How many places it knows.
@@ -55,9 +94,9 @@ impl Gazetteer {
         &self.communities
     }
 
-    /// The place with this id.
+    /// The place with this id (or this former id: see [`Self::bundled`]).
     pub fn get(&self, id: &str) -> Option<&Community> {
-        self.ids.get(id).map(|&i| &self.communities[i as usize])
+        self.index_of(id).map(|i| &self.communities[i as usize])
     }
 
     /// The place at an index of the name indexes.
@@ -82,7 +121,7 @@ impl Gazetteer {
     /// Attaches a spelling to a place, so that it resolves there from now on. Returns
     /// false when there is no such place.
     pub fn add_alias(&mut self, id: &str, name: &str) -> bool {
-        let Some(&index) = self.ids.get(id) else {
+        let Some(index) = self.index_of(id) else {
             return false;
         };
         let community = &mut self.communities[index as usize];
@@ -117,7 +156,11 @@ impl Gazetteer {
 
     fn reindex(&mut self) {
         let communities = std::mem::take(&mut self.communities);
-        *self = Self::default();
+        let former_ids = std::mem::take(&mut self.former_ids);
+        *self = Self {
+            former_ids,
+            ..Self::default()
+        };
         for community in communities {
             self.upsert(community);
         }
@@ -141,14 +184,23 @@ impl Gazetteer {
             qualifiers: qualifiers(name),
             camp: is_camp(name),
             script: Script::of(key),
+            classes: qualifier_classes(name),
         });
         self.names_of[index as usize].push(entry);
-        push_unique(&mut self.skeletons, skeleton(key), entry);
+        // A Latin name Athar made for a place known by its Arabic name says nothing the
+        // Arabic does not: it is left out of the cross-script index.
+        let community = &self.communities[index as usize];
+        let romanised = community.status == crate::CommunityStatus::Learned
+            && community.name_ar.as_deref().map(romanise).as_deref() == Some(name);
+        let cross = cross_script_key(name);
+        if !romanised && !cross.is_empty() {
+            self.cross.entry(cross).or_default().push(entry);
+        }
+        self.skeletons.entry(skeleton(key)).or_default().push(entry);
+        // Entries are numbered in the order they are added and a key's hashes are distinct:
+        // the new entry is in none of these lists yet.
         for hash in deletion_hashes(key) {
-            let entries = self.neighbours.entry(hash).or_default();
-            if !entries.contains(&entry) {
-                entries.push(entry);
-            }
+            self.neighbours.entry(hash).or_default().push(entry);
         }
     }
 

@@ -2,10 +2,13 @@
 //!
 //! The order: a p-code → an exact match of a community's Arabic or English name → a match
 //! of one of its alternate names (or an alias a person attached) → a fuzzy match within
-//! the admin area and near the incident's point → unresolved. At every step the admin
-//! area and the point rule candidates out (a name matched exactly but 40 km away is a
-//! different village of the same name), and when more than one place is left the name is
-//! ambiguous and stays unresolved: Athar never picks one of two places silently.
+//! the admin area and near the incident's point → a match of the name's cross-script key
+//! ([`crate::name::cross_script_key`]) to a name of the place in the other script, within
+//! the governorate and near the point, with the same qualifiers → unresolved. At every
+//! step the admin area and the point rule candidates out (a name matched exactly but 40 km
+//! away is a different village of the same name), and when more than one place is left
+//! the name is ambiguous and stays unresolved: Athar never picks one of two places
+//! silently (by cross-script key, not even the nearer of two).
 
 // The types are here; `index` builds the gazetteer's indexes of names, p-codes and
 // points, `resolution` resolves a name, `fuzzy` finds the places a name is like, and
@@ -35,6 +38,9 @@ pub const FUZZY_MATCH_MAX_KM: f64 = 10.0;
 pub const FUZZY_MIN_SIMILARITY: f64 = 0.8;
 /// The least similarity of keys a fuzzy match needs when their skeletons are equal.
 pub const FUZZY_MIN_SIMILARITY_SAME_SKELETON: f64 = 0.7;
+/// The score of a match by cross-script key: below an alias, since a key of consonants
+/// says less than a spelling.
+pub const CROSS_SCRIPT_SCORE: f64 = 0.85;
 
 /// How a name was resolved (the same type incidents record).
 pub use athar_core::ResolutionMethod as Method;
@@ -120,9 +126,14 @@ pub struct Gazetteer {
     /// Hashes of every name's key and of the key with any one letter deleted → entries in
     /// `names`: two keys one edit apart share one of them (a deletion neighbourhood).
     neighbours: HashMap<u64, Vec<u32>>,
+    /// Cross-script keys of names given by people or lists (not romanised by Athar) →
+    /// entries in `names`.
+    cross: HashMap<String, Vec<u32>>,
     /// Governorate identity → communities.
     by_area: HashMap<String, Vec<u32>>,
     ids: HashMap<String, u32>,
+    /// Ids places had before (`geonames:<id>` before OCHA's list was bundled) → their id.
+    former_ids: HashMap<String, String>,
     pcodes: HashMap<String, u32>,
     areas: Vec<Option<String>>,
     points: RTree<Point>,

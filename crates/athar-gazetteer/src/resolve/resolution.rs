@@ -6,12 +6,14 @@ use std::fmt::Write as _;
 
 use athar_core::Language;
 
+use athar_core::script::Script;
+
 use super::{
-    Candidate, Gazetteer, Method, NAME_MATCH_MAX_KM, NameMatches, Query, Resolution,
-    admin1_identity,
+    CROSS_SCRIPT_SCORE, Candidate, FUZZY_MATCH_MAX_KM, Gazetteer, Method, NAME_MATCH_MAX_KM,
+    NameMatches, Query, Resolution, admin1_identity,
 };
 use crate::distance_km;
-use crate::name::{aliases, community_key};
+use crate::name::{aliases, community_key, cross_script_key, qualifier_classes};
 
 impl Gazetteer {
     /// Whether a candidate may be the place: in the query's area and within `max_km` of
@@ -141,7 +143,7 @@ impl Gazetteer {
             found
         };
         NameMatches {
-            by_id: self.ids.get(name.trim()).copied(),
+            by_id: self.index_of(name.trim()),
             exact: tier(&self.primary),
             alias: tier(&self.alternate),
             written,
@@ -227,7 +229,96 @@ impl Gazetteer {
                     .push_str("; ruled out: a fuzzy match needs an admin area or a point");
             }
         }
+        if candidates.iter().any(|c| c.eligible) {
+            return Self::choose(candidates, query);
+        }
+        let cross = self.cross_script(query, area.as_deref(), matches, &candidates);
+        let fitting: Vec<&Candidate> = cross.iter().filter(|c| c.eligible).collect();
+        if let [first, second, ..] = fitting.as_slice() {
+            // Keys of consonants meet by chance: two places that fit are never guessed
+            // between, however much nearer one is.
+            let reason = format!(
+                "ambiguous: {} places have the cross-script key of '{}' ({}, {}{})",
+                fitting.len(),
+                query.name,
+                first.community_id,
+                second.community_id,
+                if fitting.len() > 2 { ", …" } else { "" }
+            );
+            candidates.extend(cross);
+            return Resolution {
+                community_id: None,
+                method: Method::Unresolved,
+                score: 0.0,
+                reason,
+                candidates,
+            };
+        }
+        candidates.extend(cross);
         Self::choose(candidates, query)
+    }
+
+    /// The places with a name in the other script whose cross-script key is the name's
+    /// (see [`crate::name::cross_script_key`], which tells camps apart), with the same
+    /// qualifiers (east, great, upper… in either script); eligible only within the
+    /// query's governorate and within [`super::FUZZY_MATCH_MAX_KM`] of its point, and only
+    /// when it gives one of them.
+    fn cross_script(
+        &self,
+        query: &Query<'_>,
+        area: Option<&str>,
+        matches: &NameMatches,
+        seen: &[Candidate],
+    ) -> Vec<Candidate> {
+        let mut found: Vec<Candidate> = Vec::new();
+        for written in &matches.written {
+            let key = cross_script_key(written);
+            let Some(entries) = self.cross.get(&key) else {
+                continue;
+            };
+            let script = Script::of(&community_key(written));
+            let classes = qualifier_classes(written);
+            for &entry in entries {
+                let entry = &self.names[entry as usize];
+                let community = &self.communities[entry.community as usize];
+                // Arabic spellings of a name vary little: an Arabic name is compared with
+                // the Latin names of places that have no Arabic name (learned from Latin
+                // spellings, or listed without one), never with the Latin name of a place
+                // whose Arabic name it did not match (أورم is not Arima).
+                if entry.script == script
+                    || (script == Script::Arabic && community.name_ar.is_some())
+                    || entry.classes != classes
+                    || seen.iter().any(|c| c.community_id == community.id)
+                    || found.iter().any(|c| c.community_id == community.id)
+                {
+                    continue;
+                }
+                let mut candidate = self.judge(
+                    entry.community,
+                    (Method::CrossScript, CROSS_SCRIPT_SCORE, &entry.name),
+                    area,
+                    query,
+                    FUZZY_MATCH_MAX_KM,
+                );
+                candidate.reason = candidate.reason.replacen(
+                    &format!("cross_script match of '{}'", entry.name),
+                    &format!(
+                        "cross-script key '{key}' of '{written}' is that of '{}'",
+                        entry.name
+                    ),
+                    1,
+                );
+                if area.is_none() && query.point.is_none() {
+                    candidate.eligible = false;
+                    candidate.reason.push_str(
+                        "; ruled out: a cross-script match needs the governorate or a point",
+                    );
+                }
+                found.push(candidate);
+            }
+        }
+        found.sort_by(|a, b| a.community_id.cmp(&b.community_id));
+        found
     }
 
     fn choose(mut candidates: Vec<Candidate>, query: &Query<'_>) -> Resolution {
