@@ -10,7 +10,7 @@
 
 use athar_core::Filter;
 use athar_gazetteer::{
-    AdminArea, Community, CommunityStatus, GEONAMES_ATTRIBUTION, Gazetteer, Query, community_key,
+    AdminArea, Community, CommunityStatus, GAZETTEER_ATTRIBUTION, Gazetteer, Query, community_key,
 };
 use athar_index::Snapshot;
 use athar_store::StoreError;
@@ -110,7 +110,7 @@ pub struct Search<'a> {
 /// first, then names that start with it, then names that contain it.
 pub fn search<'a>(places: &'a Gazetteer, q: &'a str, limit: usize) -> Search<'a> {
     Search {
-        attribution: GEONAMES_ATTRIBUTION,
+        attribution: GAZETTEER_ATTRIBUTION,
         communities: places.search(q, limit).into_iter().map(Place::of).collect(),
         q,
     }
@@ -169,7 +169,7 @@ pub fn resolve<'a>(
     resolution: &'a athar_gazetteer::Resolution,
 ) -> Resolved<'a> {
     Resolved {
-        attribution: GEONAMES_ATTRIBUTION,
+        attribution: GAZETTEER_ATTRIBUTION,
         candidates: resolution
             .candidates
             .iter()
@@ -237,7 +237,7 @@ pub fn place_with_counts<'a>(
         }
     };
     Place {
-        attribution: Some(GEONAMES_ATTRIBUTION),
+        attribution: Some(GAZETTEER_ATTRIBUTION),
         incidents: Some(incidents),
         ..Place::of(place)
     }

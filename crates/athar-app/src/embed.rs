@@ -387,7 +387,7 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
     }
     let lang = if arabic { "ar" } else { "en" };
     let config = Config {
-        attribution: athar_gazetteer::GEONAMES_ATTRIBUTION,
+        attribution: athar_gazetteer::GAZETTEER_ATTRIBUTION,
         bounds,
         filters: page.filters,
         hotspots,

@@ -35,13 +35,13 @@ fn words(language: Language) -> Words {
             incidents: "الحوادث",
             per_community: "الحوادث حسب التجمع",
             no_dates: "كل التواريخ",
-            attribution: "البيانات: أثر؛ الحدود: Natural Earth؛ الأماكن: GeoNames (CC BY 4.0)",
+            attribution: "البيانات: أثر؛ الحدود: Natural Earth؛ الأماكن: OCHA (CC BY 3.0 IGO)، GeoNames (CC BY 4.0)",
         },
         Language::English => Words {
             incidents: "Incidents",
             per_community: "Incidents per community",
             no_dates: "All dates",
-            attribution: "Data: Athar; boundaries: Natural Earth; places: GeoNames (CC BY 4.0)",
+            attribution: "Data: Athar; boundaries: Natural Earth; places: OCHA (CC BY 3.0 IGO), GeoNames (CC BY 4.0)",
         },
     }
 }

@@ -90,7 +90,7 @@ pub fn tilejson(layer: Layer, snapshot: &Snapshot, template: String) -> TileJson
             .unwrap_or([35.7, 35.0, 38.5, 36.9]),
     };
     TileJson {
-        attribution: athar_gazetteer::GEONAMES_ATTRIBUTION,
+        attribution: athar_gazetteer::GAZETTEER_ATTRIBUTION,
         bounds: [west, south, east, north],
         center: (f64::midpoint(west, east), f64::midpoint(south, north), 8),
         description: match layer {

@@ -158,6 +158,22 @@ impl Gazetteer {
             && let Some(&index) = self.pcodes.get(&pcode.trim().to_ascii_uppercase())
         {
             let id = self.communities[index as usize].id.clone();
+            // When the name alone finds the same place, the resolution is the name's, with
+            // the p-code agreeing: a row exported with its place's p-code reads back as
+            // it was resolved.
+            let by_name = self.resolve_matched(
+                matches,
+                &Query {
+                    pcode: None,
+                    ..*query
+                },
+            );
+            if by_name.community_id.as_deref() == Some(id.as_str()) {
+                return Resolution {
+                    reason: format!("{}; the p-code {pcode} agrees", by_name.reason),
+                    ..by_name
+                };
+            }
             return Resolution {
                 community_id: Some(id.clone()),
                 method: Method::Pcode,

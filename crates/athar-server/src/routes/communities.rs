@@ -71,7 +71,7 @@ fn coordinate(query: &Query, name: &str, range: f64) -> Result<Option<f64>, ApiE
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1_000, description = "Places listed (default 20)"),
     ),
     responses(
-        (status = 200, description = "Matching places, best first, with the GeoNames attribution", body = athar_app::communities::Search, content_type = "application/json"),
+        (status = 200, description = "Matching places, best first, with the OCHA and GeoNames attribution", body = athar_app::communities::Search, content_type = "application/json"),
         (status = 400, description = "A missing or bad parameter", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

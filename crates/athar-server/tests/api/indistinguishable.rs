@@ -227,8 +227,10 @@ async fn move_every_point(backend: Backend, precision: &str) {
         public_points.push((c[0].as_f64().unwrap(), c[1].as_f64().unwrap()));
     }
     let learned = places.iter().filter(|p| p.starts_with("learned:")).count();
+    // With OCHA's list bundled, the demo month's villages are listed places; Atmeh camp
+    // is in no list and is learned at the centroid of its incidents' exact points.
     assert!(
-        learned > 5,
+        learned >= 1,
         "the demo month founds learned places ({learned})"
     );
     // A sample of the points: the old and new exact ones and the public ones.

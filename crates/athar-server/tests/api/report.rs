@@ -223,11 +223,14 @@ async fn the_ranking_counts_spellings_as_one_village(backend: Backend) {
             (5, "دارة عزة", 1, 0, 0, Some(0), Some(1)),
         ]
     );
+    // Fatira is OCHA's Ftireh (C4070), at OCHA's point, with its p-code.
     let fatira = &counts["communities"][0];
     assert!(
-        (fatira["lon"].as_f64().unwrap() - 36.5233).abs() < 0.001,
+        (fatira["lon"].as_f64().unwrap() - 36.4853).abs() < 0.001,
         "{fatira}"
     );
+    assert_eq!(fatira["pcode"], "C4070", "{fatira}");
+    assert_eq!(fatira["name_en"], "Ftireh", "{fatira}");
 
     let (_, limited) = get(&format!(
         "{address}/v1/communities/counts?kind=attack&from=2024-05-01&to=2024-05-31&limit=2"

@@ -1,14 +1,18 @@
-//! Villages in many spellings, some in no list (issue "Communities"): a month imported
-//! through the API is counted once per place under one name; villages absent from every
-//! list are learned at the centroid of their incidents; the review queue lists exactly the
-//! names no place was found for; a merge and an attached spelling move incidents and
-//! re-rank the counts at once; a re-import then changes nothing.
+//! Villages in many spellings and both scripts, some in no list (issues "Communities" and
+//! "One place, one incident"): a month imported through the API is counted once per
+//! place under one name; Latin and Arabic spellings of a listed village find its OCHA
+//! place; camps absent from every list are learned at the centroid of their incidents, one
+//! place for both scripts; the review queue lists exactly the names no place was found
+//! for; a merge and an attached spelling move incidents and re-rank the counts at once; a
+//! re-import then changes nothing.
 //!
 //! `tests/fixtures/villages-2024-05.csv`, counted by hand: Saraqib 6 (سراقب ×3, مدينة
-//! سراقب ×2, Saraqeb), Ariha 5 (أريحا ×3, اريحا ×2), Ihsim 1 (احسم): all in the bundled
-//! gazetteer. Fatira 3 (فطيرة ×2, قرية فطيره), Kansafra 2 + 2 (كنصفرة, and Kansafra in
-//! Latin, which nothing can tie to the Arabic): in no list, with points. Al-Bara 2
-//! (البارة) and Kafr Lata 1 (كفرلاتا): in no list, without points.
+//! سراقب ×2, Saraqeb), Ariha 5 (أريحا ×3, اريحا ×2), Fatira 4 (فطيرة ×2, قرية فطيره,
+//! Fatira), Kansafra 4 (كنصفرة ×2, Kansafrah, Kansafra), Ihsim 1 (احسم): all in OCHA's
+//! list. Atmeh camp 3 (مخيم أطمة ×2 and Atmeh camp, with points): in no list, learned as
+//! one place. The Martyrs' camp 2 (مخيم الشهداء, and Martyrs camp, a translation nothing
+//! can tie to the Arabic): two learned places until a person merges them. مخيم الرحمة 2
+//! and مخيم النور 1: in no list, without points.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,18 +75,20 @@ fn ids(list: &Value, field: &str) -> BTreeSet<(String, u64)> {
         .collect()
 }
 
-const SARAQIB: &str = "geonames:164816";
-const ARIHA: &str = "geonames:172994";
-const IHSIM: &str = "geonames:174144";
-const FATIRA: &str = "learned:SY07:فطيره";
-const KANSAFRA_AR: &str = "learned:SY07:كنصفره";
-const KANSAFRA_EN: &str = "learned:SY07:kansafra";
+const SARAQIB: &str = "C3916";
+const ARIHA: &str = "C4278";
+const IHSIM: &str = "C4295";
+const FATIRA: &str = "C4070";
+const KANSAFRA: &str = "C4309";
+const ATMEH_CAMP: &str = "learned:SY07:مخيماطمه";
+const MARTYRS_AR: &str = "learned:SY07:مخيمالشهداء";
+const MARTYRS_EN: &str = "learned:SY07:martyrscamp";
 
 async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend) {
     let store = TestStore::new(backend).await;
     let address = store.spawn(false).await;
     let report = import_csv(&address, VILLAGES).await;
-    assert_eq!(report["accepted"], 22, "{report}");
+    assert_eq!(report["accepted"], 28, "{report}");
     assert_eq!(report["rejected"], json!([]));
 
     // Each place once, under one name; ties share a rank.
@@ -90,24 +96,35 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
     let expected: BTreeMap<String, (u64, u64)> = [
         (SARAQIB, (1, 6)),
         (ARIHA, (2, 5)),
-        (FATIRA, (3, 3)),
-        (KANSAFRA_AR, (4, 2)),
-        (KANSAFRA_EN, (4, 2)),
-        ("الباره", (4, 2)),
+        (FATIRA, (3, 4)),
+        (KANSAFRA, (3, 4)),
+        (ATMEH_CAMP, (5, 3)),
+        ("مخيمالرحمه", (6, 2)),
         (IHSIM, (7, 1)),
-        ("كفرلاتا", (7, 1)),
+        (MARTYRS_AR, (7, 1)),
+        (MARTYRS_EN, (7, 1)),
+        ("مخيمالنور", (7, 1)),
     ]
     .into_iter()
     .map(|(id, rank)| (id.to_owned(), rank))
     .collect();
     assert_eq!(ranking(&counts), expected, "{counts}");
-    assert_eq!(counts["total_communities"], 8);
+    assert_eq!(counts["total_communities"], 10);
+    // A listed place is shown by the spelling reports used, with OCHA's English name and
+    // p-code.
     let saraqib = entry(&counts, SARAQIB);
     assert_eq!(saraqib["name_ar"], "سراقب");
-    assert_eq!(saraqib["name_en"], "Saraqib");
+    assert_eq!(saraqib["name_en"], "Saraqab");
+    assert_eq!(saraqib["pcode"], "C3916");
     assert_eq!(saraqib["status"], "reference");
+    let fatira = entry(&counts, FATIRA);
+    assert_eq!(
+        (fatira["name_ar"].as_str(), fatira["name_en"].as_str()),
+        (Some("فطيرة"), Some("Ftireh"))
+    );
 
-    // Filtering by community means the place: any of its spellings, or its id.
+    // Filtering by community means the place: any of its spellings in either script, or
+    // its id.
     for community in ["Saraqeb", "مدينة سراقب", SARAQIB] {
         let (status, items) = get(&format!(
             "{address}/collections/incidents/items?community={}&limit=100",
@@ -120,32 +137,40 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
             "{community}"
         );
     }
-    let (_, items) = get(&format!(
-        "{address}/collections/incidents/items?community={}",
-        encoded("البارة")
-    ))
-    .await;
-    assert_eq!(items["numberMatched"], 2);
+    for community in ["Kansafra", "كنصفرة"] {
+        let (_, items) = get(&format!(
+            "{address}/collections/incidents/items?community={}",
+            encoded(community)
+        ))
+        .await;
+        assert_eq!(items["numberMatched"], 4, "{community}");
+    }
 
-    // A learned village stands at the centroid of its incidents.
-    let fatira = entry(&counts, FATIRA);
-    assert_eq!(fatira["status"], "learned");
-    assert_eq!(fatira["name_ar"], "فطيرة");
-    assert!(
-        (fatira["lon"].as_f64().unwrap() - 36.482).abs() < 1e-9,
-        "{fatira}"
+    // A learned camp stands at the centroid of its incidents, one place for the Arabic
+    // and the Latin spellings, named in both scripts and without a type word in front.
+    let camp = entry(&counts, ATMEH_CAMP);
+    assert_eq!(camp["status"], "learned");
+    assert_eq!(
+        (camp["name_ar"].as_str(), camp["name_en"].as_str()),
+        (Some("مخيم أطمة"), Some("Atmeh camp"))
     );
     assert!(
-        (fatira["lat"].as_f64().unwrap() - 35.647).abs() < 1e-9,
-        "{fatira}"
+        (camp["lon"].as_f64().unwrap() - 36.696).abs() < 1e-9,
+        "{camp}"
     );
-    let (status, place) = get(&format!("{address}/v1/communities/{}", encoded(FATIRA))).await;
+    assert!(
+        (camp["lat"].as_f64().unwrap() - 36.318).abs() < 1e-9,
+        "{camp}"
+    );
+    let (status, place) = get(&format!("{address}/v1/communities/{}", encoded(ATMEH_CAMP))).await;
     assert_eq!(status, 200, "{place}");
     assert_eq!(place["status"], "learned");
     assert_eq!(place["incidents"]["count"], 3);
-    assert!(
-        (place["lon"].as_f64().unwrap() - 36.482).abs() < 1e-9,
-        "{place}"
+    // A camp known only in Arabic is shown in English by its romanisation.
+    let martyrs = entry(&counts, MARTYRS_AR);
+    assert_eq!(
+        (martyrs["name_ar"].as_str(), martyrs["name_en"].as_str()),
+        (Some("مخيم الشهداء"), Some("Camp al-Shahda'"))
     );
 
     // Every incident records how its name was resolved.
@@ -165,53 +190,54 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
             )
         })
         .collect();
-    assert_eq!(methods["v01"], (SARAQIB.to_owned(), "exact".to_owned()));
-    assert_eq!(methods["v06"], (SARAQIB.to_owned(), "alias".to_owned()));
-    assert_eq!(methods["v14"], (FATIRA.to_owned(), "learned".to_owned()));
-    assert_eq!(methods["v19"], ("-".to_owned(), "unresolved".to_owned()));
+    let method = |id: &str, place: &str, how: &str| {
+        assert_eq!(methods[id], (place.to_owned(), how.to_owned()), "{id}");
+    };
+    method("v01", SARAQIB, "exact");
+    method("v06", SARAQIB, "alias");
+    method("v17", KANSAFRA, "fuzzy");
+    method("v23", FATIRA, "cross_script");
+    method("v24", ATMEH_CAMP, "learned");
+    method("v26", ATMEH_CAMP, "learned");
+    method("v19", "-", "unresolved");
 
     // The review queue: exactly the names no place was found for, and the learned places.
     let (_, review) = get(&format!("{address}/v1/communities/review")).await;
     assert_eq!(
         ids(&review["unresolved"], "key"),
-        [("الباره".to_owned(), 2), ("كفرلاتا".to_owned(), 1)].into()
+        [("مخيمالرحمه".to_owned(), 2), ("مخيمالنور".to_owned(), 1)].into()
     );
     assert_eq!(
         ids(&review["learned"], "community_id"),
         [
-            (FATIRA.to_owned(), 3),
-            (KANSAFRA_AR.to_owned(), 2),
-            (KANSAFRA_EN.to_owned(), 2)
+            (ATMEH_CAMP.to_owned(), 3),
+            (MARTYRS_AR.to_owned(), 1),
+            (MARTYRS_EN.to_owned(), 1)
         ]
         .into()
     );
     assert_eq!(review["unresolved_incidents"], 3);
 
-    // A person sees that Kansafra and كنصفرة are one village: the merge re-ranks it third.
+    // A person knows that Martyrs camp and مخيم الشهداء are one camp: the merge re-ranks it.
     let (status, merged) = post(
-        &format!("{address}/v1/communities/{}/merge", encoded(KANSAFRA_EN)),
+        &format!("{address}/v1/communities/{}/merge", encoded(MARTYRS_EN)),
         "application/json",
-        json!({ "into": KANSAFRA_AR }).to_string(),
+        json!({ "into": MARTYRS_AR }).to_string(),
     )
     .await;
     assert_eq!(status, 200, "{merged}");
-    assert_eq!(merged["incidents_moved"], 2);
+    assert_eq!(merged["incidents_moved"], 1);
     let (_, counts) = get(&format!("{address}{COUNTS}")).await;
     let ranked = ranking(&counts);
-    assert_eq!(ranked[KANSAFRA_AR], (3, 4), "{counts}");
-    assert_eq!(ranked[FATIRA], (4, 3));
-    assert!(!ranked.contains_key(KANSAFRA_EN));
-    let (status, _) = get(&format!(
-        "{address}/v1/communities/{}",
-        encoded(KANSAFRA_EN)
-    ))
-    .await;
+    assert_eq!(ranked[MARTYRS_AR], (6, 2), "{counts}");
+    assert!(!ranked.contains_key(MARTYRS_EN));
+    let (status, _) = get(&format!("{address}/v1/communities/{}", encoded(MARTYRS_EN))).await;
     assert_eq!(status, 404);
 
-    // An organisation's list names Al-Bara; attaching the spelling moves its incidents,
-    // which take the list's point.
+    // An organisation's list names the Rahma camp; attaching the spelling moves its
+    // incidents, which take the list's point.
     let list = "admin4Pcode,admin4Name_ar,admin4Name_en,latitude,longitude,admin1Name_en,admin1Pcode\n\
-                C4240,البارة,Al Bara,35.685,36.533,Idlib,SY07\n";
+                CP9001,مخيم الرحمة,Al-Rahma camp,36.285,36.633,Idlib,SY07\n";
     let (status, listed) = post(
         &format!("{address}/v1/communities/imports"),
         "text/csv",
@@ -224,27 +250,27 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
         (Some(1), json!([]))
     );
     let (status, attached) = post(
-        &format!("{address}/v1/communities/C4240/aliases"),
+        &format!("{address}/v1/communities/CP9001/aliases"),
         "application/json",
-        json!({ "name": "البارة" }).to_string(),
+        json!({ "name": "مخيم الرحمة" }).to_string(),
     )
     .await;
     assert_eq!(status, 200, "{attached}");
     assert_eq!(attached["incidents_moved"], 2);
     let (_, counts) = get(&format!("{address}{COUNTS}")).await;
-    let bara = entry(&counts, "C4240");
+    let rahma = entry(&counts, "CP9001");
     assert_eq!(
-        (bara["count"].as_u64(), bara["name_en"].as_str()),
-        (Some(2), Some("Al Bara"))
+        (rahma["count"].as_u64(), rahma["name_en"].as_str()),
+        (Some(2), Some("Al-Rahma camp"))
     );
     assert_eq!(
-        (bara["lon"].as_f64(), bara["lat"].as_f64()),
-        (Some(36.533), Some(35.685))
+        (rahma["lon"].as_f64(), rahma["lat"].as_f64()),
+        (Some(36.633), Some(36.285))
     );
     let (_, review) = get(&format!("{address}/v1/communities/review")).await;
     assert_eq!(
         ids(&review["unresolved"], "key"),
-        [("كفرلاتا".to_owned(), 1)].into()
+        [("مخيمالنور".to_owned(), 1)].into()
     );
 
     // The same month imported again changes nothing: the stored resolutions are what a
@@ -256,20 +282,20 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
             again["updated"].as_u64(),
             again["unchanged"].as_u64()
         ),
-        (Some(0), Some(0), Some(22)),
+        (Some(0), Some(0), Some(28)),
         "{again}"
     );
 
     // Writes need an editor; bad requests name what is wrong.
     let response = client()
-        .post(format!("{address}/v1/communities/C4240/aliases"))
+        .post(format!("{address}/v1/communities/CP9001/aliases"))
         .insert_header(("Content-Type", "application/json"))
         .send_body(json!({ "name": "x" }).to_string())
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let (status, _) = post(
-        &format!("{address}/v1/communities/C4240/aliases"),
+        &format!("{address}/v1/communities/CP9001/aliases"),
         "application/json",
         "{}".into(),
     )
