@@ -143,7 +143,7 @@ impl Learning {
                 })
                 .collect();
             if let [only] = fitting.as_slice() {
-                id = (*only).clone();
+                id.clone_from(*only);
             }
         }
         if !self.places.contains_key(&id) {

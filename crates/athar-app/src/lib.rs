@@ -27,6 +27,7 @@
 pub mod changes;
 pub mod communities;
 pub mod counts;
+pub mod duplicates;
 pub mod edits;
 pub mod embed;
 pub mod export;

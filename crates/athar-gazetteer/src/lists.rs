@@ -556,7 +556,7 @@ fn ocha_names(field: &str, areas: &[String]) -> (Vec<String>, Vec<usize>) {
 /// its own where OCHA lacks it. A merged place keeps OCHA's id, p-code, names and areas,
 /// takes GeoNames' kind (city, town) and gains its names as alternate names; the
 /// GeoNames id it had is kept as a former id ([`bundled_former_ids`]).
-fn merge_bundled() -> (Vec<Community>, Vec<(String, String)>) {
+fn merge_bundled() -> BundledLists {
     let mut ocha = read_ocha(BUNDLED_OCHA).expect("the bundled OCHA list is valid");
     let geonames = read_geonames(BUNDLED).expect("the bundled gazetteer is valid");
     let keys_of = |community: &Community| -> Vec<String> {
@@ -639,9 +639,11 @@ fn merge_bundled() -> (Vec<Community>, Vec<(String, String)>) {
 /// How far (km) a GeoNames place may lie from the OCHA community it is merged into.
 pub const MERGE_KM: f64 = 6.0;
 
-fn bundled_lists() -> &'static (Vec<Community>, Vec<(String, String)>) {
-    static BUNDLED_COMMUNITIES: std::sync::OnceLock<(Vec<Community>, Vec<(String, String)>)> =
-        std::sync::OnceLock::new();
+/// The bundled places, and their former ids with the ids they now are.
+type BundledLists = (Vec<Community>, Vec<(String, String)>);
+
+fn bundled_lists() -> &'static BundledLists {
+    static BUNDLED_COMMUNITIES: std::sync::OnceLock<BundledLists> = std::sync::OnceLock::new();
     BUNDLED_COMMUNITIES.get_or_init(merge_bundled)
 }
 

@@ -593,7 +593,7 @@ pub fn romanise(name: &str) -> String {
         if LATIN_ARTICLES.contains(&latin.as_str()) {
             latin.insert(0, 'a');
         }
-        if let Some(first) = latin.chars().position(|c| c.is_alphabetic()) {
+        if let Some(first) = latin.chars().position(char::is_alphabetic) {
             let mut chars: Vec<char> = latin.chars().collect();
             chars[first] = chars[first].to_ascii_uppercase();
             latin = chars.into_iter().collect();
@@ -619,21 +619,17 @@ fn romanise_word(word: &str, joined: bool) -> String {
     let consonant = |c: char| -> Option<&'static str> {
         Some(match c {
             'ب' => "b",
-            'ت' => "t",
+            'ت' | 'ط' => "t",
             'ث' => "th",
             'ج' => "j",
-            'ح' => "h",
+            'ح' | 'ه' => "h",
             'خ' => "kh",
-            'د' => "d",
+            'د' | 'ض' => "d",
             'ذ' => "dh",
             'ر' => "r",
-            'ز' => "z",
-            'س' => "s",
+            'ز' | 'ظ' => "z",
+            'س' | 'ص' => "s",
             'ش' => "sh",
-            'ص' => "s",
-            'ض' => "d",
-            'ط' => "t",
-            'ظ' => "z",
             'ع' | 'ء' => "'",
             'غ' => "gh",
             'ف' => "f",
@@ -642,7 +638,6 @@ fn romanise_word(word: &str, joined: bool) -> String {
             'ل' => "l",
             'م' => "m",
             'ن' => "n",
-            'ه' => "h",
             _ => return None,
         })
     };

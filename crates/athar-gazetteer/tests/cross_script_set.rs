@@ -136,8 +136,7 @@ fn spellings_in_both_scripts_resolve_to_their_ocha_place_and_never_to_another() 
     );
     assert!(
         recall >= RECALL_FLOOR,
-        "recall {:.3} under the floor {RECALL_FLOOR}",
-        recall
+        "recall {recall:.3} under the floor {RECALL_FLOOR}"
     );
     // The rule that joins scripts does real work here: some spellings resolve by it alone.
     assert!(

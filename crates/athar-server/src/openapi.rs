@@ -145,6 +145,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::releases::release,
         crate::routes::releases::withdraw,
         crate::routes::releases::diff,
+        crate::routes::duplicates::list,
         crate::routes::healthz,
         crate::routes::readyz,
     ),

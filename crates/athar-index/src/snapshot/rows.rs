@@ -60,6 +60,46 @@ impl Row {
     }
 }
 
+impl Row {
+    /// The casualty counts, as stored.
+    fn counts(&self) -> CasualtyCounts {
+        let [
+            killed,
+            killed_women,
+            killed_children,
+            injured,
+            injured_women,
+            injured_children,
+        ] = self.casualties.map(u32::from);
+        CasualtyCounts {
+            killed,
+            killed_women,
+            killed_children,
+            injured,
+            injured_women,
+            injured_children,
+        }
+    }
+
+    /// The time of day, when one was given.
+    fn time(&self) -> Option<NaiveTime> {
+        (self.minute != u16::MAX)
+            .then(|| {
+                NaiveTime::from_hms_opt(u32::from(self.minute / 60), u32::from(self.minute % 60), 0)
+            })
+            .flatten()
+    }
+
+    /// How the location was found.
+    fn precision(&self) -> LocationPrecision {
+        match self.location_precision {
+            0 => LocationPrecision::Exact,
+            1 => LocationPrecision::Community,
+            _ => LocationPrecision::Admin,
+        }
+    }
+}
+
 /// WGS84 degrees to Web Mercator metres, as stored (NaN in, NaN out).
 fn web_mercator(lon: f64, lat: f64) -> [f32; 2] {
     lon_lat_to_mercator(lon, lat).map(|metres| metres as f32)
@@ -163,6 +203,26 @@ impl Snapshot {
             .map(|index| index as RowId)
     }
 
+    /// The incident at `row` as duplicate detection sees it ([`athar_duplicates`]), read
+    /// from the compact row without rebuilding the incident.
+    pub fn duplicate_report(&self, row: RowId) -> athar_duplicates::Report<'_> {
+        let r = &self.rows[row as usize];
+        athar_duplicates::Report {
+            id: r.id,
+            source: self.strings.get(r.source).unwrap_or_default(),
+            kind: self
+                .slugs
+                .get(r.kind as usize)
+                .map_or("other", Slug::as_str),
+            date: NaiveDate::from_num_days_from_ce_opt(r.date).unwrap_or_default(),
+            time: r.time(),
+            point: (!r.lon.is_nan()).then_some((r.lon, r.lat)),
+            precision: r.precision(),
+            community_id: self.strings.get(r.community_id),
+            casualties: r.counts(),
+        }
+    }
+
     /// The incident at `row`, rebuilt in full.
     pub fn incident(&self, row: RowId) -> Incident {
         let r = &self.rows[row as usize];
@@ -174,23 +234,10 @@ impl Snapshot {
         let string = |id: u32| self.strings.get(id).map(str::to_owned);
         let slug = |id: u16| self.slugs.get(id as usize).cloned();
         let date = NaiveDate::from_num_days_from_ce_opt(r.date).unwrap_or_default();
-        let occurred = if r.minute == u16::MAX {
-            OccurredAt::day(date)
-        } else {
-            OccurredAt::minute(
-                date,
-                NaiveTime::from_hms_opt(u32::from(r.minute / 60), u32::from(r.minute % 60), 0)
-                    .unwrap_or_default(),
-            )
+        let occurred = match r.time() {
+            Some(time) => OccurredAt::minute(date, time),
+            None => OccurredAt::day(date),
         };
-        let [
-            killed,
-            killed_women,
-            killed_children,
-            injured,
-            injured_women,
-            injured_children,
-        ] = r.casualties.map(u32::from);
         Incident {
             id: r.id,
             record: IncidentRecord {
@@ -201,11 +248,7 @@ impl Snapshot {
                 location: (!r.lon.is_nan())
                     .then(|| Point::from_degrees(r.lon, r.lat).ok())
                     .flatten(),
-                location_precision: match r.location_precision {
-                    0 => LocationPrecision::Exact,
-                    1 => LocationPrecision::Community,
-                    _ => LocationPrecision::Admin,
-                },
+                location_precision: r.precision(),
                 community: string(r.community).unwrap_or_default(),
                 community_key: string(r.community_key).unwrap_or_default(),
                 community_pcode: string(r.pcode).and_then(|p| Pcode::parse(&p).ok()),
@@ -217,15 +260,7 @@ impl Snapshot {
                 weapon: slug(r.weapon),
                 cause: slug(r.cause),
                 vehicle: slug(r.vehicle),
-                casualties: Casualties::new(CasualtyCounts {
-                    killed,
-                    killed_women,
-                    killed_children,
-                    injured,
-                    injured_women,
-                    injured_children,
-                })
-                .unwrap_or_default(),
+                casualties: Casualties::new(r.counts()).unwrap_or_default(),
                 notes: text(r.notes),
                 resolution: CommunityResolution {
                     community_id: string(r.community_id),

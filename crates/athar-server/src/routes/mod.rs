@@ -2,6 +2,7 @@
 
 pub(crate) mod aggregates;
 pub(crate) mod communities;
+pub(crate) mod duplicates;
 pub(crate) mod embed;
 pub(crate) mod exports;
 pub(crate) mod hotspots;
@@ -85,6 +86,7 @@ fn compressed(config: &mut web::ServiceConfig) {
                 .route(web::delete().to(writes::delete)),
         )
         .service(get("/v1/changes", writes::changes))
+        .service(get("/v1/duplicates", duplicates::list))
         .service(
             only("/v1/releases", &["GET", "POST"])
                 .route(web::get().to(releases::list))

@@ -88,6 +88,7 @@ fn battery(points: &[(f64, f64)], ids: &[String], places: &[String]) -> Vec<Stri
             "/v1/stats/series",
             "/v1/communities/counts",
             "/v1/communities/review",
+            "/v1/duplicates",
             "/v1/exports/incidents.geojson",
             "/v1/exports/incidents.csv",
             "/v1/exports/incidents.kml",

@@ -7,6 +7,7 @@
 
 mod basics;
 mod communities;
+mod duplicates;
 mod embed;
 mod exports;
 mod hostile;
