@@ -116,10 +116,12 @@ async fn export_writes_the_filtered_incidents_in_each_format(target: Target) {
 }
 
 async fn a_community_list_is_imported_and_names_resolve_against_it(target: Target) {
+    // An organisation's list with its own point for OCHA's Ftireh (C4070): the list's
+    // place replaces the bundled one of the same p-code.
     let list = target.write(
         "communities.csv",
         "admin1Name_en,admin1Pcode,admin4Name_en,admin4Name_ar,admin4Pcode,latitude,longitude\n\
-         Idlib,SY07,Fatira,فطيرة,C4150,35.6461,36.4806\n\
+         Idlib,SY07,Fatira,فطيرة,C4070,35.6461,36.4806\n\
          Idlib,SY07,Nowhere,مكان,C9999,95,36.5\n",
     );
     let import = |target: &Target| {
@@ -148,7 +150,7 @@ async fn a_community_list_is_imported_and_names_resolve_against_it(target: Targe
     std::fs::write(
         &list,
         "admin4Name_en,admin4Name_ar,admin4Pcode,latitude,longitude,admin1Name_en\n\
-         Fatira,فطيرة,C4150,35.6461,36.4806,Idlib\n",
+         Fatira,فطيرة,C4070,35.6461,36.4806,Idlib\n",
     )
     .unwrap();
     let (code, corrected) = import(&target);
@@ -176,7 +178,7 @@ async fn a_community_list_is_imported_and_names_resolve_against_it(target: Targe
         .await
         .unwrap();
     let record = &incidents[0].record;
-    assert_eq!(record.resolution.community_id.as_deref(), Some("C4150"));
+    assert_eq!(record.resolution.community_id.as_deref(), Some("C4070"));
     assert_eq!(
         record.resolution.method,
         athar_core::ResolutionMethod::Exact
@@ -191,7 +193,7 @@ async fn a_community_list_is_imported_and_names_resolve_against_it(target: Targe
             .community_pcode
             .as_ref()
             .map(athar_core::Pcode::as_str),
-        Some("C4150")
+        Some("C4070")
     );
 }
 
