@@ -1,13 +1,20 @@
 //! The same incident from several sources: pairs of incidents of different sources that
 //! are probably one event ([`athar_duplicates`] says when), for the filters given, best
-//! first. Token holders only: a pair is proposed on exact points, days and casualty
+//! first; merging a pair into one event, dismissing it, undoing a merge; every report of
+//! an event. Token holders only: a pair is proposed on exact points, days and casualty
 //! figures that anonymous readers may not see.
+
+use std::collections::HashSet;
 
 use athar_core::Filter;
 use athar_duplicates::{Candidate, Detector, Report};
 use athar_index::Snapshot;
+use athar_store::{Decision, DuplicateError, Store, StoreError, pair_id};
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::live::Live;
 
 /// The most candidates one answer lists.
 pub const MAX_LIMIT: usize = 1_000;
@@ -51,7 +58,13 @@ impl From<Candidate> for DuplicatePair {
 /// of the snapshot, best first, at most `limit`. The work is one index over the snapshot
 /// and a bounded search around each selected incident (three days, the cells within 5 km,
 /// its community).
-pub fn find(snapshot: &Snapshot, filter: &Filter, limit: usize) -> Duplicates {
+/// Pairs a person already decided on (merged or dismissed) are left out.
+pub fn find(
+    snapshot: &Snapshot,
+    filter: &Filter,
+    limit: usize,
+    decided: impl Fn(&str) -> bool,
+) -> Duplicates {
     let selected: std::collections::HashSet<u32> = snapshot.select(filter).into_iter().collect();
     let all = u32::try_from(snapshot.len()).expect("fewer than 4 billion incidents");
     let reports: Vec<Report<'_>> = (0..all).map(|row| snapshot.duplicate_report(row)).collect();
@@ -65,13 +78,245 @@ pub fn find(snapshot: &Snapshot, filter: &Filter, limit: usize) -> Duplicates {
     } else {
         detector.candidates_for(&fresh)
     };
-    let total = candidates.len();
+    let open: Vec<DuplicatePair> = candidates
+        .into_iter()
+        .map(DuplicatePair::from)
+        .filter(|pair| !decided(&pair.id))
+        .collect();
+    let total = open.len();
     Duplicates {
-        candidates: candidates
-            .into_iter()
-            .take(limit.min(MAX_LIMIT))
-            .map(DuplicatePair::from)
-            .collect(),
+        candidates: open.into_iter().take(limit.min(MAX_LIMIT)).collect(),
         total,
     }
+}
+
+/// Which pairs `GET /v1/duplicates` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Proposed and not decided on.
+    Open,
+    /// Made one event.
+    Merged,
+    /// Recorded as different events.
+    Dismissed,
+}
+
+impl Status {
+    /// Every status, as written in a query.
+    pub const NAMES: [&'static str; 3] = ["open", "merged", "dismissed"];
+
+    /// The status a query names.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "open" => Some(Self::Open),
+            "merged" => Some(Self::Merged),
+            "dismissed" => Some(Self::Dismissed),
+            _ => None,
+        }
+    }
+}
+
+/// Pairs decided on (`status=merged` or `dismissed`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Decisions {
+    /// The decisions, oldest first.
+    pub decisions: Vec<Decision>,
+}
+
+/// The ids of the pairs decided on.
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn decided_pairs(store: &Store) -> Result<HashSet<String>, StoreError> {
+    Ok(store
+        .duplicate_decisions()
+        .await?
+        .into_iter()
+        .map(|decision| decision.pair)
+        .collect())
+}
+
+/// The decisions of one status (merged or dismissed).
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn decisions(store: &Store, status: Status) -> Result<Decisions, StoreError> {
+    let wanted = match status {
+        Status::Merged => "merged",
+        _ => "dismissed",
+    };
+    Ok(Decisions {
+        decisions: store
+            .duplicate_decisions()
+            .await?
+            .into_iter()
+            .filter(|decision| decision.decision == wanted)
+            .collect(),
+    })
+}
+
+/// One report of an event: an incident as its source reported it, with its own figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceReport {
+    /// The incident (the event itself, or one merged into it).
+    pub incident_id: Uuid,
+    /// Who reported it.
+    pub source: String,
+    /// Its id at the source.
+    pub source_id: Option<String>,
+    /// The day (and time) it reported.
+    pub occurred: String,
+    /// The community name it wrote.
+    pub community: String,
+    /// Killed, by its count.
+    pub killed: u32,
+    /// Of them, women.
+    pub killed_women: u32,
+    /// Of them, children.
+    pub killed_children: u32,
+    /// Injured, by its count.
+    pub injured: u32,
+    /// Of them, women.
+    pub injured_women: u32,
+    /// Of them, children.
+    pub injured_children: u32,
+}
+
+/// Every report of an event (`sources`), and the event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Event {
+    /// The incident that counts.
+    pub incident_id: Uuid,
+    /// Every report of it, itself first when it is the smallest id, by id.
+    pub sources: Vec<SourceReport>,
+}
+
+/// Why a decision on a pair was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    /// Not two incident ids joined by `_`.
+    #[error("'{0}' is not a pair id (two incident ids joined by _)")]
+    BadPair(String),
+    /// The incident to keep is not one of the pair.
+    #[error("'keep' must be one of the pair's incidents")]
+    KeepOutsidePair,
+    /// An incident is missing or no longer counts, or nothing is merged.
+    #[error(transparent)]
+    Refused(#[from] DuplicateError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The two incidents of a pair id.
+///
+/// # Errors
+/// When `pair` is not two incident ids joined by `_`.
+pub fn parse_pair(pair: &str) -> Result<[Uuid; 2], DecisionError> {
+    let bad = || DecisionError::BadPair(pair.chars().take(100).collect());
+    let (a, b) = pair.split_once('_').ok_or_else(bad)?;
+    let (a, b) = (
+        Uuid::parse_str(a).map_err(|_| bad())?,
+        Uuid::parse_str(b).map_err(|_| bad())?,
+    );
+    if a == b {
+        return Err(bad());
+    }
+    Ok(pair_id(a, b).1)
+}
+
+/// Every report of the event `id`.
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn event(store: &Store, id: Uuid) -> Result<Event, StoreError> {
+    let sources = store
+        .reports_of(id)
+        .await?
+        .into_iter()
+        .map(|incident| {
+            let counts = incident.record.casualties.counts();
+            SourceReport {
+                incident_id: incident.id,
+                source: incident.record.source,
+                source_id: incident.record.source_id,
+                occurred: incident.record.occurred.to_string(),
+                community: incident.record.community,
+                killed: counts.killed,
+                killed_women: counts.killed_women,
+                killed_children: counts.killed_children,
+                injured: counts.injured,
+                injured_women: counts.injured_women,
+                injured_children: counts.injured_children,
+            }
+        })
+        .collect();
+    Ok(Event {
+        incident_id: id,
+        sources,
+    })
+}
+
+/// Makes one event of a pair (`POST /v1/duplicates/{id}/merge`): `keep` (by default the
+/// first reported, the smaller id) counts, carrying every report; the other stops counting
+/// but is kept. The live data follows at once.
+///
+/// # Errors
+/// A bad pair id, `keep` outside the pair, an incident missing or already merged.
+pub async fn merge(
+    live: &Live,
+    pair: &str,
+    keep: Option<Uuid>,
+    actor: &str,
+) -> Result<Event, DecisionError> {
+    let [first, second] = parse_pair(pair)?;
+    let kept = keep.unwrap_or(first);
+    let other = match kept {
+        k if k == first => second,
+        k if k == second => first,
+        _ => return Err(DecisionError::KeepOutsidePair),
+    };
+    live.store()
+        .merge_incidents(kept, other, Some(actor))
+        .await?;
+    live.catch_up().await?;
+    Ok(event(live.store(), kept).await?)
+}
+
+/// Records that a pair are different events (`POST /v1/duplicates/{id}/dismiss`).
+///
+/// # Errors
+/// A bad pair id, or an incident missing or merged.
+pub async fn dismiss(live: &Live, pair: &str, actor: &str) -> Result<Decisions, DecisionError> {
+    let [first, second] = parse_pair(pair)?;
+    live.store()
+        .dismiss_pair(first, second, Some(actor))
+        .await?;
+    live.catch_up().await?;
+    let decisions = live
+        .store()
+        .duplicate_decisions()
+        .await?
+        .into_iter()
+        .filter(|decision| decision.incidents == [first, second])
+        .collect();
+    Ok(Decisions { decisions })
+}
+
+/// What an unmerge restored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unmerged {
+    /// The incidents that count again.
+    pub restored: Vec<Uuid>,
+}
+
+/// Undoes the merges of `id` (`POST /v1/incidents/{id}/unmerge`).
+///
+/// # Errors
+/// When nothing is merged into or from `id`.
+pub async fn unmerge(live: &Live, id: Uuid, actor: &str) -> Result<Unmerged, DecisionError> {
+    let restored = live.store().unmerge_incident(id, Some(actor)).await?;
+    live.catch_up().await?;
+    Ok(Unmerged { restored })
 }

@@ -12,7 +12,8 @@ use crate::{
 };
 
 impl Store {
-    /// Every incident, ordered by date, time and id.
+    /// Every incident that counts (not merged into another), ordered by date, time and
+    /// id.
     pub async fn load_incidents(&self) -> Result<Vec<Incident>> {
         let rows: Vec<row::IncidentRow> = match self {
             Self::Postgres(pool) => {
@@ -93,18 +94,16 @@ impl Store {
         match self {
             Self::Postgres(pool) => {
                 // COPY takes no parameters; the bounds are ids, formatted by uuid.
+                // Incidents merged into another are not events (see `merge_incidents`).
                 let bounds: Vec<String> = [
+                    Some("merged_into IS NULL".to_owned()),
                     from.map(|id| format!("id >= '{id}'")),
                     to.map(|id| format!("id < '{id}'")),
                 ]
                 .into_iter()
                 .flatten()
                 .collect();
-                let filter = if bounds.is_empty() {
-                    String::new()
-                } else {
-                    format!(" WHERE {}", bounds.join(" AND "))
-                };
+                let filter = format!(" WHERE {}", bounds.join(" AND "));
                 let sql = format!(
                     "COPY ({}{filter}) TO STDOUT (FORMAT binary)",
                     postgres::SELECT_COLUMNS
@@ -219,14 +218,14 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
-    /// The incidents with these ids (those that exist).
+    /// The incidents with these ids (those that exist and are not merged into another).
     pub async fn load_incidents_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Incident>> {
         let mut incidents = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(5_000) {
             let rows: Vec<row::IncidentRow> = match self {
                 Self::Postgres(pool) => {
                     sqlx::query_as(AssertSqlSafe(format!(
-                        "{} WHERE id = ANY($1)",
+                        "{} WHERE id = ANY($1) AND merged_into IS NULL",
                         postgres::SELECT_COLUMNS
                     )))
                     .bind(chunk)
@@ -234,9 +233,11 @@ impl Store {
                     .await?
                 }
                 Self::Sqlite(pool) => {
-                    let mut query: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
-                        format!("{} WHERE id IN (", sqlite::SELECT_COLUMNS),
-                    );
+                    let mut query: sqlx::QueryBuilder<sqlx::Sqlite> =
+                        sqlx::QueryBuilder::new(format!(
+                            "{} WHERE merged_into IS NULL AND id IN (",
+                            sqlite::SELECT_COLUMNS
+                        ));
                     let mut separated = query.separated(", ");
                     for id in chunk {
                         separated.push_bind(*id);

@@ -16,6 +16,7 @@ mod changes;
 mod communities;
 mod copy_in;
 mod copy_out;
+mod duplicates;
 mod error;
 mod import;
 mod incidents;
@@ -32,6 +33,7 @@ use uuid::Uuid;
 
 pub use changes::Change;
 pub use communities::CommunityCounts;
+pub use duplicates::{Decision, DuplicateError, pair_id};
 pub use error::{Result, StoreError};
 pub use import::{ImportMeta, ImportSession, MergeCounts};
 pub use releases::{NewRelease, StoredRelease};

@@ -14,7 +14,7 @@ use crate::row::{Dialect, STAGING_COLUMNS, casualty_fields, vocabulary_fields};
 use crate::{ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
-pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
+pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, ST_X(geom) AS lon, ST_Y(geom) AS lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents WHERE merged_into IS NULL ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
 pub(crate) async fn open(url: &str) -> Result<PgPool> {
     let options: PgConnectOptions = url.parse()?;

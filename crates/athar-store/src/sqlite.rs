@@ -13,7 +13,7 @@ use crate::row::{Dialect, STAGING_COLUMNS, slug_text};
 use crate::{BeginWrite, ImportMeta, MergeCounts, Result};
 
 pub(crate) const SELECT_COLUMNS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents";
-pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents ORDER BY occurred_on, occurred_time NULLS FIRST, id";
+pub(crate) const SELECT_INCIDENTS: &str = "SELECT id, source, source_id, kind, occurred_on, occurred_time, lon, lat, location_precision, community, community_key, community_pcode, admin1, admin2, admin3, place_type, perpetrator, weapon, cause, vehicle, killed, killed_women, killed_children, injured, injured_women, injured_children, notes, community_id, resolution_method, resolution_score FROM incidents WHERE merged_into IS NULL ORDER BY occurred_on, occurred_time NULLS FIRST, id";
 
 pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
@@ -61,8 +61,9 @@ pub(crate) fn read_incidents(
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sqlite_error)?;
-    let sql =
-        format!("{SELECT_COLUMNS} WHERE (?1 IS NULL OR id >= ?1) AND (?2 IS NULL OR id < ?2)");
+    let sql = format!(
+        "{SELECT_COLUMNS} WHERE merged_into IS NULL AND (?1 IS NULL OR id >= ?1) AND (?2 IS NULL OR id < ?2)"
+    );
     let mut statement = connection.prepare(&sql).map_err(sqlite_error)?;
     let bound = |id: Option<Uuid>| id.map(|id| id.as_bytes().to_vec());
     let mut rows = statement

@@ -88,6 +88,18 @@ fn compressed(config: &mut web::ServiceConfig) {
         .service(get("/v1/changes", writes::changes))
         .service(get("/v1/duplicates", duplicates::list))
         .service(
+            only("/v1/duplicates/{id}/merge", &["POST"]).route(web::post().to(duplicates::merge)),
+        )
+        .service(
+            only("/v1/duplicates/{id}/dismiss", &["POST"])
+                .route(web::post().to(duplicates::dismiss)),
+        )
+        .service(
+            only("/v1/incidents/{id}/unmerge", &["POST"])
+                .route(web::post().to(duplicates::unmerge)),
+        )
+        .service(get("/v1/incidents/{id}/sources", duplicates::sources))
+        .service(
             only("/v1/releases", &["GET", "POST"])
                 .route(web::get().to(releases::list))
                 .route(web::head().to(releases::list))

@@ -144,7 +144,21 @@ pub(crate) async fn item(
     let view = state.view(&request)?;
     let not_found = || ApiError::NotFound(format!("there is no incident '{path}'"));
     let id = uuid::Uuid::parse_str(&path).map_err(|_| not_found())?;
-    let row = view.snapshot.find(id).ok_or_else(not_found)?;
+    let Some(row) = view.snapshot.find(id) else {
+        // A report merged into another event answers with the event, in the live data.
+        if view.release.is_none()
+            && let Some(kept) = state.store.merged_into(id).await?
+        {
+            return Ok(HttpResponse::MovedPermanently()
+                .insert_header((
+                    actix_web::http::header::LOCATION,
+                    format!("{}/collections/incidents/items/{kept}", base_url(&request)),
+                ))
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                .finish());
+        }
+        return Err(not_found());
+    };
     if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }

@@ -3,13 +3,20 @@
 //! own points (100–1,500 m away), OCHA's Latin names, a day later for some, casualty
 //! figures rounded otherwise, and 5 attacks of its own. `GET /v1/duplicates` must find at
 //! least 19 of the 20 pairs and propose at most one false pair; only token holders see it.
+//! Merged, the month counts events: the civil defence's figures plus the council's 5; the
+//! merged reports redirect to their events and stay as reports of them; a re-import of
+//! either source changes nothing; an unmerge restores both, a dismissal is not proposed
+//! again, and every decision is in the change log with its actor.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::support::{ADMIN_TOKEN, Backend, TestStore, body_of, both_backends, client, get};
+use crate::support::{
+    ADMIN_TOKEN, Backend, EDITOR_TOKEN, READER_TOKEN, TestStore, body_of, both_backends, client,
+    get,
+};
 
 both_backends!(the_same_incidents_from_two_sources_are_proposed_as_pairs);
 
@@ -89,13 +96,20 @@ async fn the_same_incidents_from_two_sources_are_proposed_as_pairs(backend: Back
         );
     }
     assert_eq!(
-        import(&address, "civil-defence", first).await["accepted"],
+        import(&address, "civil-defence", first.clone()).await["accepted"],
         20
     );
     assert_eq!(
-        import(&address, "local-council", second).await["accepted"],
+        import(&address, "local-council", second.clone()).await["accepted"],
         25
     );
+    let month = format!("{address}/v1/stats?from=2024-04-01&to=2024-04-30");
+    let (_, before) = get(&month).await;
+    assert_eq!(before["incidents"], 45);
+    // What the month is, counted by hand: the civil defence's 20, and the council's own 5
+    // (no one killed, one injured each).
+    let civil_defence: (u64, u64) = (0..20u64).fold((0, 0), |(k, j), i| (k + i % 3, j + 4 + i % 9));
+    let expected = (25, civil_defence.0, civil_defence.1 + 5);
 
     // Which incident is which report.
     let (_, items) = get(&format!("{address}/collections/incidents/items?limit=100")).await;
@@ -151,6 +165,10 @@ async fn the_same_incidents_from_two_sources_are_proposed_as_pairs(backend: Back
         found["total"],
         found["candidates"].as_array().unwrap().len()
     );
+    let id_of: HashMap<String, String> = source_id
+        .iter()
+        .map(|(id, source)| (source.clone(), id.clone()))
+        .collect();
 
     // Filters narrow the incidents one side must match; a bad limit is a client error.
     let response = client()
@@ -171,4 +189,236 @@ async fn the_same_incidents_from_two_sources_are_proposed_as_pairs(backend: Back
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
+    // Writes need an editor; a pair id must be one, and `keep` one of it.
+    let pair = found["candidates"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = post(
+        &address,
+        &format!("/v1/duplicates/{pair}/merge"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = post(
+        &address,
+        &format!("/v1/duplicates/{pair}/merge"),
+        Some(READER_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = post(
+        &address,
+        "/v1/duplicates/nonsense/merge",
+        Some(EDITOR_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let outside = id_of["lc-own-0"].clone();
+    let (status, problem) = post(
+        &address,
+        &format!("/v1/duplicates/{pair}/merge"),
+        Some(EDITOR_TOKEN),
+        Some(serde_json::json!({ "keep": outside })),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "keep");
+
+    // An editor merges every true pair, keeping the civil defence's report.
+    for i in 0..20 {
+        let (cd, lc) = (&id_of[&format!("cd-{i:02}")], &id_of[&format!("lc-{i:02}")]);
+        let pair = if cd < lc {
+            format!("{cd}_{lc}")
+        } else {
+            format!("{lc}_{cd}")
+        };
+        let (status, event) = post(
+            &address,
+            &format!("/v1/duplicates/{pair}/merge"),
+            Some(EDITOR_TOKEN),
+            Some(serde_json::json!({ "keep": cd })),
+        )
+        .await;
+        assert_eq!(status, 200, "{event}");
+        assert_eq!(event["incident_id"], cd.as_str());
+        let sources: BTreeSet<&str> = event["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["source"].as_str().unwrap())
+            .collect();
+        assert_eq!(sources, BTreeSet::from(["civil-defence", "local-council"]));
+    }
+    let stats = |stats: &Value| {
+        (
+            stats["incidents"].as_u64().unwrap(),
+            stats["killed"].as_u64().unwrap(),
+            stats["injured"].as_u64().unwrap(),
+        )
+    };
+    let (_, merged) = get(&month).await;
+    assert_eq!(stats(&merged), expected, "{merged}");
+    let (_, counts) = get(&format!(
+        "{address}/v1/communities/counts?from=2024-04-01&to=2024-04-30&limit=100"
+    ))
+    .await;
+    assert_eq!(counts["total_incidents"], 25, "{counts}");
+    let (_, items) = get(&format!("{address}/collections/incidents/items?limit=100")).await;
+    assert_eq!(items["numberMatched"], 25);
+
+    // A merged report answers with its event, and is one of the event's reports, with its
+    // own figures.
+    let (cd, lc) = (&id_of["cd-04"], &id_of["lc-04"]);
+    let response = awc::Client::builder()
+        .disable_redirects()
+        .finish()
+        .get(format!("{address}/collections/incidents/items/{lc}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 301);
+    let location = response
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        location.ends_with(&format!("/collections/incidents/items/{cd}")),
+        "{location}"
+    );
+    let response = client()
+        .get(format!("{address}/v1/incidents/{cd}/sources"))
+        .insert_header(("Authorization", format!("Bearer {READER_TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    let (status, event) = body_of(response).await;
+    assert_eq!(status, 200, "{event}");
+    let council = event["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "local-council")
+        .unwrap();
+    assert_eq!(council["source_id"], "lc-04");
+    assert_eq!(council["injured"], 9, "the council's own figure: {event}");
+
+    // Nothing is proposed any more; the decisions name who made them.
+    let open = listed(&address, "").await;
+    assert_eq!(open["total"], 0, "{open}");
+    let decided = listed(&address, "status=merged").await;
+    assert_eq!(decided["decisions"].as_array().unwrap().len(), 20);
+    assert_eq!(decided["decisions"][0]["actor"], "field-editor");
+
+    // Either source imported again changes nothing.
+    let again = import(&address, "civil-defence", first).await;
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["accepted"].as_u64()),
+        (Some(20), Some(0))
+    );
+    let again = import(&address, "local-council", second).await;
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["accepted"].as_u64()),
+        (Some(25), Some(0))
+    );
+    let (_, after) = get(&month).await;
+    assert_eq!(stats(&after), expected);
+
+    // An unmerge restores both; the pair is proposed again; dismissed, it is not.
+    let (status, restored) = post(
+        &address,
+        &format!("/v1/incidents/{cd}/unmerge"),
+        Some(EDITOR_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["restored"], serde_json::json!([lc]));
+    let (_, unmerged) = get(&month).await;
+    assert_eq!(unmerged["incidents"], 26);
+    let open = listed(&address, "").await;
+    assert_eq!(open["total"], 1, "{open}");
+    let pair = open["candidates"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = post(
+        &address,
+        &format!("/v1/duplicates/{pair}/dismiss"),
+        Some(EDITOR_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed(&address, "").await["total"], 0);
+    assert_eq!(
+        listed(&address, "status=dismissed").await["decisions"][0]["pair"],
+        pair.as_str()
+    );
+    let (status, _) = post(
+        &address,
+        &format!("/v1/incidents/{cd}/unmerge"),
+        Some(EDITOR_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "nothing is merged into it any more");
+
+    // The change log has every decision, with its actor.
+    let response = client()
+        .get(format!("{address}/v1/changes?limit=10000"))
+        .insert_header(("Authorization", format!("Bearer {ADMIN_TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    let (_, log) = body_of(response).await;
+    let ops: Vec<(&str, &str)> = log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| matches!(c["op"].as_str(), Some("merge" | "dismiss" | "unmerge")))
+        .map(|c| {
+            (
+                c["op"].as_str().unwrap(),
+                c["actor"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    let count = |wanted: &str| ops.iter().filter(|(op, _)| *op == wanted).count();
+    assert_eq!(
+        (count("merge"), count("unmerge"), count("dismiss")),
+        (40, 2, 2),
+        "{ops:?}"
+    );
+    assert!(
+        ops.iter().all(|(_, actor)| *actor == "field-editor"),
+        "{ops:?}"
+    );
+}
+
+/// A POST with a token and a JSON body, when given.
+async fn post(address: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let mut request = client().post(format!("{address}{path}"));
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    let response = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    }
+    .unwrap();
+    body_of(response).await
+}
+
+/// `GET /v1/duplicates` with a query, as an analyst.
+async fn listed(address: &str, query: &str) -> Value {
+    let response = client()
+        .get(format!("{address}/v1/duplicates?{query}"))
+        .insert_header(("Authorization", format!("Bearer {READER_TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = body_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    body
 }
