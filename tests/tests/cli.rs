@@ -454,3 +454,77 @@ async fn a_release_made_from_the_command_line_is_served(target: Target) {
     let stats = athar_e2e::get_json(&format!("{}/v1/stats?release=2024-04", server.base)).unwrap();
     assert_eq!(stats["incidents"], 2, "{stats}");
 }
+
+both_backends!(duplicates_are_listed_merged_and_unmerged_from_the_command_line);
+
+/// `athar duplicates`: two organisations' reports of one attack are proposed as a pair,
+/// merged into one event (a server then counts one), and the merge undone; a bad pair id
+/// is refused with a message and a non-zero exit code.
+async fn duplicates_are_listed_merged_and_unmerged_from_the_command_line(target: Target) {
+    let civil_defence = target.write(
+        "civil-defence.csv",
+        "source_id,kind,occurred_on,community,latitude,longitude,killed,injured\n\
+         cd1,attack,2024-04-05,سرمين,35.9040,36.7250,1,4\n",
+    );
+    let council = target.write(
+        "council.csv",
+        "source_id,kind,occurred_on,community,latitude,longitude,killed,injured\n\
+         lc1,attack,2024-04-06,Sarmin,35.9070,36.7280,1,5\n\
+         lc2,attack,2024-04-20,Binnish,35.9571,36.7137,0,0\n",
+    );
+    for (file, source) in [
+        (&civil_defence, "civil-defence"),
+        (&council, "local-council"),
+    ] {
+        let output = target
+            .athar()
+            .args(["ingest", "--source", source])
+            .arg(file)
+            .run();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let duplicates = |args: &[&str]| {
+        let output = target.athar().arg("duplicates").args(args).run();
+        let body: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        (
+            output.status.success(),
+            body,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, listed, stderr) = duplicates(&["list", "--from", "2024-04-01", "--to", "2024-04-30"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed["total"], 1, "{listed}");
+    let pair = listed["candidates"][0]["id"].as_str().unwrap().to_owned();
+    let (ok, event, stderr) = duplicates(&["merge", &pair, "--actor", "coordinator"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(event["sources"].as_array().unwrap().len(), 2, "{event}");
+    let kept = event["incident_id"].as_str().unwrap().to_owned();
+    let (_, decided, _) = duplicates(&["list", "--status", "merged"]);
+    assert_eq!(decided["decisions"][0]["actor"], "coordinator", "{decided}");
+    {
+        let server = serve(&target);
+        let stats = athar_e2e::get_json(&format!("{}/v1/stats", server.base)).unwrap();
+        assert_eq!(
+            stats["incidents"], 2,
+            "one event and the other attack: {stats}"
+        );
+    }
+    let (ok, restored, stderr) = duplicates(&["unmerge", &kept]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        restored["restored"].as_array().unwrap().len(),
+        1,
+        "{restored}"
+    );
+    let (ok, _, stderr) = duplicates(&["merge", "not-a-pair"]);
+    assert!(!ok);
+    assert!(stderr.contains("not a pair id"), "{stderr}");
+    let (ok, _, stderr) = duplicates(&["list", "--status", "maybe"]);
+    assert!(!ok);
+    assert!(stderr.contains("--status"), "{stderr}");
+}

@@ -258,14 +258,15 @@ pub async fn event(store: &Store, id: Uuid) -> Result<Event, StoreError> {
     })
 }
 
-/// Makes one event of a pair (`POST /v1/duplicates/{id}/merge`): `keep` (by default the
-/// first reported, the smaller id) counts, carrying every report; the other stops counting
-/// but is kept. The live data follows at once.
+/// Makes one event of a pair (`POST /v1/duplicates/{id}/merge`, `athar duplicates
+/// merge`): `keep` (by default the first reported, the smaller id) counts, carrying every
+/// report; the other stops counting but is kept. Readers of the store (a server's live
+/// data) follow through the change log.
 ///
 /// # Errors
 /// A bad pair id, `keep` outside the pair, an incident missing or already merged.
 pub async fn merge(
-    live: &Live,
+    store: &Store,
     pair: &str,
     keep: Option<Uuid>,
     actor: &str,
@@ -277,25 +278,19 @@ pub async fn merge(
         k if k == second => first,
         _ => return Err(DecisionError::KeepOutsidePair),
     };
-    live.store()
-        .merge_incidents(kept, other, Some(actor))
-        .await?;
-    live.catch_up().await?;
-    Ok(event(live.store(), kept).await?)
+    store.merge_incidents(kept, other, Some(actor)).await?;
+    Ok(event(store, kept).await?)
 }
 
-/// Records that a pair are different events (`POST /v1/duplicates/{id}/dismiss`).
+/// Records that a pair are different events (`POST /v1/duplicates/{id}/dismiss`, `athar
+/// duplicates dismiss`).
 ///
 /// # Errors
 /// A bad pair id, or an incident missing or merged.
-pub async fn dismiss(live: &Live, pair: &str, actor: &str) -> Result<Decisions, DecisionError> {
+pub async fn dismiss(store: &Store, pair: &str, actor: &str) -> Result<Decisions, DecisionError> {
     let [first, second] = parse_pair(pair)?;
-    live.store()
-        .dismiss_pair(first, second, Some(actor))
-        .await?;
-    live.catch_up().await?;
-    let decisions = live
-        .store()
+    store.dismiss_pair(first, second, Some(actor)).await?;
+    let decisions = store
         .duplicate_decisions()
         .await?
         .into_iter()
@@ -311,12 +306,20 @@ pub struct Unmerged {
     pub restored: Vec<Uuid>,
 }
 
-/// Undoes the merges of `id` (`POST /v1/incidents/{id}/unmerge`).
+/// Undoes the merges of `id` (`POST /v1/incidents/{id}/unmerge`, `athar duplicates
+/// unmerge`).
 ///
 /// # Errors
 /// When nothing is merged into or from `id`.
-pub async fn unmerge(live: &Live, id: Uuid, actor: &str) -> Result<Unmerged, DecisionError> {
-    let restored = live.store().unmerge_incident(id, Some(actor)).await?;
-    live.catch_up().await?;
+pub async fn unmerge(store: &Store, id: Uuid, actor: &str) -> Result<Unmerged, DecisionError> {
+    let restored = store.unmerge_incident(id, Some(actor)).await?;
     Ok(Unmerged { restored })
+}
+
+/// The live data's answer to a decision: the store changed, the snapshot follows.
+///
+/// # Errors
+/// When the change log cannot be read.
+pub async fn follow(live: &Live) -> Result<(), StoreError> {
+    live.catch_up().await.map(|_| ())
 }

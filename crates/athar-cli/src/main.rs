@@ -157,6 +157,55 @@ enum Command {
         #[command(subcommand)]
         command: ReleaseCommand,
     },
+    /// The same incident reported by several sources: list candidate pairs, merge a pair
+    /// into one event, dismiss it, or undo a merge.
+    Duplicates {
+        #[command(subcommand)]
+        command: DuplicatesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DuplicatesCommand {
+    /// Print the candidate pairs with at least one incident under the filters, best first
+    /// (JSON, as `GET /v1/duplicates`), or the decisions made (--status merged|dismissed).
+    List {
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// open, merged or dismissed.
+        #[arg(long, default_value = "open")]
+        status: String,
+        /// Pairs listed, at most 1,000.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Make one event of a pair (its id: two incident ids joined by _).
+    Merge {
+        /// The pair.
+        pair: String,
+        /// The incident that counts (default: the first reported).
+        #[arg(long)]
+        keep: Option<uuid::Uuid>,
+        /// Who decided, for the change log.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Record that a pair are different events.
+    Dismiss {
+        /// The pair.
+        pair: String,
+        /// Who decided, for the change log.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Undo the merges of an incident.
+    Unmerge {
+        /// The incident.
+        id: uuid::Uuid,
+        /// Who decided, for the change log.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -384,6 +433,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Duplicates { command } => {
+            use athar_app::duplicates::{self, Status};
+            let store = settings.open().await?;
+            let body = match command {
+                DuplicatesCommand::List {
+                    filters,
+                    status,
+                    limit,
+                } => {
+                    let status = Status::parse(&status).ok_or_else(|| {
+                        anyhow::anyhow!("--status: '{status}' is not open, merged or dismissed")
+                    })?;
+                    if !(1..=duplicates::MAX_LIMIT).contains(&limit) {
+                        anyhow::bail!("--limit: {limit} is not in 1..=1000");
+                    }
+                    if status == Status::Open {
+                        let vocabularies = Arc::new(store.vocabularies().await?);
+                        let gazetteer = athar_app::load_gazetteer(&store).await?;
+                        let filter = filters.filter(&vocabularies, &gazetteer)?;
+                        let snapshot =
+                            athar_app::snapshot::load(&store, 1, Arc::clone(&vocabularies), 1)
+                                .await?;
+                        let decided = duplicates::decided_pairs(&store).await?;
+                        serde_json::to_string_pretty(&duplicates::find(
+                            &snapshot,
+                            &filter,
+                            limit,
+                            |pair| decided.contains(pair),
+                        ))?
+                    } else {
+                        serde_json::to_string_pretty(&duplicates::decisions(&store, status).await?)?
+                    }
+                }
+                DuplicatesCommand::Merge { pair, keep, actor } => serde_json::to_string_pretty(
+                    &duplicates::merge(&store, &pair, keep, &actor).await?,
+                )?,
+                DuplicatesCommand::Dismiss { pair, actor } => serde_json::to_string_pretty(
+                    &duplicates::dismiss(&store, &pair, &actor).await?,
+                )?,
+                DuplicatesCommand::Unmerge { id, actor } => {
+                    serde_json::to_string_pretty(&duplicates::unmerge(&store, id, &actor).await?)?
+                }
+            };
+            println!("{body}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Release {
             command: ReleaseCommand::Create { id, title, filters },
         } => {

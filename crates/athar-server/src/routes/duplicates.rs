@@ -147,7 +147,8 @@ pub(crate) async fn merge(
             });
         }
     };
-    let event = duplicates::merge(&state.live, &path, keep, &caller.name).await?;
+    let event = duplicates::merge(&state.store, &path, keep, &caller.name).await?;
+    duplicates::follow(&state.live).await?;
     Ok(private_json(
         serde_json::to_string(&event).map_err(ApiError::internal)?,
     ))
@@ -174,7 +175,8 @@ pub(crate) async fn dismiss(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.authorize_write(&request)?;
-    let decisions = duplicates::dismiss(&state.live, &path, &caller.name).await?;
+    let decisions = duplicates::dismiss(&state.store, &path, &caller.name).await?;
+    duplicates::follow(&state.live).await?;
     Ok(private_json(
         serde_json::to_string(&decisions).map_err(ApiError::internal)?,
     ))
@@ -205,7 +207,8 @@ pub(crate) async fn unmerge(
     let caller = state.authorize_write(&request)?;
     let id = uuid::Uuid::parse_str(&path)
         .map_err(|_| ApiError::NotFound(format!("there is no incident '{path}'")))?;
-    let restored = duplicates::unmerge(&state.live, id, &caller.name).await?;
+    let restored = duplicates::unmerge(&state.store, id, &caller.name).await?;
+    duplicates::follow(&state.live).await?;
     Ok(private_json(
         serde_json::to_string(&restored).map_err(ApiError::internal)?,
     ))
