@@ -165,6 +165,8 @@ enum Command {
     },
 }
 
+// Parsed once per run: the size of the filters' variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum DuplicatesCommand {
     /// Print the candidate pairs with at least one incident under the filters, best first
