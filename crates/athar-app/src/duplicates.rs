@@ -90,6 +90,102 @@ pub fn find(
     }
 }
 
+/// The candidate pairs of the incidents `fresh` (the rows of an import just made) against
+/// every incident of the snapshot, leaving out those decided on, best first.
+pub fn candidates_of<S: std::hash::BuildHasher>(
+    snapshot: &Snapshot,
+    fresh: &HashSet<Uuid, S>,
+    decided: impl Fn(&str) -> bool,
+) -> Vec<DuplicatePair> {
+    let all = u32::try_from(snapshot.len()).expect("fewer than 4 billion incidents");
+    let reports: Vec<Report<'_>> = (0..all).map(|row| snapshot.duplicate_report(row)).collect();
+    let rows: Vec<usize> = reports
+        .iter()
+        .enumerate()
+        .filter(|(_, report)| fresh.contains(&report.id))
+        .map(|(row, _)| row)
+        .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    Detector::new(&reports)
+        .candidates_for(&rows)
+        .into_iter()
+        .map(DuplicatePair::from)
+        .filter(|pair| !decided(&pair.id))
+        .collect()
+}
+
+/// What duplicate detection found after an import, for its report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AfterImport {
+    /// Open candidate pairs with at least one of the import's incidents
+    /// (`GET /v1/duplicates` lists them).
+    pub candidates: usize,
+    /// Pairs merged at once, scoring at least the server's `--merge-duplicates-above`
+    /// (none when it is not set, the default).
+    pub merged: usize,
+}
+
+/// Finds the candidate pairs of an import's incidents in the live data (after it caught
+/// up), and, when `merge_above` is set, merges the pairs scoring at least it, best first,
+/// each incident at most once, keeping the incident that was there before the import.
+///
+/// # Errors
+/// When the store fails.
+pub async fn after_import(
+    live: &Live,
+    import_id: Uuid,
+    merge_above: Option<f32>,
+) -> Result<AfterImport, DecisionError> {
+    let store = live.store();
+    let fresh: HashSet<Uuid> = store
+        .incidents_of_import(import_id)
+        .await?
+        .into_iter()
+        .collect();
+    if fresh.is_empty() {
+        return Ok(AfterImport::default());
+    }
+    let decided = decided_pairs(store).await?;
+    let snapshot = live.snapshot();
+    let searched = fresh.clone();
+    let pairs = tokio::task::spawn_blocking(move || {
+        candidates_of(&snapshot, &searched, |pair| decided.contains(pair))
+    })
+    .await
+    .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+    let mut report = AfterImport {
+        candidates: pairs.len(),
+        merged: 0,
+    };
+    let Some(threshold) = merge_above else {
+        return Ok(report);
+    };
+    let mut used: HashSet<Uuid> = HashSet::new();
+    let actor = format!("auto-merge (import {import_id})");
+    for pair in pairs.iter().filter(|pair| pair.score >= threshold) {
+        let [a, b] = pair.incidents;
+        if used.contains(&a) || used.contains(&b) {
+            continue;
+        }
+        // The incident that was there before the import is kept.
+        let keep = if fresh.contains(&a) && !fresh.contains(&b) {
+            b
+        } else {
+            a
+        };
+        merge(store, &pair.id, Some(keep), &actor).await?;
+        used.extend([a, b]);
+        report.merged += 1;
+    }
+    report.candidates -= report.merged;
+    if report.merged > 0 {
+        follow(live).await?;
+    }
+    Ok(report)
+}
+
 /// Which pairs `GET /v1/duplicates` lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

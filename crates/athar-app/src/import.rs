@@ -52,6 +52,10 @@ pub struct ImportReport {
     pub rejected_rows: u64,
     /// Columns or properties that are not incident fields and were not read.
     pub ignored_columns: Vec<String>,
+    /// The same incidents reported by other sources, found after the import (through the
+    /// API; not by `athar ingest`, which has no live data: `athar duplicates list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<crate::duplicates::AfterImport>,
 }
 
 /// Why an import stored nothing.
@@ -160,6 +164,7 @@ pub async fn run_import<R: Read + Send + 'static>(
         rejected: rejections.listed,
         rejected_rows: rejections.rows,
         ignored_columns: summary.ignored_columns,
+        duplicates: None,
     };
     let counts = session
         .finish(report.rejected_rows, |counts| {

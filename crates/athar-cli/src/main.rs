@@ -107,6 +107,10 @@ enum Command {
         /// emptied and heavy work is refused (503) until it is back under.
         #[arg(long, env = "ATHAR_MEMORY_LIMIT_MB", default_value_t = 2048)]
         memory_limit_mb: u64,
+        /// Merge at once the pairs an import's incidents make with other sources' that
+        /// score at least this (0 to 1); by default every pair waits for a person.
+        #[arg(long, env = "ATHAR_MERGE_DUPLICATES_ABOVE", value_parser = score_in_unit)]
+        merge_duplicates_above: Option<f32>,
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
@@ -343,6 +347,15 @@ impl FilterArgs {
     }
 }
 
+/// A score from 0 to 1.
+fn score_in_unit(value: &str) -> Result<f32, String> {
+    value
+        .parse::<f32>()
+        .ok()
+        .filter(|score| (0.0..=1.0).contains(score))
+        .ok_or_else(|| format!("'{value}' is not a score from 0 to 1"))
+}
+
 /// Where the store is: PostgreSQL at a URL, or the embedded store in a folder.
 struct StoreAt {
     database_url: Option<String>,
@@ -383,6 +396,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             trusted_proxies,
             read_rate_per_ip,
             memory_limit_mb,
+            merge_duplicates_above,
         } => {
             let mut settings = Settings {
                 data_dir: settings.data_dir,
@@ -392,6 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.trusted_proxies = trusted_proxies;
             settings.read_rate_per_ip = read_rate_per_ip;
             settings.memory_limit_mb = memory_limit_mb;
+            settings.merge_duplicates_above = merge_duplicates_above;
             settings.privacy = athar_app::privacy::Privacy {
                 precision: athar_app::privacy::PublicPrecision::parse(&public_precision)?,
                 private_fields: private_fields

@@ -83,6 +83,10 @@ pub struct Settings {
     /// default 2048): past nine tenths of it, caches of derived data are emptied and heavy
     /// work is refused (503 with `Retry-After`) until it is back under.
     pub memory_limit_mb: u64,
+    /// Pairs of an import's incidents and other sources' scoring at least this are merged
+    /// at once (`ATHAR_MERGE_DUPLICATES_ABOVE`, 0–1; default none: every pair waits for a
+    /// person).
+    pub merge_duplicates_above: Option<f32>,
 }
 
 impl Default for Settings {
@@ -98,6 +102,7 @@ impl Default for Settings {
             body_limit: 1024 * 1024,
             cors_origins: Vec::new(),
             poll_interval_ms: 250,
+            merge_duplicates_above: None,
             tile_cache_mb: 64,
             web_dir: PathBuf::from("web"),
             frame_ancestors: "*".into(),

@@ -368,6 +368,26 @@ impl Store {
             .collect()
     }
 
+    /// The incidents an import inserted or updated (from the change log).
+    pub async fn incidents_of_import(&self, import_id: Uuid) -> Result<Vec<Uuid>> {
+        const SQL_PG: &str = "SELECT DISTINCT incident_id FROM changes WHERE import_id = $1 AND op IN ('insert', 'update')";
+        const SQL_LITE: &str = "SELECT DISTINCT incident_id FROM changes WHERE import_id = ?1 AND op IN ('insert', 'update')";
+        Ok(match self {
+            Self::Postgres(pool) => {
+                sqlx::query_scalar(SQL_PG)
+                    .bind(import_id)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_scalar(SQL_LITE)
+                    .bind(import_id)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
     /// Every decision made on proposed pairs, oldest first.
     pub async fn duplicate_decisions(&self) -> Result<Vec<Decision>> {
         let sql = statements(matches!(self, Self::Postgres(_)));

@@ -106,6 +106,15 @@ async fn import_body(
         other => ApiError::internal(other),
     })?;
     state.catch_up().await?;
+    let mut report = report;
+    report.duplicates = Some(
+        athar_app::duplicates::after_import(
+            &state.live,
+            report.import_id,
+            state.settings.merge_duplicates_above,
+        )
+        .await?,
+    );
     Ok(HttpResponse::Ok().json(report))
 }
 

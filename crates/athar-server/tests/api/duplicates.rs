@@ -18,7 +18,10 @@ use crate::support::{
     get,
 };
 
-both_backends!(the_same_incidents_from_two_sources_are_proposed_as_pairs);
+both_backends!(
+    the_same_incidents_from_two_sources_are_proposed_as_pairs,
+    a_server_set_to_merge_above_a_score_merges_at_import
+);
 
 const OCHA: &str = include_str!("../../../../data/gazetteer/syria_communities_ocha.csv");
 
@@ -95,13 +98,20 @@ async fn the_same_incidents_from_two_sources_are_proposed_as_pairs(backend: Back
             3 + i * 5
         );
     }
+    let report = import(&address, "civil-defence", first.clone()).await;
+    assert_eq!(report["accepted"], 20);
+    assert_eq!(report["duplicates"]["candidates"], 0, "{report}");
+    // The second source's import finds the pairs at once, and merges none: by default
+    // every pair waits for a person.
+    let report = import(&address, "local-council", second.clone()).await;
+    assert_eq!(report["accepted"], 25);
     assert_eq!(
-        import(&address, "civil-defence", first.clone()).await["accepted"],
-        20
-    );
-    assert_eq!(
-        import(&address, "local-council", second.clone()).await["accepted"],
-        25
+        (
+            report["duplicates"]["candidates"].as_u64(),
+            report["duplicates"]["merged"].as_u64()
+        ),
+        (Some(20), Some(0)),
+        "{report}"
     );
     let month = format!("{address}/v1/stats?from=2024-04-01&to=2024-04-30");
     let (_, before) = get(&month).await;
@@ -393,6 +403,52 @@ async fn the_same_incidents_from_two_sources_are_proposed_as_pairs(backend: Back
     assert!(
         ops.iter().all(|(_, actor)| *actor == "field-editor"),
         "{ops:?}"
+    );
+}
+
+/// With `--merge-duplicates-above`, an import merges the pairs scoring at least it at once,
+/// keeping the incident that was there before; the month then counts events.
+async fn a_server_set_to_merge_above_a_score_merges_at_import(backend: Backend) {
+    let store = TestStore::new(backend).await;
+    let mut settings = store.settings(false);
+    settings.merge_duplicates_above = Some(0.5);
+    let address = store.spawn_with(settings).await;
+    let header = "source_id,kind,occurred_on,community,latitude,longitude,killed,injured\n";
+    let first = format!(
+        "{header}a1,attack,2024-04-05,سرمين,35.9040,36.7250,1,4\na2,fire,2024-04-09,بنش,35.9571,36.7137,0,0\n"
+    );
+    let second = format!("{header}b1,attack,2024-04-05,Sarmin,35.9050,36.7260,1,4\n");
+    import(&address, "civil-defence", first).await;
+    let report = import(&address, "local-council", second).await;
+    assert_eq!(
+        (
+            report["duplicates"]["candidates"].as_u64(),
+            report["duplicates"]["merged"].as_u64()
+        ),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+    let (_, stats) = get(&format!("{address}/v1/stats")).await;
+    assert_eq!(stats["incidents"], 2, "{stats}");
+    let (_, items) = get(&format!("{address}/collections/incidents/items")).await;
+    let sources: Vec<&str> = items["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        ["civil-defence", "civil-defence"],
+        "the earlier report is kept"
+    );
+    let merged = listed(&address, "status=merged").await;
+    assert!(
+        merged["decisions"][0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("auto-merge"),
+        "{merged}"
     );
 }
 
