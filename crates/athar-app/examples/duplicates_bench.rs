@@ -28,7 +28,9 @@ fn incident(i: usize, source: &str, shift: f64, day_offset: i64) -> Incident {
             source: source.into(),
             source_id: Some(format!("{source}{i}")),
             kind: Slug::parse(["attack", "fire", "traffic_accident"][i % 3]).unwrap(),
-            occurred: OccurredAt::day(start + chrono::Duration::days((i % 365) as i64 + day_offset)),
+            occurred: OccurredAt::day(
+                start + chrono::Duration::days((i % 365) as i64 + day_offset),
+            ),
             location: Some(Point::from_degrees(lon, lat).unwrap()),
             location_precision: LocationPrecision::Exact,
             community: format!("قرية {community}"),

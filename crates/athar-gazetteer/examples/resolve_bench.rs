@@ -4,7 +4,12 @@
 //! with a point: exact names, spelling variants (hamza, taa marbuta, diacritics, type
 //! words, spacing), Latin names, misspellings, and names of no known place.
 //!
-//!     cargo run --release -p athar-gazetteer --example resolve_bench [COMMUNITIES] [NAMES]
+//! With `arabic`, every name is written in Arabic; with `mixed` (the default), as pooled
+//! records of many organisations are, about half are written in Latin script: the
+//! English name, the romanisation of the Arabic (found by its cross-script key), and
+//! misspellings of both.
+//!
+//!     cargo run --release -p athar-gazetteer --example resolve_bench [COMMUNITIES] [NAMES] [arabic|mixed]
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -68,6 +73,11 @@ fn main() {
         .next()
         .map_or(10_000, |a| a.parse().expect("COMMUNITIES"));
     let names: usize = args.next().map_or(200_000, |a| a.parse().expect("NAMES"));
+    let mixed = match args.next().as_deref() {
+        None | Some("mixed") => true,
+        Some("arabic") => false,
+        Some(other) => panic!("the script mix is arabic or mixed, not {other}"),
+    };
     let mut rng = Random(0x5eed);
     let mut communities = athar_gazetteer::lists::bundled();
     let mut generated = 0;
@@ -118,11 +128,14 @@ fn main() {
                 });
             let admin1 = community.admin1.name.clone();
             let arabic = community.name_ar.clone().unwrap_or_default();
-            let written = match rng.below(10) {
-                0..=3 => variant(&arabic, &mut rng),
-                4 | 5 => arabic,
-                6 => community.name_en.clone().unwrap_or_default(),
-                7 | 8 => misspelt(&arabic, &mut rng),
+            let english = community.name_en.clone().unwrap_or_default();
+            let written = match (mixed, rng.below(10)) {
+                (false, 0..=3) | (true, 0..=2) => variant(&arabic, &mut rng),
+                (false, 4..=6) | (true, 3) => arabic,
+                (true, 4) => english,
+                (true, 5) => athar_gazetteer::romanise(&arabic),
+                (true, 6) => misspelt(&english, &mut rng),
+                (_, 7 | 8) => misspelt(&arabic, &mut rng),
                 _ => format!("{} {}", SYLLABLES_AR[rng.below(16)], rng.below(100_000)),
             };
             (written, admin1, point)
@@ -150,8 +163,9 @@ fn main() {
         indexed.as_secs_f64() * 1e3
     );
     println!(
-        "{} names resolved in {:.2} s: {:.0} names/s (one thread)",
+        "{} names ({}) resolved in {:.2} s: {:.0} names/s (one thread)",
         queries.len(),
+        if mixed { "mixed script" } else { "Arabic only" },
         elapsed.as_secs_f64(),
         queries.len() as f64 / elapsed.as_secs_f64()
     );

@@ -251,3 +251,67 @@ fn search_finds_names_in_either_script() {
     assert_eq!(ids("kafr"), vec!["C1", "C2"]);
     assert_eq!(ids("الدير"), vec!["C3", "C4"]);
 }
+
+/// A place learned from Arabic spellings (with the romanisation Athar gave it) and one
+/// learned from Latin spellings: a later spelling in the other script joins each by its
+/// cross-script key, within the governorate; the romanisation is not a spelling anyone
+/// wrote, so another Arabic name with the same key does not match through it.
+#[test]
+fn later_spellings_in_the_other_script_join_learned_places() {
+    let learned = |id: &str, ar: Option<&str>, en: Option<&str>, lon_lat| Community {
+        status: CommunityStatus::Learned,
+        pcode: None,
+        name_ar: ar.map(str::to_owned),
+        name_en: en.map(str::to_owned),
+        ..place(id, "-", "-", "Idlib", lon_lat)
+    };
+    let martyrs = "مخيم الشهداء";
+    let gazetteer = Gazetteer::new([
+        learned(
+            "learned:SY07:martyrs",
+            Some(martyrs),
+            Some(&crate::romanise(martyrs)),
+            (36.70, 36.30),
+        ),
+        learned(
+            "learned:SY07:karama",
+            None,
+            Some("Karama camp"),
+            (36.60, 36.25),
+        ),
+        learned("learned:SY07:other", Some("الشهدا"), None, (36.71, 36.31)),
+    ]);
+    let resolve = |name: &str| {
+        gazetteer.resolve(&Query {
+            name,
+            admin1: Some("Idlib"),
+            point: Some((36.605, 36.255)),
+            ..Query::default()
+        })
+    };
+    let latin = gazetteer.resolve(&Query {
+        name: "Shuhada camp",
+        admin1: Some("Idlib"),
+        ..Query::default()
+    });
+    assert_eq!(
+        (latin.community_id.as_deref(), latin.method),
+        (Some("learned:SY07:martyrs"), Method::CrossScript),
+        "{latin:?}"
+    );
+    let arabic = resolve("مخيم الكرامة");
+    assert_eq!(
+        (arabic.community_id.as_deref(), arabic.method),
+        (Some("learned:SY07:karama"), Method::CrossScript),
+        "{arabic:?}"
+    );
+    // Not a camp: no cross-script match to the camp of that name.
+    assert_eq!(resolve("Karama").community_id, None);
+    // The Arabic الشهدا finds its own place, never the camp through its romanised name.
+    let other = gazetteer.resolve(&Query {
+        name: "الشهدا",
+        admin1: Some("Idlib"),
+        ..Query::default()
+    });
+    assert_eq!(other.community_id.as_deref(), Some("learned:SY07:other"));
+}

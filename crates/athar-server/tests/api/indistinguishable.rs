@@ -150,6 +150,7 @@ fn battery(points: &[(f64, f64)], ids: &[String], places: &[String]) -> Vec<Stri
         ));
     }
     for id in ids {
+        urls.insert(format!("/v1/incidents/{id}/sources"));
         urls.insert(format!("/collections/incidents/items/{id}"));
     }
     for place in places {
