@@ -36,6 +36,49 @@ pub async fn load_gazetteer(store: &Store) -> Result<Gazetteer, StoreError> {
     Ok(gazetteer)
 }
 
+/// Moves incidents stored under a place's former id (a GeoNames id, before OCHA's list
+/// was bundled and the place became an OCHA community) to the id it has now, so that
+/// counts group them with the place's later incidents. Logged as a rewrite, and recorded
+/// as done: later starts do not look again. Returns how many moved.
+///
+/// # Errors
+/// When the store fails.
+pub async fn move_former_ids(store: &Store, gazetteer: &Gazetteer) -> Result<u64, StoreError> {
+    const UPGRADE: &str = "former-geonames-ids";
+    if store.upgrade_done(UPGRADE).await? {
+        return Ok(0);
+    }
+    let ids = store.incidents_resolved_under("geonames:").await?;
+    if ids.is_empty() {
+        store.record_upgrade(UPGRADE).await?;
+        return Ok(0);
+    }
+    let moved: Vec<Incident> = store
+        .load_incidents_by_ids(&ids)
+        .await?
+        .into_iter()
+        .filter_map(|mut incident| {
+            let former = incident.record.resolution.community_id.as_deref()?;
+            let place = gazetteer.get(former)?;
+            if place.id == former {
+                return None;
+            }
+            incident.record.resolution.community_id = Some(place.id.clone());
+            Some(incident)
+        })
+        .collect();
+    let updated = if moved.is_empty() {
+        0
+    } else {
+        store
+            .rewrite_incidents(moved, "gazetteer-upgrade", None)
+            .await?
+            .updated
+    };
+    store.record_upgrade(UPGRADE).await?;
+    Ok(updated)
+}
+
 /// The id of the place learned for a name in an area: one per normalised name and
 /// governorate, so every spelling that keys alike joins it.
 pub fn learned_id(name: &str, admin1: Option<&str>) -> String {

@@ -66,6 +66,9 @@ impl Live {
             cached_version: std::sync::atomic::AtomicU64::new(0),
         };
         live.load_places().await?;
+        // Incidents of a store written before OCHA's list was bundled find their places'
+        // ids (through the change log, which the cached snapshot then replays).
+        crate::gazetteer::move_former_ids(&live.store, &live.gazetteer()).await?;
         if live.load_cache().await {
             let _ = live.loaded_from.set("cache");
         } else {

@@ -368,6 +368,63 @@ impl Store {
             .collect()
     }
 
+    /// The incidents resolved to a place whose id starts with `prefix` (`geonames:`).
+    pub async fn incidents_resolved_under(&self, prefix: &str) -> Result<Vec<Uuid>> {
+        let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+        Ok(match self {
+            Self::Postgres(pool) => {
+                sqlx::query_scalar("SELECT id FROM incidents WHERE community_id LIKE $1")
+                    .bind(pattern)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT id FROM incidents WHERE community_id LIKE ?1")
+                    .bind(pattern)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// Whether the one-time upgrade `name` was done.
+    pub async fn upgrade_done(&self, name: &str) -> Result<bool> {
+        let count: i64 = match self {
+            Self::Postgres(pool) => {
+                sqlx::query_scalar("SELECT count(*) FROM athar_upgrades WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT count(*) FROM athar_upgrades WHERE name = ?1")
+                    .bind(name)
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        Ok(count > 0)
+    }
+
+    /// Records that the one-time upgrade `name` is done.
+    pub async fn record_upgrade(&self, name: &str) -> Result<()> {
+        match self {
+            Self::Postgres(pool) => {
+                sqlx::query("INSERT INTO athar_upgrades (name) VALUES ($1) ON CONFLICT DO NOTHING")
+                    .bind(name)
+                    .execute(pool)
+                    .await?;
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query("INSERT INTO athar_upgrades (name) VALUES (?1) ON CONFLICT DO NOTHING")
+                    .bind(name)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The incidents an import inserted or updated (from the change log).
     pub async fn incidents_of_import(&self, import_id: Uuid) -> Result<Vec<Uuid>> {
         const SQL_PG: &str = "SELECT DISTINCT incident_id FROM changes WHERE import_id = $1 AND op IN ('insert', 'update')";
