@@ -162,6 +162,20 @@ pub(crate) async fn item(
     if let Some(response) = not_modified(&request, view.tag()) {
         return Ok(response);
     }
-    let feature = features::incident_document(&view.snapshot.incident(row), &base_url(&request));
+    let mut feature =
+        features::incident_document(&view.snapshot.incident(row), &base_url(&request));
+    // An event several sources reported carries every report, for token holders.
+    if view.release.is_none()
+        && state
+            .tokens
+            .authorize(&request, crate::Role::Reader)
+            .is_ok()
+    {
+        let event = athar_app::duplicates::event(&state.store, id).await?;
+        if event.sources.len() > 1 {
+            feature["properties"]["sources"] =
+                serde_json::to_value(&event.sources).map_err(ApiError::internal)?;
+        }
+    }
     Ok(cached(view.tag(), GEOJSON, feature.to_string()))
 }

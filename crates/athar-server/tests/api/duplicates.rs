@@ -299,6 +299,27 @@ async fn the_same_incidents_from_two_sources_are_proposed_as_pairs(backend: Back
         location.ends_with(&format!("/collections/incidents/items/{cd}")),
         "{location}"
     );
+    // The event's item carries every report for token holders, and none for others.
+    let item = |token: Option<&'static str>| {
+        let url = format!("{address}/collections/incidents/items/{cd}");
+        async move {
+            let mut request = client().get(url);
+            if let Some(token) = token {
+                request = request.insert_header(("Authorization", format!("Bearer {token}")));
+            }
+            body_of(request.send().await.unwrap()).await.1
+        }
+    };
+    let with_token = item(Some(READER_TOKEN)).await;
+    let reported: Vec<&str> = with_token["properties"]["sources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{with_token}"))
+        .iter()
+        .map(|s| s["source_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(reported.len(), 2, "{with_token}");
+    assert!(reported.contains(&"lc-04") && reported.contains(&"cd-04"));
+    assert!(item(None).await["properties"].get("sources").is_none());
     let response = client()
         .get(format!("{address}/v1/incidents/{cd}/sources"))
         .insert_header(("Authorization", format!("Bearer {READER_TOKEN}")))
