@@ -98,6 +98,9 @@ pub fn learned_id(name: &str, admin1: Option<&str>) -> String {
 #[derive(Default)]
 pub struct Learning {
     places: HashMap<String, Gathered>,
+    /// Spellings that reached a place learned before only by fuzzy or cross-script
+    /// match: kept as its names (at most [`Learning::SPELLINGS`]).
+    spellings_of_known: std::collections::BTreeSet<(String, String)>,
     /// (governorate, cross-script key) → the places founded under it.
     by_cross_key: HashMap<(String, String), Vec<String>>,
 }
@@ -154,14 +157,28 @@ fn most_frequent(counts: &HashMap<String, u32>, keep: impl Fn(&str) -> bool) -> 
 }
 
 impl Learning {
-    /// Gives an unresolved row with a point its learned place.
+    /// The most spellings of earlier learned places one import keeps.
+    pub const SPELLINGS: usize = 10_000;
+
+    /// Gives an unresolved row with a point its learned place; notes the spelling of a row
+    /// that reached a place learned before only by fuzzy or cross-script match.
     pub fn learn(&mut self, record: &mut athar_core::IncidentRecord) {
+        if let Some(id) = record.resolution.community_id.as_deref() {
+            if id.starts_with("learned:")
+                && matches!(
+                    record.resolution.method,
+                    ResolutionMethod::Fuzzy | ResolutionMethod::CrossScript
+                )
+                && self.spellings_of_known.len() < Self::SPELLINGS
+            {
+                self.spellings_of_known
+                    .insert((id.to_owned(), record.community.trim().to_owned()));
+            }
+            return;
+        }
         let Some(point) = record.location else {
             return;
         };
-        if record.resolution.community_id.is_some() {
-            return;
-        }
         let mut id = learned_id(&record.community, record.admin1.as_deref());
         let area = record
             .admin1
@@ -212,6 +229,13 @@ impl Learning {
             method: ResolutionMethod::Learned,
             score: 1.0,
         };
+    }
+
+    /// The spellings that reached places learned before by fuzzy or cross-script match,
+    /// with the place: each becomes a name of it (a Latin spelling of an Arabic-founded
+    /// place, and the reverse), so that the place keeps every spelling seen.
+    pub fn spellings_of_known_places(&self) -> impl Iterator<Item = &(String, String)> {
+        self.spellings_of_known.iter()
     }
 
     /// The places learned, with the names they were most often written with and the

@@ -181,5 +181,17 @@ pub async fn run_import<R: Read + Send + 'static>(
     report.accepted = counts.accepted;
     report.updated = counts.updated;
     report.unchanged = counts.unchanged;
+    // A learned place keeps every spelling seen: those that reached it by fuzzy or
+    // cross-script match become its names.
+    for (place, spelling) in learning.spellings_of_known_places() {
+        store
+            .add_community_alias(
+                place,
+                spelling,
+                &athar_gazetteer::community_key(spelling),
+                Some("import"),
+            )
+            .await?;
+    }
     Ok(report)
 }

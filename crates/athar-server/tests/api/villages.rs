@@ -315,4 +315,28 @@ async fn villages_are_counted_once_learned_reviewed_and_merged(backend: Backend)
     )
     .await;
     assert_eq!(status, 404);
+
+    // A later report spells the Arabic-founded camp in Latin: it joins the place by its
+    // cross-script key, and the place keeps the spelling as one of its names.
+    let later = "source_id,kind,occurred_on,community,latitude,longitude,admin1\n\
+                 w01,attack,2024-06-02,Shuhada camp,36.3005,36.7105,Idlib\n";
+    let report = import_csv(&address, later).await;
+    assert_eq!(report["accepted"], 1, "{report}");
+    let (_, items) = get(&format!(
+        "{address}/collections/incidents/items?community={}",
+        encoded("Shuhada camp")
+    ))
+    .await;
+    assert_eq!(
+        items["numberMatched"], 3,
+        "the camp's two and the new one: {items}"
+    );
+    let (_, place) = get(&format!("{address}/v1/communities/{}", encoded(MARTYRS_AR))).await;
+    let names: Vec<&str> = place["alternate_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(names.contains(&"Shuhada camp"), "{place}");
 }
