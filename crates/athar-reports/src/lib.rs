@@ -1,0 +1,305 @@
+//! The monthly report's words, in Arabic and English: counted nouns written as each
+//! language writes them with a number ([`Words::count`]), from language files a
+//! translator edits without touching code (`lang/ar.txt`, `lang/en.txt`, compiled in;
+//! their header comments give the rules).
+//!
+//! ```
+//! use athar_core::Language;
+//! use athar_reports::Words;
+//! let arabic = Words::bundled(Language::Arabic);
+//! assert_eq!(arabic.count("attack", 67).unwrap(), "67 هجوماً");
+//! assert_eq!(arabic.count("attack", 2).unwrap(), "هجومان");
+//! let english = Words::bundled(Language::English);
+//! assert_eq!(english.count("attack", 4).unwrap(), "four attacks");
+//! ```
+#![deny(missing_docs)]
+
+use std::collections::HashMap;
+
+use athar_core::Language;
+
+const ARABIC: &str = include_str!("../lang/ar.txt");
+const ENGLISH: &str = include_str!("../lang/en.txt");
+
+/// A language file that cannot be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WordsError {
+    /// A line that is not `key = value`.
+    #[error("line {line}: expected `key = value`, found '{text}'")]
+    Line {
+        /// The line's number, from 1.
+        line: usize,
+        /// What it says.
+        text: String,
+    },
+    /// A counted noun without its forms.
+    #[error("line {line}: noun '{key}' needs {needed} forms separated by |, found {found}")]
+    Forms {
+        /// The line's number, from 1.
+        line: usize,
+        /// The noun.
+        key: String,
+        /// How many forms the language needs.
+        needed: usize,
+        /// How many were given.
+        found: usize,
+    },
+    /// A word the report asked for that the file does not have.
+    #[error("the {language} words have no '{key}'")]
+    Missing {
+        /// The language.
+        language: &'static str,
+        /// The key.
+        key: String,
+    },
+}
+
+/// One language's words.
+#[derive(Debug, Clone)]
+pub struct Words {
+    language: Language,
+    entries: HashMap<String, String>,
+}
+
+impl Words {
+    /// The bundled words of a language.
+    ///
+    /// # Panics
+    /// Never: the bundled files are checked by the tests.
+    pub fn bundled(language: Language) -> Self {
+        let text = match language {
+            Language::Arabic => ARABIC,
+            Language::English => ENGLISH,
+        };
+        Self::parse(language, text).expect("the bundled language files are valid")
+    }
+
+    /// Reads a language file.
+    ///
+    /// # Errors
+    /// A line that is not `key = value`, or a noun without the forms its language needs.
+    pub fn parse(language: Language, text: &str) -> Result<Self, WordsError> {
+        let needed = match language {
+            Language::Arabic => 5,
+            Language::English => 2,
+        };
+        let mut entries = HashMap::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line.split_once('=').ok_or_else(|| WordsError::Line {
+                line: index + 1,
+                text: line.to_owned(),
+            })?;
+            let (key, value) = (key.trim(), value.trim());
+            if key.is_empty() || value.is_empty() {
+                return Err(WordsError::Line {
+                    line: index + 1,
+                    text: line.to_owned(),
+                });
+            }
+            if key.starts_with("noun.") {
+                let found = value.split('|').count();
+                if found != needed {
+                    return Err(WordsError::Forms {
+                        line: index + 1,
+                        key: key.to_owned(),
+                        needed,
+                        found,
+                    });
+                }
+            }
+            entries.insert(key.to_owned(), value.to_owned());
+        }
+        Ok(Self { language, entries })
+    }
+
+    fn get(&self, key: &str) -> Result<&str, WordsError> {
+        self.entries
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| WordsError::Missing {
+                language: match self.language {
+                    Language::Arabic => "Arabic",
+                    Language::English => "English",
+                },
+                key: key.to_owned(),
+            })
+    }
+
+    /// `count` of the noun `noun` (`attack`, `fire`, `community`…), as the language writes
+    /// a number with its counted noun (the rules are in the language file's header).
+    ///
+    /// # Errors
+    /// When the file has no such noun.
+    pub fn count(&self, noun: &str, count: u64) -> Result<String, WordsError> {
+        let forms: Vec<&str> = self
+            .get(&format!("noun.{noun}"))?
+            .split('|')
+            .map(str::trim)
+            .collect();
+        Ok(match self.language {
+            Language::Arabic => {
+                let [singular, dual, plural, accusative, gender] = forms[..] else {
+                    unreachable!("checked when read")
+                };
+                match (count, count % 100) {
+                    (0, _) => format!("{} {plural}", self.get("none")?),
+                    (1, _) => format!("{singular} {}", self.get(&format!("one.{gender}"))?),
+                    (2, _) => dual.to_owned(),
+                    (_, 3..=10) => format!("{count} {plural}"),
+                    (_, 11..=99) => format!("{count} {accusative}"),
+                    _ => format!("{count} {singular}"),
+                }
+            }
+            Language::English => {
+                let [singular, plural] = forms[..] else {
+                    unreachable!("checked when read")
+                };
+                let noun = if count == 1 { singular } else { plural };
+                match count {
+                    0 => format!("{} {noun}", self.get("none")?),
+                    1..=9 => format!("{} {noun}", self.get(&format!("number.{count}"))?),
+                    _ => format!("{count} {noun}"),
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Golden texts: the counted nouns for 0–12, 20, 100 and 101, as Arabic writes them.
+    #[test]
+    fn arabic_counted_nouns_follow_the_rule_of_the_number() {
+        let words = Words::bundled(Language::Arabic);
+        let counts = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 100, 101];
+        let of = |noun: &str| -> Vec<String> {
+            counts
+                .iter()
+                .map(|&n| words.count(noun, n).unwrap())
+                .collect()
+        };
+        assert_eq!(
+            of("attack"),
+            [
+                "لا هجمات",
+                "هجوم واحد",
+                "هجومان",
+                "3 هجمات",
+                "4 هجمات",
+                "5 هجمات",
+                "6 هجمات",
+                "7 هجمات",
+                "8 هجمات",
+                "9 هجمات",
+                "10 هجمات",
+                "11 هجوماً",
+                "12 هجوماً",
+                "20 هجوماً",
+                "100 هجوم",
+                "101 هجوم",
+            ]
+        );
+        assert_eq!(
+            of("fire"),
+            [
+                "لا حرائق",
+                "حريق واحد",
+                "حريقان",
+                "3 حرائق",
+                "4 حرائق",
+                "5 حرائق",
+                "6 حرائق",
+                "7 حرائق",
+                "8 حرائق",
+                "9 حرائق",
+                "10 حرائق",
+                "11 حريقاً",
+                "12 حريقاً",
+                "20 حريقاً",
+                "100 حريق",
+                "101 حريق",
+            ]
+        );
+        // A feminine noun: واحدة, and no alif on the accusative.
+        assert_eq!(words.count("response", 1).unwrap(), "استجابة واحدة");
+        assert_eq!(words.count("response", 67).unwrap(), "67 استجابةً");
+        // Past 100, the last two digits decide.
+        assert_eq!(words.count("attack", 103).unwrap(), "103 هجمات");
+        assert_eq!(words.count("attack", 150).unwrap(), "150 هجوماً");
+        assert_eq!(words.count("attack", 200).unwrap(), "200 هجوم");
+    }
+
+    #[test]
+    fn english_writes_small_numbers_in_words_and_plurals_past_one() {
+        let words = Words::bundled(Language::English);
+        let written: Vec<String> = [0, 1, 2, 4, 9, 10, 11, 20, 100, 101]
+            .iter()
+            .map(|&n| words.count("attack", n).unwrap())
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "no attacks",
+                "one attack",
+                "two attacks",
+                "four attacks",
+                "nine attacks",
+                "10 attacks",
+                "11 attacks",
+                "20 attacks",
+                "100 attacks",
+                "101 attacks",
+            ]
+        );
+        assert_eq!(words.count("community", 32).unwrap(), "32 communities");
+        assert_eq!(words.count("child", 1).unwrap(), "one child");
+    }
+
+    #[test]
+    fn language_files_with_mistakes_are_refused_naming_the_line() {
+        assert_eq!(
+            Words::parse(Language::English, "# notes\nnoun.attack = attack\n").unwrap_err(),
+            WordsError::Forms {
+                line: 2,
+                key: "noun.attack".into(),
+                needed: 2,
+                found: 1
+            }
+        );
+        assert!(matches!(
+            Words::parse(Language::Arabic, "no equals sign").unwrap_err(),
+            WordsError::Line { line: 1, .. }
+        ));
+        let words = Words::bundled(Language::Arabic);
+        assert!(matches!(
+            words.count("volcano", 3).unwrap_err(),
+            WordsError::Missing { .. }
+        ));
+    }
+
+    /// Both files name the same nouns: a translator who adds one to one file adds it to
+    /// the other.
+    #[test]
+    fn both_languages_have_the_same_nouns() {
+        let nouns = |words: &Words| {
+            let mut nouns: Vec<String> = words
+                .entries
+                .keys()
+                .filter(|k| k.starts_with("noun."))
+                .cloned()
+                .collect();
+            nouns.sort();
+            nouns
+        };
+        assert_eq!(
+            nouns(&Words::bundled(Language::Arabic)),
+            nouns(&Words::bundled(Language::English))
+        );
+    }
+}
