@@ -5,7 +5,8 @@
 
 use athar_core::Filter;
 use athar_gazetteer::lists::is_bundled;
-use athar_gazetteer::{Gazetteer, display_form, romanise};
+use athar_gazetteer::name::unfolded_letters;
+use athar_gazetteer::{Gazetteer, community_key, display_form, romanise};
 use athar_index::{CommunityCount, RowId, Snapshot};
 use chrono::Duration;
 use serde::Serialize;
@@ -51,7 +52,8 @@ pub struct CommunityEntry {
 impl CommunityEntry {
     /// The entry of `count`. For places of the bundled gazetteer, whose Arabic names are
     /// OCHA's or GeoNames' spellings (اطمه for أطمة; دار تعزة for دارة عزة), the Arabic
-    /// spelling the reports used most is shown, without a type word in front; an imported
+    /// spelling the reports used most is shown, without a type word in front (or the
+    /// place's own, when it is the same name written in fuller letters); an imported
     /// community list's names are shown as they are. A place or name known only in Arabic
     /// is shown in English by its romanisation.
     pub fn new(snapshot: &Snapshot, places: &Gazetteer, count: &CommunityCount) -> Self {
@@ -60,7 +62,18 @@ impl CommunityEntry {
         let point = place.and_then(|p| p.lon_lat).or(info.centroid);
         let reported = info.name_ar.as_deref().map(display_form);
         let name_ar = if place.is_some_and(is_bundled) {
-            reported.or_else(|| place.and_then(|p| p.name_ar.clone()))
+            let own = place.and_then(|p| p.name_ar.clone());
+            match (reported, own) {
+                // Two spellings of one name: the one written in full (فطيرة, not فطيره).
+                (Some(reported), Some(own))
+                    if community_key(&reported) == community_key(&own)
+                        && unfolded_letters(&own) > unfolded_letters(&reported) =>
+                {
+                    Some(own)
+                }
+                (Some(reported), _) => Some(reported),
+                (None, own) => own,
+            }
         } else {
             place.and_then(|p| p.name_ar.clone()).or(reported)
         };

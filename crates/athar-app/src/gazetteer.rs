@@ -133,11 +133,7 @@ fn display_name(spellings: &HashMap<String, u32>, arabic: bool) -> Option<String
             *shown.entry(display_form(spelling)).or_default() += count;
         }
     }
-    let unfolded = |name: &str| {
-        name.chars()
-            .filter(|c| matches!(c, 'ة' | 'أ' | 'إ' | 'آ' | 'ى' | 'ؤ' | 'ئ'))
-            .count()
-    };
+    let unfolded = athar_gazetteer::name::unfolded_letters;
     shown
         .into_iter()
         .max_by(|a, b| {

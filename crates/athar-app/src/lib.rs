@@ -40,6 +40,7 @@ pub mod maps;
 pub mod params;
 pub mod privacy;
 pub mod releases;
+pub mod reports;
 pub mod snapshot;
 pub mod stats;
 pub mod tile_data;

@@ -528,6 +528,15 @@ pub fn display_form(name: &str) -> String {
     written[start..].join(" ")
 }
 
+/// How many letters of a spelling its key folds away (ة, the hamza forms of alef, ى, ؤ,
+/// ئ): of two spellings of one name, the one with more is the name as written in full
+/// (فطيرة, not the key-like فطيره; أطمة, not اطمه).
+pub fn unfolded_letters(name: &str) -> usize {
+    name.chars()
+        .filter(|c| matches!(c, 'ة' | 'أ' | 'إ' | 'آ' | 'ى' | 'ؤ' | 'ئ'))
+        .count()
+}
+
 /// A Latin name for an Arabic one, for places known only by their Arabic name: a
 /// simplified romanisation in the manner of BGN/PCGN without diacritics, with the short
 /// vowels Arabic leaves unwritten supplied as `a` where a syllable needs one.

@@ -146,6 +146,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::releases::withdraw,
         crate::routes::releases::diff,
         crate::routes::duplicates::list,
+        crate::routes::reports::monthly,
         crate::routes::duplicates::merge,
         crate::routes::duplicates::dismiss,
         crate::routes::duplicates::unmerge,

@@ -9,6 +9,7 @@ pub(crate) mod hotspots;
 pub(crate) mod maps;
 pub(crate) mod ogc;
 pub(crate) mod releases;
+pub(crate) mod reports;
 pub(crate) mod tiles;
 pub(crate) mod writes;
 
@@ -87,6 +88,7 @@ fn compressed(config: &mut web::ServiceConfig) {
         )
         .service(get("/v1/changes", writes::changes))
         .service(get("/v1/duplicates", duplicates::list))
+        .service(get("/v1/reports/monthly.json", reports::monthly))
         .service(
             only("/v1/duplicates/{id}/merge", &["POST"]).route(web::post().to(duplicates::merge)),
         )

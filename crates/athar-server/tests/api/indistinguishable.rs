@@ -125,6 +125,8 @@ fn battery(points: &[(f64, f64)], ids: &[String], places: &[String]) -> Vec<Stri
     }
     urls.insert("/collections".into());
     urls.insert("/collections/incidents".into());
+    urls.insert("/v1/reports/monthly.json?month=2024-04".into());
+    urls.insert("/v1/reports/monthly.json?month=2024-03".into());
     urls.insert("/oembed?url=http%3A%2F%2F127.0.0.1%2Fembed%3Fkind%3Dattack".into());
     for (lon, lat) in points {
         for half in [0.00005, 0.0005, 0.005, 0.02, 0.2] {

@@ -14,6 +14,7 @@ mod hostile;
 mod hotspots;
 mod indistinguishable;
 mod maps;
+mod monthly;
 mod outage;
 mod privacy;
 mod releases;

@@ -1,0 +1,173 @@
+//! The monthly report's figures (`GET /v1/reports/monthly.json`): per kind present in the
+//! month, the figures of `/v1/stats` for the month and that kind (incidents, casualties
+//! with women and children, each breakdown with counts and percentages, communities),
+//! the communities with the most (ties kept together), incidents since 1 January, and the
+//! filter that produced them, so that any number can be checked against `/v1/stats`.
+//! The report's text, charts, HTML and PDF are still to come (issue 21).
+
+use std::collections::BTreeMap;
+
+use athar_core::Filter;
+use athar_index::Snapshot;
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::counts;
+use crate::privacy::OwnedViewer;
+use crate::stats::{self, KindFigures};
+
+/// The most communities a kind lists among those with the most (a tie past it is cut).
+pub const MAX_TOP: usize = 50;
+
+/// One kind of the month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindReport {
+    /// The month's figures of the kind, as `/v1/stats` gives them, but for
+    /// `top_communities`: the first five, and any tied with the fifth (at most
+    /// [`MAX_TOP`]).
+    #[serde(flatten)]
+    pub figures: KindFigures,
+    /// The query of `/v1/stats` that gives these figures.
+    pub filter: String,
+    /// Incidents of the kind from 1 January to the month's last day (null when withheld).
+    pub year_to_date: Option<u64>,
+    /// The query of `/v1/stats` that gives `year_to_date`.
+    pub year_to_date_filter: String,
+}
+
+/// The month's report, as figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthlyReport {
+    /// Each kind present in the month, by its slug.
+    pub kinds: BTreeMap<String, KindReport>,
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// The release reported on, when one is.
+    pub release: Option<String>,
+}
+
+/// A month that is not `YYYY-MM`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("'{0}' is not a month: write YYYY-MM, for example 2024-04")]
+pub struct BadMonth(pub String);
+
+/// The first and last days of a month written `YYYY-MM`.
+///
+/// # Errors
+/// When `month` is not a month.
+pub fn month_days(month: &str) -> Result<(NaiveDate, NaiveDate), BadMonth> {
+    let bad = || BadMonth(month.chars().take(40).collect());
+    let (year, number) = month.split_once('-').ok_or_else(bad)?;
+    if year.len() != 4 || number.len() != 2 {
+        return Err(bad());
+    }
+    let (year, number): (i32, u32) = (
+        year.parse().map_err(|_| bad())?,
+        number.parse().map_err(|_| bad())?,
+    );
+    let first = NaiveDate::from_ymd_opt(year, number, 1).ok_or_else(bad)?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(bad)?;
+    Ok((first, next.pred_opt().ok_or_else(bad)?))
+}
+
+/// The report of `month` over `snapshot` (the live data or a release), as `viewer` may
+/// see it.
+///
+/// # Errors
+/// When `month` is not a month.
+pub fn monthly(
+    snapshot: &Snapshot,
+    viewer: &OwnedViewer,
+    month: &str,
+    release: Option<&str>,
+) -> Result<MonthlyReport, BadMonth> {
+    let (from, to) = month_days(month)?;
+    let filter = Filter {
+        from: Some(from),
+        to: Some(to),
+        ..Filter::default()
+    };
+    let january = NaiveDate::from_ymd_opt(from.year(), 1, 1).expect("1 January exists");
+    let month_stats = stats::stats(snapshot, viewer, &filter);
+    let mut kinds = BTreeMap::new();
+    for (kind, mut figures) in month_stats.kinds {
+        let Ok(slug) = athar_core::Slug::parse(&kind) else {
+            continue;
+        };
+        let of_kind = Filter {
+            kinds: vec![slug.clone()],
+            ..filter.clone()
+        };
+        let since_january = Filter {
+            from: Some(january),
+            ..of_kind.clone()
+        };
+        let year_to_date = stats::stats(snapshot, viewer, &since_january)
+            .kinds
+            .get(&kind)
+            .and_then(|k| k.figures.incidents);
+        // The first five, and those tied with the fifth.
+        let rows = snapshot.select(&of_kind);
+        let ranked = counts::ranking(
+            (snapshot, &viewer.places, viewer.viewer()),
+            &of_kind,
+            &rows,
+            MAX_TOP,
+        )
+        .entries;
+        let fifth = ranked.get(4).and_then(|entry| entry.rank);
+        figures.top_communities = ranked
+            .into_iter()
+            .enumerate()
+            .take_while(|(index, entry)| *index < 5 || (fifth.is_some() && entry.rank == fifth))
+            .map(|(_, mut entry)| {
+                // As the statistics list them: the month alone.
+                entry.previous_count = None;
+                entry.change = None;
+                entry
+            })
+            .collect();
+        kinds.insert(
+            kind.clone(),
+            KindReport {
+                figures,
+                filter: format!("from={from}&to={to}&kind={kind}"),
+                year_to_date,
+                year_to_date_filter: format!("from={january}&to={to}&kind={kind}"),
+            },
+        );
+    }
+    Ok(MonthlyReport {
+        kinds,
+        month: month.to_owned(),
+        release: release.map(str::to_owned),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_read_as_their_first_and_last_days() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            month_days("2024-04"),
+            Ok((day("2024-04-01"), day("2024-04-30")))
+        );
+        assert_eq!(
+            month_days("2024-02"),
+            Ok((day("2024-02-01"), day("2024-02-29")))
+        );
+        assert_eq!(
+            month_days("2023-12"),
+            Ok((day("2023-12-01"), day("2023-12-31")))
+        );
+        for bad in ["2024-13", "2024-4", "April", "2024-00", "24-04", ""] {
+            assert!(month_days(bad).is_err(), "{bad}");
+        }
+    }
+}
