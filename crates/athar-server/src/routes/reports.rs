@@ -21,6 +21,8 @@ use crate::{ApiError, AppState};
     responses(
         (status = 200, description = "The month's figures by kind", body = athar_app::reports::MonthlyReport, content_type = "application/json"),
         (status = 400, description = "No month, or not YYYY-MM, or another parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such release", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The release was withdrawn", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn monthly(
