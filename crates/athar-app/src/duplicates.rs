@@ -54,47 +54,13 @@ impl From<Candidate> for DuplicatePair {
     }
 }
 
-/// The candidate pairs with at least one incident under `filter`, against every incident
-/// of the snapshot, best first, at most `limit`. The work is one index over the snapshot
-/// and a bounded search around each selected incident (three days, the cells within 5 km,
-/// its community).
-/// Pairs a person already decided on (merged or dismissed) are left out.
-pub fn find(
+/// The open pairs of the incidents `pick` chooses against every incident of the snapshot,
+/// best first: one index over the snapshot and a bounded search around each chosen
+/// incident (three days, the cells within 5 km, its community). Pairs a person already
+/// decided on (merged or dismissed) are left out.
+fn open_pairs(
     snapshot: &Snapshot,
-    filter: &Filter,
-    limit: usize,
-    decided: impl Fn(&str) -> bool,
-) -> Duplicates {
-    let selected: std::collections::HashSet<u32> = snapshot.select(filter).into_iter().collect();
-    let all = u32::try_from(snapshot.len()).expect("fewer than 4 billion incidents");
-    let reports: Vec<Report<'_>> = (0..all).map(|row| snapshot.duplicate_report(row)).collect();
-    let detector = Detector::new(&reports);
-    let fresh: Vec<usize> = (0..all)
-        .filter(|row| selected.contains(row))
-        .map(|row| row as usize)
-        .collect();
-    let candidates = if fresh.len() == reports.len() {
-        detector.all_candidates()
-    } else {
-        detector.candidates_for(&fresh)
-    };
-    let open: Vec<DuplicatePair> = candidates
-        .into_iter()
-        .map(DuplicatePair::from)
-        .filter(|pair| !decided(&pair.id))
-        .collect();
-    let total = open.len();
-    Duplicates {
-        candidates: open.into_iter().take(limit.min(MAX_LIMIT)).collect(),
-        total,
-    }
-}
-
-/// The candidate pairs of the incidents `fresh` (the rows of an import just made) against
-/// every incident of the snapshot, leaving out those decided on, best first.
-pub fn candidates_of<S: std::hash::BuildHasher>(
-    snapshot: &Snapshot,
-    fresh: &HashSet<Uuid, S>,
+    pick: impl Fn(usize, &Report<'_>) -> bool,
     decided: impl Fn(&str) -> bool,
 ) -> Vec<DuplicatePair> {
     let all = u32::try_from(snapshot.len()).expect("fewer than 4 billion incidents");
@@ -102,18 +68,53 @@ pub fn candidates_of<S: std::hash::BuildHasher>(
     let rows: Vec<usize> = reports
         .iter()
         .enumerate()
-        .filter(|(_, report)| fresh.contains(&report.id))
+        .filter(|(row, report)| pick(*row, report))
         .map(|(row, _)| row)
         .collect();
     if rows.is_empty() {
         return Vec::new();
     }
-    Detector::new(&reports)
-        .candidates_for(&rows)
+    let detector = Detector::new(&reports);
+    let candidates = if rows.len() == reports.len() {
+        detector.all_candidates()
+    } else {
+        detector.candidates_for(&rows)
+    };
+    candidates
         .into_iter()
         .map(DuplicatePair::from)
         .filter(|pair| !decided(&pair.id))
         .collect()
+}
+
+/// The open pairs with at least one incident under `filter`, best first, at most `limit`
+/// (see [`open_pairs`]).
+pub fn find(
+    snapshot: &Snapshot,
+    filter: &Filter,
+    limit: usize,
+    decided: impl Fn(&str) -> bool,
+) -> Duplicates {
+    let mut chosen = vec![false; snapshot.len()];
+    for row in snapshot.select(filter) {
+        chosen[row as usize] = true;
+    }
+    let open = open_pairs(snapshot, |row, _| chosen[row], decided);
+    let total = open.len();
+    Duplicates {
+        candidates: open.into_iter().take(limit.min(MAX_LIMIT)).collect(),
+        total,
+    }
+}
+
+/// The open pairs of the incidents `fresh` (the rows of an import just made), best first
+/// (see [`open_pairs`]).
+pub fn candidates_of<S: std::hash::BuildHasher>(
+    snapshot: &Snapshot,
+    fresh: &HashSet<Uuid, S>,
+    decided: impl Fn(&str) -> bool,
+) -> Vec<DuplicatePair> {
+    open_pairs(snapshot, |_, report| fresh.contains(&report.id), decided)
 }
 
 /// What duplicate detection found after an import, for its report.
@@ -181,7 +182,7 @@ pub async fn after_import(
     }
     report.candidates -= report.merged;
     if report.merged > 0 {
-        follow(live).await?;
+        live.catch_up().await?;
     }
     Ok(report)
 }
@@ -357,7 +358,7 @@ pub async fn event(store: &Store, id: Uuid) -> Result<Event, StoreError> {
 /// Makes one event of a pair (`POST /v1/duplicates/{id}/merge`, `athar duplicates
 /// merge`): `keep` (by default the first reported, the smaller id) counts, carrying every
 /// report; the other stops counting but is kept. Readers of the store (a server's live
-/// data) follow through the change log.
+/// data) follow through the change log (`Live::catch_up`).
 ///
 /// # Errors
 /// A bad pair id, `keep` outside the pair, an incident missing or already merged.
@@ -410,12 +411,4 @@ pub struct Unmerged {
 pub async fn unmerge(store: &Store, id: Uuid, actor: &str) -> Result<Unmerged, DecisionError> {
     let restored = store.unmerge_incident(id, Some(actor)).await?;
     Ok(Unmerged { restored })
-}
-
-/// The live data's answer to a decision: the store changed, the snapshot follows.
-///
-/// # Errors
-/// When the change log cannot be read.
-pub async fn follow(live: &Live) -> Result<(), StoreError> {
-    live.catch_up().await.map(|_| ())
 }

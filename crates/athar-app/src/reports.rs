@@ -52,63 +52,78 @@ pub struct MonthlyReport {
 #[error("'{0}' is not a month: write YYYY-MM, for example 2024-04")]
 pub struct BadMonth(pub String);
 
-/// The first and last days of a month written `YYYY-MM`.
-///
-/// # Errors
-/// When `month` is not a month.
-pub fn month_days(month: &str) -> Result<(NaiveDate, NaiveDate), BadMonth> {
-    let bad = || BadMonth(month.chars().take(40).collect());
-    let (year, number) = month.split_once('-').ok_or_else(bad)?;
-    if year.len() != 4 || number.len() != 2 {
-        return Err(bad());
+/// A month: as written (`YYYY-MM`), and its first and last days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month {
+    /// As written.
+    pub text: String,
+    /// Its first day.
+    pub first: NaiveDate,
+    /// Its last day.
+    pub last: NaiveDate,
+}
+
+impl Month {
+    /// A month written `YYYY-MM`.
+    ///
+    /// # Errors
+    /// When `month` is not a month.
+    pub fn parse(month: &str) -> Result<Self, BadMonth> {
+        let bad = || BadMonth(month.chars().take(40).collect());
+        let (year, number) = month.split_once('-').ok_or_else(bad)?;
+        if year.len() != 4 || number.len() != 2 {
+            return Err(bad());
+        }
+        let (year, number): (i32, u32) = (
+            year.parse().map_err(|_| bad())?,
+            number.parse().map_err(|_| bad())?,
+        );
+        let first = NaiveDate::from_ymd_opt(year, number, 1).ok_or_else(bad)?;
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .ok_or_else(bad)?;
+        Ok(Self {
+            text: month.to_owned(),
+            first,
+            last: next.pred_opt().ok_or_else(bad)?,
+        })
     }
-    let (year, number): (i32, u32) = (
-        year.parse().map_err(|_| bad())?,
-        number.parse().map_err(|_| bad())?,
-    );
-    let first = NaiveDate::from_ymd_opt(year, number, 1).ok_or_else(bad)?;
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .ok_or_else(bad)?;
-    Ok((first, next.pred_opt().ok_or_else(bad)?))
 }
 
 /// The report of `month` over `snapshot` (the live data or a release), as `viewer` may
 /// see it.
-///
-/// # Errors
-/// When `month` is not a month.
 pub fn monthly(
     snapshot: &Snapshot,
     viewer: &OwnedViewer,
-    month: &str,
+    month: &Month,
     release: Option<&str>,
-) -> Result<MonthlyReport, BadMonth> {
-    let (from, to) = month_days(month)?;
+) -> MonthlyReport {
+    let (from, to) = (month.first, month.last);
     let filter = Filter {
         from: Some(from),
         to: Some(to),
         ..Filter::default()
     };
     let january = NaiveDate::from_ymd_opt(from.year(), 1, 1).expect("1 January exists");
-    let month_stats = stats::stats(snapshot, viewer, &filter);
+    // Every kind's incidents since 1 January, at once (each kind's figures are withheld
+    // from anonymous readers as the kind's own statistics would be).
+    let since_january = stats::stats(
+        snapshot,
+        viewer,
+        &Filter {
+            from: Some(january),
+            ..filter.clone()
+        },
+    );
     let mut kinds = BTreeMap::new();
-    for (kind, mut figures) in month_stats.kinds {
+    for (kind, mut figures) in stats::stats(snapshot, viewer, &filter).kinds {
         let Ok(slug) = athar_core::Slug::parse(&kind) else {
             continue;
         };
         let of_kind = Filter {
-            kinds: vec![slug.clone()],
+            kinds: vec![slug],
             ..filter.clone()
         };
-        let since_january = Filter {
-            from: Some(january),
-            ..of_kind.clone()
-        };
-        let year_to_date = stats::stats(snapshot, viewer, &since_january)
-            .kinds
-            .get(&kind)
-            .and_then(|k| k.figures.incidents);
         // The first five, and those tied with the fifth.
         let rows = snapshot.select(&of_kind);
         let ranked = counts::ranking(
@@ -130,6 +145,10 @@ pub fn monthly(
                 entry
             })
             .collect();
+        let year_to_date = since_january
+            .kinds
+            .get(&kind)
+            .and_then(|k| k.figures.incidents);
         kinds.insert(
             kind.clone(),
             KindReport {
@@ -140,11 +159,11 @@ pub fn monthly(
             },
         );
     }
-    Ok(MonthlyReport {
+    MonthlyReport {
         kinds,
-        month: month.to_owned(),
+        month: month.text.clone(),
         release: release.map(str::to_owned),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -154,20 +173,12 @@ mod tests {
     #[test]
     fn months_are_read_as_their_first_and_last_days() {
         let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
-        assert_eq!(
-            month_days("2024-04"),
-            Ok((day("2024-04-01"), day("2024-04-30")))
-        );
-        assert_eq!(
-            month_days("2024-02"),
-            Ok((day("2024-02-01"), day("2024-02-29")))
-        );
-        assert_eq!(
-            month_days("2023-12"),
-            Ok((day("2023-12-01"), day("2023-12-31")))
-        );
+        let days = |text: &str| Month::parse(text).map(|month| (month.first, month.last));
+        assert_eq!(days("2024-04"), Ok((day("2024-04-01"), day("2024-04-30"))));
+        assert_eq!(days("2024-02"), Ok((day("2024-02-01"), day("2024-02-29"))));
+        assert_eq!(days("2023-12"), Ok((day("2023-12-01"), day("2023-12-31"))));
         for bad in ["2024-13", "2024-4", "April", "2024-00", "24-04", ""] {
-            assert!(month_days(bad).is_err(), "{bad}");
+            assert!(Month::parse(bad).is_err(), "{bad}");
         }
     }
 }

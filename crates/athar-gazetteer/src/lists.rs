@@ -299,6 +299,72 @@ fn community_of_row(
     })
 }
 
+/// One row of a list in a fixed layout ([`read_layout`]).
+struct LayoutRow<'a> {
+    row: u64,
+    record: &'a csv::StringRecord,
+    columns: &'a [&'a str],
+    positions: &'a [Option<usize>],
+}
+
+impl LayoutRow<'_> {
+    /// The trimmed value of the layout's `i`th column, when there is one.
+    fn get(&self, i: usize) -> Option<String> {
+        self.positions[i]
+            .and_then(|c| self.record.get(c))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// The layout's `i`th column as a number.
+    fn number(&self, i: usize) -> Result<f64, ListError> {
+        self.get(i)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| self.unreadable(self.columns[i]))
+    }
+
+    fn unreadable(&self, what: &str) -> ListError {
+        ListError::Unreadable {
+            row: self.row,
+            message: format!("no valid {what}"),
+        }
+    }
+}
+
+/// Reads a CSV list whose columns are named `columns` (in any order), one community a
+/// row; `each` makes it, or says why the row cannot be read.
+fn read_layout(
+    text: &str,
+    columns: &[&str],
+    mut each: impl FnMut(&LayoutRow<'_>) -> Result<Community, ListError>,
+) -> Result<Vec<Community>, ListError> {
+    let mut csv = csv::Reader::from_reader(text.as_bytes());
+    let headers = csv.headers().map_err(|e| ListError::Unreadable {
+        row: 1,
+        message: e.to_string(),
+    })?;
+    let positions: Vec<Option<usize>> = columns
+        .iter()
+        .map(|name| headers.iter().position(|h| h == *name))
+        .collect();
+    let mut communities = Vec::new();
+    for (index, record) in csv.records().enumerate() {
+        let row = index as u64 + 2;
+        let record = record.map_err(|e| ListError::Unreadable {
+            row,
+            message: e.to_string(),
+        })?;
+        communities.push(each(&LayoutRow {
+            row,
+            record: &record,
+            columns,
+            positions: &positions,
+        })?);
+    }
+    Ok(communities)
+}
+
 /// Reads a gazetteer in the bundled GeoNames layout (`geonameid`, `name`, `asciiname`,
 /// `name_ar`, `alt_names_ar`, `alt_names_latin`, `lat`, `lon`, `population`,
 /// `feature_code`, `admin1_name`, `admin1_ocha_pcode`, `admin2_name`).
@@ -306,13 +372,7 @@ fn community_of_row(
 /// # Errors
 /// When the text is not CSV of that layout.
 pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
-    let mut csv = csv::Reader::from_reader(text.as_bytes());
-    let headers = csv.headers().map_err(|e| ListError::Unreadable {
-        row: 1,
-        message: e.to_string(),
-    })?;
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let columns = [
+    const COLUMNS: [&str; 13] = [
         "geonameid",
         "name",
         "asciiname",
@@ -326,33 +386,11 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
         "admin1_name",
         "admin1_ocha_pcode",
         "admin2_name",
-    ]
-    .map(column);
-    let mut communities = Vec::new();
-    for (index, record) in csv.records().enumerate() {
-        let row = index as u64 + 2;
-        let record = record.map_err(|e| ListError::Unreadable {
-            row,
-            message: e.to_string(),
-        })?;
-        let get = |i: usize| {
-            columns[i]
-                .and_then(|c| record.get(c))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let unreadable = |what: &str| ListError::Unreadable {
-            row,
-            message: format!("no valid {what}"),
-        };
-        let id = get(0).ok_or_else(|| unreadable("geonameid"))?;
-        let lat: f64 = get(6)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| unreadable("lat"))?;
-        let lon: f64 = get(7)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| unreadable("lon"))?;
+    ];
+    read_layout(text, &COLUMNS, |record| {
+        let get = |i: usize| record.get(i);
+        let id = get(0).ok_or_else(|| record.unreadable("geonameid"))?;
+        let (lat, lon) = (record.number(6)?, record.number(7)?);
         let population: u64 = get(8).and_then(|v| v.parse().ok()).unwrap_or(0);
         let kind = match get(9).as_deref() {
             Some("PPLC" | "PPLA") => CommunityKind::City,
@@ -371,7 +409,7 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
             .filter(|n| Some(n) != name_ar.as_ref() && Some(n) != name_en.as_ref())
             .collect();
         alternate_names.dedup();
-        communities.push(Community {
+        Ok(Community {
             id: format!("geonames:{id}"),
             pcode: None,
             name_ar,
@@ -389,9 +427,8 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
                 pcode: None,
             },
             admin3: AdminArea::default(),
-        });
-    }
-    Ok(communities)
+        })
+    })
 }
 
 /// Reads OCHA's Syria community list in the bundled layout (`pcode`, `name_en`,
@@ -408,13 +445,7 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
 /// # Errors
 /// When the text is not CSV of that layout, or a row has no p-code, name or point.
 pub fn read_ocha(text: &str) -> Result<Vec<Community>, ListError> {
-    let mut csv = csv::Reader::from_reader(text.as_bytes());
-    let headers = csv.headers().map_err(|e| ListError::Unreadable {
-        row: 1,
-        message: e.to_string(),
-    })?;
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let columns = [
+    const COLUMNS: [&str; 11] = [
         "pcode",
         "name_en",
         "name_ar",
@@ -426,33 +457,11 @@ pub fn read_ocha(text: &str) -> Result<Vec<Community>, ListError> {
         "admin3_en",
         "lat",
         "lon",
-    ]
-    .map(column);
-    let mut communities = Vec::new();
-    for (index, record) in csv.records().enumerate() {
-        let row = index as u64 + 2;
-        let record = record.map_err(|e| ListError::Unreadable {
-            row,
-            message: e.to_string(),
-        })?;
-        let get = |i: usize| {
-            columns[i]
-                .and_then(|c| record.get(c))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let unreadable = |what: &str| ListError::Unreadable {
-            row,
-            message: format!("no valid {what}"),
-        };
-        let pcode = get(0).ok_or_else(|| unreadable("pcode"))?;
-        let lat: f64 = get(9)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| unreadable("lat"))?;
-        let lon: f64 = get(10)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| unreadable("lon"))?;
+    ];
+    read_layout(text, &COLUMNS, |record| {
+        let get = |i: usize| record.get(i);
+        let pcode = get(0).ok_or_else(|| record.unreadable("pcode"))?;
+        let (lat, lon) = (record.number(9)?, record.number(10)?);
         let admin = |name: usize, code: usize| AdminArea {
             name: get(name),
             pcode: get(code),
@@ -484,14 +493,14 @@ pub fn read_ocha(text: &str) -> Result<Vec<Community>, ListError> {
             }
         }
         if arabic.is_empty() && english.is_empty() {
-            return Err(unreadable("name"));
+            return Err(record.unreadable("name"));
         }
         let name_ar = arabic.into_iter().next();
         let kind = match name_ar.as_deref().and_then(crate::kind_hint) {
             Some(CommunityKind::Camp) => CommunityKind::Camp,
             _ => CommunityKind::Village,
         };
-        communities.push(Community {
+        Ok(Community {
             id: pcode.clone(),
             pcode: Some(pcode),
             name_ar,
@@ -503,9 +512,8 @@ pub fn read_ocha(text: &str) -> Result<Vec<Community>, ListError> {
             admin1,
             admin2,
             admin3,
-        });
-    }
-    Ok(communities)
+        })
+    })
 }
 
 /// The names OCHA wrote in one field, and the positions of the parts left out as the

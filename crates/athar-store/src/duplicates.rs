@@ -178,47 +178,7 @@ impl Store {
         other: Uuid,
         actor: Option<&str>,
     ) -> std::result::Result<(), DuplicateError> {
-        let (pair, [first, second]) = pair_id(kept, other);
-        in_write!(self, |tx, sql| {
-            for id in [kept, other] {
-                let counts: i64 = sqlx::query_scalar(sql.counts)
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if counts == 0 {
-                    return Err(DuplicateError::NotFound(id));
-                }
-            }
-            sqlx::query(sql.set_merged)
-                .bind(other)
-                .bind(kept)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(sql.repoint)
-                .bind(other)
-                .bind(kept)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(sql.decide)
-                .bind(&pair)
-                .bind(first)
-                .bind(second)
-                .bind("merged")
-                .bind(kept)
-                .bind(actor)
-                .execute(&mut *tx)
-                .await?;
-            for id in [other, kept] {
-                sqlx::query(AssertSqlSafe(sql.log))
-                    .bind(id)
-                    .bind("merge")
-                    .bind(actor)
-                    .bind(fields("merged_into", None, Some(kept)))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Ok::<(), DuplicateError>(())
-        })
+        self.decide_pair(kept, other, true, actor).await
     }
 
     /// Records that two incidents are different events: their pair is not proposed again.
@@ -232,9 +192,26 @@ impl Store {
         b: Uuid,
         actor: Option<&str>,
     ) -> std::result::Result<(), DuplicateError> {
+        self.decide_pair(a, b, false, actor).await
+    }
+
+    /// A decision on the pair of `a` and `b`, both counting: merged into `a` (`merge`), or
+    /// dismissed; stored on the pair and logged on both incidents.
+    async fn decide_pair(
+        &self,
+        a: Uuid,
+        b: Uuid,
+        merge: bool,
+        actor: Option<&str>,
+    ) -> std::result::Result<(), DuplicateError> {
         let (pair, [first, second]) = pair_id(a, b);
+        let (decision, kept, op) = if merge {
+            ("merged", Some(a), "merge")
+        } else {
+            ("dismissed", None, "dismiss")
+        };
         in_write!(self, |tx, sql| {
-            for id in [first, second] {
+            for id in [a, b] {
                 let counts: i64 = sqlx::query_scalar(sql.counts)
                     .bind(id)
                     .fetch_one(&mut *tx)
@@ -243,21 +220,35 @@ impl Store {
                     return Err(DuplicateError::NotFound(id));
                 }
             }
+            if merge {
+                for statement in [sql.set_merged, sql.repoint] {
+                    sqlx::query(statement)
+                        .bind(b)
+                        .bind(a)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             sqlx::query(sql.decide)
                 .bind(&pair)
                 .bind(first)
                 .bind(second)
-                .bind("dismissed")
-                .bind(None::<Uuid>)
+                .bind(decision)
+                .bind(kept)
                 .bind(actor)
                 .execute(&mut *tx)
                 .await?;
-            for (id, other) in [(first, second), (second, first)] {
+            for (id, other) in [(b, a), (a, b)] {
+                let logged = if merge {
+                    fields("merged_into", None, Some(a))
+                } else {
+                    fields("not_duplicate_of", None, Some(other))
+                };
                 sqlx::query(AssertSqlSafe(sql.log))
                     .bind(id)
-                    .bind("dismiss")
+                    .bind(op)
                     .bind(actor)
-                    .bind(fields("not_duplicate_of", None, Some(other)))
+                    .bind(logged)
                     .execute(&mut *tx)
                     .await?;
             }

@@ -171,22 +171,17 @@ impl Gazetteer {
         let mut found: Vec<Candidate> = best
             .into_iter()
             .map(|(index, (score, entry))| {
-                let mut candidate = self.judge(
+                let lead = format!(
+                    "fuzzy match of '{}' to '{}' (similarity {score:.2})",
+                    query.name, entry.name
+                );
+                self.judge(
                     index,
-                    (Method::Fuzzy, score * 0.9, &entry.name),
+                    (Method::Fuzzy, score * 0.9, lead),
                     area,
                     query,
                     FUZZY_MATCH_MAX_KM,
-                );
-                candidate.reason = candidate.reason.replacen(
-                    &format!("fuzzy match of '{}'", entry.name),
-                    &format!(
-                        "fuzzy match of '{}' to '{}' (similarity {score:.2})",
-                        query.name, entry.name
-                    ),
-                    1,
-                );
-                candidate
+                )
             })
             .collect();
         found.sort_by(|a, b| a.community_id.cmp(&b.community_id));

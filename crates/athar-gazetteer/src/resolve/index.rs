@@ -12,7 +12,7 @@ use super::fuzzy::{NameEntry, deletion_hashes, is_camp};
 use super::{Gazetteer, admin1_identity};
 use crate::Community;
 use crate::name::{
-    aliases, community_key, cross_script_key, qualifier_classes, qualifiers, romanise, skeleton,
+    aliases, community_key, cross_script_key, qualifier_classes, qualifiers, skeleton,
 };
 
 fn push_unique(map: &mut HashMap<String, Vec<u32>>, key: String, index: u32) {
@@ -187,13 +187,10 @@ impl Gazetteer {
             classes: qualifier_classes(name),
         });
         self.names_of[index as usize].push(entry);
-        // A Latin name Athar made for a place known by its Arabic name says nothing the
-        // Arabic does not: it is left out of the cross-script index.
-        let community = &self.communities[index as usize];
-        let romanised = community.status == crate::CommunityStatus::Learned
-            && community.name_ar.as_deref().map(romanise).as_deref() == Some(name);
+        // (A romanisation Athar gave a place is indexed too, harmlessly: only an Arabic
+        // spelling could meet a Latin name, and never one of a place with an Arabic name.)
         let cross = cross_script_key(name);
-        if !romanised && !cross.is_empty() {
+        if !cross.is_empty() {
             self.cross.entry(cross).or_default().push(entry);
         }
         self.skeletons.entry(skeleton(key)).or_default().push(entry);

@@ -126,8 +126,7 @@ pub struct Gazetteer {
     /// Hashes of every name's key and of the key with any one letter deleted → entries in
     /// `names`: two keys one edit apart share one of them (a deletion neighbourhood).
     neighbours: HashMap<u64, Vec<u32>>,
-    /// Cross-script keys of names given by people or lists (not romanised by Athar) →
-    /// entries in `names`.
+    /// Cross-script keys of every name → entries in `names`.
     cross: HashMap<String, Vec<u32>>,
     /// Governorate identity → communities.
     by_area: HashMap<String, Vec<u32>>,

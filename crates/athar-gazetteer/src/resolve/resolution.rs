@@ -69,18 +69,19 @@ impl Gazetteer {
         None
     }
 
-    /// Judges a candidate against the query's area and point.
+    /// Judges a candidate against the query's area and point; its reason opens with
+    /// `lead` (how the name matched).
     pub(super) fn judge(
         &self,
         index: u32,
-        (method, score, matched): (Method, f64, &str),
+        (method, score, lead): (Method, f64, String),
         area: Option<&str>,
         query: &Query<'_>,
         max_km: f64,
     ) -> Candidate {
         let community = &self.communities[index as usize];
         let (eligible, distance) = self.within(index, area, query, max_km);
-        let mut reason = format!("{} match of '{matched}'", method.as_str());
+        let mut reason = lead;
         match (area, self.areas[index as usize].as_deref()) {
             (Some(wanted), Some(actual)) if wanted != actual => {
                 write!(
@@ -224,9 +225,14 @@ impl Gazetteer {
                 {
                     continue;
                 }
+                let lead = format!(
+                    "{} match of '{}'",
+                    method.as_str(),
+                    matches.written[spelling]
+                );
                 candidates.push(self.judge(
                     index,
-                    (method, score, &matches.written[spelling]),
+                    (method, score, lead),
                     area.as_deref(),
                     query,
                     NAME_MATCH_MAX_KM,
@@ -309,20 +315,16 @@ impl Gazetteer {
                 {
                     continue;
                 }
+                let lead = format!(
+                    "cross-script key '{key}' of '{written}' is that of '{}'",
+                    entry.name
+                );
                 let mut candidate = self.judge(
                     entry.community,
-                    (Method::CrossScript, CROSS_SCRIPT_SCORE, &entry.name),
+                    (Method::CrossScript, CROSS_SCRIPT_SCORE, lead),
                     area,
                     query,
                     FUZZY_MATCH_MAX_KM,
-                );
-                candidate.reason = candidate.reason.replacen(
-                    &format!("cross_script match of '{}'", entry.name),
-                    &format!(
-                        "cross-script key '{key}' of '{written}' is that of '{}'",
-                        entry.name
-                    ),
-                    1,
                 );
                 if area.is_none() && query.point.is_none() {
                     candidate.eligible = false;

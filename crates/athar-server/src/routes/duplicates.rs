@@ -148,7 +148,7 @@ pub(crate) async fn merge(
         }
     };
     let event = duplicates::merge(&state.store, &path, keep, &caller.name).await?;
-    duplicates::follow(&state.live).await?;
+    state.catch_up().await?;
     Ok(private_json(
         serde_json::to_string(&event).map_err(ApiError::internal)?,
     ))
@@ -176,7 +176,7 @@ pub(crate) async fn dismiss(
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.authorize_write(&request)?;
     let decisions = duplicates::dismiss(&state.store, &path, &caller.name).await?;
-    duplicates::follow(&state.live).await?;
+    state.catch_up().await?;
     Ok(private_json(
         serde_json::to_string(&decisions).map_err(ApiError::internal)?,
     ))
@@ -208,7 +208,7 @@ pub(crate) async fn unmerge(
     let id = uuid::Uuid::parse_str(&path)
         .map_err(|_| ApiError::NotFound(format!("there is no incident '{path}'")))?;
     let restored = duplicates::unmerge(&state.store, id, &caller.name).await?;
-    duplicates::follow(&state.live).await?;
+    state.catch_up().await?;
     Ok(private_json(
         serde_json::to_string(&restored).map_err(ApiError::internal)?,
     ))

@@ -42,17 +42,15 @@ pub(crate) async fn monthly(
             message: "the monthly report takes 'month' and 'release' only".into(),
         });
     }
-    let month = query
-        .get("month")
-        .ok_or_else(|| ApiError::BadParameter {
-            parameter: "month".into(),
-            message: "is required: YYYY-MM, for example 2024-04".into(),
-        })?
-        .to_owned();
-    athar_app::reports::month_days(&month).map_err(|error| ApiError::BadParameter {
+    let month = query.get("month").ok_or_else(|| ApiError::BadParameter {
         parameter: "month".into(),
-        message: error.to_string(),
+        message: "is required: YYYY-MM, for example 2024-04".into(),
     })?;
+    let month =
+        athar_app::reports::Month::parse(month).map_err(|error| ApiError::BadParameter {
+            parameter: "month".into(),
+            message: error.to_string(),
+        })?;
     let tag = view.tag();
     if let Some(response) = not_modified(&request, tag) {
         return Ok(response);
@@ -63,11 +61,7 @@ pub(crate) async fn monthly(
     let body = state
         .compute(move || {
             let report =
-                athar_app::reports::monthly(&snapshot, &viewer, &month, release.as_deref())
-                    .map_err(|error| ApiError::BadParameter {
-                        parameter: "month".into(),
-                        message: error.to_string(),
-                    })?;
+                athar_app::reports::monthly(&snapshot, &viewer, &month, release.as_deref());
             serde_json::to_string(&report).map_err(ApiError::internal)
         })
         .await??;
