@@ -3,7 +3,9 @@
 //! with women and children, each breakdown with counts and percentages, communities),
 //! the communities with the most (ties kept together), incidents since 1 January, and the
 //! filter that produced them, so that any number can be checked against `/v1/stats`.
-//! The report's text, charts, HTML and PDF are still to come (issue 21).
+//! [`document`] words them as the report's text, with its charts, for HTML and PDF.
+
+pub mod document;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +36,10 @@ pub struct KindReport {
     pub year_to_date: Option<u64>,
     /// The query of `/v1/stats` that gives `year_to_date`.
     pub year_to_date_filter: String,
+    /// The kind's paragraphs of the report, in the language asked for (`lang`), when one
+    /// was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<Vec<String>>,
 }
 
 /// The month's report, as figures.
@@ -88,6 +94,90 @@ impl Month {
             last: next.pred_opt().ok_or_else(bad)?,
         })
     }
+}
+
+impl Month {
+    /// The month a period covers exactly (a release of April: 1 to 30 April), if it does.
+    pub fn of_period(from: NaiveDate, to: NaiveDate) -> Option<Self> {
+        let month = Self::parse(&from.format("%Y-%m").to_string()).ok()?;
+        (month.first == from && month.last == to).then_some(month)
+    }
+}
+
+/// The map of the month's attacks, as `viewer` may see it (`view`: points, or
+/// communities for readers who may not see incidents one by one), titled with its
+/// caption.
+pub fn attack_map(
+    (snapshot, viewer): (&Snapshot, &OwnedViewer),
+    month: &Month,
+    words: &athar_reports::Words,
+    view: crate::maps::MapView,
+) -> Result<athar_maps::MapSpec, athar_reports::WordsError> {
+    let filter = Filter {
+        from: Some(month.first),
+        to: Some(month.last),
+        kinds: vec![athar_core::Slug::parse("attack").expect("a valid slug")],
+        ..Filter::default()
+    };
+    let title = document::map_caption(month, words)?;
+    Ok(crate::maps::spec(
+        (snapshot, &viewer.places, viewer.viewer()),
+        &crate::maps::MapRequest {
+            filter: &filter,
+            view,
+            size: (720, 560),
+            scale: athar_maps::PixelRatio::One,
+            language: words.language(),
+            title: Some(&title),
+        },
+    ))
+}
+
+/// A report that could not be written (a defect: the words and drawing are Athar's).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The language files.
+    #[error(transparent)]
+    Words(#[from] athar_reports::WordsError),
+    /// The map.
+    #[error(transparent)]
+    Map(#[from] athar_maps::MapError),
+}
+
+/// The map of the month's attacks as SVG, when the month has any in `report`.
+pub fn attack_map_svg(
+    (snapshot, viewer): (&Snapshot, &OwnedViewer),
+    (month, report): (&Month, &MonthlyReport),
+    words: &athar_reports::Words,
+    view: crate::maps::MapView,
+) -> Result<Option<String>, ReportError> {
+    if !report.kinds.contains_key("attack") {
+        return Ok(None);
+    }
+    let spec = attack_map((snapshot, viewer), month, words, view)?;
+    Ok(Some(athar_maps::render_svg(&spec)?))
+}
+
+/// The whole report of `month` worded in `language`, with its charts and the map of its
+/// attacks (drawn as `view`), ready to be written as HTML or PDF.
+pub fn report_document(
+    (snapshot, viewer): (&Snapshot, &OwnedViewer),
+    month: &Month,
+    language: athar_core::Language,
+    provenance: document::Provenance<'_>,
+    view: crate::maps::MapView,
+    downloads: Option<athar_reports::Downloads>,
+) -> Result<athar_reports::Document, ReportError> {
+    let release = match provenance {
+        document::Provenance::Release { id, .. } => Some(id),
+        document::Provenance::Live => None,
+    };
+    let report = monthly(snapshot, viewer, month, release);
+    let words = athar_reports::Words::bundled(language);
+    let map = attack_map_svg((snapshot, viewer), (month, &report), &words, view)?;
+    Ok(document::document(
+        &report, month, &words, provenance, map, downloads,
+    )?)
 }
 
 /// The report of `month` over `snapshot` (the live data or a release), as `viewer` may
@@ -156,6 +246,7 @@ pub fn monthly(
                 filter: format!("from={from}&to={to}&kind={kind}"),
                 year_to_date,
                 year_to_date_filter: format!("from={january}&to={to}&kind={kind}"),
+                text: None,
             },
         );
     }

@@ -167,6 +167,23 @@ enum Command {
         #[command(subcommand)]
         command: DuplicatesCommand,
     },
+    /// Write the monthly report (as GET /v1/reports/monthly.{pdf,html,json}): the format
+    /// is the extension of --out. The figures are the whole data's, as a token holder
+    /// sees them.
+    Report {
+        /// The month, YYYY-MM (optional with --release when it covers one whole month).
+        #[arg(long)]
+        month: Option<String>,
+        /// ar or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Report a published release's data instead of the live data.
+        #[arg(long)]
+        release: Option<String>,
+        /// Where to write it: a .pdf, .html or .json file.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 // Parsed once per run: the size of the filters' variant costs nothing.
@@ -450,6 +467,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Report {
+            month,
+            lang,
+            release,
+            out,
+        } => report(&settings, month.as_deref(), &lang, release.as_deref(), &out).await,
         Command::Duplicates { command } => {
             use athar_app::duplicates::{self, Status};
             let store = settings.open().await?;
@@ -810,4 +833,87 @@ fn print_report(path: &Path, report: &ImportReport) {
             report.ignored_columns.join(", ")
         );
     }
+}
+
+/// `athar report`.
+async fn report(
+    settings: &StoreAt,
+    month: Option<&str>,
+    lang: &str,
+    release: Option<&str>,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    use athar_app::reports::{self, Month, document::Provenance};
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let extension = match extension.as_deref() {
+        Some(e @ ("pdf" | "html" | "json")) => e.to_owned(),
+        _ => anyhow::bail!(
+            "--out: '{}' must end in .pdf, .html or .json",
+            out.display()
+        ),
+    };
+    let language: athar_core::Language =
+        lang.parse().map_err(|e| anyhow::anyhow!("--lang: {e}"))?;
+    let store = settings.open().await?;
+    let privacy = athar_app::privacy::Privacy::default();
+    let (snapshot, places, manifest) = if let Some(id) = release {
+        let releases = athar_app::releases::Releases::load(&store, &privacy).await?;
+        let release = releases
+            .published(id)
+            .with_context(|| format!("--release {id}"))?;
+        (
+            Arc::clone(&release.snapshot),
+            Arc::clone(&release.places),
+            Some(release.manifest.clone()),
+        )
+    } else {
+        let vocabularies = Arc::new(store.vocabularies().await?);
+        let gazetteer = Arc::new(athar_app::load_gazetteer(&store).await?);
+        let snapshot = athar_app::snapshot::load(&store, 1, vocabularies, 1).await?;
+        (Arc::new(snapshot), gazetteer, None)
+    };
+    let month = match (month, &manifest) {
+        (Some(month), _) => Month::parse(month).map_err(|e| anyhow::anyhow!("--month: {e}"))?,
+        (None, Some(m)) => Month::of_period(m.from, m.to).ok_or_else(|| {
+            anyhow::anyhow!("--month is needed: release {} is not one whole month", m.id)
+        })?,
+        (None, None) => anyhow::bail!("--month is needed: YYYY-MM, for example 2024-04"),
+    };
+    let viewer = athar_app::privacy::OwnedViewer::new(athar_app::privacy::Viewer::Trusted, places);
+    let provenance = manifest
+        .as_ref()
+        .map_or(Provenance::Live, |m| Provenance::Release {
+            id: &m.id,
+            sha256: &m.sha256,
+        });
+    let bytes = if extension == "json" {
+        let release = manifest.as_ref().map(|m| m.id.as_str());
+        serde_json::to_vec_pretty(&reports::monthly(&snapshot, &viewer, &month, release))?
+    } else {
+        let document = reports::report_document(
+            (&snapshot, &viewer),
+            &month,
+            language,
+            provenance,
+            athar_app::maps::MapView::Points,
+            None,
+        )?;
+        if extension == "pdf" {
+            document.pdf()?
+        } else {
+            document.html().into_bytes()
+        }
+    };
+    std::fs::write(out, &bytes).with_context(|| format!("--out {}", out.display()))?;
+    eprintln!(
+        "wrote the report of {} ({}) to {} ({} bytes)",
+        month.text,
+        language.code(),
+        out.display(),
+        bytes.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

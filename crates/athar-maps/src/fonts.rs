@@ -40,6 +40,12 @@ static COVERAGE: LazyLock<Coverage> = LazyLock::new(|| Coverage {
     arabic: ttf_parser::Face::parse(ARABIC_REGULAR, 0).expect("bundled Noto Sans Arabic parses"),
 });
 
+/// The bundled font files, Arabic first: for other renderers that must set text in the
+/// same faces (the monthly report's PDF).
+pub fn files() -> [&'static [u8]; 2] {
+    [ARABIC_REGULAR, LATIN_REGULAR]
+}
+
 /// The shared font database.
 pub(crate) fn database() -> Arc<fontdb::Database> {
     Arc::clone(&DATABASE)

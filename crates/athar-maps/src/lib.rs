@@ -54,7 +54,8 @@ mod text;
 mod validate;
 
 pub use error::{MapError, Result};
-pub use render::{Format, render, render_pdf, render_png, render_svg};
+pub use fonts::files as font_files;
+pub use render::{Format, render, render_pdf, render_png, render_svg, svg_to_png};
 pub use spec::{
     BoundingBox, Category, Colour, Governorate, IncidentLayer, IncidentPoint, Language,
     LocalizedName, LonLat, MAX_PLACES, MAX_PNG_PIXELS, MAX_SIDE, MAX_SYMBOLS, MAX_TEXT_CHARS,

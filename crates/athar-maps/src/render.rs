@@ -49,31 +49,42 @@ pub fn render_svg(spec: &MapSpec) -> Result<String> {
 /// Renders the map as a PNG of `width × scale` by `height × scale` pixels.
 pub fn render_png(spec: &MapSpec) -> Result<Vec<u8>> {
     check_size(spec.width, spec.height)?;
-    let scale = spec.scale.factor();
-    let (width, height) = (spec.width * scale, spec.height * scale);
+    rasterise(&tree(spec)?, (spec.width, spec.height), spec.scale.factor())
+}
+
+/// A tree as a PNG of `size × scale` pixels, refused past [`MAX_PNG_PIXELS`].
+fn rasterise(tree: &usvg::Tree, size: (u32, u32), scale: u32) -> Result<Vec<u8>> {
+    let (width, height) = (size.0 * scale, size.1 * scale);
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PNG_PIXELS {
         return Err(MapError::TooManyPixels {
-            width: spec.width,
-            height: spec.height,
+            width: size.0,
+            height: size.1,
             scale,
             pixels,
             max: MAX_PNG_PIXELS,
         });
     }
-    let tree = tree(spec)?;
     let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or_else(|| {
         MapError::Png(format!("a {width}×{height} pixmap could not be allocated").into())
     })?;
     let factor = scale as f32;
     resvg::render(
-        &tree,
+        tree,
         tiny_skia::Transform::from_scale(factor, factor),
         &mut pixmap.as_mut(),
     );
     pixmap
         .encode_png()
         .map_err(|error| MapError::Png(Box::new(error)))
+}
+
+/// Rasterises another SVG drawing (a chart) with the bundled fonts, at `scale` pixels per
+/// CSS pixel, under the same pixel limit as maps.
+pub fn svg_to_png(svg: &str, language: Language, scale: u32) -> Result<Vec<u8>> {
+    let tree = usvg::Tree::from_str(svg, &usvg_options(language))?;
+    let size = tree.size().to_int_size();
+    rasterise(&tree, (size.width(), size.height()), scale)
 }
 
 /// Renders the map as a one-page PDF of `width × height` points (one CSS pixel per

@@ -1,4 +1,6 @@
-//! The monthly report's words, in Arabic and English: counted nouns written as each
+//! The monthly report as a document: its words in Arabic and English (below), its
+//! charts ([`chart`]), and the document written as HTML ([`document`]) and PDF
+//! ([`pdf`]). The words: counted nouns written as each
 //! language writes them with a number ([`Words::count`]), from language files a
 //! translator edits without touching code (`lang/ar.txt`, `lang/en.txt`, compiled in;
 //! their header comments give the rules).
@@ -13,6 +15,14 @@
 //! assert_eq!(english.count("attack", 4).unwrap(), "four attacks");
 //! ```
 #![deny(missing_docs)]
+
+pub mod chart;
+pub mod document;
+pub mod pdf;
+
+pub use chart::{Bar, BarChart, BarGroup};
+pub use document::{Document, Downloads, Figure, Section};
+pub use pdf::PdfError;
 
 use std::collections::HashMap;
 
@@ -43,6 +53,18 @@ pub enum WordsError {
         needed: usize,
         /// How many were given.
         found: usize,
+    },
+    /// A sentence asked to fill a word it does not have, or left one unfilled.
+    #[error("the {language} sentence '{key}' {problem} {{{name}}}")]
+    Placeholder {
+        /// The language.
+        language: &'static str,
+        /// The sentence's key.
+        key: String,
+        /// `has no` or `needs`.
+        problem: &'static str,
+        /// The word in braces.
+        name: String,
     },
     /// A word the report asked for that the file does not have.
     #[error("the {language} words have no '{key}'")]
@@ -94,6 +116,11 @@ impl Words {
                 text: line.to_owned(),
             })?;
             let (key, value) = (key.trim(), value.trim());
+            // A quoted value keeps the spaces at its ends.
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
             if key.is_empty() || value.is_empty() {
                 return Err(WordsError::Line {
                     line: index + 1,
@@ -116,17 +143,112 @@ impl Words {
         Ok(Self { language, entries })
     }
 
+    fn language_name(&self) -> &'static str {
+        match self.language {
+            Language::Arabic => "Arabic",
+            Language::English => "English",
+        }
+    }
+
     fn get(&self, key: &str) -> Result<&str, WordsError> {
         self.entries
             .get(key)
             .map(String::as_str)
             .ok_or_else(|| WordsError::Missing {
-                language: match self.language {
-                    Language::Arabic => "Arabic",
-                    Language::English => "English",
-                },
+                language: self.language_name(),
                 key: key.to_owned(),
             })
+    }
+
+    /// The language of these words.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The entry `key` as written.
+    ///
+    /// # Errors
+    /// When the file has no such entry.
+    pub fn text(&self, key: &str) -> Result<&str, WordsError> {
+        self.get(key)
+    }
+
+    /// Whether the file has an entry `key`.
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// The sentence `key` with each `{name}` replaced by its value in `values`.
+    ///
+    /// # Errors
+    /// When the file has no such sentence, when the sentence has a word in braces that
+    /// `values` does not give, or when it lacks one `values` gives (a translator dropped
+    /// it).
+    pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> Result<String, WordsError> {
+        let template = self.get(key)?;
+        let problem = |problem, name: &str| WordsError::Placeholder {
+            language: self.language_name(),
+            key: key.to_owned(),
+            problem,
+            name: name.to_owned(),
+        };
+        let mut filled = String::with_capacity(template.len() + 64);
+        let mut used = vec![false; values.len()];
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            filled.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                return Err(problem("has an unclosed", &rest[open..]));
+            };
+            let name = &rest[open + 1..open + close];
+            let index = values
+                .iter()
+                .position(|(n, _)| *n == name)
+                .ok_or_else(|| problem("has no value for", name))?;
+            used[index] = true;
+            filled.push_str(values[index].1);
+            rest = &rest[open + close + 1..];
+        }
+        filled.push_str(rest);
+        if let Some(index) = used.iter().position(|used| !used) {
+            return Err(problem("lacks", values[index].0));
+        }
+        Ok(filled)
+    }
+
+    /// Items joined as the language lists them (`a, b and c`; `أ، ب وج`).
+    ///
+    /// # Errors
+    /// When the file has no `list.separator` or `list.last`.
+    pub fn list(&self, items: &[String]) -> Result<String, WordsError> {
+        let (separator, last) = (self.get("list.separator")?, self.get("list.last")?);
+        Ok(match items {
+            [] => String::new(),
+            [only] => only.clone(),
+            [init @ .., final_item] => {
+                // Arabic writes و joined to the word that follows it.
+                let glue = if self.language == Language::Arabic {
+                    last.trim_end()
+                } else {
+                    last
+                };
+                format!("{}{glue}{final_item}", init.join(separator))
+            }
+        })
+    }
+
+    /// A month as the report writes it (`April 2024`, `نيسان 2024`).
+    ///
+    /// # Errors
+    /// When the file lacks the month's name or `month`.
+    pub fn month(&self, year: i32, month: u32) -> Result<String, WordsError> {
+        self.fill(
+            "month",
+            &[
+                ("month_name", self.get(&format!("month.{month}"))?),
+                ("year", &year.to_string()),
+            ],
+        )
     }
 
     /// `count` of the noun `noun` (`attack`, `fire`, `community`…), as the language writes

@@ -89,6 +89,9 @@ fn compressed(config: &mut web::ServiceConfig) {
         .service(get("/v1/changes", writes::changes))
         .service(get("/v1/duplicates", duplicates::list))
         .service(get("/v1/reports/monthly.json", reports::monthly))
+        .service(get("/v1/reports/monthly.html", reports::monthly_html))
+        .service(get("/v1/reports/monthly.pdf", reports::monthly_pdf))
+        .service(get("/v1/reports/monthly/{figure}", reports::figure))
         .service(
             only("/v1/duplicates/{id}/merge", &["POST"]).route(web::post().to(duplicates::merge)),
         )
