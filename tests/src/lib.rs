@@ -359,3 +359,42 @@ pub fn get_json(url: &str) -> Option<Value> {
         .run_within(Duration::from_mins(1));
     serde_json::from_slice(&output.stdout).ok()
 }
+
+/// An answer read whole: its status, media type and body.
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type`.
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// GET `url` with curl, within 60 seconds, whatever its status.
+pub fn get(url: &str) -> Answer {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "60",
+            "-w",
+            "%{http_code}\n%{content_type}",
+            "-o",
+        ])
+        .arg(file.path())
+        .arg(url)
+        .run_within(Duration::from_mins(2));
+    assert!(
+        output.status.success(),
+        "curl {url}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = String::from_utf8_lossy(&output.stdout);
+    let (status, content_type) = written.split_once('\n').unwrap_or((&written, ""));
+    Answer {
+        status: status.trim().parse().unwrap_or(0),
+        content_type: content_type.trim().to_owned(),
+        body: std::fs::read(file.path()).unwrap(),
+    }
+}

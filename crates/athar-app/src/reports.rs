@@ -32,7 +32,8 @@ pub struct KindReport {
     pub figures: KindFigures,
     /// The query of `/v1/stats` that gives these figures.
     pub filter: String,
-    /// Incidents of the kind from 1 January to the month's last day (null when withheld).
+    /// Incidents of the kind from 1 January to the month's last day (null when withheld,
+    /// or when the release reported on starts after 1 January).
     pub year_to_date: Option<u64>,
     /// The query of `/v1/stats` that gives `year_to_date`.
     pub year_to_date_filter: String,
@@ -169,7 +170,7 @@ pub fn report_document(
     downloads: Option<athar_reports::Downloads>,
 ) -> Result<athar_reports::Document, ReportError> {
     let release = match provenance {
-        document::Provenance::Release { id, .. } => Some(id),
+        document::Provenance::Release { id, from, .. } => Some((id, from)),
         document::Provenance::Live => None,
     };
     let report = monthly(snapshot, viewer, month, release);
@@ -180,13 +181,14 @@ pub fn report_document(
     )?)
 }
 
-/// The report of `month` over `snapshot` (the live data or a release), as `viewer` may
-/// see it.
+/// The report of `month` over `snapshot` (the live data, or a release: its id and the
+/// first day it holds), as `viewer` may see it. A release that starts after 1 January
+/// cannot count the year to date, which is then null.
 pub fn monthly(
     snapshot: &Snapshot,
     viewer: &OwnedViewer,
     month: &Month,
-    release: Option<&str>,
+    release: Option<(&str, NaiveDate)>,
 ) -> MonthlyReport {
     let (from, to) = (month.first, month.last);
     let filter = Filter {
@@ -195,6 +197,7 @@ pub fn monthly(
         ..Filter::default()
     };
     let january = NaiveDate::from_ymd_opt(from.year(), 1, 1).expect("1 January exists");
+    let holds_january = release.is_none_or(|(_, first)| first <= january);
     // Every kind's incidents since 1 January, at once (each kind's figures are withheld
     // from anonymous readers as the kind's own statistics would be).
     let since_january = stats::stats(
@@ -238,7 +241,8 @@ pub fn monthly(
         let year_to_date = since_january
             .kinds
             .get(&kind)
-            .and_then(|k| k.figures.incidents);
+            .and_then(|k| k.figures.incidents)
+            .filter(|_| holds_january);
         kinds.insert(
             kind.clone(),
             KindReport {
@@ -253,7 +257,7 @@ pub fn monthly(
     MonthlyReport {
         kinds,
         month: month.text.clone(),
-        release: release.map(str::to_owned),
+        release: release.map(|(id, _)| id.to_owned()),
     }
 }
 

@@ -888,9 +888,10 @@ async fn report(
         .map_or(Provenance::Live, |m| Provenance::Release {
             id: &m.id,
             sha256: &m.sha256,
+            from: m.from,
         });
     let bytes = if extension == "json" {
-        let release = manifest.as_ref().map(|m| m.id.as_str());
+        let release = manifest.as_ref().map(|m| (m.id.as_str(), m.from));
         serde_json::to_vec_pretty(&reports::monthly(&snapshot, &viewer, &month, release))?
     } else {
         let document = reports::report_document(

@@ -67,6 +67,8 @@ pub struct Document {
     pub sources: Vec<String>,
     /// The word for a page (`Page`, `صفحة`).
     pub page: String,
+    /// The word between a page's number and the count of pages (`of`, `من`).
+    pub page_of: String,
     /// The word on download links.
     pub download: String,
     /// Where figures can be downloaded (none in a file written by the CLI).
@@ -205,6 +207,7 @@ mod tests {
             sources_heading: "Sources".into(),
             sources: vec!["OCHA".into()],
             page: "Page".into(),
+            page_of: "of".into(),
             download: "Download".into(),
             downloads: None,
         };

@@ -348,9 +348,9 @@ mod tests {
                 "101 حريق",
             ]
         );
-        // A feminine noun: واحدة, and no alif on the accusative.
+        // A feminine noun: واحدة, and no alif (nor tanween) on the accusative.
         assert_eq!(words.count("response", 1).unwrap(), "استجابة واحدة");
-        assert_eq!(words.count("response", 67).unwrap(), "67 استجابةً");
+        assert_eq!(words.count("response", 67).unwrap(), "67 استجابة");
         // Past 100, the last two digits decide.
         assert_eq!(words.count("attack", 103).unwrap(), "103 هجمات");
         assert_eq!(words.count("attack", 150).unwrap(), "150 هجوماً");
@@ -403,6 +403,95 @@ mod tests {
             words.count("volcano", 3).unwrap_err(),
             WordsError::Missing { .. }
         ));
+    }
+
+    #[test]
+    fn sentences_are_filled_and_refuse_lost_or_unknown_words() {
+        let words = Words::bundled(Language::English);
+        assert_eq!(
+            words
+                .fill("item", &[("label", "Artillery shells"), ("count", "44")])
+                .unwrap(),
+            "Artillery shells (44)"
+        );
+        // A value the sentence does not use: a translator dropped its braces.
+        assert_eq!(
+            words
+                .fill("item", &[("label", "x"), ("count", "1"), ("extra", "2")])
+                .unwrap_err()
+                .to_string(),
+            "the English sentence 'item' lacks {extra}"
+        );
+        // A word in braces nobody fills.
+        let broken = Words::parse(Language::English, "item = {label} ({cout})").unwrap();
+        assert_eq!(
+            broken
+                .fill("item", &[("label", "x"), ("count", "1")])
+                .unwrap_err()
+                .to_string(),
+            "the English sentence 'item' has no value for {cout}"
+        );
+    }
+
+    #[test]
+    fn lists_and_months_are_written_as_each_language_writes_them() {
+        let items = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let english = Words::bundled(Language::English);
+        assert_eq!(
+            english.list(&items(&["a", "b", "c"])).unwrap(),
+            "a, b and c"
+        );
+        assert_eq!(english.list(&items(&["a"])).unwrap(), "a");
+        assert_eq!(english.list(&[]).unwrap(), "");
+        let arabic = Words::bundled(Language::Arabic);
+        // و joins the last item.
+        assert_eq!(
+            arabic.list(&items(&["فطيرة", "كنصفرة", "البارة"])).unwrap(),
+            "فطيرة، كنصفرة والبارة"
+        );
+        assert_eq!(english.month(2024, 4).unwrap(), "April 2024");
+        assert_eq!(arabic.month(2024, 4).unwrap(), "نيسان 2024");
+        assert_eq!(arabic.month(2023, 12).unwrap(), "كانون الأول 2023");
+    }
+
+    /// Every sentence and word one language has, the other has too, with the same words
+    /// in braces.
+    #[test]
+    fn both_languages_have_the_same_sentences_with_the_same_blanks() {
+        let blanks = |text: &str| {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned()))
+                .collect();
+            names.sort();
+            names
+        };
+        let (arabic, english) = (
+            Words::bundled(Language::Arabic),
+            Words::bundled(Language::English),
+        );
+        let mut keys: Vec<&String> = arabic.entries.keys().collect();
+        keys.sort();
+        let mut theirs: Vec<&String> = english
+            .entries
+            .keys()
+            .filter(|k| !k.starts_with("number."))
+            .collect();
+        theirs.sort();
+        let ours: Vec<&String> = keys
+            .into_iter()
+            .filter(|k| !k.starts_with("one.") && *k != "none")
+            .collect();
+        let theirs: Vec<&String> = theirs.into_iter().filter(|k| *k != "none").collect();
+        assert_eq!(ours, theirs);
+        for key in ours {
+            assert_eq!(
+                blanks(&arabic.entries[key]),
+                blanks(&english.entries[key]),
+                "{key}"
+            );
+        }
     }
 
     /// Both files name the same nouns: a translator who adds one to one file adds it to

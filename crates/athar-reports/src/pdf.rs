@@ -135,3 +135,55 @@ impl Document {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Figure, Section};
+
+    fn document(lang: &'static str) -> Document {
+        Document {
+            lang,
+            dir: if lang == "ar" { "rtl" } else { "ltr" },
+            title: "التقرير الشهري (report)".into(),
+            month: "نيسان 2024".into(),
+            provenance: "#let x = 1 [not markup] $math$ *bold*".into(),
+            sections: vec![Section {
+                kind: "attack".into(),
+                heading: "الهجمات العسكرية".into(),
+                paragraphs: vec!["نفذ المتطوعون 67 استجابة للهجمات العسكرية.".into()],
+                figures: vec![Figure {
+                    id: "weapons".into(),
+                    caption: "الشكل 1".into(),
+                    svg: r#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><rect width="50" height="20" fill="red"/></svg>"#.into(),
+                    chart: None,
+                }],
+            }],
+            sources_heading: "المصادر".into(),
+            sources: vec!["OCHA".into()],
+            page: "صفحة".into(),
+            page_of: "من".into(),
+            download: "تنزيل".into(),
+            downloads: None,
+        }
+    }
+
+    /// The same report gives the same bytes (no date, a fixed identifier); the fonts are
+    /// embedded; text from the data is text, never typst markup.
+    #[test]
+    fn the_pdf_is_the_same_every_time_with_its_fonts_embedded() {
+        let first = document("ar").pdf().unwrap();
+        assert!(first.starts_with(b"%PDF-"));
+        assert_eq!(first, document("ar").pdf().unwrap());
+        let text = String::from_utf8_lossy(&first);
+        assert!(
+            text.contains("NotoSansArabic"),
+            "the Arabic font is embedded"
+        );
+        assert!(
+            text.contains("/FontFile2"),
+            "fonts are embedded, not referenced"
+        );
+        assert_ne!(first, document("en").pdf().unwrap());
+    }
+}

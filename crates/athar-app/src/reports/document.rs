@@ -24,12 +24,14 @@ pub const CHARTS: [&str; 4] = ["casualties", "weapons", "fire-places", "accident
 pub enum Provenance<'a> {
     /// The live data.
     Live,
-    /// A release: its id and SHA-256.
+    /// A release: its id, SHA-256 and first day.
     Release {
         /// Its id.
         id: &'a str,
         /// Its SHA-256.
         sha256: &'a str,
+        /// The first day it holds.
+        from: chrono::NaiveDate,
     },
 }
 
@@ -554,7 +556,7 @@ pub fn document(
     }
     let provenance = match provenance {
         Provenance::Live => words.text("live")?.to_owned(),
-        Provenance::Release { id, sha256 } => {
+        Provenance::Release { id, sha256, .. } => {
             words.fill("release", &[("id", id), ("hash", sha256)])?
         }
     };
@@ -573,6 +575,7 @@ pub fn document(
             words.text("sources.boundaries")?.to_owned(),
         ],
         page: words.text("page")?.to_owned(),
+        page_of: words.text("page.of")?.to_owned(),
         download: words.text("download")?.to_owned(),
         downloads,
     })

@@ -24,7 +24,7 @@ struct MonthlyRequest {
     viewer: OwnedViewer,
     month: Month,
     language: Option<Language>,
-    release: Option<(String, String)>,
+    release: Option<(String, String, chrono::NaiveDate)>,
     tag: Tag,
     /// The query to repeat in links to the figures.
     query: String,
@@ -64,12 +64,12 @@ impl MonthlyRequest {
             Some(_) => Some(query.pick("lang", Language::English)?),
             None => None,
         };
-        let release = manifest.map(|m| (m.id.clone(), m.sha256.clone()));
+        let release = manifest.map(|m| (m.id.clone(), m.sha256.clone(), m.from));
         let mut pairs = vec![format!("month={}", month.text)];
         if let Some(language) = language {
             pairs.push(format!("lang={}", language.code()));
         }
-        if let Some((id, _)) = &release {
+        if let Some((id, _, _)) = &release {
             pairs.push(format!("release={}", encode(id)));
         }
         Ok(Self {
@@ -88,7 +88,9 @@ impl MonthlyRequest {
             &self.snapshot,
             &self.viewer,
             &self.month,
-            self.release.as_ref().map(|(id, _)| id.as_str()),
+            self.release
+                .as_ref()
+                .map(|(id, _, from)| (id.as_str(), *from)),
         )
     }
 
@@ -98,7 +100,11 @@ impl MonthlyRequest {
 
     fn provenance(&self) -> Provenance<'_> {
         match &self.release {
-            Some((id, sha256)) => Provenance::Release { id, sha256 },
+            Some((id, sha256, from)) => Provenance::Release {
+                id,
+                sha256,
+                from: *from,
+            },
             None => Provenance::Live,
         }
     }
@@ -126,7 +132,7 @@ impl MonthlyRequest {
             self.month.text,
             self.release
                 .as_ref()
-                .map(|(id, _)| format!("-{id}"))
+                .map(|(id, _, _)| format!("-{id}"))
                 .unwrap_or_default()
         )
     }
