@@ -170,7 +170,7 @@ fn file(tag: Tag, media_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
     tag = "Reports",
     params(
         ("month" = Option<String>, Query, description = "The month, YYYY-MM (required unless the release covers one whole month)"),
-        ("lang" = Option<String>, Query, description = "ar or en: add each kind's paragraphs of the report in that language"),
+        ("lang" = Option<athar_core::Language>, Query, description = "ar or en: add each kind's paragraphs of the report in that language"),
         ("release" = Option<String>, Query, description = "A release's id: its data"),
     ),
     responses(
@@ -223,7 +223,7 @@ pub(crate) async fn monthly(
     tag = "Reports",
     params(
         ("month" = Option<String>, Query, description = "The month, YYYY-MM (required unless the release covers one whole month)"),
-        ("lang" = Option<String>, Query, description = "ar or en (default en)"),
+        ("lang" = Option<athar_core::Language>, Query, description = "ar or en (default en)"),
         ("release" = Option<String>, Query, description = "A release's id: its data"),
     ),
     responses(
@@ -264,7 +264,7 @@ pub(crate) async fn monthly_html(
     tag = "Reports",
     params(
         ("month" = Option<String>, Query, description = "The month, YYYY-MM (required unless the release covers one whole month)"),
-        ("lang" = Option<String>, Query, description = "ar or en (default en)"),
+        ("lang" = Option<athar_core::Language>, Query, description = "ar or en (default en)"),
         ("release" = Option<String>, Query, description = "A release's id: its data"),
     ),
     responses(
@@ -306,11 +306,14 @@ pub(crate) async fn monthly_pdf(
     params(
         ("figure" = String, Path, description = "casualties, weapons, fire-places, accident-causes or map, then .svg or .png"),
         ("month" = Option<String>, Query, description = "The month, YYYY-MM (required unless the release covers one whole month)"),
-        ("lang" = Option<String>, Query, description = "ar or en (default en)"),
+        ("lang" = Option<athar_core::Language>, Query, description = "ar or en (default en)"),
         ("release" = Option<String>, Query, description = "A release's id: its data"),
     ),
     responses(
-        (status = 200, description = "The figure", body = Vec<u8>, content_type = "image/svg+xml"),
+        (status = 200, description = "The figure", content(
+            (String = "image/svg+xml"),
+            (String = "image/png"),
+        )),
         (status = 400, description = "No month, or not YYYY-MM, or another parameter", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such figure, or the month has none (its kind is absent), or no such release", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 410, description = "The release was withdrawn", body = crate::error::Problem, content_type = "application/problem+json"),

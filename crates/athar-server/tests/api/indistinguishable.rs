@@ -127,6 +127,21 @@ fn battery(points: &[(f64, f64)], ids: &[String], places: &[String]) -> Vec<Stri
     urls.insert("/collections/incidents".into());
     urls.insert("/v1/reports/monthly.json?month=2024-04".into());
     urls.insert("/v1/reports/monthly.json?month=2024-03".into());
+    for lang in ["ar", "en"] {
+        for format in ["html", "pdf"] {
+            urls.insert(format!(
+                "/v1/reports/monthly.{format}?month=2024-04&lang={lang}"
+            ));
+        }
+        urls.insert(format!(
+            "/v1/reports/monthly.json?month=2024-04&lang={lang}"
+        ));
+    }
+    for figure in ["map.svg", "map.png", "weapons.svg", "casualties.png"] {
+        urls.insert(format!(
+            "/v1/reports/monthly/{figure}?month=2024-04&lang=ar"
+        ));
+    }
     urls.insert("/oembed?url=http%3A%2F%2F127.0.0.1%2Fembed%3Fkind%3Dattack".into());
     for (lon, lat) in points {
         for half in [0.00005, 0.0005, 0.005, 0.02, 0.2] {
