@@ -59,3 +59,39 @@ fn the_embeddable_map_passes_its_checks_in_headless_chromium() {
         "tests/browser/embed.mjs failed ({status}): see its FAIL lines above"
     );
 }
+
+/// The monthly report's HTML in both languages, in headless Chromium
+/// (`tests/browser/report.mjs`): its sections, direction, figures and download links, and a
+/// screenshot of each language in `target/screenshots/`.
+#[test]
+fn the_monthly_report_reads_in_headless_chromium() {
+    let root = workspace_root();
+    assert!(
+        root.join("web/node_modules/playwright-core").is_dir(),
+        "web/node_modules/playwright-core is missing: run scripts/setup-web --browser \
+         (scripts/test does)"
+    );
+    let target = Target::sqlite();
+    let ingest = target
+        .athar()
+        .arg("ingest")
+        .arg(root.join("tests/fixtures/report-month-2024-04.csv"))
+        .run();
+    assert!(
+        ingest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let server = Server::start(target.athar().arg("serve"));
+    std::io::stdout().write_all(b"\n").unwrap();
+    let status = Command::new("node")
+        .arg("tests/browser/report.mjs")
+        .arg(&server.base)
+        .arg("target/screenshots")
+        .current_dir(root)
+        .status_within(Duration::from_mins(10));
+    assert!(
+        status.success(),
+        "tests/browser/report.mjs failed ({status}): see its FAIL lines above"
+    );
+}

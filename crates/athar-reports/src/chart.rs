@@ -64,7 +64,10 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 impl BarChart {
-    /// The chart as a standalone SVG document.
+    /// The chart as a standalone SVG document. Its text anchors are placed left to right
+    /// whatever the language (`direction="ltr"` on the drawing, so that an Arabic page's
+    /// direction does not flip them when the chart is inline); Arabic labels end at the
+    /// right edge.
     pub fn svg(&self, language: Language) -> String {
         let rtl = language == Language::Arabic;
         let font = if rtl {
@@ -96,7 +99,7 @@ impl BarChart {
         let mut svg = String::with_capacity(2048);
         let _ = write!(
             svg,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="{font}" font-size="13"><title>{title}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="{label_x}" y="{y}" text-anchor="{label_anchor}" font-size="15" fill="#1a1a1a">{title}</text>"##,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" direction="ltr" font-family="{font}" font-size="13"><title>{title}</title><rect width="100%" height="100%" fill="#ffffff"/><text x="{label_x}" y="{y}" text-anchor="{label_anchor}" font-size="15" fill="#1a1a1a">{title}</text>"##,
             title = escape(&self.title),
             y = MARGIN + 16.0,
         );

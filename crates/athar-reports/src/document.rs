@@ -105,6 +105,7 @@ impl Document {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{title}: {month}</title>
 <style>
 @page {{ size: A4; margin: 18mm; }}
