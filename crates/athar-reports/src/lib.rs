@@ -102,7 +102,7 @@ impl Words {
     /// A line that is not `key = value`, or a noun without the forms its language needs.
     pub fn parse(language: Language, text: &str) -> Result<Self, WordsError> {
         let needed = match language {
-            Language::Arabic => 5,
+            Language::Arabic => 6,
             Language::English => 2,
         };
         let mut entries = HashMap::new();
@@ -185,35 +185,7 @@ impl Words {
     /// `values` does not give, or when it lacks one `values` gives (a translator dropped
     /// it).
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> Result<String, WordsError> {
-        let template = self.get(key)?;
-        let problem = |problem, name: &str| WordsError::Placeholder {
-            language: self.language_name(),
-            key: key.to_owned(),
-            problem,
-            name: name.to_owned(),
-        };
-        let mut filled = String::with_capacity(template.len() + 64);
-        let mut used = vec![false; values.len()];
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            filled.push_str(&rest[..open]);
-            let Some(close) = rest[open..].find('}') else {
-                return Err(problem("has an unclosed", &rest[open..]));
-            };
-            let name = &rest[open + 1..open + close];
-            let index = values
-                .iter()
-                .position(|(n, _)| *n == name)
-                .ok_or_else(|| problem("has no value for", name))?;
-            used[index] = true;
-            filled.push_str(values[index].1);
-            rest = &rest[open + close + 1..];
-        }
-        filled.push_str(rest);
-        if let Some(index) = used.iter().position(|used| !used) {
-            return Err(problem("lacks", values[index].0));
-        }
-        Ok(filled)
+        self.fill_counted(key, values, &[])
     }
 
     /// Items joined as the language lists them (`a, b and c`; `أ، ب وج`).
@@ -252,11 +224,21 @@ impl Words {
     }
 
     /// `count` of the noun `noun` (`attack`, `fire`, `community`…), as the language writes
-    /// a number with its counted noun (the rules are in the language file's header).
+    /// a number with its counted noun as the subject of a sentence (the rules are in the
+    /// language file's header).
     ///
     /// # Errors
     /// When the file has no such noun.
     pub fn count(&self, noun: &str, count: u64) -> Result<String, WordsError> {
+        self.count_as(noun, count, Case::Subject)
+    }
+
+    /// `count` of `noun` where the sentence governs it as `case`: Arabic writes 1 and 2
+    /// otherwise after a verb or a preposition (مصاباً واحداً، لحريقين); English does not.
+    ///
+    /// # Errors
+    /// When the file has no such noun.
+    pub fn count_as(&self, noun: &str, count: u64, case: Case) -> Result<String, WordsError> {
         let forms: Vec<&str> = self
             .get(&format!("noun.{noun}"))?
             .split('|')
@@ -264,13 +246,17 @@ impl Words {
             .collect();
         Ok(match self.language {
             Language::Arabic => {
-                let [singular, dual, plural, accusative, gender] = forms[..] else {
+                let [singular, dual, dual_oblique, plural, accusative, gender] = forms[..] else {
                     unreachable!("checked when read")
                 };
                 match (count, count % 100) {
                     (0, _) => format!("{} {plural}", self.get("none")?),
+                    (1, _) if case == Case::Object => {
+                        format!("{accusative} {}", self.get(&format!("one.{gender}.acc"))?)
+                    }
                     (1, _) => format!("{singular} {}", self.get(&format!("one.{gender}"))?),
-                    (2, _) => dual.to_owned(),
+                    (2, _) if case == Case::Subject => dual.to_owned(),
+                    (2, _) => dual_oblique.to_owned(),
                     (_, 3..=10) => format!("{count} {plural}"),
                     (_, 11..=99) => format!("{count} {accusative}"),
                     _ => format!("{count} {singular}"),
@@ -289,6 +275,77 @@ impl Words {
             }
         })
     }
+
+    /// The sentence `key` with each `{name}` replaced by its value in `texts`, and each
+    /// `{name}` or `{name:acc}` / `{name:gen}` by the count of `counts` named so, written
+    /// as the sentence governs it ([`Words::count_as`]).
+    ///
+    /// # Errors
+    /// As [`Words::fill`]; also a case other than `acc` or `gen`, or a case on a word that
+    /// is not a count.
+    pub fn fill_counted(
+        &self,
+        key: &str,
+        texts: &[(&str, &str)],
+        counts: &[(&str, &str, u64)],
+    ) -> Result<String, WordsError> {
+        let template = self.get(key)?;
+        let problem = |problem, name: &str| WordsError::Placeholder {
+            language: self.language_name(),
+            key: key.to_owned(),
+            problem,
+            name: name.to_owned(),
+        };
+        let mut filled = String::with_capacity(template.len() + 64);
+        let mut used = vec![false; texts.len() + counts.len()];
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            filled.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                return Err(problem("has an unclosed", &rest[open..]));
+            };
+            let blank = &rest[open + 1..open + close];
+            let (name, case) = match blank.split_once(':') {
+                None => (blank, Case::Subject),
+                Some((name, "acc")) => (name, Case::Object),
+                Some((name, "gen")) => (name, Case::AfterPreposition),
+                Some(_) => return Err(problem("has an unknown case in", blank)),
+            };
+            if let Some(index) = texts.iter().position(|(n, _)| *n == name) {
+                if case != Case::Subject {
+                    return Err(problem("puts a case on a word that is not a count:", blank));
+                }
+                used[index] = true;
+                filled.push_str(texts[index].1);
+            } else if let Some(index) = counts.iter().position(|(n, _, _)| *n == name) {
+                used[texts.len() + index] = true;
+                let (_, noun, count) = counts[index];
+                filled.push_str(&self.count_as(noun, count, case)?);
+            } else {
+                return Err(problem("has no value for", blank));
+            }
+            rest = &rest[open + close + 1..];
+        }
+        filled.push_str(rest);
+        if let Some(index) = used.iter().position(|used| !used) {
+            let name = texts
+                .get(index)
+                .map_or_else(|| counts[index - texts.len()].0, |(name, _)| *name);
+            return Err(problem("lacks", name));
+        }
+        Ok(filled)
+    }
+}
+
+/// How a sentence governs a count (Arabic writes 1 and 2 accordingly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// As its subject, or standing alone (هجومان، حريق واحد).
+    Subject,
+    /// As the object of a verb (أسعفوا مصاباً واحداً، انتشلوا ضحيتين).
+    Object,
+    /// After a preposition (لحريقين، في تجمعين).
+    AfterPreposition,
 }
 
 #[cfg(test)]
@@ -348,6 +405,14 @@ mod tests {
                 "101 حريق",
             ]
         );
+        // As the object of a verb or after a preposition, 1 and 2 change.
+        let governed = |noun: &str, n: u64, case: Case| words.count_as(noun, n, case).unwrap();
+        assert_eq!(governed("wounded", 1, Case::Object), "مصاباً واحداً");
+        assert_eq!(governed("fire", 2, Case::AfterPreposition), "حريقين");
+        assert_eq!(governed("victim", 2, Case::Object), "ضحيتين");
+        assert_eq!(governed("fire", 1, Case::AfterPreposition), "حريق واحد");
+        assert_eq!(governed("fire", 3, Case::AfterPreposition), "3 حرائق");
+        assert_eq!(governed("fire", 67, Case::Object), "67 حريقاً");
         // A feminine noun: واحدة, and no alif (nor tanween) on the accusative.
         assert_eq!(words.count("response", 1).unwrap(), "استجابة واحدة");
         assert_eq!(words.count("response", 67).unwrap(), "67 استجابة");
@@ -434,6 +499,30 @@ mod tests {
     }
 
     #[test]
+    fn counts_in_sentences_are_written_as_the_sentence_governs_them() {
+        let arabic = Words::bundled(Language::Arabic);
+        let fires = arabic
+            .fill_counted(
+                "fire.count",
+                &[("month", "نيسان 2024"), ("top", "…")],
+                &[("fires", "fire", 2), ("communities", "community", 2)],
+            )
+            .unwrap();
+        assert_eq!(
+            fires,
+            "استجاب المتطوعون لـحريقين في تجمعين خلال شهر نيسان 2024، …."
+        );
+        let broken = Words::parse(Language::Arabic, "x = {n:dat}").unwrap();
+        assert!(broken.fill_counted("x", &[], &[("n", "fire", 1)]).is_err());
+        let text_with_case = Words::parse(Language::Arabic, "x = {n:acc}").unwrap();
+        assert!(
+            text_with_case
+                .fill_counted("x", &[("n", "t")], &[])
+                .is_err()
+        );
+    }
+
+    #[test]
     fn lists_and_months_are_written_as_each_language_writes_them() {
         let items = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let english = Words::bundled(Language::English);
@@ -458,11 +547,13 @@ mod tests {
     /// in braces.
     #[test]
     fn both_languages_have_the_same_sentences_with_the_same_blanks() {
+        // The words in braces, without the cases Arabic gives its counts.
         let blanks = |text: &str| {
             let mut names: Vec<String> = text
                 .split('{')
                 .skip(1)
                 .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned()))
+                .map(|name| name.split(':').next().unwrap_or_default().to_owned())
                 .collect();
             names.sort();
             names

@@ -190,49 +190,58 @@ impl Writer<'_> {
                 format!("other.{part}")
             }
         };
-        let (killed_count, injured_count) = (killed, injured);
-        let (killed, killed_among, injured, injured_among) = (
-            self.count("victim", killed)?,
+        let (killed_among, injured_among) = (
             self.among(killed_women, killed_children)?,
-            self.count("wounded", injured)?,
             self.among(injured_women, injured_children)?,
         );
-        let killed_values = [("killed", killed.as_str()), ("killed_among", &killed_among)];
-        let injured_values = [
-            ("injured", injured.as_str()),
-            ("injured_among", &injured_among),
-        ];
+        let killed_values = [("killed", "victim", killed)];
+        let injured_values = [("injured", "wounded", injured)];
         // A figure of nought is not said, unless both are.
-        let casualties = match (killed_count, injured_count) {
+        let casualties = match (killed, injured) {
             (0, 0) => String::new(),
-            (_, 0) => self.words.fill("casualties.killed", &killed_values)?,
-            (0, _) => self.words.fill("casualties.injured", &injured_values)?,
-            _ => self.words.fill(
+            (_, 0) => self.words.fill_counted(
+                "casualties.killed",
+                &[("killed_among", &killed_among)],
+                &killed_values,
+            )?,
+            (0, _) => self.words.fill_counted(
+                "casualties.injured",
+                &[("injured_among", &injured_among)],
+                &injured_values,
+            )?,
+            _ => self.words.fill_counted(
                 &key("casualties"),
+                &[
+                    ("killed_among", &killed_among),
+                    ("injured_among", &injured_among),
+                ],
                 &[killed_values, injured_values].concat(),
             )?,
         };
-        let communities = self.count("community", communities)?;
+        let with_casualties = |sentence: String| {
+            if casualties.is_empty() {
+                sentence
+            } else {
+                format!("{sentence} {casualties}")
+            }
+        };
+        let communities = ("communities", "community", communities);
         let top = self.top(&report.figures.top_communities)?;
         let month = self.month.as_str();
         let f = &report.figures;
         let mut paragraphs = Vec::new();
         match kind {
             "attack" => {
-                let mut first = vec![self.words.fill(
+                let mut first = vec![with_casualties(self.words.fill_counted(
                     "attack.responses",
-                    &[
-                        ("responses", &self.count("response", incidents)?),
-                        ("month", month),
-                    ],
-                )?];
-                if !casualties.is_empty() {
-                    first.push(casualties);
-                }
+                    &[("month", month)],
+                    &[("responses", "response", incidents)],
+                )?)];
                 if let Some(year_to_date) = report.year_to_date {
-                    first.push(self.words.fill(
+                    first.push(self.words.fill_counted(
                         "attack.year_to_date",
-                        &[("year_to_date", &self.count("attack", year_to_date)?)],
+                        &[],
+                        &[("year_to_date", "attack", year_to_date)],
                     )?);
                 }
                 paragraphs.push(first.join(" "));
@@ -249,9 +258,10 @@ impl Writer<'_> {
                     }
                 }
                 paragraphs.push(second.join(" "));
-                let mut third = vec![self.words.fill(
+                let mut third = vec![self.words.fill_counted(
                     "attack.communities",
-                    &[("communities", &communities), ("top", &top)],
+                    &[("top", &top)],
+                    &[communities],
                 )?];
                 if !f.by_place_type.is_empty() {
                     third.push(self.words.fill(
@@ -262,23 +272,11 @@ impl Writer<'_> {
                 paragraphs.push(third.join(" "));
             }
             "fire" => {
-                paragraphs.push(
-                    [
-                        self.words.fill(
-                            "fire.count",
-                            &[
-                                ("fires", &self.count("fire", incidents)?),
-                                ("communities", &communities),
-                                ("month", month),
-                                ("top", &top),
-                            ],
-                        )?,
-                        casualties,
-                    ]
-                    .join(" ")
-                    .trim_end()
-                    .to_owned(),
-                );
+                paragraphs.push(with_casualties(self.words.fill_counted(
+                    "fire.count",
+                    &[("month", month), ("top", &top)],
+                    &[("fires", "fire", incidents), communities],
+                )?));
                 let mut second = Vec::new();
                 if !f.by_place_type.is_empty() {
                     second.push(self.words.fill(
@@ -295,23 +293,11 @@ impl Writer<'_> {
                 paragraphs.push(second.join(" "));
             }
             "traffic_accident" => {
-                paragraphs.push(
-                    [
-                        self.words.fill(
-                            "traffic_accident.count",
-                            &[
-                                ("accidents", &self.count("accident", incidents)?),
-                                ("communities", &communities),
-                                ("month", month),
-                                ("top", &top),
-                            ],
-                        )?,
-                        casualties,
-                    ]
-                    .join(" ")
-                    .trim_end()
-                    .to_owned(),
-                );
+                paragraphs.push(with_casualties(self.words.fill_counted(
+                    "traffic_accident.count",
+                    &[("month", month), ("top", &top)],
+                    &[("accidents", "accident", incidents), communities],
+                )?));
                 let mut second = Vec::new();
                 for (part, entries) in [("by_vehicle", &f.by_vehicle), ("by_cause", &f.by_cause)] {
                     if !entries.is_empty() {
@@ -323,37 +309,16 @@ impl Writer<'_> {
                 }
                 paragraphs.push(second.join(" "));
             }
-            "drowning" => paragraphs.push(
-                [
-                    self.words.fill(
-                        "drowning.count",
-                        &[
-                            ("drownings", &self.count("drowning", incidents)?),
-                            ("month", month),
-                        ],
-                    )?,
-                    casualties,
-                ]
-                .join(" ")
-                .trim_end()
-                .to_owned(),
-            ),
-            _ => paragraphs.push(
-                [
-                    self.words.fill(
-                        "other.count",
-                        &[
-                            ("incidents", &self.count("incident", incidents)?),
-                            ("communities", &communities),
-                            ("month", month),
-                        ],
-                    )?,
-                    casualties,
-                ]
-                .join(" ")
-                .trim_end()
-                .to_owned(),
-            ),
+            "drowning" => paragraphs.push(with_casualties(self.words.fill_counted(
+                "drowning.count",
+                &[("month", month)],
+                &[("drownings", "drowning", incidents)],
+            )?)),
+            _ => paragraphs.push(with_casualties(self.words.fill_counted(
+                "other.count",
+                &[("month", month)],
+                &[("incidents", "incident", incidents), communities],
+            )?)),
         }
         paragraphs.retain(|p| !p.is_empty());
         Ok(paragraphs)
@@ -579,4 +544,83 @@ pub fn document(
         download: words.text("download")?.to_owned(),
         downloads,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn community(name_en: &str, name_ar: &str, count: u64) -> CommunityEntry {
+        CommunityEntry {
+            change: None,
+            community_id: name_en.to_owned(),
+            count: Some(count),
+            injured: None,
+            killed: None,
+            lat: None,
+            lon: None,
+            name_ar: Some(name_ar.to_owned()),
+            name_en: Some(name_en.to_owned()),
+            pcode: None,
+            previous_count: None,
+            rank: None,
+            status: "reference".into(),
+            suppressed: None,
+        }
+    }
+
+    fn top(language: Language, entries: &[CommunityEntry]) -> String {
+        let words = Words::bundled(language);
+        Writer {
+            words: &words,
+            month: String::new(),
+        }
+        .top(entries)
+        .unwrap()
+    }
+
+    /// Ranks that tie are said as ties, in both languages; at most three ranks and five
+    /// names; a first rank shared by more than five is said as none having more.
+    #[test]
+    fn the_communities_with_the_most_are_said_with_their_ties() {
+        let tied = [
+            community("Idleb", "إدلب", 9),
+            community("Sarmada", "سرمدا", 9),
+            community("Dana", "الدانا", 4),
+            community("Bara", "البارة", 3),
+        ];
+        assert_eq!(
+            top(Language::English, &tied),
+            "Idleb and Sarmada saw the most (9 each), then Dana (4), then Bara (3)"
+        );
+        assert_eq!(
+            top(Language::Arabic, &tied),
+            "وكان أكثرها في إدلب وسرمدا (9 لكل منها)، ثم الدانا (4)، ثم البارة (3)"
+        );
+        let plain = [
+            community("Ftireh", "فطيرة", 14),
+            community("Kansafra", "كنصفرة", 11),
+        ];
+        assert_eq!(
+            top(Language::English, &plain),
+            "Ftireh saw the most (14), then Kansafra (11)"
+        );
+        // A rank that would pass five names is left out.
+        let crowded = [
+            community("A", "أ", 5),
+            community("B", "ب", 4),
+            community("C", "ج", 4),
+            community("D", "د", 4),
+            community("E", "ه", 3),
+            community("F", "و", 3),
+        ];
+        assert_eq!(
+            top(Language::English, &crowded),
+            "A saw the most (5), then B, C and D (4 each)"
+        );
+        let spread: Vec<CommunityEntry> = (0..7)
+            .map(|i| community(&format!("P{i}"), "م", 1))
+            .collect();
+        assert_eq!(top(Language::English, &spread), "none saw more than 1");
+    }
 }

@@ -104,6 +104,30 @@ async fn the_monthly_figures_are_those_of_the_stats_they_name(backend: Backend) 
     assert_eq!(status, 200, "{own}");
     assert_eq!(own, released);
 
+    // Any other kind is said by its count, communities and casualties (the demo month's
+    // two pieces of unexploded ordnance), in both languages.
+    let (_, english) = get(&format!(
+        "{address}/v1/reports/monthly.json?month=2024-04&lang=en"
+    ))
+    .await;
+    assert_eq!(
+        english["kinds"]["uxo"]["text"],
+        json!([
+            "Volunteers responded to two incidents in two communities in April 2024. They \
+             rescued one person injured."
+        ])
+    );
+    let (_, arabic) = get(&format!(
+        "{address}/v1/reports/monthly.json?month=2024-04&lang=ar"
+    ))
+    .await;
+    assert_eq!(
+        arabic["kinds"]["uxo"]["text"],
+        json!([
+            "استجاب المتطوعون لـحادثتين في تجمعين خلال شهر نيسان 2024. أسعف المتطوعون مصاباً واحداً."
+        ])
+    );
+
     // A month with nothing has no kinds; bad months and other filters are refused.
     let (_, empty) = get(&format!("{address}/v1/reports/monthly.json?month=1999-01")).await;
     assert_eq!(empty["kinds"], json!({}));
