@@ -104,6 +104,24 @@ pub async fn run_import<R: Read + Send + 'static>(
     input: R,
     meta: ImportMeta,
 ) -> Result<ImportReport, ImportError> {
+    run_import_with(
+        store,
+        (vocabularies, gazetteer),
+        (format, athar_ingest::ReadOptions::default()),
+        input,
+        meta,
+    )
+    .await
+}
+
+/// [`run_import`], with a sheet and a mapping of columns and values.
+pub async fn run_import_with<R: Read + Send + 'static>(
+    store: &Store,
+    (vocabularies, gazetteer): (Arc<Vocabularies>, Arc<athar_gazetteer::Gazetteer>),
+    (format, options): (Format, athar_ingest::ReadOptions),
+    input: R,
+    meta: ImportMeta,
+) -> Result<ImportReport, ImportError> {
     // A few batches of room, so that reading runs ahead while the store writes.
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StagedIncident>>(4);
     let default_source = meta.source.clone();
@@ -115,7 +133,7 @@ pub async fn run_import<R: Read + Send + 'static>(
         let mut rejections = Rejections::default();
         let mut learning = crate::gazetteer::Learning::default();
         let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let summary = athar_ingest::read(format, input, &context, &mut |row| {
+        let summary = athar_ingest::read_with(format, input, &options, &context, &mut |row| {
             match row {
                 Row::Valid { row, record } => {
                     let mut record = *record;

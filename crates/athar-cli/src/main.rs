@@ -114,15 +114,23 @@ enum Command {
     },
     /// Ingest CSV, GeoJSON or JSON files; each file is one transaction.
     Ingest {
-        /// Files to ingest (.csv, .geojson, .json).
+        /// Files to ingest (.csv, .geojson, .json, or spreadsheets: .xlsx, .xls, .ods).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Source of rows that name none (default: the file's name without extension).
         #[arg(long)]
         source: Option<String>,
         /// Format, when the extension does not say.
-        #[arg(long, value_parser = ["csv", "geojson", "json"])]
+        #[arg(long, value_parser = ["csv", "geojson", "json", "xlsx", "xls", "ods"])]
         format: Option<String>,
+        /// The sheet of a workbook to read (default: the first with a header Athar
+        /// recognises).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// A JSON file naming the fields of other headers and the slugs of other values:
+        /// {"columns": {"header": "field"}, "values": {"field": {"value": "slug"}}}.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
         /// Print the import report as JSON.
         #[arg(long)]
         json: bool,
@@ -568,13 +576,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
             source,
             format,
+            sheet,
+            mapping,
             json,
         } => {
+            let mapping = match mapping {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("--mapping {}", path.display()))?;
+                    athar_ingest::Mapping::parse(&text)
+                        .map_err(|e| anyhow::anyhow!("--mapping {}: {e}", path.display()))?
+                }
+                None => athar_ingest::Mapping::default(),
+            };
+            let options = athar_ingest::ReadOptions { sheet, mapping };
             ingest(
                 &settings,
                 &files,
-                source.as_deref(),
-                format.as_deref(),
+                (source.as_deref(), format.as_deref()),
+                &options,
                 json,
             )
             .await
@@ -701,8 +721,8 @@ const PROGRESS_FROM_BYTES: u64 = 4 * 1024 * 1024;
 async fn ingest(
     settings: &StoreAt,
     files: &[PathBuf],
-    source: Option<&str>,
-    format: Option<&str>,
+    (source, format): (Option<&str>, Option<&str>),
+    options: &athar_ingest::ReadOptions,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = settings.open().await?;
@@ -711,7 +731,15 @@ async fn ingest(
     let mut reports = Vec::new();
     let mut failed = false;
     for path in files {
-        match ingest_file(&store, &vocabularies, &resolver, path, source, format).await {
+        match ingest_file(
+            &store,
+            (&vocabularies, &resolver),
+            path,
+            (source, format),
+            options.clone(),
+        )
+        .await
+        {
             Ok(report) => {
                 // The next file resolves against the places this one taught.
                 resolver = Arc::new(athar_app::load_gazetteer(&store).await?);
@@ -751,18 +779,20 @@ async fn ingest(
 
 async fn ingest_file(
     store: &athar_store::Store,
-    vocabularies: &Arc<athar_core::Vocabularies>,
-    resolver: &Arc<athar_gazetteer::Gazetteer>,
+    (vocabularies, resolver): (
+        &Arc<athar_core::Vocabularies>,
+        &Arc<athar_gazetteer::Gazetteer>,
+    ),
     path: &Path,
-    source: Option<&str>,
-    format: Option<&str>,
+    (source, format): (Option<&str>, Option<&str>),
+    options: athar_ingest::ReadOptions,
 ) -> anyhow::Result<ImportReport> {
     let format = match format {
-        Some("csv") => Format::Csv,
-        Some("geojson") => Format::GeoJson,
-        Some("json") => Format::Json,
-        _ => Format::from_path(path).with_context(|| {
-            "cannot tell the format from the extension; use .csv, .geojson or .json, or --format"
+        Some(name) => Format::from_path(Path::new(&format!("x.{name}")))
+            .with_context(|| format!("--format {name} is not a format"))?,
+        None => Format::from_path(path).with_context(|| {
+            "cannot tell the format from the extension; use .csv, .geojson, .json, .xlsx, \
+             .xls or .ods, or --format"
         })?,
     };
     let file =
@@ -793,11 +823,10 @@ async fn ingest_file(
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
         actor: None,
     };
-    let report = run_import(
+    let report = athar_app::import::run_import_with(
         store,
-        Arc::clone(vocabularies),
-        Arc::clone(resolver),
-        format,
+        (Arc::clone(vocabularies), Arc::clone(resolver)),
+        (format, options),
         progress.wrap_read(file),
         meta,
     )

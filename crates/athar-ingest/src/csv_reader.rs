@@ -12,36 +12,8 @@ use std::io::{BufRead, BufReader, Read};
 
 use athar_core::{FieldError, IncidentDraft, ValidationContext};
 
+use crate::headers::Mapping;
 use crate::{IngestError, ReadSummary, Row, Stop};
-
-/// The incident field a CSV header names, if any: the field's own name (any case, spaces
-/// or hyphens for underscores) or a common alias.
-pub fn field_for_header(header: &str) -> Option<&'static str> {
-    let name: String = header
-        .trim()
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .map(|c| match c {
-            ' ' | '-' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    let alias = match name.as_str() {
-        "lat" => "latitude",
-        "lon" | "lng" | "long" => "longitude",
-        "date" => "occurred_on",
-        "datetime" | "date_time" => "occurred_at",
-        "pcode" | "community_p_code" => "community_pcode",
-        "governorate" => "admin1",
-        "district" => "admin2",
-        "sub_district" | "subdistrict" => "admin3",
-        other => other,
-    };
-    athar_core::FIELDS
-        .iter()
-        .copied()
-        .find(|field| *field == alias)
-}
 
 /// HXL hashtags and the fields they carry; attributes are compared as sets.
 const HXL_TAGS: [(&str, &[&str], &str); 24] = [
@@ -144,6 +116,7 @@ fn detect_separator(first_bytes: &[u8]) -> u8 {
 
 pub(crate) fn read(
     input: impl Read,
+    mapping: &Mapping,
     context: &ValidationContext<'_>,
     sink: &mut dyn FnMut(Row) -> Result<(), Stop>,
 ) -> Result<ReadSummary, IngestError> {
@@ -175,7 +148,7 @@ pub(crate) fn read(
         .collect();
     let mut columns: Vec<Option<&'static str>> = header_names
         .iter()
-        .map(|name| field_for_header(name))
+        .map(|name| mapping.field(name))
         .collect();
 
     let mut summary = ReadSummary::default();
@@ -233,7 +206,7 @@ pub(crate) fn read(
         let row = read_record(
             row_number,
             &record,
-            (&columns, &header_names),
+            (&columns, &header_names, mapping),
             &mut draft,
             context,
         );
@@ -261,7 +234,7 @@ fn without_formula_guard(text: &str) -> &str {
 fn read_record(
     row: u64,
     record: &csv::ByteRecord,
-    (columns, header_names): (&[Option<&'static str>], &[String]),
+    (columns, header_names, mapping): (&[Option<&'static str>], &[String], &Mapping),
     draft: &mut IncidentDraft,
     context: &ValidationContext<'_>,
 ) -> Row {
@@ -272,7 +245,7 @@ fn read_record(
             Some(Some(field)) => match std::str::from_utf8(cell) {
                 Ok(text) => {
                     // `set` only fails for unknown fields, and `field` comes from the list.
-                    let _ = draft.set(field, without_formula_guard(text));
+                    let _ = draft.set(field, mapping.value(field, without_formula_guard(text)));
                 }
                 Err(_) => errors.push(FieldError::new(*field, "is not valid UTF-8 text")),
             },
@@ -324,6 +297,7 @@ mod tests {
 
     #[test]
     fn headers_map_with_aliases_and_loose_spelling() {
+        use crate::headers::field_for_header;
         assert_eq!(field_for_header("Lat"), Some("latitude"));
         assert_eq!(field_for_header("Killed Women"), Some("killed_women"));
         assert_eq!(field_for_header("\u{feff}kind"), Some("kind"));

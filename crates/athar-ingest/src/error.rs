@@ -30,4 +30,28 @@ pub enum IngestError {
     /// The JSON is not JSON, or not of the expected shape.
     #[error("{0}")]
     Json(String),
+    /// The spreadsheet cannot be opened, or a sheet read.
+    #[error("the spreadsheet cannot be read: {0}")]
+    Spreadsheet(String),
+    /// No sheet of that name.
+    #[error("the workbook has no sheet '{name}' (its sheets: {sheets})")]
+    NoSuchSheet {
+        /// The name asked for.
+        name: String,
+        /// The sheets it has.
+        sheets: String,
+    },
+    /// No sheet has a header row Athar recognises.
+    #[error(
+        "no sheet has a header Athar recognises in its first {rows} rows (sheets: {sheets}); name the columns as data/headers.txt does, or give a mapping file"
+    )]
+    NoHeader {
+        /// How many rows were searched in each sheet.
+        rows: usize,
+        /// The sheets searched.
+        sheets: String,
+    },
+    /// A mapping file that cannot be used.
+    #[error("the mapping file: {0}")]
+    Mapping(String),
 }

@@ -14,7 +14,7 @@ use athar_core::{FieldError, IncidentDraft, ValidationContext};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::{IngestError, ReadSummary, Row, Stop, csv_reader::field_for_header};
+use crate::{IngestError, ReadSummary, Row, Stop, headers::field_for_header};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {

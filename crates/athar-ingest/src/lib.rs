@@ -1,4 +1,5 @@
-//! Streaming readers that turn CSV, GeoJSON and JSON into validated incidents.
+//! Streaming readers that turn CSV, GeoJSON, JSON and spreadsheets (`.xlsx`, `.xls`,
+//! `.ods`) into validated incidents.
 //!
 //! Every reader pushes one [`Row`] at a time to a sink, so a file of any size is read in
 //! bounded memory: the caller decides what to keep (the store stages rows in batches).
@@ -8,20 +9,28 @@
 //! is not JSON) is an [`IngestError`].
 //!
 //! Row numbers are what a person finds in the file: for CSV the spreadsheet row (the
-//! header is row 1, the first data row row 2, or row 3 under an HXL hashtag row); for
-//! GeoJSON and JSON the feature or object index, from 1.
+//! header is row 1, the first data row row 2, or row 3 under an HXL hashtag row); for a
+//! spreadsheet the row number the sheet shows; for GeoJSON and JSON the feature or object
+//! index, from 1.
+//!
+//! Column headers name fields in Arabic or English from a dictionary kept as data
+//! (`data/headers.txt`), or as a mapping file says ([`Mapping`]).
 #![deny(missing_docs)]
 
 mod csv_reader;
 mod error;
+mod headers;
 mod json_reader;
+mod spreadsheet;
 
 use std::io::Read;
 
 use athar_core::{FieldError, IncidentRecord, ValidationContext};
 
-pub use csv_reader::{field_for_header, field_for_hxl_tag};
+pub use csv_reader::field_for_hxl_tag;
 pub use error::IngestError;
+pub use headers::{Mapping, field_for_header, normalise_header};
+pub use spreadsheet::HEADER_ROWS;
 
 /// The formats Athar reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +41,12 @@ pub enum Format {
     GeoJson,
     /// A JSON object, or an array of them, with the incident fields.
     Json,
+    /// An Excel workbook (`.xlsx`).
+    Xlsx,
+    /// An Excel 97–2003 workbook (`.xls`).
+    Xls,
+    /// An OpenDocument spreadsheet (`.ods`, LibreOffice).
+    Ods,
 }
 
 impl Format {
@@ -42,6 +57,9 @@ impl Format {
             "csv" | "txt" => Some(Self::Csv),
             "geojson" => Some(Self::GeoJson),
             "json" => Some(Self::Json),
+            "xlsx" => Some(Self::Xlsx),
+            "xls" => Some(Self::Xls),
+            "ods" => Some(Self::Ods),
             _ => None,
         }
     }
@@ -53,6 +71,9 @@ impl Format {
             "text/csv" | "application/csv" => Some(Self::Csv),
             "application/geo+json" | "application/vnd.geo+json" => Some(Self::GeoJson),
             "application/json" => Some(Self::Json),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some(Self::Xlsx),
+            "application/vnd.ms-excel" => Some(Self::Xls),
+            "application/vnd.oasis.opendocument.spreadsheet" => Some(Self::Ods),
             _ => None,
         }
     }
@@ -63,6 +84,9 @@ impl Format {
             Self::Csv => "csv",
             Self::GeoJson => "geojson",
             Self::Json => "json",
+            Self::Xlsx => "xlsx",
+            Self::Xls => "xls",
+            Self::Ods => "ods",
         }
     }
 }
@@ -101,6 +125,15 @@ pub struct ReadSummary {
     pub stopped: bool,
 }
 
+/// How to read columns and sheets.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The sheet of a workbook to read (else the first with a header).
+    pub sheet: Option<String>,
+    /// Headers and values beyond the dictionary's (CSV and spreadsheets).
+    pub mapping: Mapping,
+}
+
 /// Reads every row of `input` in `format`, validating each and passing it to `sink`.
 pub fn read(
     format: Format,
@@ -108,10 +141,28 @@ pub fn read(
     context: &ValidationContext<'_>,
     sink: &mut dyn FnMut(Row) -> Result<(), Stop>,
 ) -> Result<ReadSummary, IngestError> {
+    read_with(format, input, &ReadOptions::default(), context, sink)
+}
+
+/// [`read`], with a sheet and a mapping.
+pub fn read_with(
+    format: Format,
+    input: impl Read,
+    options: &ReadOptions,
+    context: &ValidationContext<'_>,
+    sink: &mut dyn FnMut(Row) -> Result<(), Stop>,
+) -> Result<ReadSummary, IngestError> {
     match format {
-        Format::Csv => csv_reader::read(input, context, sink),
+        Format::Csv => csv_reader::read(input, &options.mapping, context, sink),
         Format::GeoJson => json_reader::read(input, json_reader::Shape::GeoJson, context, sink),
         Format::Json => json_reader::read(input, json_reader::Shape::Json, context, sink),
+        Format::Xlsx | Format::Xls | Format::Ods => spreadsheet::read(
+            input,
+            options.sheet.as_deref(),
+            &options.mapping,
+            context,
+            sink,
+        ),
     }
 }
 

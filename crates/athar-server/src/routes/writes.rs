@@ -57,27 +57,27 @@ pub(crate) async fn read_body(
     Ok(body)
 }
 
-fn source_parameter(request: &HttpRequest, state: &AppState) -> Result<Option<String>, ApiError> {
+/// A write's own parameters (`source`, and `sheet` for imports), each if given.
+fn write_parameters<const N: usize>(
+    request: &HttpRequest,
+    state: &AppState,
+    names: [&str; N],
+) -> Result<[Option<String>; N], ApiError> {
     let snapshot = state.snapshot();
-    let query = Query::parse(
-        request,
-        snapshot.vocabularies(),
-        &*state.resolver(),
-        &["source"],
-    )?;
+    let query = Query::parse(request, snapshot.vocabularies(), &*state.resolver(), &names)?;
     if query.filter != athar_core::Filter::default() {
         return Err(ApiError::BadParameter {
             parameter: "(query string)".into(),
-            message: "writes take only the 'source' parameter".into(),
+            message: format!("this write takes only {}", names.join(" and ")),
         });
     }
-    Ok(query.get("source").map(str::to_owned))
+    Ok(names.map(|name| query.get(name).map(str::to_owned)))
 }
 
 async fn import_body(
     state: &AppState,
     caller: &Caller,
-    format: Format,
+    (format, options): (Format, athar_ingest::ReadOptions),
     body: Vec<u8>,
     source: String,
 ) -> Result<HttpResponse, ApiError> {
@@ -88,11 +88,10 @@ async fn import_body(
         file_name: None,
         actor: Some(caller.name.clone()),
     };
-    let report = run_import(
+    let report = athar_app::import::run_import_with(
         &state.store,
-        Arc::clone(snapshot.vocabularies()),
-        state.gazetteer(),
-        format,
+        (Arc::clone(snapshot.vocabularies()), state.gazetteer()),
+        (format, options),
         std::io::Cursor::new(body),
         meta,
     )
@@ -118,14 +117,18 @@ async fn import_body(
     Ok(HttpResponse::Ok().json(report))
 }
 
-/// `POST /v1/imports?source=`: a CSV (`text/csv`), GeoJSON (`application/geo+json`) or
-/// JSON body, imported in one transaction; answers the import report.
+/// `POST /v1/imports?source=&sheet=`: a CSV (`text/csv`), GeoJSON
+/// (`application/geo+json`), JSON or spreadsheet (`.xlsx`, `.xls`, `.ods` by their media
+/// types) body, imported in one transaction; answers the import report.
 #[utoipa::path(
     post,
     path = "/v1/imports",
     tag = "Writes",
-    params(("source" = Option<String>, Query, description = "The source of rows that name none")),
-    request_body(content = String, content_type = "text/csv", description = "CSV, GeoJSON (application/geo+json) or JSON (application/json)"),
+    params(
+        ("source" = Option<String>, Query, description = "The source of rows that name none"),
+        ("sheet" = Option<String>, Query, description = "The sheet of a workbook to read (default: the first with a header Athar recognises)"),
+    ),
+    request_body(content = String, content_type = "text/csv", description = "CSV, GeoJSON (application/geo+json), JSON (application/json), or a spreadsheet: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (.xlsx), application/vnd.ms-excel (.xls), application/vnd.oasis.opendocument.spreadsheet (.ods)"),
     responses(
         (status = 200, description = "The import report", body = athar_app::ImportReport),
         (status = 400, description = "An unknown content type or parameter", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -144,8 +147,8 @@ pub(crate) async fn import(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.authorize_write(&request)?;
-    let source =
-        source_parameter(&request, &state)?.unwrap_or_else(|| format!("import by {}", caller.name));
+    let [source, sheet] = write_parameters(&request, &state, ["source", "sheet"])?;
+    let source = source.unwrap_or_else(|| format!("import by {}", caller.name));
     let media_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -153,10 +156,14 @@ pub(crate) async fn import(
         .unwrap_or("");
     let format = Format::from_media_type(media_type).ok_or_else(|| ApiError::BadParameter {
         parameter: "Content-Type".into(),
-        message: format!("'{media_type}' is not importable (allowed: text/csv, application/geo+json, application/json)"),
+        message: format!("'{media_type}' is not importable (allowed: text/csv, application/geo+json, application/json, and spreadsheets: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/vnd.ms-excel, application/vnd.oasis.opendocument.spreadsheet)"),
     })?;
     let body = read_body(&request, payload, state.settings.import_limit).await?;
-    import_body(&state, &caller, format, body, source).await
+    let options = athar_ingest::ReadOptions {
+        sheet,
+        ..athar_ingest::ReadOptions::default()
+    };
+    import_body(&state, &caller, (format, options), body, source).await
 }
 
 /// `POST /v1/incidents`: one incident object or an array of them, as JSON.
@@ -184,10 +191,17 @@ pub(crate) async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.authorize_write(&request)?;
-    let source =
-        source_parameter(&request, &state)?.unwrap_or_else(|| format!("api:{}", caller.name));
+    let [source] = write_parameters(&request, &state, ["source"])?;
+    let source = source.unwrap_or_else(|| format!("api:{}", caller.name));
     let body = read_body(&request, payload, state.settings.body_limit).await?;
-    import_body(&state, &caller, Format::Json, body, source).await
+    import_body(
+        &state,
+        &caller,
+        (Format::Json, athar_ingest::ReadOptions::default()),
+        body,
+        source,
+    )
+    .await
 }
 
 fn incident_id(path: &str) -> Result<uuid::Uuid, ApiError> {
