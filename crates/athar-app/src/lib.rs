@@ -35,6 +35,7 @@ pub mod features;
 pub mod gazetteer;
 pub mod hotspots;
 pub mod import;
+pub mod intake;
 pub mod live;
 pub mod maps;
 pub mod params;

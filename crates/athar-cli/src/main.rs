@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use athar_app::{ImportReport, run_import};
+use athar_app::ImportReport;
 use athar_ingest::Format;
 use athar_server::{Application, DatabaseUrl, Secret, Settings};
 use athar_store::ImportMeta;
@@ -175,6 +175,11 @@ enum Command {
         #[command(subcommand)]
         command: DuplicatesCommand,
     },
+    /// Field forms for KoboToolbox and ODK.
+    Form {
+        #[command(subcommand)]
+        command: FormCommand,
+    },
     /// Write the monthly report (as GET /v1/reports/monthly.{pdf,html,json}): the format
     /// is the extension of --out. The figures are the whole data's, as a token holder
     /// sees them.
@@ -236,6 +241,21 @@ enum DuplicatesCommand {
         /// Who decided, for the change log.
         #[arg(long, default_value = "cli")]
         actor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FormCommand {
+    /// Write the XLSForm for recording one incident (every field, Arabic and English
+    /// labels, the vocabularies and communities as choices, Athar's checks as
+    /// constraints), for KoboToolbox or ODK Central to publish.
+    Xlsform {
+        /// The .xlsx file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The languages of its labels, the default first.
+        #[arg(long, default_value = "ar,en")]
+        lang: String,
     },
 }
 
@@ -475,6 +495,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Form {
+            command: FormCommand::Xlsform { out, lang },
+        } => {
+            let languages = lang
+                .split(',')
+                .map(|code| code.trim().parse::<athar_core::Language>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("--lang: {e}"))?;
+            let store = settings.open().await?;
+            let vocabularies = store.vocabularies().await?;
+            let gazetteer = athar_app::load_gazetteer(&store).await?;
+            let form = athar_app::intake::xlsform(&vocabularies, &gazetteer, &languages)?;
+            std::fs::write(&out, &form).with_context(|| format!("--out {}", out.display()))?;
+            eprintln!(
+                "wrote the XLSForm to {} ({} bytes)",
+                out.display(),
+                form.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report {
             month,
             lang,

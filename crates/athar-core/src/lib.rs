@@ -75,4 +75,6 @@ pub use validate::{
     CommunityResolver, FIELDS, FieldChange, IncidentDraft, NameContext, ResolvedCommunity,
     ValidationContext,
 };
-pub use vocabulary::{LineProblem, Term, Vocabularies, VocabularyFileError, VocabularyName};
+pub use vocabulary::{
+    KIND_SPECIFIC, LineProblem, Term, Vocabularies, VocabularyFileError, VocabularyName,
+};

@@ -28,7 +28,25 @@ pub enum VocabularyName {
     Vehicle,
 }
 
+/// Which kinds each kind-specific field applies to (domain.md: perpetrator and weapon for
+/// attacks only, cause for fires and traffic accidents, vehicle for traffic accidents);
+/// place types apply to every kind. Validation and the XLSForm both follow it.
+pub const KIND_SPECIFIC: [(VocabularyName, &[&str]); 4] = [
+    (VocabularyName::Perpetrator, &["attack"]),
+    (VocabularyName::Weapon, &["attack"]),
+    (VocabularyName::Cause, &["fire", "traffic_accident"]),
+    (VocabularyName::Vehicle, &["traffic_accident"]),
+];
+
 impl VocabularyName {
+    /// The kinds this vocabulary's field applies to (`None`: every kind).
+    pub fn kinds(self) -> Option<&'static [&'static str]> {
+        KIND_SPECIFIC
+            .iter()
+            .find(|(name, _)| *name == self)
+            .map(|(_, kinds)| *kinds)
+    }
+
     /// Every vocabulary.
     pub const ALL: [Self; 6] = [
         Self::Kind,

@@ -157,23 +157,36 @@ impl Tokens {
         ));
     }
 
-    /// The caller a request's bearer token names: 401 without a valid one, 403 when its
-    /// role is below `needed`.
+    /// The caller a request's bearer token names (or the password of its basic
+    /// authentication): 401 without a valid one, 403 when its role is below `needed`.
     pub fn authorize(&self, request: &HttpRequest, needed: Role) -> Result<Caller, ApiError> {
-        let presented = request
+        let header = request
             .headers()
             .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::Unauthorized("an Authorization: Bearer token is required".into())
-            })?;
-        let presented = digest(presented);
+            .and_then(|value| value.to_str().ok());
+        let bearer = header.and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .map(|token| token.trim().to_owned())
+        });
+        // Basic authentication (as KoboToolbox's REST services send it): the token is the
+        // password; the user name is not read.
+        let basic = || {
+            use base64::Engine as _;
+            let encoded = header?
+                .strip_prefix("Basic ")
+                .or_else(|| header?.strip_prefix("basic "))?;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()?;
+            let decoded = String::from_utf8(decoded).ok()?;
+            Some(decoded.split_once(':')?.1.to_owned())
+        };
+        let presented = bearer.or_else(basic).ok_or_else(|| {
+            ApiError::Unauthorized("an Authorization: Bearer token is required".into())
+        })?;
+        let presented = digest(&presented);
         let today = chrono::Utc::now().date_naive();
         let mut found = None;
         for (hash, entry) in &self.entries {

@@ -146,6 +146,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::releases::withdraw,
         crate::routes::releases::diff,
         crate::routes::duplicates::list,
+        crate::routes::intake::kobo,
         crate::routes::reports::monthly,
         crate::routes::reports::monthly_html,
         crate::routes::reports::monthly_pdf,

@@ -10,15 +10,6 @@ use crate::{
 };
 use crate::{Latitude, Longitude};
 
-/// Which kinds each kind-specific field applies to (domain.md: perpetrator and weapon for
-/// attacks only, cause for fires and traffic accidents, vehicle for traffic accidents).
-const KIND_SPECIFIC: [(VocabularyName, &[&str]); 4] = [
-    (VocabularyName::Perpetrator, &["attack"]),
-    (VocabularyName::Weapon, &["attack"]),
-    (VocabularyName::Cause, &["fire", "traffic_accident"]),
-    (VocabularyName::Vehicle, &["traffic_accident"]),
-];
-
 impl IncidentDraft {
     /// Checks every rule and returns the record, or every broken rule.
     pub fn validate(
@@ -123,10 +114,7 @@ impl IncidentDraft {
                 .lookup(vocabulary, value)
                 .map_err(|e| fail(vocabulary.as_str(), &e))
                 .ok()?;
-            let applies_to = KIND_SPECIFIC
-                .iter()
-                .find(|(name, _)| *name == vocabulary)
-                .map(|(_, kinds)| *kinds);
+            let applies_to = vocabulary.kinds();
             if let (Some(kinds), Some(kind)) = (applies_to, kind.as_ref())
                 && !kinds.contains(&kind.as_str())
             {

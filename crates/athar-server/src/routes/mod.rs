@@ -6,6 +6,7 @@ pub(crate) mod duplicates;
 pub(crate) mod embed;
 pub(crate) mod exports;
 pub(crate) mod hotspots;
+pub(crate) mod intake;
 pub(crate) mod maps;
 pub(crate) mod ogc;
 pub(crate) mod releases;
@@ -80,6 +81,7 @@ fn compressed(config: &mut web::ServiceConfig) {
             exports::communities,
         ))
         .service(only("/v1/imports", &["POST"]).route(web::post().to(writes::import)))
+        .service(only("/v1/intake/kobo", &["POST"]).route(web::post().to(intake::kobo)))
         .service(only("/v1/incidents", &["POST"]).route(web::post().to(writes::create)))
         .service(
             only("/v1/incidents/{id}", &["PATCH", "DELETE"])

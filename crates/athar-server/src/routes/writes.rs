@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::query::Query;
 use crate::{ApiError, AppState};
+use athar_app::ImportError;
 use athar_app::params::Parameters as _;
-use athar_app::{ImportError, run_import};
 
 /// A JSON body of at most the configured size.
 pub(crate) async fn json_body(

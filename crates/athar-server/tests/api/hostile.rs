@@ -85,8 +85,37 @@ async fn hostile_requests_get_client_errors_and_change_nothing(backend: Backend)
     let (status, _) = post(&address, "/v1/imports?source=x", "text/csv", big).await;
     assert_eq!(status, 413);
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
-    let (status, body) = post(&address, "/v1/incidents", "application/json", nested).await;
+    let (status, body) = post(
+        &address,
+        "/v1/incidents",
+        "application/json",
+        nested.clone(),
+    )
+    .await;
     assert!((400..500).contains(&status), "nested: {status} {body}");
+    // The same at the field-form intake, and a body over its limit; a spreadsheet that is
+    // not one, under a spreadsheet's media type.
+    let (status, body) = post(&address, "/v1/intake/kobo", "application/json", nested).await;
+    assert!(
+        (400..500).contains(&status),
+        "nested submission: {status} {body}"
+    );
+    let (status, _) = post(
+        &address,
+        "/v1/intake/kobo",
+        "application/json",
+        vec![b' '; 2 << 20],
+    )
+    .await;
+    assert_eq!(status, 413);
+    let (status, body) = post(
+        &address,
+        "/v1/imports?source=x",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"PK\x03\x04 not a workbook".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
     let (status, body) = post(
         &address,
         "/v1/incidents",
