@@ -40,6 +40,7 @@ pub mod live;
 pub mod maps;
 pub mod params;
 pub mod privacy;
+pub mod pull;
 pub mod releases;
 pub mod reports;
 pub mod snapshot;

@@ -175,6 +175,16 @@ enum Command {
         #[command(subcommand)]
         command: DuplicatesCommand,
     },
+    /// Pull the submissions of a field form from where they are collected.
+    Intake {
+        #[command(subcommand)]
+        command: IntakeCommand,
+    },
+    /// Mirror another Athar's incidents into this store.
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
     /// Field forms for KoboToolbox and ODK.
     Form {
         #[command(subcommand)]
@@ -241,6 +251,41 @@ enum DuplicatesCommand {
         /// Who decided, for the change log.
         #[arg(long, default_value = "cli")]
         actor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IntakeCommand {
+    /// Pull the submissions of an ODK Central form new or edited since the last pull
+    /// (its OData feed), and import them under the source odk:FORM. The web user's
+    /// e-mail and password are read from ATHAR_ODK_USER and ATHAR_ODK_PASSWORD.
+    Odk {
+        /// The ODK Central server, e.g. https://central.example.org.
+        #[arg(long)]
+        url: String,
+        /// The project's number.
+        #[arg(long)]
+        project: u32,
+        /// The form's id (athar_incident for Athar's own form).
+        #[arg(long)]
+        form: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// Mirror another Athar's incidents (its change log and items, deletions included)
+    /// as sources NAME/<its source>, from where the last pull of it stopped.
+    Pull {
+        /// The other Athar's base URL.
+        url: String,
+        /// A token of the other Athar (a reader's is enough; without one, only what its
+        /// anonymous readers see, and deletions cannot be matched).
+        #[arg(long, env = "ATHAR_SYNC_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// The name its sources take here (default: its host).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -495,6 +540,57 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Intake {
+            command: IntakeCommand::Odk { url, project, form },
+        } => {
+            let read = |name: &str| {
+                std::env::var(name).map_err(|_| {
+                    anyhow::anyhow!(
+                        "{name} must hold the ODK Central web user's {}",
+                        if name.ends_with("USER") {
+                            "e-mail"
+                        } else {
+                            "password"
+                        }
+                    )
+                })
+            };
+            let odk = athar_app::pull::OdkForm {
+                url,
+                project,
+                form,
+                user: read("ATHAR_ODK_USER")?,
+                password: read("ATHAR_ODK_PASSWORD")?,
+            };
+            let store = settings.open().await?;
+            let vocabularies = Arc::new(store.vocabularies().await?);
+            let gazetteer = Arc::new(athar_app::load_gazetteer(&store).await?);
+            let report =
+                athar_app::pull::odk_pull(&store, (&vocabularies, &gazetteer), &odk).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(pull_exit(&report))
+        }
+        Command::Sync {
+            command: SyncCommand::Pull { url, token, name },
+        } => {
+            let name = name.unwrap_or_else(|| {
+                url.split("://")
+                    .nth(1)
+                    .unwrap_or(&url)
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap_or("peer")
+                    .to_owned()
+            });
+            let peer = athar_app::pull::Peer { url, token, name };
+            let store = settings.open().await?;
+            let vocabularies = Arc::new(store.vocabularies().await?);
+            let gazetteer = Arc::new(athar_app::load_gazetteer(&store).await?);
+            let report =
+                athar_app::pull::sync_pull(&store, (&vocabularies, &gazetteer), &peer).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(pull_exit(&report))
+        }
         Command::Form {
             command: FormCommand::Xlsform { out, lang },
         } => {
@@ -986,4 +1082,13 @@ async fn report(
         bytes.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A pull's exit code: 2 when a page's import rejected rows, as for `ingest`.
+fn pull_exit(report: &athar_app::pull::PullReport) -> ExitCode {
+    if report.imports.iter().any(|r| r.rejected_rows > 0) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

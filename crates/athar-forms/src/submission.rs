@@ -8,8 +8,9 @@
 //! Both are read here into the fields of the JSON import (the questions are named by the
 //! fields), with:
 //! - the submission's id as `source_id`: `meta/rootUuid` (the same across edits, where
-//!   KoboToolbox gives it), else `_uuid`, else `meta/instanceID` or `__id`, without the
-//!   `uuid:` prefix; so a retry changes nothing and an edit sent again updates;
+//!   KoboToolbox gives it), else `_uuid`, else ODK's `__id` (its first version's), else
+//!   `meta/instanceID`, without the `uuid:` prefix; so a retry changes nothing and an
+//!   edit sent again updates;
 //! - `community_pcode` dropped when it is `other` (the place is then `community`, typed);
 //! - the governorate's p-code (`admin1`) written as its name;
 //! - keys that are neither fields nor the form's own metadata listed as ignored.
@@ -108,7 +109,7 @@ pub fn submission(
     let object = json.as_object().ok_or(SubmissionError::NotAnObject)?;
     let mut all = Vec::new();
     answers("", object, &mut all);
-    let (mut root, mut uuid, mut instance) = (None, None, None);
+    let (mut root, mut uuid, mut odk, mut instance) = (None, None, None, None);
     let mut fields = Map::new();
     let mut ignored = Vec::new();
     let mut geolocation: Option<(f64, f64)> = None;
@@ -116,7 +117,10 @@ pub fn submission(
         match name.as_str() {
             "rootUuid" => root = text(value),
             "_uuid" => uuid = text(value),
-            "instanceID" | "__id" => instance = instance.or_else(|| text(value)),
+            // ODK Central's `__id` is the first version's instance id: the same across
+            // edits, unlike `meta/instanceID`.
+            "__id" => odk = text(value),
+            "instanceID" => instance = text(value),
             "_geolocation" => {
                 if let Some([Value::Number(lat), Value::Number(lon)]) =
                     value.as_array().map(Vec::as_slice)
@@ -175,6 +179,7 @@ pub fn submission(
     }
     let id = root
         .or(uuid)
+        .or(odk)
         .or(instance)
         .map(|id| without_uuid_prefix(&id))
         .filter(|id| !id.is_empty())

@@ -16,6 +16,7 @@ mod changes;
 mod communities;
 mod copy_in;
 mod copy_out;
+mod cursors;
 mod duplicates;
 mod error;
 mod import;
