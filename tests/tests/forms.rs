@@ -288,9 +288,12 @@ async fn the_form_converts_and_kobo_submissions_are_imported() {
         422
     );
 
-    let stats = get_json(&format!("{base}/v1/stats?from=2024-04-01&to=2024-04-30")).unwrap();
-    assert_eq!(stats["incidents"], 2, "{stats}");
-    assert_eq!(stats["kinds"]["attack"]["killed"], 2, "the edit is counted");
+    let figures = get_json(&format!("{base}/v1/stats?from=2024-04-01&to=2024-04-30")).unwrap();
+    assert_eq!(figures["incidents"], 2, "{figures}");
+    assert_eq!(
+        figures["kinds"]["attack"]["killed"], 2,
+        "the edit is counted"
+    );
     let places = get_json(&format!(
         "{base}/v1/communities/counts?kind=fire&format=json"
     ))

@@ -44,6 +44,15 @@ enum Command {
         #[arg(long)]
         notes: bool,
     },
+    /// Writes a CSV file's rows as an .xlsx workbook of one sheet (for the spreadsheet
+    /// ingest benchmark): whole numbers and decimals as number cells, ISO dates
+    /// (YYYY-MM-DD) as date cells, the rest as text.
+    XlsxFromCsv {
+        /// The CSV file to read.
+        csv: PathBuf,
+        /// The .xlsx file to write (replaced if it exists).
+        xlsx: PathBuf,
+    },
     /// Prints the tile holding a point at each zoom from --min-zoom to --max-zoom, as
     /// `z/x/y`, one a line.
     Tiles {
@@ -89,6 +98,7 @@ fn main() -> anyhow::Result<()> {
             incidents::write(file, rows, &options)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
+        Command::XlsxFromCsv { csv, xlsx } => xlsx_from_csv(&csv, &xlsx)?,
         Command::Tiles {
             lon,
             lat,
@@ -116,6 +126,45 @@ fn tiles_holding(
 ) -> impl Iterator<Item = Tile> {
     let point = lon_lat_to_mercator(lon, lat);
     zooms.map(move |z| Tile::containing(point, z))
+}
+
+fn xlsx_from_csv(csv_path: &std::path::Path, xlsx: &std::path::Path) -> anyhow::Result<()> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut reader = csv::Reader::from_path(csv_path)
+        .with_context(|| format!("cannot read {}", csv_path.display()))?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (column, name) in reader.headers()?.iter().enumerate() {
+        sheet.write_string(0, u16::try_from(column)?, name)?;
+    }
+    for (index, record) in reader.records().enumerate() {
+        let row = u32::try_from(index)? + 1;
+        for (column, cell) in record?.iter().enumerate() {
+            let column = u16::try_from(column)?;
+            if cell.is_empty() {
+                continue;
+            }
+            let bytes = cell.as_bytes();
+            let is_date = bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-';
+            if is_date {
+                let (y, m, d) = (cell[..4].parse()?, cell[5..7].parse()?, cell[8..].parse()?);
+                sheet.write_datetime_with_format(
+                    row,
+                    column,
+                    ExcelDateTime::from_ymd(y, m, d)?,
+                    &date,
+                )?;
+            } else if let Ok(number) = cell.parse::<f64>() {
+                sheet.write_number(row, column, number)?;
+            } else {
+                sheet.write_string(row, column, cell)?;
+            }
+        }
+    }
+    book.save(xlsx)
+        .with_context(|| format!("cannot write {}", xlsx.display()))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub enum Credentials {
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(120)))
+        .timeout_global(Some(Duration::from_mins(2)))
         .max_redirects(0)
         .http_status_as_error(false)
         .build()
@@ -350,7 +350,8 @@ pub async fn odk_pull(
     );
     if let Some(since) = &since {
         let filter = format!("__system/submissionDate gt {since} or __system/updatedAt gt {since}");
-        url.push_str(&format!("&%24filter={}", urlencode(&filter)));
+        url.push_str("&%24filter=");
+        url.push_str(&urlencode(&filter));
     }
     let credentials = Credentials::Basic(odk.user.clone(), odk.password.clone());
     let agent = agent();
@@ -396,7 +397,7 @@ pub async fn odk_pull(
             .await
             .map_err(|e| match e {
                 crate::intake::IntakeError::Import(e) => PullError::Import(e),
-                other => PullError::Http {
+                other @ crate::intake::IntakeError::Submission(_) => PullError::Http {
                     url: String::new(),
                     message: other.to_string(),
                 },
@@ -420,7 +421,12 @@ fn urlencode(text: &str) -> String {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 encoded.push(byte as char);
             }
-            _ => encoded.push_str(&format!("%{byte:02X}")),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                encoded.push('%');
+                encoded.push(HEX[usize::from(byte >> 4)] as char);
+                encoded.push(HEX[usize::from(byte & 15)] as char);
+            }
         }
     }
     encoded

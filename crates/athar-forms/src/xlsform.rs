@@ -74,7 +74,7 @@ fn language_name(language: Language) -> &'static str {
     }
 }
 
-fn pick<'a>((english, arabic): Labels<'a>, language: Language) -> &'a str {
+fn pick((english, arabic): Labels<'_>, language: Language) -> &str {
     match language {
         Language::Arabic => arabic,
         Language::English => english,

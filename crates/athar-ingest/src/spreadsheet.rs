@@ -36,15 +36,15 @@ enum Cell {
 }
 
 impl Cell {
-    fn of(data: &Data) -> Self {
-        match data {
+    fn of(value: &Data) -> Self {
+        match value {
             Data::Empty => Self::Empty,
             Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => {
                 Self::Text(text.clone())
             }
             Data::Int(number) => Self::Number(*number as f64),
             Data::Float(number) => Self::Number(*number),
-            Data::Bool(value) => Self::Bool(*value),
+            Data::Bool(truth) => Self::Bool(*truth),
             Data::DateTime(date) => date
                 .as_datetime()
                 .map_or_else(|| Self::Error(format!("{date}")), Self::DateTime),
@@ -52,8 +52,8 @@ impl Cell {
         }
     }
 
-    fn of_ref(data: &DataRef<'_>) -> Self {
-        match data {
+    fn of_ref(value: &DataRef<'_>) -> Self {
+        match value {
             DataRef::Empty => Self::Empty,
             DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => {
                 Self::Text(text.clone())
@@ -61,7 +61,7 @@ impl Cell {
             DataRef::SharedString(text) => Self::Text((*text).to_owned()),
             DataRef::Int(number) => Self::Number(*number as f64),
             DataRef::Float(number) => Self::Number(*number),
-            DataRef::Bool(value) => Self::Bool(*value),
+            DataRef::Bool(truth) => Self::Bool(*truth),
             DataRef::DateTime(date) => date
                 .as_datetime()
                 .map_or_else(|| Self::Error(format!("{date}")), Self::DateTime),
