@@ -365,6 +365,20 @@ fn read_layout(
     Ok(communities)
 }
 
+/// Whether a name is written in Arabic letters alone (with their marks, digits, spaces,
+/// hyphens and apostrophes): not Latin, and not the letters Persian, Urdu or Kurdish add (پ چ ژ
+/// گ ک ی ہ ە…), which an Arabic reader does not write.
+pub fn is_arabic_name(name: &str) -> bool {
+    let name = name.trim();
+    !name.is_empty()
+        && name.chars().any(|c| ('\u{0621}'..='\u{064A}').contains(&c))
+        && name.chars().all(|c| {
+            matches!(c,
+                '\u{0621}'..='\u{063A}' | '\u{0640}'..='\u{065F}' | '\u{0660}'..='\u{0669}'
+                | '\u{0670}' | '\u{0671}' | '0'..='9' | ' ' | '-' | '\'' | '\u{2019}')
+        })
+}
+
 /// Reads a gazetteer in the bundled GeoNames layout (`geonameid`, `name`, `asciiname`,
 /// `name_ar`, `alt_names_ar`, `alt_names_latin`, `lat`, `lon`, `population`,
 /// `feature_code`, `admin1_name`, `admin1_ocha_pcode`, `admin2_name`).
@@ -399,7 +413,17 @@ pub fn read_geonames(text: &str) -> Result<Vec<Community>, ListError> {
             _ if population >= 10_000 => CommunityKind::Town,
             _ => CommunityKind::Village,
         };
-        let name_ar = get(3);
+        // GeoNames' Arabic column sometimes holds another language's spelling in Arabic
+        // script, or a transliteration (Latakia's `ladhqyہ`): the first name written in
+        // Arabic letters alone, of the column and then the alternates, is the Arabic name.
+        let name_ar = get(3)
+            .into_iter()
+            .chain(
+                get(4)
+                    .into_iter()
+                    .flat_map(|names| names.split('|').map(str::to_owned).collect::<Vec<_>>()),
+            )
+            .find(|name| is_arabic_name(name));
         let name_en = get(1);
         let mut alternate_names: Vec<String> = [get(2), get(4), get(5)]
             .into_iter()
@@ -683,6 +707,38 @@ pub fn bundled_former_ids() -> &'static [(String, String)] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every place of the bundled gazetteers that has an Arabic name has one in Arabic
+    /// letters: an Arabic map never shows a transliteration or another language's
+    /// spelling (Latakia was `ladhqyہ`, Al-Hasakah `hەsychە`).
+    #[test]
+    fn arabic_names_are_written_in_arabic_letters() {
+        assert!(is_arabic_name("اللاذقية") && is_arabic_name("جسر الشغور"));
+        assert!(
+            !is_arabic_name("ladhqyہ") && !is_arabic_name("لاذقیه") && !is_arabic_name("hەsychە")
+        );
+        assert!(!is_arabic_name("Idlib") && !is_arabic_name(""));
+        let text =
+            include_str!("../../../data/gazetteer/syria_all_gazetteer_geonames_cities500.csv");
+        let all = read_geonames(text).unwrap();
+        let merged = bundled();
+        let wrong: Vec<_> = all
+            .iter()
+            .chain(merged.iter())
+            .filter_map(|c| c.name_ar.as_deref())
+            .filter(|name| !is_arabic_name(name))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{} names: {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(20)]
+        );
+        let latakia = all.iter().find(|c| c.id == "geonames:173576").unwrap();
+        assert_eq!(latakia.name_ar.as_deref(), Some("اللاذقية"));
+        let hasakah = all.iter().find(|c| c.id == "geonames:173811").unwrap();
+        assert_eq!(hasakah.name_ar.as_deref(), Some("الحسكة"));
+    }
 
     #[test]
     fn the_bundled_gazetteer_holds_syrian_towns_in_both_scripts() {
