@@ -119,6 +119,17 @@ try {
     check(title.includes(lang === 'ar' ? 'هجمات' : 'April'), `${lang}/${view}: title "${title}"`);
     check(legend.includes(lang === 'ar' ? 'استهداف عسكري' : 'Military attack'), `${lang}/${view}: legend "${legend.slice(0, 60)}"`);
     check(attribution.includes('GeoNames'), `${lang}/${view}: attribution shows GeoNames`);
+    // The legend lists the kinds present under the page's filters with the counts of
+    // /v1/stats for them; the caption gives the total and the period.
+    const stats = await (await fetch(`${base}/v1/stats?${new URLSearchParams(filters)}`)).json();
+    const rows = await page.$$eval('#legend .legend-row', (rs) => rs.map((r) => r.textContent));
+    const expected = Object.entries(stats.kinds).map(([slug, k]) => `${lang === 'ar' ? k.label_ar : k.label_en} (${k.incidents})`);
+    check(rows.length === expected.length && expected.every((row) => rows.includes(row)),
+      `${lang}/${view}: legend rows ${JSON.stringify(rows)} are /v1/stats' ${JSON.stringify(expected)}`);
+    const caption = await page.textContent('#caption');
+    const period = lang === 'ar' ? '1–30 نيسان 2024' : '1–30 April 2024';
+    check(caption.includes(String(stats.incidents)) && caption.includes(period),
+      `${lang}/${view}: caption "${caption}" gives the total and the period`);
     await page.screenshot({ path: join(out, `embed-${lang}-${view}.png`) });
 
     // "Download map": a link in the page's language, reached with the keyboard, to the

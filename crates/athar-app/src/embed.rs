@@ -289,6 +289,135 @@ pub struct Page<'a> {
     pub hotspots: Option<(&'a Outline, bool)>,
     /// The release the page shows, if it is pinned to one.
     pub release: Option<&'a crate::releases::Manifest>,
+    /// The kinds present under the filters with their counts, and the caption (see
+    /// [`legend_of`]).
+    pub legend: &'a MapLegend,
+}
+
+/// What the map's legend and caption say: the kinds present under the page's filters,
+/// each with its count, and the period and total in the page's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapLegend {
+    /// The kinds present, most incidents first (a count withheld from this reader: null).
+    pub kinds: Vec<KindCount>,
+    /// "67 attacks · 1–30 April 2024".
+    pub caption: String,
+}
+
+/// A kind of the legend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindCount {
+    /// Its count under the filters, null when withheld.
+    pub count: Option<u64>,
+    /// Its label in the page's language.
+    pub label: String,
+    /// Its slug.
+    pub slug: String,
+}
+
+/// The noun a kind is counted with in the caption.
+fn noun_of(kind: &str) -> &'static str {
+    match kind {
+        "attack" => "attack",
+        "fire" => "fire",
+        "traffic_accident" => "accident",
+        "drowning" => "drowning",
+        _ => "incident",
+    }
+}
+
+/// A period as the caption writes it: `1–30 April 2024`, `3 March – 12 April 2024`,
+/// `28 December 2023 – 3 January 2024`.
+fn period(
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    words: &athar_reports::Words,
+) -> Result<String, athar_reports::WordsError> {
+    use chrono::Datelike as _;
+    let month = |date: chrono::NaiveDate| words.text(&format!("month.{}", date.month()));
+    Ok(if from.year() != to.year() {
+        format!(
+            "{} {} {} – {} {} {}",
+            from.day(),
+            month(from)?,
+            from.year(),
+            to.day(),
+            month(to)?,
+            to.year()
+        )
+    } else if from.month() != to.month() {
+        format!(
+            "{} {} – {} {} {}",
+            from.day(),
+            month(from)?,
+            to.day(),
+            month(to)?,
+            to.year()
+        )
+    } else if from == to {
+        format!("{} {} {}", from.day(), month(from)?, from.year())
+    } else {
+        format!(
+            "{}–{} {} {}",
+            from.day(),
+            to.day(),
+            month(from)?,
+            from.year()
+        )
+    })
+}
+
+/// The legend and caption of a map of `filter` for `viewer`: the kinds present with their
+/// counts (those of `/v1/stats` for the same filters), and the total and period (the
+/// filter's dates, else those of the incidents shown).
+pub fn legend_of(
+    snapshot: &Snapshot,
+    viewer: &crate::privacy::OwnedViewer,
+    filter: &athar_core::Filter,
+    arabic: bool,
+) -> MapLegend {
+    let stats = crate::stats::stats(snapshot, viewer, filter);
+    let mut kinds: Vec<KindCount> = stats
+        .kinds
+        .iter()
+        .map(|(slug, figures)| KindCount {
+            count: figures.figures.incidents,
+            label: if arabic {
+                figures.label_ar.clone()
+            } else {
+                figures.label_en.clone()
+            },
+            slug: slug.clone(),
+        })
+        .collect();
+    kinds.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(&b.slug)));
+    let words = athar_reports::Words::bundled(if arabic {
+        athar_core::Language::Arabic
+    } else {
+        athar_core::Language::English
+    });
+    let dates = if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        Some((from, to))
+    } else {
+        let mut extent: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
+        for row in snapshot.select(filter) {
+            let day = snapshot.tile_fields(row).occurred_on;
+            extent = Some(extent.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
+        }
+        extent.map(|(first, last)| (filter.from.unwrap_or(first), filter.to.unwrap_or(last)))
+    };
+    let total = match kinds.as_slice() {
+        [only] => only.count.map(|n| words.count(noun_of(&only.slug), n)),
+        _ => stats.figures.incidents.map(|n| words.count("incident", n)),
+    };
+    let caption = [
+        total.and_then(Result::ok),
+        dates.and_then(|d| period(d, &words).ok()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    MapLegend { kinds, caption }
 }
 
 /// The page's configuration, read by its script. The fields are in alphabetical order,
@@ -297,9 +426,11 @@ pub struct Page<'a> {
 struct Config<'a> {
     attribution: &'a str,
     bounds: Option<[[f64; 2]; 2]>,
+    caption: &'a str,
     filters: &'a str,
     hotspots: Option<Legend>,
     kinds: Vec<KindLabel<'a>>,
+    legend: &'a [KindCount],
     labels: PointLabels,
     lang: &'a str,
     style: &'a str,
@@ -389,9 +520,11 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
     let config = Config {
         attribution: athar_gazetteer::GAZETTEER_ATTRIBUTION,
         bounds,
+        caption: &page.legend.caption,
         filters: page.filters,
         hotspots,
         kinds,
+        legend: &page.legend.kinds,
         labels: if arabic {
             PointLabels {
                 incidents: "حادثة",
@@ -452,6 +585,7 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
             ("lang", lang),
             ("dir", if arabic { "rtl" } else { "ltr" }),
             ("title", &escaped(title)),
+            ("caption", &escaped(&page.legend.caption)),
             ("config", &config),
         ],
     )
@@ -661,6 +795,31 @@ const EMBED_PAGE: &str = include_str!("embed.html");
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn captions_write_periods_as_each_language_does() {
+        let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let english = athar_reports::Words::bundled(athar_core::Language::English);
+        let arabic = athar_reports::Words::bundled(athar_core::Language::Arabic);
+        let period =
+            |from: &str, to: &str, words| super::period((day(from), day(to)), words).unwrap();
+        assert_eq!(
+            period("2024-04-01", "2024-04-30", &english),
+            "1–30 April 2024"
+        );
+        assert_eq!(
+            period("2024-04-01", "2024-04-30", &arabic),
+            "1–30 نيسان 2024"
+        );
+        assert_eq!(
+            period("2024-03-03", "2024-04-12", &english),
+            "3 March – 12 April 2024"
+        );
+        assert_eq!(
+            period("2023-12-28", "2024-01-03", &english),
+            "28 December 2023 – 3 January 2024"
+        );
+        assert_eq!(period("2024-04-07", "2024-04-07", &english), "7 April 2024");
+    }
     use super::*;
 
     #[test]

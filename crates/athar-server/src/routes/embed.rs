@@ -291,6 +291,7 @@ pub(crate) async fn embed(
     let (query, filters) = filter_query(&request, &state, &own)?;
     // The bounds are those of what this reader may see (see `privacy`).
     let view = state.view(&request)?;
+    let viewer = athar_app::privacy::OwnedViewer::new(view.viewer, view.places);
     let (snapshot, release) = (view.snapshot, view.release);
     let pinned = release.is_some();
     let arabic = query.choice("lang", &["ar", "en"], "ar")? == "ar";
@@ -317,6 +318,12 @@ pub(crate) async fn embed(
         pairs.push("view=hotspots");
         style_query = query_string(&pairs);
     }
+    let legend = {
+        let (snapshot, filter) = (snapshot.clone(), query.filter.clone());
+        state
+            .compute(move || embed::legend_of(&snapshot, &viewer, &filter, arabic))
+            .await?
+    };
     let page = embed::page(
         &snapshot,
         &Page {
@@ -327,6 +334,7 @@ pub(crate) async fn embed(
             style: format!("{}/styles/{style}.json{style_query}", base_url(&request)),
             hotspots: outline.as_ref().map(|found| (&found.outline, trend)),
             release: release.as_ref().map(|release| &release.manifest),
+            legend: &legend,
         },
     );
     let mut response = HttpResponse::Ok();
