@@ -395,8 +395,12 @@ pub fn legend_of(
     } else {
         athar_core::Language::English
     });
+    let withheld = kinds.iter().any(|k| k.count.is_none());
     let dates = if let (Some(from), Some(to)) = (filter.from, filter.to) {
         Some((from, to))
+    } else if withheld {
+        // The dates of incidents whose count is withheld would tell what the count hides.
+        None
     } else {
         let mut extent: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
         for row in snapshot.select(filter) {

@@ -58,8 +58,9 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// GETs `url` as JSON: `None` for 404 and 410 (gone since), an error for anything else
-/// but 200.
+/// GETs `url` as JSON: `None` for 404 and 410 (gone since) and for a redirect (an
+/// incident merged into another since: the one it went into is read on its own), an
+/// error for anything else but 200.
 fn get_json(
     agent: &ureq::Agent,
     url: &str,
@@ -92,7 +93,7 @@ fn get_json(
             .read_json()
             .map(Some)
             .map_err(|e| fail(format!("not JSON: {e}"))),
-        404 | 410 => Ok(None),
+        301 | 302 | 307 | 308 | 404 | 410 => Ok(None),
         _ => Err(fail(format!(
             "answered {status}: {}",
             response
@@ -257,21 +258,8 @@ pub async fn sync_pull(
         }
         report.pages += 1;
         report.read += page.len() as u64;
-        let rows: Vec<Value> = features
-            .iter()
-            .filter_map(|feature| peer_row(feature, &peer.name))
-            .collect();
-        if !rows.is_empty() {
-            report.imports.push(
-                import_rows(
-                    store,
-                    (vocabularies, gazetteer),
-                    rows,
-                    (peer.name.clone(), format!("sync:{}", peer.name)),
-                )
-                .await?,
-            );
-        }
+        // Deletions first: a source id deleted and then used again in the same page ends
+        // as the new incident, not deleted.
         for change in page.values().filter(|c| c["op"] == "delete") {
             // A delete logs every field the incident had (for token holders).
             let field = |name: &str| {
@@ -301,6 +289,21 @@ pub async fn sync_pull(
                 }
                 None => report.deletions_not_found += 1,
             }
+        }
+        let rows: Vec<Value> = features
+            .iter()
+            .filter_map(|feature| peer_row(feature, &peer.name))
+            .collect();
+        if !rows.is_empty() {
+            report.imports.push(
+                import_rows(
+                    store,
+                    (vocabularies, gazetteer),
+                    rows,
+                    (peer.name.clone(), format!("sync:{}", peer.name)),
+                )
+                .await?,
+            );
         }
         since = next;
         store.set_cursor(&cursor, &since.to_string()).await?;
@@ -349,6 +352,17 @@ pub async fn odk_pull(
         urlencode(&odk.form)
     );
     if let Some(since) = &since {
+        // Five minutes back from the last change seen: a submission stored a little late
+        // with an earlier time is read again (importing it twice changes nothing).
+        let since = chrono::DateTime::parse_from_rfc3339(since).map_or_else(
+            |_| since.clone(),
+            |at| {
+                (at - chrono::TimeDelta::minutes(5))
+                    .to_utc()
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                    .to_string()
+            },
+        );
         let filter = format!("__system/submissionDate gt {since} or __system/updatedAt gt {since}");
         url.push_str("&%24filter=");
         url.push_str(&urlencode(&filter));
@@ -368,7 +382,11 @@ pub async fn odk_pull(
         })
         .await?;
         let rows = page["value"].as_array().cloned().unwrap_or_default();
-        next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        // The next page, on the same server only (the credentials go with it).
+        next = page["@odata.nextLink"]
+            .as_str()
+            .filter(|link| link.starts_with(&format!("{base}/")))
+            .map(str::to_owned);
         report.pages += 1;
         report.read += rows.len() as u64;
         let mut submissions = Vec::new();

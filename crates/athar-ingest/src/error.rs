@@ -51,6 +51,9 @@ pub enum IngestError {
         /// The sheets searched.
         sheets: String,
     },
+    /// A workbook that would unpack to more than Athar reads.
+    #[error("the spreadsheet is too large to read: {0}")]
+    SpreadsheetTooLarge(String),
     /// A mapping file that cannot be used.
     #[error("the mapping file: {0}")]
     Mapping(String),

@@ -6,7 +6,10 @@
 //! (a title, a logo's caption) are skipped. An `.xlsx` sheet is streamed cell by cell, so
 //! its rows are read in bounded memory; `.xls` and `.ods` sheets are read whole (the
 //! formats keep no row order calamine can stream). The workbook's bytes are held in
-//! memory either way (bounded by the import body limit over HTTP).
+//! memory either way (bounded by the import body limit over HTTP); a zip workbook whose
+//! parts would unpack to more than [`MAX_UNPACKED`], or that declares more shared strings
+//! than it holds, is refused before it is opened, and a row past column [`MAX_COLUMNS`]
+//! stops the read.
 //!
 //! Cells: dates as date cells (any date format), Excel serial numbers in a date column,
 //! or text; numbers as numbers (`5`, not `5.0`) or text; an error cell (`#DIV/0!`) is a
@@ -23,6 +26,58 @@ use crate::{IngestError, ReadSummary, Row, Stop};
 
 /// How many rows from the top of a sheet may hold its header.
 pub const HEADER_ROWS: usize = 20;
+
+/// The most a workbook (`.xlsx`, `.ods`: zip archives) may unpack to, by the sizes its
+/// archive declares, before calamine is asked to open it.
+pub const MAX_UNPACKED: u64 = 512 << 20;
+
+/// The most columns a row may have (Excel's own limit, XFD).
+pub const MAX_COLUMNS: u32 = 16_384;
+
+/// Refuses a zip workbook whose parts would unpack to more than [`MAX_UNPACKED`], or whose
+/// shared strings declare more entries than their part could hold (calamine reserves room
+/// for them all when it opens the workbook).
+fn check_zip(bytes: &[u8]) -> Result<(), IngestError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    let unreadable = |e: zip::result::ZipError| IngestError::Spreadsheet(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut total: u64 = 0;
+    let mut shared = None;
+    for index in 0..archive.len() {
+        let part = archive.by_index_raw(index).map_err(unreadable)?;
+        total = total.saturating_add(part.size());
+        if part.name().is_ok_and(|name| name == "xl/sharedStrings.xml") {
+            shared = Some((index, part.size()));
+        }
+    }
+    if total > MAX_UNPACKED {
+        return Err(IngestError::SpreadsheetTooLarge(format!(
+            "its parts unpack to {total} bytes (at most {MAX_UNPACKED})"
+        )));
+    }
+    if let Some((index, size)) = shared {
+        let mut head = Vec::with_capacity(4096);
+        archive
+            .by_index(index)
+            .map_err(unreadable)?
+            .take(4096)
+            .read_to_end(&mut head)?;
+        let head = String::from_utf8_lossy(&head);
+        let declared = head
+            .split_once("uniqueCount=\"")
+            .and_then(|(_, rest)| rest.split('"').next())
+            .and_then(|n| n.parse::<u64>().ok());
+        // Each shared string takes at least `<si><t/></si>`, 12 bytes.
+        if let Some(count) = declared.filter(|count| *count > size / 12 + 1) {
+            return Err(IngestError::SpreadsheetTooLarge(format!(
+                "its shared strings declare {count} entries in {size} bytes"
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// A cell's value, whichever format it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +236,13 @@ impl Rows for StreamedRows<'_> {
                 self.done = true;
                 return Ok(row.map(|(number, cells)| (u64::from(number) + 1, cells)));
             };
+            if at_column >= MAX_COLUMNS {
+                return Err(IngestError::SpreadsheetTooLarge(format!(
+                    "row {} has a cell in column {}, past the last ({MAX_COLUMNS})",
+                    u64::from(at_row) + 1,
+                    u64::from(at_column) + 1
+                )));
+            }
             match &mut row {
                 Some((number, _)) if *number != at_row => {
                     self.pending = Some(((at_row, at_column), cell));
@@ -198,6 +260,7 @@ impl Rows for StreamedRows<'_> {
 }
 
 fn place(cells: &mut Vec<Cell>, column: u32, cell: Cell) {
+    // (Columns past Excel's last are refused before they get here.)
     let column = column as usize;
     if cells.len() <= column {
         cells.resize(column + 1, Cell::Empty);
@@ -222,6 +285,7 @@ pub(crate) fn read(
     let mut bytes = Vec::new();
     let mut input = input;
     input.read_to_end(&mut bytes)?;
+    check_zip(&bytes)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| IngestError::Spreadsheet(e.to_string()))?;
     let names = workbook.sheet_names();
@@ -334,6 +398,31 @@ fn read_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A workbook whose shared strings declare an absurd count is refused before calamine
+    /// reserves room for them (which would abort the process).
+    #[test]
+    fn a_workbook_declaring_too_many_shared_strings_is_refused() {
+        use std::io::Write as _;
+        let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        archive.start_file("xl/sharedStrings.xml", options).unwrap();
+        archive
+            .write_all(
+                br#"<sst count="1" uniqueCount="100000000000000000"><si><t>a</t></si></sst>"#,
+            )
+            .unwrap();
+        let bytes = archive.finish().unwrap().into_inner();
+        let error = check_zip(&bytes).unwrap_err();
+        assert!(
+            matches!(error, IngestError::SpreadsheetTooLarge(_)),
+            "{error}"
+        );
+        assert!(
+            check_zip(b"not a zip").is_ok(),
+            "other formats are calamine's to judge"
+        );
+    }
 
     #[test]
     fn cells_read_as_the_column_wants() {

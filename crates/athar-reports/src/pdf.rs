@@ -147,7 +147,8 @@ mod tests {
             dir: if lang == "ar" { "rtl" } else { "ltr" },
             title: "التقرير الشهري (report)".into(),
             month: "نيسان 2024".into(),
-            provenance: "#let x = 1 [not markup] $math$ *bold*".into(),
+            // Read as typst markup, this would stop the compilation.
+            provenance: "#panic(\"injected\") [not markup] $math$ *bold*".into(),
             sections: vec![Section {
                 kind: "attack".into(),
                 heading: "الهجمات العسكرية".into(),

@@ -157,9 +157,29 @@ impl Tokens {
         ));
     }
 
-    /// The caller a request's bearer token names (or the password of its basic
-    /// authentication): 401 without a valid one, 403 when its role is below `needed`.
+    /// The caller a request's bearer token names: 401 without a valid one, 403 when its
+    /// role is below `needed`.
     pub fn authorize(&self, request: &HttpRequest, needed: Role) -> Result<Caller, ApiError> {
+        self.authorize_as(request, needed, false)
+    }
+
+    /// As [`Tokens::authorize`], also reading the token as the password of basic
+    /// authentication, as KoboToolbox's REST services send it (on the intake only: a
+    /// browser may send basic credentials by itself, a bearer token never).
+    pub fn authorize_basic_too(
+        &self,
+        request: &HttpRequest,
+        needed: Role,
+    ) -> Result<Caller, ApiError> {
+        self.authorize_as(request, needed, true)
+    }
+
+    fn authorize_as(
+        &self,
+        request: &HttpRequest,
+        needed: Role,
+        basic_too: bool,
+    ) -> Result<Caller, ApiError> {
         let header = request
             .headers()
             .get(header::AUTHORIZATION)
@@ -174,6 +194,9 @@ impl Tokens {
         // password; the user name is not read.
         let basic = || {
             use base64::Engine as _;
+            if !basic_too {
+                return None;
+            }
             let encoded = header?
                 .strip_prefix("Basic ")
                 .or_else(|| header?.strip_prefix("basic "))?;

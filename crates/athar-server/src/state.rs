@@ -217,6 +217,20 @@ impl AppState {
         Ok(caller)
     }
 
+    /// As [`AppState::authorize_write`], accepting the token as basic authentication's
+    /// password too (the field-form intake, for KoboToolbox's REST services).
+    pub(crate) fn authorize_intake(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<crate::Caller, crate::ApiError> {
+        self.write_limits.check_address(request)?;
+        let caller = self
+            .tokens
+            .authorize_basic_too(request, crate::Role::Editor)?;
+        self.write_limits.check_token(&caller.name)?;
+        Ok(caller)
+    }
+
     /// Runs a computation over the snapshot on a blocking thread, at most two per core at
     /// once; requests beyond that wait their turn without holding memory, for at most
     /// [`COMPUTE_WAIT`], then are answered 503 with `Retry-After`. The request workers stay

@@ -152,8 +152,10 @@ impl Writer<'_> {
             }
             let key = match (index, names.len()) {
                 (0, 1) => "top.first",
+                (0, 2) => "top.first_tied_two",
                 (0, _) => "top.first_tied",
                 (_, 1) => "top.then",
+                (_, 2) => "top.then_tied_two",
                 _ => "top.then_tied",
             };
             parts.push(self.words.fill(
@@ -161,6 +163,10 @@ impl Writer<'_> {
                 &[("names", &self.words.list(names)?), ("count", &count)],
             )?);
             named += names.len();
+        }
+        if parts.is_empty() {
+            // Every community's count is withheld from this reader.
+            return Ok(self.words.text("top.withheld")?.to_owned());
         }
         Ok(parts.join(self.words.text("list.separator")?))
     }
@@ -595,7 +601,7 @@ mod tests {
         );
         assert_eq!(
             top(Language::Arabic, &tied),
-            "وكان أكثرها في إدلب وسرمدا (9 لكل منها)، ثم الدانا (4)، ثم البارة (3)"
+            "وكان أكثرها في إدلب وسرمدا (9 لكل منهما)، ثم الدانا (4)، ثم البارة (3)"
         );
         let plain = [
             community("Ftireh", "فطيرة", 14),
@@ -617,6 +623,22 @@ mod tests {
         assert_eq!(
             top(Language::English, &crowded),
             "A saw the most (5), then B, C and D (4 each)"
+        );
+        // Three tied: each of them (لكل منها); none shown: said to be withheld.
+        let three = [
+            community("A", "أ", 5),
+            community("B", "ب", 5),
+            community("C", "ج", 5),
+        ];
+        assert_eq!(
+            top(Language::Arabic, &three),
+            "وكان أكثرها في أ، ب وج (5 لكل منها)"
+        );
+        let mut withheld = community("A", "أ", 5);
+        withheld.count = None;
+        assert_eq!(
+            top(Language::English, &[withheld]),
+            "the count of each is withheld from readers without a token"
         );
         let spread: Vec<CommunityEntry> = (0..7)
             .map(|i| community(&format!("P{i}"), "م", 1))

@@ -19,6 +19,7 @@ use crate::{ApiError, AppState};
     request_body(content = Object, content_type = "application/json", description = "A submission as KoboToolbox posts it: group/question keys, _uuid, _geolocation, meta/instanceID…"),
     responses(
         (status = 200, description = "The import report", body = athar_app::ImportReport),
+        (status = 400, description = "Not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -33,7 +34,19 @@ pub(crate) async fn kobo(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = state.authorize_write(&request)?;
+    let caller = state.authorize_intake(&request)?;
+    // JSON only: a cross-site form post (text/plain) is refused before anything is read.
+    let media_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    if !media_type.trim_start().starts_with("application/json") {
+        return Err(ApiError::BadParameter {
+            parameter: "Content-Type".into(),
+            message: format!("'{media_type}' is not a submission: send application/json"),
+        });
+    }
     let body = read_body(&request, payload, state.settings.body_limit).await?;
     let json: serde_json::Value = serde_json::from_slice(&body).map_err(|e| ApiError::Invalid {
         detail: format!("a submission is a JSON object: {e}"),
