@@ -119,6 +119,28 @@ try {
     check(title.includes(lang === 'ar' ? 'هجمات' : 'April'), `${lang}/${view}: title "${title}"`);
     check(legend.includes(lang === 'ar' ? 'استهداف عسكري' : 'Military attack'), `${lang}/${view}: legend "${legend.slice(0, 60)}"`);
     check(attribution.includes('GeoNames'), `${lang}/${view}: attribution shows GeoNames`);
+    // The attribution's last full stop ends its sentence on the right, in both languages
+    // (on an Arabic page it used to land on the left of the English text).
+    const stop = await page.evaluate(() => {
+      const inner = document.querySelector('.maplibregl-ctrl-attrib-inner');
+      const walker = document.createTreeWalker(inner, NodeFilter.SHOW_TEXT);
+      let node;
+      while ((node = walker.nextNode())) {
+        const at = node.textContent.indexOf('modified.');
+        if (at >= 0) {
+          const rect = (start, end) => {
+            const range = document.createRange();
+            range.setStart(node, start);
+            range.setEnd(node, end);
+            return range.getBoundingClientRect();
+          };
+          return { word: rect(at, at + 8).right, stop: rect(at + 8, at + 9).left };
+        }
+      }
+      return null;
+    });
+    check(stop !== null && stop.stop >= stop.word - 1,
+      `${lang}/${view}: the attribution's full stop follows its last word ${JSON.stringify(stop)}`);
     // The legend lists the kinds present under the page's filters with the counts of
     // /v1/stats for them; the caption gives the total and the period.
     const stats = await (await fetch(`${base}/v1/stats?${new URLSearchParams(filters)}`)).json();
