@@ -147,9 +147,13 @@ pub fn basemap() -> &'static Basemap {
     BASEMAP.get_or_init(|| {
         let mut boundaries = boundaries_of(COUNTRY, "country");
         boundaries.extend(boundaries_of(GOVERNORATES, "governorate"));
+        // A place labels maps in both languages, so it needs a name in each: the one
+        // GeoNames village known only by its Kurdish name (Qenterê) is left out rather
+        // than shown in Latin letters on Arabic maps.
         let places = athar_gazetteer::lists::bundled()
             .into_iter()
             .filter(|c| c.status == CommunityStatus::Reference)
+            .filter(|c| c.name_ar.is_some() && c.name_en.is_some())
             .filter_map(|community| {
                 let (lon, lat) = community.lon_lat?;
                 Some(Place {
@@ -191,5 +195,19 @@ mod tests {
                 .any(|p| p.name_ar.as_deref() == Some("سراقب") && p.min_zoom >= 8)
         );
         assert!(map.places.len() > 300);
+        // Every place has its name in both languages, the Arabic in Arabic letters: an
+        // Arabic map never falls back to an English name or shows a transliteration.
+        let unnamed: Vec<_> = map
+            .places
+            .iter()
+            .filter(|p| {
+                !p.name_ar
+                    .as_deref()
+                    .is_some_and(athar_gazetteer::lists::is_arabic_name)
+                    || p.name_en.as_deref().is_none_or(str::is_empty)
+            })
+            .map(|p| (p.name_en.clone(), p.name_ar.clone()))
+            .collect();
+        assert!(unnamed.is_empty(), "{unnamed:?}");
     }
 }
