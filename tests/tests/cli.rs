@@ -276,10 +276,19 @@ async fn an_unreadable_file_fails_and_stores_nothing(target: Target) {
         "{stderr}"
     );
     assert_eq!(target.count().await, 3);
-    let unknown = target.write("notes.txt.xlsx", "x");
+    let unknown = target.write("notes.txt.docx", "x");
     let (code, _, stderr) = ingest_json(&target, &unknown);
     assert_eq!(code, 1);
     assert!(stderr.contains("--format"), "{stderr}");
+    // A workbook that is not one: refused whole, naming what it is not.
+    let garbage = target.write("notes.xlsx", "x");
+    let (code, _, stderr) = ingest_json(&target, &garbage);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("the spreadsheet cannot be read"),
+        "{stderr}"
+    );
+    assert_eq!(target.count().await, 3);
 }
 
 async fn killing_an_import_midway_stores_all_or_nothing(target: Target) {

@@ -23,7 +23,10 @@ use crate::{ApiError, AppState};
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the limit", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a submission, or rejected: the import report, or a problem", body = athar_app::ImportReport),
+        (status = 422, description = "Rejected (the import report), or not a submission (a problem)", content(
+            (athar_app::ImportReport = "application/json"),
+            (crate::error::Problem = "application/problem+json"),
+        )),
         (status = 429, description = "Too many writes from this token or address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
