@@ -398,3 +398,11 @@ pub fn get(url: &str) -> Answer {
         body: std::fs::read(file.path()).unwrap(),
     }
 }
+
+/// The sum of a field (`accepted`, `updated`, …) over a pull's import reports (`imports`
+/// of `athar sync pull` and `athar intake odk`).
+pub fn imports_total(report: &Value, field: &str) -> u64 {
+    report["imports"].as_array().map_or(0, |imports| {
+        imports.iter().filter_map(|r| r[field].as_u64()).sum()
+    })
+}

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use athar_e2e::{Run as _, Server, Target, get_json, workspace_root};
+use athar_e2e::{Run as _, Server, Target, get_json, imports_total, workspace_root};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "form-test-editor-token";
@@ -384,15 +384,6 @@ fn pull(target: &Target, port: u16, password: &str) -> (i32, Value, String) {
     )
 }
 
-fn total(report: &Value, field: &str) -> u64 {
-    report["imports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r[field].as_u64().unwrap())
-        .sum()
-}
-
 /// `athar intake odk` pulls a form's submissions through a stand-in that answers ODK
 /// Central's documented OData shapes (pages, `$filter` on the submission and update
 /// times, basic authentication): new ones are imported, a second pull reads nothing, an
@@ -418,14 +409,17 @@ async fn odk_central_submissions_are_pulled_and_edits_update() {
         (Some(3), Some(2)),
         "{report}"
     );
-    assert_eq!(total(&report, "accepted"), 3, "{report}");
+    assert_eq!(imports_total(&report, "accepted"), 3, "{report}");
     assert_eq!(report["position"], "2024-04-03T12:00:00.000Z");
     // The next pull reads again from five minutes before the last change seen (a
     // submission stored late is not missed): c3 only, unchanged.
     let (_, again, _) = pull(&target, standin.port, "field-secret");
     assert_eq!(again["read"], 1, "{again}");
     assert_eq!(
-        (total(&again, "unchanged"), total(&again, "accepted")),
+        (
+            imports_total(&again, "unchanged"),
+            imports_total(&again, "accepted")
+        ),
         (1, 0),
         "{again}"
     );
@@ -447,9 +441,9 @@ async fn odk_central_submissions_are_pulled_and_edits_update() {
     assert_eq!(report["read"], 3, "{report}");
     assert_eq!(
         (
-            total(&report, "updated"),
-            total(&report, "accepted"),
-            total(&report, "unchanged")
+            imports_total(&report, "updated"),
+            imports_total(&report, "accepted"),
+            imports_total(&report, "unchanged")
         ),
         (1, 1, 1),
         "{report}"

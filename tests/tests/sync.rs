@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use athar_e2e::{Run as _, Server, Target, get_json};
+use athar_e2e::{Run as _, Server, Target, get_json, imports_total};
 use serde_json::Value;
 
 const TOKEN: &str = "sync-test-admin-token";
@@ -22,15 +22,6 @@ fn pull(target: &Target, url: &str) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn total(report: &Value, field: &str) -> u64 {
-    report["imports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r[field].as_u64().unwrap())
-        .sum()
 }
 
 fn month(base: &str) -> Value {
@@ -67,7 +58,7 @@ async fn a_second_athar_mirrors_the_first_with_edits_and_deletions() {
     let stored = month(&origin.base);
     let incidents = stored["incidents"].as_u64().unwrap();
     assert!(incidents > 200, "{stored}");
-    assert_eq!(total(&report, "accepted"), incidents, "{report}");
+    assert_eq!(imports_total(&report, "accepted"), incidents, "{report}");
     {
         let mirror = Server::start(second.athar().arg("serve"));
         assert_eq!(
@@ -111,7 +102,10 @@ async fn a_second_athar_mirrors_the_first_with_edits_and_deletions() {
     let report = pull(&second, &origin.base);
     assert_eq!(report["read"], 2, "{report}");
     assert_eq!(
-        (total(&report, "updated"), report["deleted"].as_u64()),
+        (
+            imports_total(&report, "updated"),
+            report["deleted"].as_u64()
+        ),
         (1, Some(1)),
         "{report}"
     );

@@ -238,22 +238,23 @@ pub(crate) async fn monthly_html(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let monthly = MonthlyRequest::read(&request, &state)?;
-    if let Some(response) = not_modified(&request, monthly.tag) {
-        return Ok(response);
+    let mut response = rendered(
+        &request,
+        &state,
+        ("html", "text/html; charset=utf-8"),
+        |monthly, view| Ok(monthly.document(view, true)?.html().into_bytes()),
+    )
+    .await?;
+    // The page is self-contained: its own styles and inline drawings, images from here.
+    if response.status() == actix_web::http::StatusCode::OK {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+            ),
+        );
     }
-    state.authorize_heavy_read(&request)?;
-    let (tag, view) = (monthly.tag, map_view(&request, &state));
-    let name = monthly.file_name("html");
-    let body = state
-        .compute_heavy(move || monthly.document(view, true).map(|d| d.html()))
-        .await??;
-    Ok(file(
-        tag,
-        "text/html; charset=utf-8",
-        &name,
-        body.into_bytes(),
-    ))
+    Ok(response)
 }
 
 /// `GET /v1/reports/monthly.pdf?month=YYYY-MM&lang=ar|en`: the monthly report as an A4
@@ -279,22 +280,38 @@ pub(crate) async fn monthly_pdf(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let monthly = MonthlyRequest::read(&request, &state)?;
-    if let Some(response) = not_modified(&request, monthly.tag) {
-        return Ok(response);
-    }
-    state.authorize_heavy_read(&request)?;
-    let (tag, view) = (monthly.tag, map_view(&request, &state));
-    let name = monthly.file_name("pdf");
-    let body = state
-        .compute_heavy(move || {
+    rendered(
+        &request,
+        &state,
+        ("pdf", "application/pdf"),
+        |monthly, view| {
             monthly
                 .document(view, false)?
                 .pdf()
                 .map_err(ApiError::internal)
-        })
-        .await??;
-    Ok(file(tag, "application/pdf", &name, body))
+        },
+    )
+    .await
+}
+
+/// What the HTML and PDF answers share: the request read, a 304 when the reader has the
+/// answer, the heavy-read allowance, then `render` within the heavy computations' limit,
+/// sent as a file named for the month, language and release.
+async fn rendered(
+    request: &HttpRequest,
+    state: &AppState,
+    (extension, media_type): (&str, &str),
+    render: impl FnOnce(MonthlyRequest, MapView) -> Result<Vec<u8>, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let monthly = MonthlyRequest::read(request, state)?;
+    if let Some(response) = not_modified(request, monthly.tag) {
+        return Ok(response);
+    }
+    state.authorize_heavy_read(request)?;
+    let (tag, view) = (monthly.tag, map_view(request, state));
+    let name = monthly.file_name(extension);
+    let body = state.compute_heavy(move || render(monthly, view)).await??;
+    Ok(file(tag, media_type, &name, body))
 }
 
 /// `GET /v1/reports/monthly/{figure}.{svg|png}?month=YYYY-MM&lang=ar|en`: one chart of the

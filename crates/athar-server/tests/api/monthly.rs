@@ -128,6 +128,23 @@ async fn the_monthly_figures_are_those_of_the_stats_they_name(backend: Backend) 
         ])
     );
 
+    // The HTML report is a self-contained page under a policy that lets nothing in from
+    // elsewhere (no script at all).
+    let page = client()
+        .get(format!(
+            "{address}/v1/reports/monthly.html?month=2024-04&lang=ar"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let policy = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(policy.starts_with("default-src 'none'"), "{policy:?}");
+
     // A month with nothing has no kinds; bad months and other filters are refused.
     let (_, empty) = get(&format!("{address}/v1/reports/monthly.json?month=1999-01")).await;
     assert_eq!(empty["kinds"], json!({}));
