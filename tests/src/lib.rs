@@ -195,7 +195,7 @@ impl Target {
     }
 
     /// `athar` on this target, run from the workspace's root as a user of a checkout
-    /// does (the front-end packages are in `web/`): its data folder in the test's folder,
+    /// does: its data folder in the test's folder,
     /// `DATABASE_URL` the fresh database or unset, no other `ATHAR_*` setting from the
     /// environment, and only warnings logged.
     pub fn athar(&self) -> Command {

@@ -22,9 +22,12 @@ fn the_embeddable_map_passes_its_checks_in_headless_chromium() {
          (scripts/test does)"
     );
     let target = Target::sqlite();
+    // Started outside the checkout: the map's front-end files are the binary's own, as on
+    // a machine with no Node and no `web/` folder.
     let server = Server::start(
         target
             .athar()
+            .current_dir(target.dir())
             .args(["serve", "--demo"])
             .env("ATHAR_ADMIN_TOKEN", "browser-test"),
     );

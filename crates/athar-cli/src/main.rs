@@ -65,9 +65,6 @@ enum Command {
         /// Memory for encoded vector tiles, in MiB (0: no cache).
         #[arg(long, env = "ATHAR_TILE_CACHE_MB", default_value_t = 64)]
         tile_cache_mb: u64,
-        /// The folder holding the front-end packages (`npm ci --prefix web`).
-        #[arg(long, env = "ATHAR_WEB_DIR", default_value = "web")]
-        web_dir: PathBuf,
         /// Who may frame /embed (CSP frame-ancestors sources).
         #[arg(long, env = "ATHAR_FRAME_ANCESTORS", default_value = "*")]
         frame_ancestors: String,
@@ -474,7 +471,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             body_limit,
             cors_origins,
             tile_cache_mb,
-            web_dir,
             frame_ancestors,
             write_rate_per_token,
             write_rate_per_ip,
@@ -513,7 +509,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.write_rate_per_token = write_rate_per_token;
             settings.write_rate_per_ip = write_rate_per_ip;
             settings.tile_cache_mb = tile_cache_mb;
-            settings.web_dir = web_dir;
             settings.frame_ancestors = frame_ancestors;
             settings.listen = listen;
             settings.demo = demo;

@@ -57,9 +57,6 @@ pub struct Settings {
     /// Memory for encoded vector tiles, in MiB (`ATHAR_TILE_CACHE_MB`, default 64; 0
     /// turns the cache off).
     pub tile_cache_mb: u64,
-    /// Where the front-end packages are installed (`ATHAR_WEB_DIR`, default `web`: the
-    /// folder holding `node_modules`, made by `npm ci --prefix web`).
-    pub web_dir: PathBuf,
     /// Who may frame `/embed` (`ATHAR_FRAME_ANCESTORS`, the CSP `frame-ancestors` sources,
     /// default `*`: reports embed the map anywhere).
     pub frame_ancestors: String,
@@ -104,7 +101,6 @@ impl Default for Settings {
             poll_interval_ms: 250,
             merge_duplicates_above: None,
             tile_cache_mb: 64,
-            web_dir: PathBuf::from("web"),
             frame_ancestors: "*".into(),
             write_rate_per_token: 600,
             write_rate_per_ip: 600,

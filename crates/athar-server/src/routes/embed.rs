@@ -13,31 +13,33 @@ use crate::{ApiError, AppState};
 use athar_app::embed::{self, HOTSPOT_PARAMETERS, OEmbed, PAGE_PARAMETERS, Page, View};
 use athar_app::params::Parameters as _;
 
-/// The front-end files served under `/assets/`, and where they are under the web folder.
-const ASSETS: [(&str, &str, &str); 5] = [
+/// The front-end files served under `/assets/`: built into the binary, Brotli-compressed
+/// (by `scripts/vendor-web`, from the npm packages pinned in `web/package-lock.json`), with
+/// their media types. Their licences and versions are beside them in `assets/`.
+const ASSETS: [(&str, &[u8], &str); 5] = [
     (
         "maplibre-gl/maplibre-gl.mjs",
-        "node_modules/maplibre-gl/dist/maplibre-gl.mjs",
+        include_bytes!("../../assets/maplibre-gl.mjs.br"),
         "text/javascript",
     ),
     (
         "maplibre-gl/maplibre-gl-shared.mjs",
-        "node_modules/maplibre-gl/dist/maplibre-gl-shared.mjs",
+        include_bytes!("../../assets/maplibre-gl-shared.mjs.br"),
         "text/javascript",
     ),
     (
         "maplibre-gl/maplibre-gl-worker.mjs",
-        "node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs",
+        include_bytes!("../../assets/maplibre-gl-worker.mjs.br"),
         "text/javascript",
     ),
     (
         "maplibre-gl/maplibre-gl.css",
-        "node_modules/maplibre-gl/dist/maplibre-gl.css",
+        include_bytes!("../../assets/maplibre-gl.css.br"),
         "text/css",
     ),
     (
         "rtl-text/mapbox-gl-rtl-text.js",
-        "node_modules/@mapbox/mapbox-gl-rtl-text/dist/mapbox-gl-rtl-text.js",
+        include_bytes!("../../assets/mapbox-gl-rtl-text.js.br"),
         "text/javascript",
     ),
 ];
@@ -162,8 +164,7 @@ pub(crate) async fn style(
         .body(body))
 }
 
-/// `GET /assets/{path}`: MapLibre GL JS and the RTL text plugin, from the npm packages
-/// installed under the web folder (`ATHAR_WEB_DIR`, default `web`).
+/// `GET /assets/{path}`: MapLibre GL JS and the RTL text plugin, built into the server.
 #[utoipa::path(
     get,
     path = "/assets/{path}",
@@ -184,10 +185,7 @@ pub(crate) async fn asset(
         .position(|(served, _, _)| *served == path.as_str())
         .ok_or_else(|| ApiError::NotFound(format!("no asset '{path}'")))?;
     let coding = Coding::of(&request, true);
-    let (body, etag) = state
-        .assets
-        .get(index, coding, &state.settings.web_dir)
-        .await?;
+    let (body, etag) = state.assets.get(index, coding).await?;
     if let Some(response) = crate::http::not_modified_tag(&request, etag.clone()) {
         return Ok(response);
     }
@@ -204,10 +202,11 @@ pub(crate) async fn asset(
     Ok(response.body(body))
 }
 
-/// The front-end files as sent: read once, compressed once for each encoding clients ask
-/// for, with an ETag from their contents. Compressing the 1.1 MB MapLibre module for each
-/// request took about 33 ms, so a server answered 88 such requests a second: fewer than a
-/// report with an embedded map can draw.
+/// The front-end files as sent. Brotli is sent as built in; the plain file is decompressed
+/// once and gzip made from it once, on first request, each with the ETag of the plain
+/// contents. Compressing the 1.1 MB MapLibre module for each request took about 33 ms, so a
+/// server answered 88 such requests a second: fewer than a report with an embedded map can
+/// draw.
 pub(crate) struct AssetCache {
     files: moka::future::Cache<(usize, Coding), (web::Bytes, String)>,
 }
@@ -219,36 +218,45 @@ impl AssetCache {
         }
     }
 
-    /// The file `ASSETS[index]` compressed as `coding` says, and its ETag. A file that
-    /// cannot be read is not kept: the next request reads it again.
-    async fn get(
-        &self,
-        index: usize,
-        coding: Coding,
-        web_dir: &std::path::Path,
-    ) -> Result<(web::Bytes, String), ApiError> {
+    /// The file `ASSETS[index]` encoded as `coding` says, and its ETag.
+    async fn get(&self, index: usize, coding: Coding) -> Result<(web::Bytes, String), ApiError> {
         let plain = async {
             cached_or_made(&self.files, (index, Coding::Identity), async {
-                    let location = web_dir.join(ASSETS[index].1);
-                    let bytes = tokio::fs::read(&location).await.map_err(|error| {
-                        ApiError::internal(format!(
-                            "{} cannot be read ({error}); install the front-end packages with `npm ci --prefix web`",
-                            location.display()
-                        ))
-                    })?;
-                    let etag = format!("W/\"{:016x}\"", foldhash::quality::FixedState::with_seed(0).hash_one(&bytes));
-                    Ok((web::Bytes::from(bytes), etag))
+                let packed = ASSETS[index].1;
+                let bytes = tokio::task::spawn_blocking(move || {
+                    let mut plain = Vec::with_capacity(packed.len() * 5);
+                    brotli::BrotliDecompress(&mut &packed[..], &mut plain).map(|()| plain)
                 })
                 .await
+                .map_err(ApiError::internal)?
+                .map_err(|error| {
+                    ApiError::internal(format!(
+                        "the built-in {} is damaged: {error}",
+                        ASSETS[index].0
+                    ))
+                })?;
+                let etag = format!(
+                    "W/\"{:016x}\"",
+                    foldhash::quality::FixedState::with_seed(0).hash_one(&bytes)
+                );
+                Ok((web::Bytes::from(bytes), etag))
+            })
+            .await
         };
-        if coding == Coding::Identity {
-            return plain.await;
+        match coding {
+            Coding::Identity => plain.await,
+            Coding::Brotli => {
+                let (_, etag) = plain.await?;
+                Ok((web::Bytes::from_static(ASSETS[index].1), etag))
+            }
+            Coding::Gzip => {
+                cached_or_made(&self.files, (index, coding), async {
+                    let (bytes, etag) = plain.await?;
+                    Ok((compressed(bytes, coding, true).await?, etag))
+                })
+                .await
+            }
         }
-        cached_or_made(&self.files, (index, coding), async {
-            let (bytes, etag) = plain.await?;
-            Ok((compressed(bytes, coding, true).await?, etag))
-        })
-        .await
     }
 }
 

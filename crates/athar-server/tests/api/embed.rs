@@ -210,43 +210,69 @@ async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backen
     assert_eq!(get(&format!("{address}/oembed")).await.0, 400);
 }
 
-/// The front-end files are read once and compressed once per encoding: the same bytes
-/// each time, with an ETag that answers `If-None-Match` with 304, and a file that cannot
-/// be read is an error that the next request retries.
+/// The front-end files are built into the server: each is, byte for byte, the file of the
+/// npm package pinned in `web/package-lock.json` (installed by `scripts/setup-web`, as
+/// `scripts/test` does; after a version change `scripts/vendor-web` builds them in again),
+/// plain, gzipped and in Brotli, with one ETag that answers `If-None-Match` with 304.
 #[actix_web::test]
-async fn front_end_files_are_compressed_once_and_carry_an_etag() {
+async fn front_end_files_are_built_in_and_are_the_pinned_packages() {
     let store = TestStore::new(Backend::Sqlite).await;
-    let web = tempfile::tempdir().unwrap();
-    let mut settings = store.settings(false);
-    settings.web_dir = web.path().to_owned();
-    let address = store.spawn_with(settings).await;
-    let url = format!("{address}/assets/maplibre-gl/maplibre-gl.css");
-    // Not installed yet: an error (the file is named in the server's log), not kept.
-    assert_eq!(get(&url).await.0, 500);
-    let css = ".maplibregl-map { font: 12px/20px sans-serif; }\n".repeat(200);
-    let dist = web.path().join("node_modules/maplibre-gl/dist");
-    std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("maplibre-gl.css"), &css).unwrap();
-
-    let mut plain = client().get(&url).send().await.unwrap();
-    assert_eq!(plain.status().as_u16(), 200);
-    assert_eq!(plain.headers().get("content-type").unwrap(), "text/css");
-    let etag = plain.headers().get("etag").unwrap().clone();
-    assert_eq!(plain.body().await.unwrap(), css.as_bytes());
-    for _ in 0..2 {
-        assert_eq!(browser_tile(&url).await, css.as_bytes());
-        assert_eq!(compressed_tile(&url, "gzip", "gzip").await, css.as_bytes());
-        // Read once: what is sent does not change until the server restarts.
-        std::fs::write(dist.join("maplibre-gl.css"), "changed").unwrap();
+    let address = store.spawn_with(store.settings(false)).await;
+    let packages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/node_modules");
+    for (served, installed, media) in [
+        (
+            "maplibre-gl/maplibre-gl.mjs",
+            "maplibre-gl/dist/maplibre-gl.mjs",
+            "text/javascript",
+        ),
+        (
+            "maplibre-gl/maplibre-gl-shared.mjs",
+            "maplibre-gl/dist/maplibre-gl-shared.mjs",
+            "text/javascript",
+        ),
+        (
+            "maplibre-gl/maplibre-gl-worker.mjs",
+            "maplibre-gl/dist/maplibre-gl-worker.mjs",
+            "text/javascript",
+        ),
+        (
+            "maplibre-gl/maplibre-gl.css",
+            "maplibre-gl/dist/maplibre-gl.css",
+            "text/css",
+        ),
+        (
+            "rtl-text/mapbox-gl-rtl-text.js",
+            "@mapbox/mapbox-gl-rtl-text/dist/mapbox-gl-rtl-text.js",
+            "text/javascript",
+        ),
+    ] {
+        let pinned = std::fs::read(packages.join(installed)).unwrap_or_else(|error| {
+            panic!("{installed}: {error} (install the pinned packages with scripts/setup-web)")
+        });
+        let url = format!("{address}/assets/{served}");
+        let mut plain = client().get(&url).send().await.unwrap();
+        assert_eq!(plain.status().as_u16(), 200, "{served}");
+        assert_eq!(plain.headers().get("content-type").unwrap(), media);
+        let etag = plain.headers().get("etag").unwrap().clone();
+        let body = plain.body().limit(8 << 20).await.unwrap();
+        assert!(
+            body == pinned,
+            "{served} differs from web/node_modules/{installed}: run scripts/vendor-web"
+        );
+        assert!(browser_tile(&url).await == pinned, "{served} in Brotli");
+        assert!(
+            compressed_tile(&url, "gzip", "gzip").await == pinned,
+            "{served} gzipped"
+        );
+        let again = client()
+            .get(&url)
+            .insert_header(("If-None-Match", etag.clone()))
+            .insert_header(("Accept-Encoding", "gzip, deflate, br, zstd"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status().as_u16(), 304);
+        assert_eq!(again.headers().get("etag").unwrap(), &etag);
     }
-    let again = client()
-        .get(&url)
-        .insert_header(("If-None-Match", etag.clone()))
-        .insert_header(("Accept-Encoding", "gzip, deflate, br, zstd"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status().as_u16(), 304);
-    assert_eq!(again.headers().get("etag").unwrap(), &etag);
     assert_eq!(get(&format!("{address}/assets/nothing.js")).await.0, 404);
 }
