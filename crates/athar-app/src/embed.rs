@@ -49,6 +49,8 @@ pub const PAGE_PARAMETERS: [&str; 4] = ["lang", "title", "view", "theme"];
 pub enum View {
     /// Incidents as clustered points.
     Points,
+    /// Incidents as clustered points sized by their killed and injured.
+    Casualties,
     /// Communities as proportional circles.
     Communities,
     /// Getis-Ord Gi* hexagons.
@@ -61,9 +63,10 @@ impl View {
         Ok(
             match query.choice(
                 "view",
-                &["points", "communities", "hotspots"],
+                &["points", "casualties", "communities", "hotspots"],
                 default.as_str(),
             )? {
+                "casualties" => Self::Casualties,
                 "communities" => Self::Communities,
                 "hotspots" => Self::Hotspots,
                 _ => Self::Points,
@@ -75,6 +78,7 @@ impl View {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Points => "points",
+            Self::Casualties => "casualties",
             Self::Communities => "communities",
             Self::Hotspots => "hotspots",
         }
@@ -203,6 +207,62 @@ pub fn style_with_urls(
     for source in sources.values_mut() {
         if let Some(url) = source["url"].as_str() {
             source["url"] = json!(fill(url, &[("base", base), ("query", filters)]));
+        }
+    }
+    Ok(style.to_string())
+}
+
+/// The `circle-radius` of every incident symbol sized by casualties: a `step` over killed
+/// plus injured of [`CASUALTY_STEPS`](athar_tile_sources::incidents::CASUALTY_STEPS), the
+/// sizes the cluster index merges symbols by.
+fn casualty_radius() -> Value {
+    let mut expression = vec![
+        json!("step"),
+        json!(["+", ["get", "killed"], ["get", "injured"]]),
+    ];
+    for (at, (from, radius)) in athar_tile_sources::incidents::CASUALTY_STEPS
+        .iter()
+        .enumerate()
+    {
+        if at > 0 {
+            expression.push(json!(from));
+        }
+        expression.push(json!(radius));
+    }
+    Value::Array(expression)
+}
+
+/// A style (with its URLs filled) whose incident symbols are sized by killed and injured:
+/// the incident tiles asked with `size=casualties` (clusters merged at those sizes), every
+/// symbol's circle by the casualty steps, and the number on each the killed and injured
+/// (none when there are none).
+pub fn style_sized_by_casualties(style: &str) -> Result<String, StyleError> {
+    let mut style: Value = serde_json::from_str(style)?;
+    if let Some(url) = style["sources"]["incidents"]["url"].as_str() {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        style["sources"]["incidents"]["url"] = json!(format!("{url}{separator}size=casualties"));
+    }
+    let layers = style["layers"]
+        .as_array_mut()
+        .ok_or(StyleError::Missing("layers"))?;
+    for layer in layers {
+        match layer["id"].as_str() {
+            Some("clusters" | "incidents") => {
+                layer["paint"]["circle-radius"] = casualty_radius();
+            }
+            Some("cluster-counts") => {
+                // On every symbol with casualties.
+                if let Some(fields) = layer.as_object_mut() {
+                    fields.remove("filter");
+                }
+                layer["layout"]["text-field"] = json!([
+                    "case",
+                    [">", ["+", ["get", "killed"], ["get", "injured"]], 0],
+                    ["to-string", ["+", ["get", "killed"], ["get", "injured"]]],
+                    ""
+                ]);
+            }
+            _ => {}
         }
     }
     Ok(style.to_string())
@@ -455,6 +515,7 @@ struct PointLabels {
     incidents: &'static str,
     injured: &'static str,
     killed: &'static str,
+    sized: &'static str,
     zoom: &'static str,
 }
 
@@ -534,6 +595,7 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
                 incidents: "حادثة",
                 killed: "قتلى",
                 injured: "جرحى",
+                sized: "حجم الدائرة: عدد القتلى والجرحى",
                 zoom: "انقر للتكبير",
             }
         } else {
@@ -541,6 +603,7 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
                 incidents: "incidents",
                 killed: "killed",
                 injured: "injured",
+                sized: "Circle size: killed and injured",
                 zoom: "click to zoom in",
             }
         },
@@ -847,6 +910,92 @@ mod tests {
                 .is_none_or(|url| url.starts_with("http://h\"},{\"x"))
         }));
         assert!(!parsed.as_object().unwrap().contains_key("x"));
+    }
+
+    #[test]
+    /// The radii the cluster index merges symbols by are those the styles draw: the
+    /// clusters' `step` by count, the lone incidents' radius, the stroke, and (made from
+    /// the same constants) the casualty view's `step`.
+    fn the_styles_draw_the_sizes_clusters_are_merged_by() {
+        use athar_tile_sources::incidents::{COUNT_STEPS, POINT_RADIUS, STROKE};
+        // Every number as a float (the style writes 12 where the constant is 12.0).
+        fn floats(value: &Value) -> Value {
+            match value {
+                Value::Number(number) => json!(number.as_f64()),
+                Value::Array(items) => Value::Array(items.iter().map(floats).collect()),
+                other => other.clone(),
+            }
+        }
+        for (name, style) in STYLES {
+            let style: Value = serde_json::from_str(style).unwrap();
+            let layer = |id: &str| {
+                style["layers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|layer| layer["id"] == id)
+                    .unwrap()
+                    .clone()
+            };
+            let mut steps = vec![json!("step"), json!(["get", "count"])];
+            for (at, (from, radius)) in COUNT_STEPS.iter().enumerate() {
+                if at > 0 {
+                    steps.push(json!(from));
+                }
+                steps.push(json!(radius));
+            }
+            let drawn = |id: &str, property: &str| floats(&layer(id)["paint"][property]);
+            assert_eq!(
+                drawn("clusters", "circle-radius"),
+                floats(&Value::Array(steps)),
+                "{name}"
+            );
+            assert_eq!(
+                drawn("incidents", "circle-radius"),
+                json!(POINT_RADIUS),
+                "{name}"
+            );
+            for id in ["clusters", "incidents"] {
+                assert_eq!(
+                    drawn(id, "circle-stroke-width"),
+                    json!(STROKE),
+                    "{name} {id}"
+                );
+            }
+            let sized: Value =
+                serde_json::from_str(&style_sized_by_casualties(&style.to_string()).unwrap())
+                    .unwrap();
+            let radius = |id: &str| {
+                sized["layers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|layer| layer["id"] == id)
+                    .unwrap()["paint"]["circle-radius"]
+                    .clone()
+            };
+            let expected = json!([
+                "step",
+                ["+", ["get", "killed"], ["get", "injured"]],
+                5.0,
+                1,
+                8.0,
+                5,
+                12.0,
+                20,
+                18.0,
+                100,
+                26.0
+            ]);
+            assert_eq!(radius("clusters"), expected);
+            assert_eq!(radius("incidents"), expected);
+            assert!(
+                sized["sources"]["incidents"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("size=casualties")
+            );
+        }
     }
 
     #[test]

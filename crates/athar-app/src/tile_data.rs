@@ -8,7 +8,7 @@ use std::sync::Arc;
 use athar_core::Filter;
 use athar_index::Snapshot;
 use athar_tile_sources::communities::CommunityPoint;
-use athar_tile_sources::incidents::ClusterIndex;
+use athar_tile_sources::incidents::{ClusterIndex, Sizing};
 use athar_tiles::lon_lat_to_mercator;
 
 use crate::counts::CommunityEntry;
@@ -31,7 +31,7 @@ pub type Key = (Filter, u64, bool);
 #[derive(Clone)]
 pub struct TileData {
     communities: moka::sync::Cache<Key, Arc<Vec<CommunityPoint>>>,
-    clusters: moka::sync::Cache<Key, Arc<ClusterIndex>>,
+    clusters: moka::sync::Cache<(Key, Sizing), Arc<ClusterIndex>>,
 }
 
 impl Default for TileData {
@@ -83,7 +83,7 @@ impl TileData {
     }
 
     /// The cluster index of `key`, if it is kept.
-    pub fn cached_clusters(&self, key: &Key) -> Option<Arc<ClusterIndex>> {
+    pub fn cached_clusters(&self, key: &(Key, Sizing)) -> Option<Arc<ClusterIndex>> {
         self.clusters.get(key)
     }
 
@@ -95,10 +95,12 @@ impl TileData {
         snapshot: &Snapshot,
         public: bool,
         filter: &Filter,
+        sizing: Sizing,
     ) -> Arc<ClusterIndex> {
-        let key = (filter.clone(), snapshot.version(), public);
-        self.clusters
-            .get_with(key, || Arc::new(ClusterIndex::build(snapshot, filter)))
+        let key = ((filter.clone(), snapshot.version(), public), sizing);
+        self.clusters.get_with(key, || {
+            Arc::new(ClusterIndex::build(snapshot, filter, sizing))
+        })
     }
 }
 
@@ -116,20 +118,33 @@ pub fn community_points(
         .viewer()
         .withheld(snapshot, filter, None)
         .with_complement(&counts);
+    // Places among the shown counts, most first, ties sharing the place of the first.
+    let mut shown: Vec<u64> = counts
+        .iter()
+        .filter(|count| !withheld.now.contains(&count.community))
+        .map(|count| count.count)
+        .collect();
+    shown.sort_unstable_by(|a, b| b.cmp(a));
+    let rank_of = |count: u64| {
+        let above = shown.partition_point(|&other| other > count);
+        u32::try_from(above + 1).ok()
+    };
     counts
         .iter()
         .filter_map(|count| {
             let entry = CommunityEntry::new(snapshot, places, count);
             let point = lon_lat_to_mercator(entry.lon?, entry.lat?);
+            let withheld = withheld.now.contains(&count.community);
             Some(CommunityPoint {
                 id: entry.community_id,
                 name_ar: entry.name_ar,
                 name_en: entry.name_en,
                 status: entry.status,
-                withheld: withheld.now.contains(&count.community),
+                withheld,
                 count: count.count,
                 killed: count.killed,
                 injured: count.injured,
+                rank: if withheld { None } else { rank_of(count.count) },
                 point,
             })
         })

@@ -8,6 +8,8 @@
 
 use sqlx::{Connection, Executor, PgConnection};
 
+pub mod clusters;
+
 /// The URL of the test server, from `DATABASE_URL`.
 pub fn server_url() -> String {
     std::env::var("DATABASE_URL").expect(

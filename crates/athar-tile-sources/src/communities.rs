@@ -28,6 +28,9 @@ pub struct CommunityPoint {
     pub killed: u64,
     /// Injured.
     pub injured: u64,
+    /// Its place among the communities with the most incidents whose counts are shown (1 for
+    /// the most; ties share a place): none when its count is withheld.
+    pub rank: Option<u32>,
     /// Where it is drawn, in Web Mercator metres.
     pub point: [f64; 2],
 }
@@ -67,6 +70,9 @@ fn communities_tile(
                 .count("count", community.count)?
                 .count("killed", community.killed)?
                 .count("injured", community.injured)?;
+            if let Some(rank) = community.rank {
+                feature.count("rank", u64::from(rank))?;
+            }
         }
         layer = feature.end();
     }

@@ -1,10 +1,17 @@
 //! The incidents layer, from the in-memory snapshot.
 //!
 //! At and above the cluster zoom every incident is a point. Below it, incidents are
-//! clustered on a global grid of cells 64 tile pixels wide, aligned to the tiles: a cell
-//! lies in exactly one tile, so clusters are the same whichever tile shows them, and the
-//! counts of a tile's features add up to the incidents in that tile. The 64-pixel buffer
-//! holds exactly the ring of neighbouring cells, so a cluster near an edge is drawn whole.
+//! clustered so that no two symbols overlap at the style's sizes ([`Sizing`]). Clusters are
+//! made once per filter for the whole world, so they are the same whichever tile shows
+//! them and as the map pans: incidents are first summed into cells 8 screen pixels wide
+//! at the deepest clustered zoom; then, at each zoom from there up, any two symbols whose
+//! circles would touch are merged (the larger takes in its neighbours, and again until
+//! none touch), and the next zoom out starts from these clusters. A cluster is drawn at
+//! its incidents' centroid with their exact count, counts by kind and casualties, and a
+//! lone incident at its own point. Each is written in the tile holding its centre and in
+//! the buffers of the tiles its circle reaches, so that circles are drawn whole.
+//!
+//! Sizes are in screen pixels: MapLibre draws a vector tile 512 pixels wide.
 
 use athar_core::{BBox, Filter};
 use athar_index::{RowId, Snapshot, TileFields, TilePoint};
@@ -13,11 +20,79 @@ use athar_tiles::{EXTENT, Tile, lon_lat_to_mercator, mercator_to_lon_lat};
 
 /// The zoom from which every incident is its own point.
 pub const CLUSTER_ZOOM: u8 = 12;
-/// The side of a cluster cell, in tile pixels.
+/// The side of a cell of the key grid, in tile units (8 screen pixels).
 const CELL_PIXELS: i32 = 64;
 /// The name of the incidents layer.
 pub const LAYER: &str = "incidents";
 
+/// The screen pixels a symbol's circle reaches, at the largest.
+const MAX_RADIUS: f64 = 31.5;
+/// The cells of the key grid around a tile whose clusters its buffer shows: enough for the
+/// largest circle (a cell is 8 screen pixels).
+const RING_CELLS: u32 = 4;
+/// Two symbols closer than the sum of their radii and this (screen pixels) are merged:
+/// a feature's point is rounded to an eighth of a pixel in its tile.
+const MARGIN: f64 = 0.25;
+/// The side of the grid used to find neighbours while merging, in screen pixels: two
+/// symbols that touch are in the same or neighbouring squares.
+const NEIGHBOUR_PIXELS: f64 = 64.0;
+// The ring reaches the largest circle, and touching circles are neighbours.
+const _: () = assert!(RING_CELLS as f64 * 8.0 >= MAX_RADIUS);
+const _: () = assert!(NEIGHBOUR_PIXELS >= 2.0 * MAX_RADIUS + MARGIN);
+
+/// How symbols are sized, as the bundled styles draw them (`styles/incidents.json`; a test
+/// of `athar-app` reads the styles and compares): by incidents (the default), or by killed
+/// and injured (`view=casualties`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Sizing {
+    /// A lone incident a small dot, a cluster a circle growing with its count.
+    #[default]
+    Count,
+    /// Every symbol a circle growing with its killed and injured.
+    Casualties,
+}
+
+/// The `circle-radius` steps of clusters in the count view: (from this many, pixels).
+pub const COUNT_STEPS: [(u64, f64); 4] = [(0, 12.0), (10, 16.0), (50, 22.0), (200, 30.0)];
+/// The `circle-radius` of a lone incident in the count view, in pixels.
+pub const POINT_RADIUS: f64 = 6.0;
+/// The `circle-radius` steps of every symbol in the casualties view: (from this many killed
+/// and injured, pixels).
+pub const CASUALTY_STEPS: [(u64, f64); 5] =
+    [(0, 5.0), (1, 8.0), (5, 12.0), (20, 18.0), (100, 26.0)];
+/// The `circle-stroke-width` of every symbol, drawn outside its radius.
+pub const STROKE: f64 = 1.5;
+const _: () =
+    assert!(MAX_RADIUS >= COUNT_STEPS[3].1 + STROKE && MAX_RADIUS >= CASUALTY_STEPS[4].1 + STROKE);
+
+impl Sizing {
+    /// The radius of a symbol of `count` incidents with `casualties` killed and injured,
+    /// stroke included, in screen pixels.
+    #[must_use]
+    pub fn radius(self, count: u64, casualties: u64) -> f64 {
+        let step = |steps: &[(u64, f64)], value: u64| {
+            steps
+                .iter()
+                .rev()
+                .find(|(from, _)| value >= *from)
+                .map_or(steps[0].1, |(_, radius)| *radius)
+        };
+        STROKE
+            + match self {
+                Self::Count if count == 1 => POINT_RADIUS,
+                Self::Count => step(&COUNT_STEPS, count),
+                Self::Casualties => step(&CASUALTY_STEPS, casualties),
+            }
+    }
+}
+
+/// Screen pixels per Web Mercator metre at zoom `z` (a tile is 512 pixels wide).
+fn pixels_per_metre(z: u8) -> f64 {
+    512.0 / Tile::size(z)
+}
+
+/// The cell of the key grid (8 screen pixels, 64 tile units) holding `[x, y]` at zoom `z`:
+/// (column, row) from the world's north-west corner.
 fn cell([x, y]: [f64; 2], z: u8) -> (i64, i64) {
     let size = Tile::size(z) * f64::from(CELL_PIXELS) / f64::from(EXTENT);
     #[allow(clippy::cast_possible_truncation)] // at most 2^22 × 64 cells a side
@@ -28,11 +103,11 @@ fn cell([x, y]: [f64; 2], z: u8) -> (i64, i64) {
     )
 }
 
-/// The first zoom at which incidents spread over `min`..`max` fall in two cells.
-fn expansion_zoom(min: [f64; 2], max: [f64; 2], z: u8) -> u8 {
-    (z + 1..CLUSTER_ZOOM)
-        .find(|&zoom| cell(min, zoom) != cell(max, zoom))
-        .unwrap_or(CLUSTER_ZOOM)
+/// The key of a cell, (row, column), as the index sorts them.
+fn key_of(at: [f64; 2], z: u8) -> (u32, u32) {
+    let (cx, cy) = cell(at, z);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
+    (cy.max(0) as u32, cx.max(0) as u32)
 }
 
 /// The incidents of the snapshot inside the tile and its buffer that pass the filter,
@@ -159,13 +234,11 @@ fn incident_feature<'s>(
     });
 }
 
-/// The incidents of one cell of the global grid, summed.
+/// Incidents summed: a cell of the grid while summing, then a symbol of the map.
 #[derive(Debug, Clone)]
 struct Cell {
     count: u64,
     sum: [f64; 2],
-    min: [f64; 2],
-    max: [f64; 2],
     killed: u64,
     injured: u64,
     /// Incidents by kind, in the order of the kind vocabulary: kept in the cell for the
@@ -174,6 +247,8 @@ struct Cell {
     kinds: smallvec::SmallVec<[u32; 6]>,
     /// One of its incidents (the only one when `count` is 1).
     row: RowId,
+    /// The zoom at which its incidents part into more than one symbol.
+    expansion_zoom: u8,
 }
 
 impl Cell {
@@ -182,12 +257,11 @@ impl Cell {
         Self {
             count: 0,
             sum: [0.0; 2],
-            min: [f64::INFINITY; 2],
-            max: [f64::NEG_INFINITY; 2],
             killed: 0,
             injured: 0,
             kinds: smallvec::smallvec![0; kinds],
             row,
+            expansion_zoom: CLUSTER_ZOOM,
         }
     }
 
@@ -196,8 +270,6 @@ impl Cell {
         self.count += 1;
         for (axis, value) in point.into_iter().enumerate() {
             self.sum[axis] += value;
-            self.min[axis] = self.min[axis].min(value);
-            self.max[axis] = self.max[axis].max(value);
         }
         self.killed += u64::from(killed);
         self.injured += u64::from(injured);
@@ -210,13 +282,98 @@ impl Cell {
         self.count += other.count;
         for axis in 0..2 {
             self.sum[axis] += other.sum[axis];
-            self.min[axis] = self.min[axis].min(other.min[axis]);
-            self.max[axis] = self.max[axis].max(other.max[axis]);
         }
         self.killed += other.killed;
         self.injured += other.injured;
         for (mine, theirs) in self.kinds.iter_mut().zip(&other.kinds) {
             *mine += theirs;
+        }
+    }
+
+    /// Where it is drawn: its incidents' centroid, in Web Mercator metres.
+    fn centroid(&self) -> [f64; 2] {
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let count = self.count as f64;
+        [self.sum[0] / count, self.sum[1] / count]
+    }
+
+    /// Its circle's radius, in screen pixels.
+    fn radius(&self, sizing: Sizing) -> f64 {
+        sizing.radius(self.count, self.killed + self.injured)
+    }
+}
+
+/// The symbols of zoom `z` from `cells` (the cells or clusters of the zoom below, or the
+/// grid's cells at the deepest): any two whose circles come within [`MARGIN`] of each
+/// other are merged, the one with more incidents taking in its neighbours, until none do.
+/// A symbol made of two or more parts at this zoom parts at the next.
+fn merge_touching(mut cells: Vec<Cell>, z: u8, sizing: Sizing) -> Vec<Cell> {
+    let scale = pixels_per_metre(z);
+    loop {
+        // Each cell's screen point and radius, and the cells by square of the neighbour
+        // grid (sorted, to find a square's cells by binary search).
+        let points: Vec<[f64; 2]> = cells
+            .iter()
+            .map(|cell| {
+                let [x, y] = cell.centroid();
+                [
+                    (x + athar_tiles::HALF_WORLD) * scale,
+                    (athar_tiles::HALF_WORLD - y) * scale,
+                ]
+            })
+            .collect();
+        #[allow(clippy::cast_possible_truncation)] // at most 2^21 squares a side
+        let square = |[x, y]: [f64; 2]| {
+            (
+                (y / NEIGHBOUR_PIXELS).floor() as i64,
+                (x / NEIGHBOUR_PIXELS).floor() as i64,
+            )
+        };
+        let mut squares: Vec<((i64, i64), usize)> = points
+            .iter()
+            .enumerate()
+            .map(|(at, point)| (square(*point), at))
+            .collect();
+        squares.sort_unstable();
+        let radii: Vec<f64> = cells.iter().map(|cell| cell.radius(sizing)).collect();
+        let mut order: Vec<usize> = (0..cells.len()).collect();
+        order.sort_by_key(|&at| (std::cmp::Reverse(cells[at].count), at));
+        let mut taken = vec![false; cells.len()];
+        let mut merged = Vec::with_capacity(cells.len());
+        let mut changed = false;
+        for at in order {
+            if taken[at] {
+                continue;
+            }
+            taken[at] = true;
+            let mut symbol = cells[at].clone();
+            let (row, column) = square(points[at]);
+            let mut parts = 1;
+            for r in row - 1..=row + 1 {
+                let start = squares.partition_point(|(key, _)| *key < (r, column - 1));
+                let end = squares.partition_point(|(key, _)| *key <= (r, column + 1));
+                for &(_, other) in &squares[start..end] {
+                    let [dx, dy] = [
+                        points[other][0] - points[at][0],
+                        points[other][1] - points[at][1],
+                    ];
+                    let reach = radii[at] + radii[other] + MARGIN;
+                    if !taken[other] && dx * dx + dy * dy < reach * reach {
+                        taken[other] = true;
+                        symbol.merge(&cells[other]);
+                        parts += 1;
+                    }
+                }
+            }
+            if parts > 1 {
+                symbol.expansion_zoom = z + 1;
+                changed = true;
+            }
+            merged.push(symbol);
+        }
+        cells = merged;
+        if !changed {
+            return cells;
         }
     }
 }
@@ -271,6 +428,7 @@ pub struct ClusterIndex {
     /// Per zoom, the cells holding incidents, sorted by key.
     levels: Vec<Vec<((u32, u32), Cell)>>,
     kinds: Vec<String>,
+    sizing: Sizing,
 }
 
 impl ClusterIndex {
@@ -283,8 +441,9 @@ impl ClusterIndex {
             + self.kinds.len() * 32
     }
 
-    /// The index of the incidents `filter` selects in `snapshot`.
-    pub fn build(snapshot: &Snapshot, filter: &athar_core::Filter) -> Self {
+    /// The index of the incidents `filter` selects in `snapshot`, its symbols sized as
+    /// `sizing` says.
+    pub fn build(snapshot: &Snapshot, filter: &athar_core::Filter, sizing: Sizing) -> Self {
         let kinds: Vec<String> = snapshot
             .vocabularies()
             .terms_of(athar_core::VocabularyName::Kind)
@@ -301,9 +460,7 @@ impl ClusterIndex {
         snapshot.for_each_tile_point(filter, |point| {
             let (lon, lat) = point.lon_lat();
             let at = lon_lat_to_mercator(lon, lat);
-            let (cx, cy) = cell(at, deepest);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the grid
-            let key = (cy as u32, cx as u32);
+            let key = key_of(at, deepest);
             let kind = numbers
                 .iter()
                 .find(|(number, _)| *number == point.kind_number())
@@ -313,25 +470,45 @@ impl ClusterIndex {
                 .add(at, point.casualties(), kind);
         });
         let mut levels = vec![Vec::new(); usize::from(CLUSTER_ZOOM)];
-        levels[usize::from(deepest)] = cells.into_sorted();
-        for z in (0..deepest).rev() {
-            let mut parents = Summing::default();
-            for ((cy, cx), child) in &levels[usize::from(z) + 1] {
-                match parents.get((cy / 2, cx / 2)) {
-                    Some(parent) => parent.merge(child),
-                    None => parents.add((cy / 2, cx / 2), child.clone()),
-                }
-            }
-            levels[usize::from(z)] = parents.into_sorted();
+        let mut symbols: Vec<Cell> = cells
+            .into_sorted()
+            .into_iter()
+            .map(|(_, cell)| cell)
+            .collect();
+        for z in (0..CLUSTER_ZOOM).rev() {
+            symbols = merge_touching(symbols, z, sizing);
+            let mut level: Vec<((u32, u32), Cell)> = symbols
+                .iter()
+                .map(|symbol| (key_of(symbol.centroid(), z), symbol.clone()))
+                .collect();
+            level.sort_unstable_by_key(|(key, _)| *key);
+            level.shrink_to_fit();
+            levels[usize::from(z)] = level;
         }
-        Self { levels, kinds }
+        Self {
+            levels,
+            kinds,
+            sizing,
+        }
     }
 
-    /// The cells of a tile and of the ring around it (its 64-pixel buffer).
+    /// How its symbols are sized.
+    #[must_use]
+    pub fn sizing(&self) -> Sizing {
+        self.sizing
+    }
+
+    /// The symbols whose centre is in the tile or near enough for their circle to reach
+    /// into it.
     fn cells_of(&self, tile: &Tile) -> impl Iterator<Item = &Cell> {
         let per_tile = (EXTENT / CELL_PIXELS).unsigned_abs();
         let last = (1u32 << tile.z) * per_tile - 1;
-        let range = |start: u32| (start.saturating_sub(1), (start + per_tile).min(last));
+        let range = |start: u32| {
+            (
+                start.saturating_sub(RING_CELLS),
+                (start + per_tile - 1 + RING_CELLS).min(last),
+            )
+        };
         let (x0, x1) = range(tile.x * per_tile);
         let (y0, y1) = range(tile.y * per_tile);
         let level = &self.levels[usize::from(tile.z)];
@@ -370,9 +547,7 @@ impl ClusterKeys {
 /// A cell of two or more incidents as a cluster: a point at their centroid, with their
 /// count, counts by kind, casualties, and the zoom at which they part.
 fn cluster_feature((layer, keys): (&mut PointLayer<'_>, &ClusterKeys), tile: &Tile, cell: &Cell) {
-    let count = cell.count as f64;
-    let centroid = [cell.sum[0] / count, cell.sum[1] / count];
-    layer.point(tile.pixel(centroid), |feature| {
+    layer.point(tile.pixel(cell.centroid()), |feature| {
         feature
             .bool(keys.cluster, true)
             .uint(keys.count, cell.count);
@@ -384,10 +559,7 @@ fn cluster_feature((layer, keys): (&mut PointLayer<'_>, &ClusterKeys), tile: &Ti
         feature
             .uint(keys.killed, cell.killed)
             .uint(keys.injured, cell.injured)
-            .uint(
-                keys.expansion_zoom,
-                u64::from(expansion_zoom(cell.min, cell.max, tile.z)),
-            );
+            .uint(keys.expansion_zoom, u64::from(cell.expansion_zoom));
     });
 }
 
@@ -466,13 +638,61 @@ mod tests {
                 (i64::from(tile.x), i64::from(tile.y))
             );
         }
-        // Two points 1 km apart share a cell at zoom 5 and part by zoom 11.
-        let east = [idlib[0] + 1_000.0, idlib[1]];
-        assert_eq!(cell(idlib, 5), cell(east, 5));
-        let zoom = expansion_zoom(idlib, east, 5);
-        assert!(cell(idlib, zoom) != cell(east, zoom));
-        assert_eq!(cell(idlib, zoom - 1), cell(east, zoom - 1));
-        // Points at one place never part below the cluster zoom.
-        assert_eq!(expansion_zoom(idlib, idlib, 3), CLUSTER_ZOOM);
+    }
+
+    /// A lone incident at `[x, y]` screen pixels of zoom `z`, in Web Mercator metres.
+    fn lone(z: u8, [x, y]: [f64; 2]) -> Cell {
+        let scale = pixels_per_metre(z);
+        let mut cell = Cell::empty(1, RowId::default());
+        let at = [
+            x / scale - athar_tiles::HALF_WORLD,
+            athar_tiles::HALF_WORLD - y / scale,
+        ];
+        cell.add(at, (1, 0), Some(0));
+        cell
+    }
+
+    #[test]
+    fn symbols_merge_exactly_when_their_circles_would_touch() {
+        let z = 9;
+        let base = [150_000.0, 100_000.0];
+        let at = |dx: f64| lone(z, [base[0] + dx, base[1]]);
+        // Two dots (radius 6, stroke 1.5): apart at 15.5 pixels, merged at 15.
+        assert_eq!(
+            merge_touching(vec![at(0.0), at(15.5)], z, Sizing::Count).len(),
+            2
+        );
+        let merged = merge_touching(vec![at(0.0), at(15.0)], z, Sizing::Count);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            (merged[0].count, merged[0].killed, merged[0].expansion_zoom),
+            (2, 2, z + 1)
+        );
+        // Merging grows the circle, which then takes in a third dot 20 pixels from the
+        // pair's centre that neither dot touched (7.5 + 13.5 > 20 > 7.5 + 7.5).
+        let three = merge_touching(vec![at(0.0), at(15.0), at(27.5)], z, Sizing::Count);
+        assert_eq!(three.len(), 1, "{three:?}");
+        assert_eq!(three[0].count, 3);
+        // Sized by casualties, two dots of one killed each (radius 8 + 1.5) touch at 18.
+        assert_eq!(
+            merge_touching(vec![at(0.0), at(18.0)], z, Sizing::Casualties).len(),
+            1
+        );
+        assert_eq!(
+            merge_touching(vec![at(0.0), at(19.5)], z, Sizing::Casualties).len(),
+            2
+        );
+    }
+
+    #[test]
+    #[allow(clippy::float_cmp)] // the steps' own values, exactly
+    fn radii_follow_the_steps() {
+        assert_eq!(Sizing::Count.radius(1, 40), 7.5);
+        assert_eq!(Sizing::Count.radius(2, 0), 13.5);
+        assert_eq!(Sizing::Count.radius(10, 0), 17.5);
+        assert_eq!(Sizing::Count.radius(199, 0), 23.5);
+        assert_eq!(Sizing::Count.radius(200, 0), MAX_RADIUS);
+        assert_eq!(Sizing::Casualties.radius(1, 0), 6.5);
+        assert_eq!(Sizing::Casualties.radius(9, 100), 27.5);
     }
 }

@@ -111,7 +111,7 @@ fn map_view(state: &AppState, request: &HttpRequest, query: &Query) -> Result<Vi
     tag = "Map",
     params(
         ("name" = String, Path, description = "incidents or incidents-dark"),
-        ("view" = Option<String>, Query, description = "points (default) or communities: the incidents and communities layers; hotspots: the hotspot hexagons instead (layers hotspots and hotspots-outline)"),
+        ("view" = Option<String>, Query, description = "points (default) or communities: the incidents and communities layers; casualties: the same, every incident symbol sized by killed and injured (tiles with size=casualties); hotspots: the hotspot hexagons instead (layers hotspots and hotspots-outline)"),
         ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "With view=hotspots: the H3 resolution (default 7)"),
         ("distance_km" = Option<f64>, Query, description = "With view=hotspots: the neighbourhood distance (default: the least that gives every hexagon a neighbour)"),
         ("fdr" = Option<bool>, Query, description = "With view=hotspots: the FDR correction"),
@@ -143,6 +143,9 @@ pub(crate) async fn style(
     let trend = embed::hotspot_options(&query, view)?;
     let base = base_url(&request);
     let mut body = embed::style_with_urls(style, &base, &filters, incidents)?;
+    if view == View::Casualties {
+        body = embed::style_sized_by_casualties(&body)?;
+    }
     if view == View::Hotspots {
         // The filters and hotspot parameters, as given.
         let tiles = format!(
@@ -275,7 +278,7 @@ impl AssetCache {
     params(
         ("lang" = Option<String>, Query, description = "ar (default) or en"),
         ("title" = Option<String>, Query, description = "The map's title"),
-        ("view" = Option<String>, Query, description = "points (default, clustered), communities (proportional circles) or hotspots (Getis-Ord Gi* over H3 hexagons, as /v1/hotspots)"),
+        ("view" = Option<String>, Query, description = "points (default, clustered), casualties (clustered, sized by killed and injured), communities (proportional circles) or hotspots (Getis-Ord Gi* over H3 hexagons, as /v1/hotspots)"),
         ("theme" = Option<String>, Query, description = "light (default) or dark"),
         ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "With view=hotspots: the H3 resolution (default 7)"),
         ("distance_km" = Option<f64>, Query, description = "With view=hotspots: the neighbourhood distance (default: the least that gives every hexagon a neighbour)"),

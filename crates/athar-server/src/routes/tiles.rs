@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use athar_app::params::Parameters as _;
 use athar_app::tile_data::TileData;
 use athar_core::Filter;
 use athar_index::Snapshot;
 use athar_tile_sources::TileSource as _;
 use athar_tile_sources::communities::{CommunitiesSource, CommunityPoint};
 use athar_tile_sources::context::ContextSource;
-use athar_tile_sources::incidents::{CLUSTER_ZOOM, ClusterIndex, IncidentsSource};
+use athar_tile_sources::incidents::{CLUSTER_ZOOM, ClusterIndex, IncidentsSource, Sizing};
 use athar_tile_sources::tilejson::{self, Layer};
 use athar_tiles::Tile;
 
@@ -135,14 +136,15 @@ async fn cluster_index(
     state: &AppState,
     (snapshot, public): (&Arc<Snapshot>, bool),
     filter: Filter,
+    sizing: Sizing,
 ) -> Result<Arc<ClusterIndex>, ApiError> {
-    let key = (filter, snapshot.version(), public);
+    let key = ((filter, snapshot.version(), public), sizing);
     if let Some(index) = state.tiles.data.cached_clusters(&key) {
         return Ok(index);
     }
     let (snapshot, data) = (Arc::clone(snapshot), state.tiles.data.clone());
     state
-        .compute(move || data.clusters(&snapshot, public, &key.0))
+        .compute(move || data.clusters(&snapshot, public, &key.0.0, sizing))
         .await
 }
 
@@ -157,8 +159,9 @@ async fn encode(
     match layer {
         Layer::Incidents => {
             let public = viewer.viewer().is_public();
+            let sizing = sizing(&query)?;
             let clusters = if tile.z < CLUSTER_ZOOM {
-                Some(cluster_index(state, (&snapshot, public), query.filter.clone()).await?)
+                Some(cluster_index(state, (&snapshot, public), query.filter.clone(), sizing).await?)
             } else {
                 None
             };
@@ -185,6 +188,25 @@ async fn encode(
     }
 }
 
+/// The parameters a layer's tiles take besides the filters: `size` for the incidents.
+fn own_parameters(layer: Layer) -> &'static [&'static str] {
+    if layer == Layer::Incidents {
+        &["size"]
+    } else {
+        &[]
+    }
+}
+
+/// How the incidents' symbols are sized (`size=count`, the default, or `casualties`).
+fn sizing(query: &Query) -> Result<Sizing, ApiError> {
+    Ok(
+        match query.choice("size", &["count", "casualties"], "count")? {
+            "casualties" => Sizing::Casualties,
+            _ => Sizing::Count,
+        },
+    )
+}
+
 /// A tile of `layer`, from the cache when it holds it.
 async fn tile_response(
     request: &HttpRequest,
@@ -195,7 +217,12 @@ async fn tile_response(
         state.require_incident_level(request)?;
     }
     cached_tile(request, state, layer.name(), async |view, tile| {
-        let query = Query::parse(request, view.snapshot.vocabularies(), &*view.resolver, &[])?;
+        let query = Query::parse(
+            request,
+            view.snapshot.vocabularies(),
+            &*view.resolver,
+            own_parameters(layer),
+        )?;
         let viewer = OwnedViewer::new(view.viewer, view.places);
         encode(state, (layer, viewer), view.snapshot, query, tile).await
     })
@@ -511,7 +538,15 @@ fn tilejson(
     let view = state.view(request)?;
     let snapshot = &view.snapshot;
     // The filters are checked here, so that a bad one fails now, not in every tile.
-    Query::parse(request, snapshot.vocabularies(), &*view.resolver, &[])?;
+    let parsed = Query::parse(
+        request,
+        snapshot.vocabularies(),
+        &*view.resolver,
+        own_parameters(layer),
+    )?;
+    if layer == Layer::Incidents {
+        sizing(&parsed)?;
+    }
     let query = request.query_string();
     let template = format!(
         "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{}{query}",

@@ -118,18 +118,44 @@ async fn tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles
             .filter(|p| kind.is_none_or(|k| p.1 == k))
             .collect();
         for z in [5u8, 8, 10, 12, 14] {
-            // The reference: which incidents each tile holds.
+            // The reference: which incidents each tile holds. Below the cluster zoom a
+            // cluster is drawn at its incidents' centroid, which may be in a tile holding
+            // none of them: there every tile over their extent is read, and the counts of
+            // all add up to the incidents.
             let mut expected: BTreeMap<Tile, BTreeSet<&str>> = BTreeMap::new();
             for (id, _, lon, lat) in &points {
                 let tile = Tile::containing(lon_lat_to_mercator(*lon, *lat), z);
                 expected.entry(tile).or_default().insert(id.as_str());
             }
+            if z < 12 {
+                let (first, last) = (
+                    *expected.keys().next().unwrap(),
+                    *expected.keys().last().unwrap(),
+                );
+                let columns = expected.keys().map(|tile| tile.x);
+                let (west, east) = (columns.clone().min().unwrap(), columns.max().unwrap());
+                for y in first.y..=last.y {
+                    for x in west..=east {
+                        expected.entry(Tile { z, x, y }).or_default();
+                    }
+                }
+            }
+            let mut total = 0;
             // Global pixel → count of the features inside their own tile.
             let mut own: BTreeMap<[i64; 2], u64> = BTreeMap::new();
             let mut buffered: Vec<([i64; 2], u64)> = Vec::new();
             for (tile, ids) in &expected {
                 let (status, features) = fetch(&address, *tile, query).await;
-                assert_eq!(status, 200, "{z}/{}/{} {query}", tile.x, tile.y);
+                if ids.is_empty() {
+                    assert!(
+                        status == 200 || status == 204,
+                        "{z}/{}/{} {query}",
+                        tile.x,
+                        tile.y
+                    );
+                } else {
+                    assert_eq!(status, 200, "{z}/{}/{} {query}", tile.x, tile.y);
+                }
                 let mut count = 0;
                 let mut seen_ids = BTreeSet::new();
                 for feature in &features {
@@ -170,12 +196,14 @@ async fn tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles
                         buffered.push((global, n));
                     }
                 }
-                assert_eq!(count, ids.len() as u64, "{z}/{}/{} {query}", tile.x, tile.y);
+                total += count;
                 if z >= 12 {
+                    assert_eq!(count, ids.len() as u64, "{z}/{}/{} {query}", tile.x, tile.y);
                     let ids: BTreeSet<String> = ids.iter().map(|s| (*s).to_owned()).collect();
                     assert_eq!(seen_ids, ids, "{z}/{}/{}", tile.x, tile.y);
                 }
             }
+            assert_eq!(total, points.len() as u64, "z{z} {query}");
             // A feature drawn in a neighbour's buffer is the same as in its own tile.
             for (global, n) in buffered {
                 assert_eq!(own.get(&global), Some(&n), "z{z} {global:?} {query}");
