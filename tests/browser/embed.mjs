@@ -231,6 +231,74 @@ try {
     await page.close();
   }
 
+  // The time slider (slider=week over April's attacks), in both languages: at first the
+  // whole period, with the legend of /v1/stats for the page's filters; moved to its first
+  // step with the keyboard, the step's first day in the URL, the legend and caption those
+  // of /v1/stats for the step's dates, the tiles asked for with them, and the map drawn.
+  // Then view=casualties: symbols drawn, sized from the casualty tiles.
+  for (const lang of ['ar', 'en']) {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors = [];
+    const tiles = [];
+    await recordViolations(page);
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('response', (response) => { if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`); });
+    page.on('request', (request) => { if (request.url().includes('/tiles/incidents/')) tiles.push(request.url()); });
+    const filters = { kind: 'attack', from: '2024-04-01', to: '2024-04-30' };
+    await page.goto(`${base}/embed?lang=${lang}&slider=week&${new URLSearchParams(filters)}`);
+    const idle = () => page.evaluate(() => new Promise((resolve) => {
+      const map = window.atharMap;
+      if (map.loaded() && map.areTilesLoaded()) { map.once('idle', resolve); map.triggerRepaint(); } else map.once('idle', resolve);
+    }));
+    await page.waitForFunction(() => window.atharMap && window.atharMap.loaded() && window.atharSlider, null, { timeout: 60000 });
+    await idle();
+    const legendOf = async (query) => {
+      const stats = await (await fetch(`${base}/v1/stats?${new URLSearchParams(query)}`)).json();
+      return Object.values(stats.kinds).map((k) => `${lang === 'ar' ? k.label_ar : k.label_en} (${k.incidents === null ? '–' : k.incidents})`);
+    };
+    const rows = () => page.$$eval('#legend .legend-row', (rs) => rs.map((r) => r.textContent));
+    const same = (a, b) => a.length === b.length && b.every((row) => a.includes(row));
+    const whole = await legendOf(filters);
+    const before = await rows();
+    check(same(before, whole), `${lang}/slider: at first the whole period's legend ${JSON.stringify(before)}`);
+    check(await page.locator('#slider input[type=range]').count() === 1
+      && await page.locator('#slider button').count() === 3, `${lang}/slider: a range with play and step buttons`);
+    await page.focus('#slider input[type=range]');
+    tiles.length = 0;
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => new URL(window.location.href).searchParams.get('at') === '2024-04-01', null, { timeout: 10000 });
+    await idle();
+    const step = { ...filters, to: '2024-04-07' };
+    const expected = await legendOf(step);
+    const after = await rows();
+    check(same(after, expected) && !same(after, whole),
+      `${lang}/slider: at the first step the legend is the week's ${JSON.stringify(after)} (expected ${JSON.stringify(expected)})`);
+    const caption = await page.textContent('#caption');
+    const period = lang === 'ar' ? '1–7 نيسان 2024' : '1–7 April 2024';
+    check(caption.includes(period), `${lang}/slider: the caption "${caption}" is the week's`);
+    check(tiles.length > 0 && tiles.every((url) => url.includes('from=2024-04-01') && url.includes('to=2024-04-07')),
+      `${lang}/slider: ${tiles.length} tiles asked for the week`);
+    const drawn = await page.evaluate(() => window.atharMap.queryRenderedFeatures({ layers: ['clusters', 'incidents'] }).length);
+    check(drawn > 0, `${lang}/slider: ${drawn} symbols drawn for the week`);
+    await page.screenshot({ path: join(out, `embed-${lang}-slider.png`) });
+    // view=casualties: the tiles sized by casualties, symbols drawn.
+    tiles.length = 0;
+    await page.goto(`${base}/embed?lang=${lang}&view=casualties&${new URLSearchParams(filters)}`);
+    await page.waitForFunction(() => window.atharMap && window.atharMap.loaded(), null, { timeout: 60000 });
+    await idle();
+    const sized = await page.evaluate(() => window.atharMap.queryRenderedFeatures({ layers: ['clusters', 'incidents'] }).length);
+    check(sized > 0 && tiles.length > 0 && tiles.every((url) => url.includes('size=casualties')),
+      `${lang}/casualties: ${sized} symbols from ${tiles.length} tiles with size=casualties ${tiles.filter((url) => !url.includes("size=casualties")).join(" ")}`);
+    const top = await page.evaluate(() => window.atharMap.queryRenderedFeatures({ layers: ['top-communities'] }).length);
+    check(top > 0, `${lang}/casualties: ${top} labels of the communities with the most incidents`);
+    await page.screenshot({ path: join(out, `embed-${lang}-casualties.png`) });
+    check(errors.length === 0, `${lang}/slider: no console errors ${errors.length ? JSON.stringify(errors) : ''}`);
+    const violations = await page.evaluate(() => window.cspViolations);
+    check(violations.length === 0, `${lang}/slider: no Content-Security-Policy violations ${violations.join(' ')}`);
+    await page.close();
+  }
+
   // view=hotspots: the Gi* hexagons of the demo's attacks, coloured by class, with a
   // diverging legend in the page's language; with trend=true, the emerging-hotspot
   // categories. (On the demo data the attacks give hot spots at 99 % and 95 %, no cold.)

@@ -42,7 +42,7 @@ pub const HOTSPOT_PARAMETERS: [&str; 6] = [
 ];
 
 /// The page's own parameters.
-pub const PAGE_PARAMETERS: [&str; 4] = ["lang", "title", "view", "theme"];
+pub const PAGE_PARAMETERS: [&str; 6] = ["lang", "title", "view", "theme", "slider", "at"];
 
 /// What a map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,6 +352,8 @@ pub struct Page<'a> {
     /// The kinds present under the filters with their counts, and the caption (see
     /// [`legend_of`]).
     pub legend: &'a MapLegend,
+    /// A time slider, if asked for.
+    pub slider: Option<&'a Slider>,
 }
 
 /// What the map's legend and caption say: the kinds present under the page's filters,
@@ -362,6 +364,10 @@ pub struct MapLegend {
     pub kinds: Vec<KindCount>,
     /// "67 attacks · 1–30 April 2024".
     pub caption: String,
+    /// The period of the caption: the filter's dates, else those of the incidents shown
+    /// (none when they would tell what a withheld count hides).
+    #[serde(skip)]
+    pub period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 /// A kind of the legend.
@@ -481,7 +487,129 @@ pub fn legend_of(
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    MapLegend { kinds, caption }
+    MapLegend {
+        kinds,
+        caption,
+        period: dates,
+    }
+}
+
+/// The most steps a time slider has: each is a legend computed with the page.
+pub const MAX_SLIDER_STEPS: usize = 100;
+
+/// A time slider's step: its dates, its period as the caption writes it, and its legend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliderStep {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// "1–7 April 2024".
+    pub label: String,
+    /// The kinds and caption for the step's filter.
+    pub legend: MapLegend,
+}
+
+/// A time slider over the page's period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slider {
+    /// `day`, `week` or `month`.
+    pub unit: &'static str,
+    /// The steps, first to last.
+    pub steps: Vec<SliderStep>,
+}
+
+/// The steps of `unit` (`day`, `week` from the first day, or calendar `month`) over
+/// `from..=to`, cut to the period; refused past [`MAX_SLIDER_STEPS`].
+///
+/// # Errors
+/// A `slider` parameter error naming the period and the number of steps.
+pub fn slider_periods(
+    unit: &str,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+) -> Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, ParamError> {
+    use chrono::Datelike as _;
+    let mut steps = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let end = match unit {
+            "day" => start,
+            "week" => start + chrono::Days::new(6),
+            _ => {
+                let next = if start.month() == 12 {
+                    chrono::NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
+                } else {
+                    chrono::NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
+                };
+                next.and_then(|day| day.pred_opt()).unwrap_or(to)
+            }
+        }
+        .min(to);
+        steps.push((start, end));
+        if steps.len() > MAX_SLIDER_STEPS {
+            return Err(ParamError::new(
+                "slider",
+                format!(
+                    "{from} to {to} by {unit} is more than {MAX_SLIDER_STEPS} steps: choose a longer step or a shorter period"
+                ),
+            ));
+        }
+        match end.succ_opt() {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    Ok(steps)
+}
+
+/// The time slider of a page of `filter` over `period` (its legend's), each step's
+/// legend as [`legend_of`] gives it for the step's dates.
+///
+/// # Errors
+/// No period to step over (no dates and no incidents, or dates withheld), or too many
+/// steps.
+pub fn slider(
+    snapshot: &Snapshot,
+    viewer: &crate::privacy::OwnedViewer,
+    (filter, period): (
+        &athar_core::Filter,
+        Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    ),
+    unit: &'static str,
+    arabic: bool,
+) -> Result<Slider, ParamError> {
+    let period =
+        period.ok_or_else(|| ParamError::new("slider", "needs a period: give from and to"))?;
+    let words = athar_reports::Words::bundled(if arabic {
+        athar_core::Language::Arabic
+    } else {
+        athar_core::Language::English
+    });
+    let steps = slider_periods(unit, period)?
+        .into_iter()
+        .map(|(from, to)| {
+            let step = athar_core::Filter {
+                from: Some(from),
+                to: Some(to),
+                ..filter.clone()
+            };
+            SliderStep {
+                from: from.to_string(),
+                to: to.to_string(),
+                label: period_label((from, to), &words),
+                legend: legend_of(snapshot, viewer, &step, arabic),
+            }
+        })
+        .collect();
+    Ok(Slider { unit, steps })
+}
+
+/// A period as captions write it, or its dates when the words lack a month.
+fn period_label(
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    words: &athar_reports::Words,
+) -> String {
+    period((from, to), words).unwrap_or_else(|_| format!("{from} – {to}"))
 }
 
 /// The page's configuration, read by its script. The fields are in alphabetical order,
@@ -497,6 +625,7 @@ struct Config<'a> {
     legend: &'a [KindCount],
     labels: PointLabels,
     lang: &'a str,
+    slider: Option<&'a Slider>,
     style: &'a str,
     title: &'a str,
     view: &'a str,
@@ -608,6 +737,7 @@ pub fn page(snapshot: &Snapshot, page: &Page<'_>) -> String {
             }
         },
         lang,
+        slider: page.slider,
         style: &page.style,
         title,
         view: page.view.as_str(),

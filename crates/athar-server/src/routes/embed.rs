@@ -280,6 +280,8 @@ impl AssetCache {
         ("title" = Option<String>, Query, description = "The map's title"),
         ("view" = Option<String>, Query, description = "points (default, clustered), casualties (clustered, sized by killed and injured), communities (proportional circles) or hotspots (Getis-Ord Gi* over H3 hexagons, as /v1/hotspots)"),
         ("theme" = Option<String>, Query, description = "light (default) or dark"),
+        ("slider" = Option<String>, Query, description = "day, week or month: a time slider over the filter's period (from–to, else the incidents' dates), at most 100 steps; the map, legend and caption follow it"),
+        ("at" = Option<String>, Query, description = "With slider: the first day of the step shown (the page keeps it in its URL)"),
         ("resolution" = Option<u32>, Query, minimum = 5, maximum = 9, description = "With view=hotspots: the H3 resolution (default 7)"),
         ("distance_km" = Option<f64>, Query, description = "With view=hotspots: the neighbourhood distance (default: the least that gives every hexagon a neighbour)"),
         ("fdr" = Option<bool>, Query, description = "With view=hotspots: classify with the False Discovery Rate correction (default false; true by default with trend=true)"),
@@ -315,6 +317,11 @@ pub(crate) async fn embed(
         "incidents"
     };
     let mut style_query = filters.clone();
+    if view == View::Casualties {
+        let mut pairs = raw_pairs(&request, &PAGE_PARAMETERS);
+        pairs.push("view=casualties");
+        style_query = query_string(&pairs);
+    }
     let mut outline = None;
     if view == View::Hotspots {
         // The analysis the tiles will show (computed now, and cached for them): its study
@@ -329,11 +336,44 @@ pub(crate) async fn embed(
         pairs.push("view=hotspots");
         style_query = query_string(&pairs);
     }
-    let legend = {
+    // A time slider: its unit, and the step the URL is at (read by the page's script).
+    let unit: Option<&'static str> = match query.get("slider") {
+        None => None,
+        Some(_) if view == View::Hotspots => {
+            return Err(ApiError::BadParameter {
+                parameter: "slider".into(),
+                message: "is not offered with view=hotspots".into(),
+            });
+        }
+        Some(_) => Some(
+            match query.choice("slider", &["day", "week", "month"], "month")? {
+                "day" => "day",
+                "week" => "week",
+                _ => "month",
+            },
+        ),
+    };
+    if let Some(at) = query.get("at")
+        && (unit.is_none() || chrono::NaiveDate::parse_from_str(at, "%Y-%m-%d").is_err())
+    {
+        return Err(ApiError::BadParameter {
+            parameter: "at".into(),
+            message: format!("'{at}' is not a day (YYYY-MM-DD) of a slider= page"),
+        });
+    }
+    let (legend, slider) = {
         let (snapshot, filter) = (snapshot.clone(), query.filter.clone());
         state
-            .compute(move || embed::legend_of(&snapshot, &viewer, &filter, arabic))
-            .await?
+            .compute(move || {
+                let legend = embed::legend_of(&snapshot, &viewer, &filter, arabic);
+                let slider = unit
+                    .map(|unit| {
+                        embed::slider(&snapshot, &viewer, (&filter, legend.period), unit, arabic)
+                    })
+                    .transpose();
+                slider.map(|slider| (legend, slider))
+            })
+            .await??
     };
     let page = embed::page(
         &snapshot,
@@ -346,6 +386,7 @@ pub(crate) async fn embed(
             hotspots: outline.as_ref().map(|found| (&found.outline, trend)),
             release: release.as_ref().map(|release| &release.manifest),
             legend: &legend,
+            slider: slider.as_ref(),
         },
     );
     let mut response = HttpResponse::Ok();

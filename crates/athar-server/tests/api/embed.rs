@@ -276,3 +276,82 @@ async fn front_end_files_are_built_in_and_are_the_pinned_packages() {
     }
     assert_eq!(get(&format!("{address}/assets/nothing.js")).await.0, 404);
 }
+
+/// The time slider: its steps and their legends in the page's configuration, and bad
+/// slider parameters refused by name (too many steps, an unknown unit, a bad `at`, a
+/// slider on a hotspot map).
+#[actix_web::test]
+async fn the_time_slider_has_a_legend_per_step_and_refuses_bad_parameters() {
+    let store = TestStore::new(Backend::Sqlite).await;
+    let address = store.spawn(true).await;
+    let page = |query: &str| {
+        let url = format!("{address}/embed?{query}");
+        async move {
+            let mut response = client().get(url).send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.body().limit(1 << 22).await.unwrap();
+            (status, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (status, html) =
+        page("lang=en&slider=week&from=2024-04-01&to=2024-04-30&at=2024-04-08").await;
+    assert_eq!(status, 200, "{html}");
+    let config: serde_json::Value = serde_json::from_str(
+        html.split_once("const config = ")
+            .unwrap()
+            .1
+            .split_once(";\n")
+            .unwrap()
+            .0,
+    )
+    .unwrap();
+    let steps = config["slider"]["steps"].as_array().unwrap();
+    let dates: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|step| (step["from"].as_str().unwrap(), step["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("2024-04-01", "2024-04-07"),
+            ("2024-04-08", "2024-04-14"),
+            ("2024-04-15", "2024-04-21"),
+            ("2024-04-22", "2024-04-28"),
+            ("2024-04-29", "2024-04-30"),
+        ]
+    );
+    assert_eq!(steps[0]["label"], "1–7 April 2024");
+    // Each step's legend is /v1/stats for its dates.
+    for step in steps {
+        let (_, stats) = get(&format!(
+            "{address}/v1/stats?from={}&to={}",
+            step["from"].as_str().unwrap(),
+            step["to"].as_str().unwrap()
+        ))
+        .await;
+        let total: u64 = step["legend"]["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|kind| kind["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(Some(total), stats["incidents"].as_u64(), "{step}");
+    }
+    for (query, parameter) in [
+        ("slider=day&from=2020-01-01&to=2024-12-31", "slider"),
+        ("slider=hour&from=2024-04-01&to=2024-04-30", "slider"),
+        ("slider=week&from=2024-04-01&to=2024-04-30&at=April", "at"),
+        ("at=2024-04-01", "at"),
+        (
+            "view=hotspots&slider=week&from=2024-04-01&to=2024-04-30",
+            "slider",
+        ),
+    ] {
+        let (status, body) = page(query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body.contains(&format!("\"{parameter}\"")),
+            "{query}: {body}"
+        );
+    }
+}
