@@ -114,6 +114,8 @@ fn battery(points: &[(f64, f64)], ids: &[String], places: &[String]) -> Vec<Stri
         ));
         urls.insert(format!("/embed?view=hotspots{a}"));
         urls.insert(format!("/embed?view=communities&lang=en{a}"));
+        urls.insert(format!("/embed?slider=month{a}"));
+        urls.insert(format!("/tiles/incidents/9/308/204.mvt?size=casualties{a}"));
         urls.insert(format!("/maps/static.png?width=400&height=300{a}"));
         urls.insert(format!("/maps/static.svg?view=communities{a}"));
         for z in [5, 7, 9] {
