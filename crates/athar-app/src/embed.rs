@@ -268,6 +268,76 @@ pub fn style_sized_by_casualties(style: &str) -> Result<String, StyleError> {
     Ok(style.to_string())
 }
 
+/// A style (with its URLs filled) as the `/embed` page gives it to MapLibre inline, to
+/// save the page's slow-connection round trips and bytes: each vector source's TileJSON
+/// URL replaced by what the TileJSON would say (the tile URL template with the same
+/// query, the layer's bounds over `snapshot`, the reader's view), and the place and
+/// community labels in the page's language (an English map then needs no right-to-left
+/// text plugin unless a name has no English), and only the layers of `view` visible (so
+/// that hidden layers' tiles are never fetched).
+pub fn inline_style(
+    style: &str,
+    snapshot: &Snapshot,
+    (arabic, view): (bool, View),
+) -> Result<Value, StyleError> {
+    use athar_tile_sources::tilejson::{Layer, tilejson};
+    let mut style: Value = serde_json::from_str(style)?;
+    let sources = style["sources"]
+        .as_object_mut()
+        .ok_or(StyleError::Missing("sources"))?;
+    for (name, source) in sources.iter_mut() {
+        let layer = match name.as_str() {
+            "context" => Layer::Context,
+            "incidents" => Layer::Incidents,
+            "communities" => Layer::Communities,
+            _ => continue,
+        };
+        let Some(url) = source["url"].as_str() else {
+            continue;
+        };
+        let marker = format!("/tiles/{name}.json");
+        let Some((host, query)) = url.split_once(&marker) else {
+            continue;
+        };
+        let template = format!("{host}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt{query}");
+        let made = tilejson(layer, snapshot, template);
+        *source = json!({
+            "type": "vector",
+            "tiles": made.tiles,
+            "bounds": made.bounds,
+            "minzoom": made.minzoom,
+            "maxzoom": made.maxzoom,
+        });
+    }
+    let name = if arabic {
+        json!(["coalesce", ["get", "name_ar"], ["get", "name_en"]])
+    } else {
+        json!(["coalesce", ["get", "name_en"], ["get", "name_ar"]])
+    };
+    for layer in style["layers"].as_array_mut().into_iter().flatten() {
+        match layer["id"].as_str() {
+            Some("places") => layer["layout"]["text-field"] = name.clone(),
+            Some("top-communities") => {
+                layer["layout"]["text-field"] = json!([
+                    "concat",
+                    name.clone(),
+                    "\n",
+                    ["to-string", ["get", "count"]]
+                ]);
+            }
+            Some(
+                id @ ("communities" | "community-counts" | "clusters" | "cluster-counts"
+                | "incidents"),
+            ) => {
+                let shown = (view == View::Communities) == id.starts_with("communit");
+                layer["layout"]["visibility"] = json!(if shown { "visible" } else { "none" });
+            }
+            _ => {}
+        }
+    }
+    Ok(style)
+}
+
 /// A style with the hotspot tiles (`tiles`, a URL template) as hexagons coloured by class
 /// (or category) with a thin outline, over the context layers, in place of the incidents
 /// and communities.
@@ -343,8 +413,8 @@ pub struct Page<'a> {
     pub title: Option<&'a str>,
     /// The filters as a query string (`?kind=…`), carried into the page's URLs.
     pub filters: &'a str,
-    /// The URL of the page's style.
-    pub style: String,
+    /// The page's style, inline (see [`inline_style`]).
+    pub style: Value,
     /// With `view=hotspots`, the analysis the tiles show, and whether it is a trend.
     pub hotspots: Option<(&'a Outline, bool)>,
     /// The release the page shows, if it is pinned to one.
@@ -626,7 +696,7 @@ struct Config<'a> {
     labels: PointLabels,
     lang: &'a str,
     slider: Option<&'a Slider>,
-    style: &'a str,
+    style: &'a Value,
     title: &'a str,
     view: &'a str,
 }

@@ -132,28 +132,19 @@ pub(crate) async fn style(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let name = name.trim_end_matches(".json");
-    let style = embed::bundled_style(name).ok_or_else(|| {
-        ApiError::NotFound(format!("no style '{name}' (incidents, incidents-dark)"))
-    })?;
     let mut own = vec!["view"];
     own.extend(HOTSPOT_PARAMETERS);
     let (query, filters) = filter_query(&request, &state, &own)?;
-    let incidents = state.incidents_visible(&request);
     let view = map_view(&state, &request, &query)?;
     let trend = embed::hotspot_options(&query, view)?;
-    let base = base_url(&request);
-    let mut body = embed::style_with_urls(style, &base, &filters, incidents)?;
-    if view == View::Casualties {
-        body = embed::style_sized_by_casualties(&body)?;
-    }
-    if view == View::Hotspots {
-        // The filters and hotspot parameters, as given.
-        let tiles = format!(
-            "{base}/tiles/hotspots/{{z}}/{{x}}/{{y}}.mvt{}",
-            query_string(&raw_pairs(&request, &["view"]))
-        );
-        body = embed::style_with_hotspots(&body, &tiles, name == "incidents-dark", trend)?;
-    }
+    // The hotspot tiles take the filters and hotspot parameters, as given.
+    let hotspot_query = query_string(&raw_pairs(&request, &["view"]));
+    let body = style_document(
+        (&request, &state),
+        name,
+        (view, trend),
+        (&filters, &hotspot_query),
+    )?;
     // A release's style is the same for good.
     let version = state.view(&request)?.snapshot.version();
     Ok(HttpResponse::Ok()
@@ -165,6 +156,31 @@ pub(crate) async fn style(
         // Readers without a token may be given a style without the incidents.
         .insert_header((header::VARY, "Authorization"))
         .body(body))
+}
+
+/// The bundled style `name` for this request: its sources' URLs on this host with
+/// `filters` (no incidents for a reader who may see counts only), its symbols sized by
+/// casualties for `view=casualties`, or the hotspot tiles with `hotspot_query` for
+/// `view=hotspots` (of emerging-hotspot categories with `trend`).
+fn style_document(
+    (request, state): (&HttpRequest, &AppState),
+    name: &str,
+    (view, trend): (View, bool),
+    (filters, hotspot_query): (&str, &str),
+) -> Result<String, ApiError> {
+    let style = embed::bundled_style(name).ok_or_else(|| {
+        ApiError::NotFound(format!("no style '{name}' (incidents, incidents-dark)"))
+    })?;
+    let base = base_url(request);
+    let mut body = embed::style_with_urls(style, &base, filters, state.incidents_visible(request))?;
+    if view == View::Casualties {
+        body = embed::style_sized_by_casualties(&body)?;
+    }
+    if view == View::Hotspots {
+        let tiles = format!("{base}/tiles/hotspots/{{z}}/{{x}}/{{y}}.mvt{hotspot_query}");
+        body = embed::style_with_hotspots(&body, &tiles, name == "incidents-dark", trend)?;
+    }
+    Ok(body)
 }
 
 /// `GET /assets/{path}`: MapLibre GL JS and the RTL text plugin, built into the server.
@@ -316,12 +332,6 @@ pub(crate) async fn embed(
     } else {
         "incidents"
     };
-    let mut style_query = filters.clone();
-    if view == View::Casualties {
-        let mut pairs = raw_pairs(&request, &PAGE_PARAMETERS);
-        pairs.push("view=casualties");
-        style_query = query_string(&pairs);
-    }
     let mut outline = None;
     if view == View::Hotspots {
         // The analysis the tiles will show (computed now, and cached for them): its study
@@ -332,10 +342,18 @@ pub(crate) async fn embed(
             .pairs
             .retain(|(name, _)| !PAGE_PARAMETERS.contains(&name.as_str()) && name != "trend");
         outline = Some(crate::routes::hotspots::outline(&request, &state, trend, analysed).await?);
-        let mut pairs = raw_pairs(&request, &PAGE_PARAMETERS);
-        pairs.push("view=hotspots");
-        style_query = query_string(&pairs);
     }
+    // The style, inline: no request for it nor for its sources' TileJSON.
+    let style = style_document(
+        (&request, &state),
+        style,
+        (view, trend),
+        (
+            &filters,
+            &query_string(&raw_pairs(&request, &PAGE_PARAMETERS)),
+        ),
+    )?;
+    let style = embed::inline_style(&style, &snapshot, (arabic, view))?;
     // A time slider: its unit, and the step the URL is at (read by the page's script).
     let unit: Option<&'static str> = match query.get("slider") {
         None => None,
@@ -382,7 +400,7 @@ pub(crate) async fn embed(
             view,
             title: query.get("title"),
             filters: &filters,
-            style: format!("{}/styles/{style}.json{style_query}", base_url(&request)),
+            style,
             hotspots: outline.as_ref().map(|found| (&found.outline, trend)),
             release: release.as_ref().map(|release| &release.manifest),
             legend: &legend,

@@ -97,7 +97,11 @@ async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backen
             "dir=\"ltr\""
         }));
         assert!(html.contains("/assets/maplibre-gl/maplibre-gl.mjs"));
-        assert!(html.contains(&format!("{address}/styles/incidents.json?kind=attack")));
+        // The style inline, its sources' tiles with the page's filters (no TileJSON).
+        assert!(html.contains(&format!(
+            "\"tiles\":[\"{address}/tiles/incidents/{{z}}/{{x}}/{{y}}.mvt?kind=attack\"]"
+        )));
+        assert!(!html.contains("/styles/") && !html.contains("/tiles/incidents.json"));
         assert!(
             html.contains("&lt;b&gt;x&lt;/b&gt;"),
             "the title is escaped"
@@ -146,7 +150,7 @@ async fn the_map_page_its_styles_and_oembed_answer_as_documented(backend: Backen
     assert_eq!(page.status().as_u16(), 200);
     let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
     assert!(html.contains(&format!(
-        "{address}/styles/incidents.json?kind=attack&resolution=7&view=hotspots"
+        "\"tiles\":[\"{address}/tiles/hotspots/{{z}}/{{x}}/{{y}}.mvt?kind=attack&resolution=7\"]"
     )));
     assert!(
         html.contains("Hotspots (Getis-Ord Gi*)") && html.contains("H3 hexagons, resolution 7")
