@@ -272,6 +272,8 @@ pub struct Server {
     pub child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// Every line of its standard error so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -287,9 +289,11 @@ impl Server {
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
         let stderr = child.stderr.take().expect("piped");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut server = Self {
             child,
             base: String::new(),
+            log: std::sync::Arc::clone(&log),
         };
         let (sender, port) = mpsc::channel();
         std::thread::spawn(move || {
@@ -298,6 +302,7 @@ impl Server {
                     let _ = sender.send(port.trim().to_owned());
                 }
                 eprintln!("athar serve: {line}");
+                log.lock().unwrap().push(line);
             }
         });
         let deadline = Instant::now() + START_LIMIT;
@@ -328,6 +333,11 @@ impl Server {
             Instant::now() < deadline,
             "athar serve did not answer /healthz within {START_LIMIT:?}"
         );
+    }
+
+    /// The lines it has written to its standard error so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     /// `/healthz`, when it answers.

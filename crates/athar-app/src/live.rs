@@ -41,6 +41,10 @@ pub struct Live {
     loaded_from: std::sync::OnceLock<&'static str>,
     /// The snapshot version last written to the cache file.
     cached_version: std::sync::atomic::AtomicU64,
+    /// The last change-log sequence applied, as `applied` (read without waiting on it).
+    applied_seq: std::sync::atomic::AtomicI64,
+    /// When the snapshot was last swapped.
+    swapped_at: std::sync::Mutex<std::time::Instant>,
 }
 
 impl Live {
@@ -64,6 +68,8 @@ impl Live {
             applied: tokio::sync::Mutex::new(0),
             loaded_from: std::sync::OnceLock::new(),
             cached_version: std::sync::atomic::AtomicU64::new(0),
+            applied_seq: std::sync::atomic::AtomicI64::new(0),
+            swapped_at: std::sync::Mutex::new(std::time::Instant::now()),
         };
         live.load_places().await?;
         // Incidents of a store written before OCHA's list was bundled find their places'
@@ -119,6 +125,8 @@ impl Live {
                 .store(snapshot.version(), std::sync::atomic::Ordering::Relaxed);
             self.swap(Arc::new(snapshot), Change::Whole).await?;
             *self.applied.lock().await = seq;
+            self.applied_seq
+                .store(seq, std::sync::atomic::Ordering::Relaxed);
             self.catch_up().await?;
             let stored = self.store.count_incidents().await?;
             if stored != self.snapshot().len() as u64 {
@@ -232,7 +240,24 @@ impl Live {
             .views
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Views { full, public };
+        *self
+            .swapped_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = std::time::Instant::now();
         Ok(())
+    }
+
+    /// The last change-log sequence the snapshot includes.
+    pub fn applied_seq(&self) -> i64 {
+        self.applied_seq.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How long ago the snapshot was last swapped (made from the store or patched).
+    pub fn snapshot_age(&self) -> std::time::Duration {
+        self.swapped_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .elapsed()
     }
 
     /// Reloads everything from the store.
@@ -250,6 +275,8 @@ impl Live {
         );
         self.swap(Arc::new(snapshot), Change::Whole).await?;
         *applied = seq;
+        self.applied_seq
+            .store(seq, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -302,6 +329,8 @@ impl Live {
         self.swap(Arc::new(patched), Change::Patched(upserts.0, upserts.1))
             .await?;
         *applied = last;
+        self.applied_seq
+            .store(last, std::sync::atomic::Ordering::Relaxed);
         Ok(true)
     }
 

@@ -33,8 +33,22 @@ struct Cli {
     )]
     data_dir: PathBuf,
 
+    /// How log lines are written: text, or json (one JSON object a line, for log
+    /// collectors).
+    #[arg(long, env = "ATHAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
     #[command(subcommand)]
     command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +82,10 @@ enum Command {
         /// Who may frame /embed (CSP frame-ancestors sources).
         #[arg(long, env = "ATHAR_FRAME_ANCESTORS", default_value = "*")]
         frame_ancestors: String,
+        /// Who may read /metrics, comma separated: loopback (the default), token (any
+        /// valid token), addresses or networks (10.0.0.0/8).
+        #[arg(long, env = "ATHAR_METRICS_FROM", value_delimiter = ',', default_value = "loopback", value_parser = athar_server::MetricsAccess::parse)]
+        metrics_from: Vec<athar_server::MetricsAccess>,
         /// Writes allowed per minute for one token (0: no limit).
         #[arg(long, env = "ATHAR_WRITE_RATE_PER_TOKEN", default_value_t = 600)]
         write_rate_per_token: u32,
@@ -151,6 +169,24 @@ enum Command {
     },
     /// Run the database migrations.
     Migrate,
+    /// Manage the tokens that read private data and write (kept in the store: every
+    /// server of it knows a new or revoked token within a second).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Write a consistent copy of the store to FILE while it serves: SQLite's online copy
+    /// (VACUUM INTO) for the embedded store, a pg_dump custom-format archive for PostGIS.
+    Backup {
+        /// The backup to write (never overwritten).
+        file: PathBuf,
+    },
+    /// Restore a backup made by `athar backup` into an empty store: a new data folder, or
+    /// a new PostgreSQL database with PostGIS and no tables.
+    Restore {
+        /// The backup.
+        file: PathBuf,
+    },
     /// Manage vocabularies.
     Vocabulary {
         #[command(subcommand)]
@@ -327,6 +363,28 @@ enum GazetteerCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Make a token: printed once on standard output; only its SHA-256 is stored.
+    Create {
+        /// Who holds it (recorded as the actor of every change it makes).
+        name: String,
+        /// What it may do.
+        #[arg(long, value_parser = ["reader", "editor", "admin"])]
+        role: String,
+        /// Its last valid day (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<chrono::NaiveDate>,
+    },
+    /// List the tokens: name, role, expiry, made, last used, revoked.
+    List,
+    /// Revoke a token: refused by every server of the store within a second.
+    Revoke {
+        /// Its name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum VocabularyCommand {
     /// Add or relabel terms from a CSV file with columns vocabulary,slug,label_en,label_ar.
     Import {
@@ -339,13 +397,29 @@ enum VocabularyCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // The server logs each request at info; the other commands only warnings and errors
+    // (their progress and reports are printed). The database driver's notes on slow
+    // statements (whole SQL statements) are left out unless RUST_LOG names it.
+    let default = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    let asked = std::env::var("RUST_LOG").unwrap_or_else(|_| default.to_owned());
+    let filter = if asked.contains("sqlx") {
+        asked
+    } else {
+        format!("{asked},sqlx=error")
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     match actix_web::rt::System::new().block_on(run(cli)) {
         Ok(code) => code,
         Err(error) => {
@@ -454,6 +528,23 @@ impl StoreAt {
     async fn open(&self) -> anyhow::Result<athar_store::Store> {
         Ok(athar_app::open_store(self.database_url.as_deref(), &self.data_dir).await?)
     }
+
+    /// Where the store is.
+    fn location(&self) -> anyhow::Result<athar_store::StoreLocation> {
+        Ok(athar_store::StoreLocation::from_settings(
+            self.database_url.as_deref(),
+            &self.data_dir,
+        )?)
+    }
+}
+
+/// A store's location for messages: the SQLite file, or "the PostgreSQL database" (a URL
+/// may hold a password).
+fn location_name(location: &athar_store::StoreLocation) -> String {
+    match location {
+        athar_store::StoreLocation::Sqlite(path) => path.display().to_string(),
+        athar_store::StoreLocation::Postgres(_) => "the PostgreSQL database".into(),
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -472,6 +563,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cors_origins,
             tile_cache_mb,
             frame_ancestors,
+            metrics_from,
             write_rate_per_token,
             write_rate_per_ip,
             public_precision,
@@ -510,6 +602,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.write_rate_per_ip = write_rate_per_ip;
             settings.tile_cache_mb = tile_cache_mb;
             settings.frame_ancestors = frame_ancestors;
+            settings.metrics_from = metrics_from;
             settings.listen = listen;
             settings.demo = demo;
             settings.admin_token = admin_token.filter(|t| !t.is_empty()).map(Secret::new);
@@ -535,6 +628,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Vocabulary { command } => vocabulary(&settings, command).await,
+        Command::Token { command } => token(&settings, command).await,
+        Command::Backup { file } => {
+            let location = settings.location()?;
+            let store = settings.open().await?;
+            store.backup(&location, &file).await?;
+            eprintln!(
+                "athar: {} backed up to {}",
+                location_name(&location),
+                file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let location = settings.location()?;
+            athar_store::restore(&location, &file).await?;
+            // Migrations the backup's release did not have yet.
+            settings.open().await?;
+            eprintln!(
+                "athar: {} restored into {}",
+                file.display(),
+                location_name(&location)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Intake {
             command: IntakeCommand::Odk { url, project, form },
         } => {
@@ -731,6 +848,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
         }
     }
+}
+
+async fn token(settings: &StoreAt, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let store = settings.open().await?;
+    match command {
+        TokenCommand::Create {
+            name,
+            role,
+            expires,
+        } => {
+            anyhow::ensure!(
+                !name.trim().is_empty() && name.len() <= 100 && !name.chars().any(char::is_control),
+                "a token's name must be 1 to 100 printable characters"
+            );
+            let (token, sha256) = athar_server::new_token();
+            store.create_token(&name, &role, &sha256, expires).await?;
+            println!("{token}");
+            eprintln!(
+                "athar: token '{name}' ({role}{}) made; it is shown this once",
+                expires.map_or_else(String::new, |day| format!(", valid to {day}"))
+            );
+        }
+        TokenCommand::List => {
+            println!("name\trole\texpires\tcreated\tlast used\trevoked");
+            for token in store.tokens().await? {
+                let or_dash = |value: Option<String>| value.unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    token.name,
+                    token.role,
+                    or_dash(token.expires),
+                    token.created_at,
+                    or_dash(token.last_used_at),
+                    or_dash(token.revoked_at)
+                );
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            anyhow::ensure!(
+                store.revoke_token(&name).await?,
+                "no token named '{name}' to revoke (see athar token list)"
+            );
+            eprintln!("athar: token '{name}' revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn vocabulary(settings: &StoreAt, command: VocabularyCommand) -> anyhow::Result<ExitCode> {

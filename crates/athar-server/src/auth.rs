@@ -4,7 +4,9 @@
 //! compared with every known digest in constant time. Roles are ordered: a `reader` may
 //! read private endpoints, an `editor` may also write, an `admin` may do everything.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -50,10 +52,35 @@ pub struct Caller {
     pub role: Role,
 }
 
-/// Every known token.
+/// A token's SHA-256 and what it may do.
+type Digested = ([u8; 32], TokenEntry);
+
+/// Every known token: the admin token and the tokens file's, fixed at start, and those
+/// of the store (`athar token create`), read again every second.
 #[derive(Debug, Clone, Default)]
 pub struct Tokens {
     entries: Vec<([u8; 32], TokenEntry)>,
+    stored: Arc<RwLock<Vec<Digested>>>,
+    /// The stored tokens used since their last use was written.
+    used: Arc<Mutex<BTreeSet<String>>>,
+}
+
+/// A new random token (`athar_` and 48 hexadecimal digits: 192 random bits from the
+/// system's generator) and its SHA-256 in hex, the only form in which it is stored.
+pub fn new_token() -> (String, String) {
+    let random = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()];
+    // Version and variant bits aside, each UUID has 122 random bits: 96 of each are kept.
+    let token = format!(
+        "athar_{}{}",
+        &random[0].simple().to_string()[..24],
+        &random[1].simple().to_string()[8..32]
+    );
+    let mut hex = String::with_capacity(64);
+    for byte in digest(&token) {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{byte:02x}");
+    }
+    (token, hex)
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -144,6 +171,70 @@ impl Tokens {
         Ok(tokens)
     }
 
+    /// Reads the store's tokens again: those not revoked are known from now on, and a
+    /// revoked one no longer. A stored row that cannot be read is left out, with a warning.
+    ///
+    /// # Errors
+    /// The store's, when it cannot be read (the tokens known stay as they were).
+    pub async fn refresh(&self, store: &athar_store::Store) -> Result<(), athar_store::StoreError> {
+        let mut known = Vec::new();
+        for token in store.tokens().await? {
+            if token.revoked_at.is_some() {
+                continue;
+            }
+            let role = match token.role.as_str() {
+                "reader" => Role::Reader,
+                "editor" => Role::Editor,
+                "admin" => Role::Admin,
+                other => {
+                    tracing::warn!(name = %token.name, role = other, "a stored token with an unknown role is ignored");
+                    continue;
+                }
+            };
+            let expires = match token.expires.as_deref().map(str::parse::<NaiveDate>) {
+                None => None,
+                Some(Ok(day)) => Some(day),
+                Some(Err(_)) => {
+                    tracing::warn!(name = %token.name, "a stored token with an unreadable expiry is ignored");
+                    continue;
+                }
+            };
+            let Some(hash) = parse_hex(&token.sha256) else {
+                tracing::warn!(name = %token.name, "a stored token with an unreadable digest is ignored");
+                continue;
+            };
+            known.push((
+                hash,
+                TokenEntry {
+                    name: token.name,
+                    role,
+                    sha256: token.sha256,
+                    expires,
+                },
+            ));
+        }
+        *self.stored.write().unwrap_or_else(PoisonError::into_inner) = known;
+        Ok(())
+    }
+
+    /// Writes the last use of the stored tokens used since the last call.
+    ///
+    /// # Errors
+    /// The store's (the uses are then forgotten: a later use records them again).
+    pub async fn record_uses(
+        &self,
+        store: &athar_store::Store,
+    ) -> Result<(), athar_store::StoreError> {
+        let used: Vec<String> =
+            std::mem::take(&mut *self.used.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_iter()
+                .collect();
+        if used.is_empty() {
+            return Ok(());
+        }
+        store.touch_tokens(&used).await
+    }
+
     /// Adds a token in the clear (for tests and the admin token).
     pub fn add(&mut self, token: &str, name: &str, role: Role) {
         self.entries.push((
@@ -155,6 +246,14 @@ impl Tokens {
                 expires: None,
             },
         ));
+    }
+
+    /// The name of the valid token a request presents as a bearer token, if any (for the
+    /// request log: the token itself is never kept).
+    pub fn name_of(&self, request: &HttpRequest) -> Option<String> {
+        self.authorize(request, Role::Reader)
+            .ok()
+            .map(|caller| caller.name)
     }
 
     /// The caller a request's bearer token names: 401 without a valid one, 403 when its
@@ -214,7 +313,21 @@ impl Tokens {
         let mut found = None;
         for (hash, entry) in &self.entries {
             if constant_time_equal(hash, &presented) {
-                found = Some(entry);
+                found = Some(entry.clone());
+            }
+        }
+        for (hash, entry) in self
+            .stored
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            if constant_time_equal(hash, &presented) {
+                found = Some(entry.clone());
+                self.used
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(entry.name.clone());
             }
         }
         // One answer for every token that is not valid, unknown or expired alike, so that

@@ -11,6 +11,7 @@ mod auth;
 mod error;
 mod http;
 mod limits;
+mod observe;
 mod openapi;
 mod query;
 mod routes;
@@ -18,8 +19,9 @@ mod settings;
 mod startup;
 mod state;
 
-pub use auth::{Caller, Role, TokenEntry, Tokens};
+pub use auth::{Caller, Role, TokenEntry, Tokens, new_token};
 pub use error::ApiError;
+pub use observe::{Metrics, MetricsAccess};
 pub use routes::router;
 pub use settings::{DatabaseUrl, Secret, Settings};
 pub use startup::{Application, StartupError};

@@ -156,6 +156,7 @@ impl utoipa::Modify for BearerAuth {
         crate::routes::duplicates::unmerge,
         crate::routes::duplicates::sources,
         crate::routes::healthz,
+        crate::observe::metrics,
         crate::routes::readyz,
     ),
     // Enums used only as parameters are not collected from the paths.

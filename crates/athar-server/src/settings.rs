@@ -57,6 +57,8 @@ pub struct Settings {
     /// Memory for encoded vector tiles, in MiB (`ATHAR_TILE_CACHE_MB`, default 64; 0
     /// turns the cache off).
     pub tile_cache_mb: u64,
+    /// Who may read `/metrics` (`ATHAR_METRICS_FROM`, default loopback only).
+    pub metrics_from: Vec<crate::observe::MetricsAccess>,
     /// Who may frame `/embed` (`ATHAR_FRAME_ANCESTORS`, the CSP `frame-ancestors` sources,
     /// default `*`: reports embed the map anywhere).
     pub frame_ancestors: String,
@@ -102,6 +104,7 @@ impl Default for Settings {
             merge_duplicates_above: None,
             tile_cache_mb: 64,
             frame_ancestors: "*".into(),
+            metrics_from: vec![crate::observe::MetricsAccess::Loopback],
             write_rate_per_token: 600,
             write_rate_per_ip: 600,
             privacy: athar_app::privacy::Privacy::default(),

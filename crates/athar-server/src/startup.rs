@@ -109,7 +109,29 @@ impl Application {
             settings.tokens_file.as_deref(),
         )?;
         settings.privacy.check()?;
+        tokens.refresh(&store).await?;
         let state = web::Data::new(AppState::load(store, tokens, settings.clone()).await?);
+        {
+            // Tokens made and revoked from the command line, on any server of the store,
+            // are known here within a second; their last use is written every ten.
+            let watched = state.clone();
+            actix_web::rt::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+                let mut tick: u64 = 0;
+                loop {
+                    ticks.tick().await;
+                    tick += 1;
+                    if let Err(error) = watched.tokens.refresh(&watched.store).await {
+                        tracing::warn!(%error, "could not read the tokens");
+                    }
+                    if tick.is_multiple_of(10)
+                        && let Err(error) = watched.tokens.record_uses(&watched.store).await
+                    {
+                        tracing::warn!(%error, "could not record the tokens' use");
+                    }
+                }
+            });
+        }
         // Cache the first snapshot for the next start, without delaying this one.
         let caching = state.clone();
         actix_web::rt::spawn(async move { caching.refresh_cache().await });
@@ -157,6 +179,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
+                .wrap(middleware::from_fn(crate::observe::observe))
                 .wrap(
                     middleware::DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Encoded vector tiles.
     pub tiles: crate::routes::tiles::TileCache,
+    /// What `/metrics` answers.
+    pub(crate) metrics: Arc<crate::observe::Metrics>,
     /// The front-end files, as sent.
     pub(crate) assets: crate::routes::embed::AssetCache,
     /// `/v1/stats` bodies by filter, snapshot version and whether for an anonymous reader.
@@ -104,11 +106,13 @@ impl AppState {
                 athar_app::releases::ReleaseError::Store(error) => error,
                 other => StoreError::Io(std::io::Error::other(other)),
             })?;
+        let metrics = Arc::new(crate::observe::Metrics::default());
         Ok(Self {
             store,
             live,
             releases,
-            tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb),
+            tiles: crate::routes::tiles::TileCache::new(settings.tile_cache_mb, &metrics),
+            metrics,
             assets: crate::routes::embed::AssetCache::new(),
             stats: moka::future::Cache::builder()
                 .weigher(|_, body: &String| u32::try_from(body.len()).unwrap_or(u32::MAX))

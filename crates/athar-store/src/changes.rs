@@ -87,3 +87,56 @@ impl Store {
         rows.into_iter().map(row::ChangeRow::into_change).collect()
     }
 }
+
+/// What every finished import added up to, across every process writing to this store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportTotals {
+    /// Finished imports.
+    pub imports: i64,
+    /// Rows accepted as new incidents.
+    pub accepted: i64,
+    /// Rows that updated an incident.
+    pub updated: i64,
+    /// Rows already present exactly.
+    pub unchanged: i64,
+    /// Rows rejected.
+    pub rejected: i64,
+}
+
+impl Store {
+    /// The totals of every finished import in the import log.
+    pub async fn import_totals(&self) -> Result<ImportTotals> {
+        const SQL: &str = "SELECT COUNT(*), COALESCE(SUM(accepted), 0), COALESCE(SUM(updated), 0), \
+             COALESCE(SUM(unchanged), 0), COALESCE(SUM(rejected), 0) FROM imports \
+             WHERE finished_at IS NOT NULL";
+        let (imports, accepted, updated, unchanged, rejected): (i64, i64, i64, i64, i64) =
+            match self {
+                Self::Postgres(pool) => {
+                    // SUM of bigint is numeric in PostgreSQL: read back as bigint.
+                    sqlx::query_as(
+                        "SELECT COUNT(*), COALESCE(SUM(accepted), 0)::bigint, \
+                         COALESCE(SUM(updated), 0)::bigint, COALESCE(SUM(unchanged), 0)::bigint, \
+                         COALESCE(SUM(rejected), 0)::bigint FROM imports WHERE finished_at IS NOT NULL",
+                    )
+                    .fetch_one(pool)
+                    .await?
+                }
+                Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_one(pool).await?,
+            };
+        Ok(ImportTotals {
+            imports,
+            accepted,
+            updated,
+            unchanged,
+            rejected,
+        })
+    }
+
+    /// The database pool's connections: (open, idle).
+    pub fn pool_connections(&self) -> (u32, usize) {
+        match self {
+            Self::Postgres(pool) => (pool.size(), pool.num_idle()),
+            Self::Sqlite(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+}

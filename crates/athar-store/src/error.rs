@@ -24,6 +24,9 @@ pub enum StoreError {
     /// A file-system operation failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// What was asked clashes with what is stored.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl StoreError {

@@ -12,6 +12,7 @@
 //! everything back, so a failed or interrupted import leaves the store as it was.
 #![deny(missing_docs)]
 
+mod backup;
 mod changes;
 mod communities;
 mod copy_in;
@@ -25,6 +26,7 @@ mod postgres;
 mod releases;
 mod row;
 mod sqlite;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 
@@ -32,12 +34,14 @@ use athar_core::{Term, Vocabularies};
 use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
-pub use changes::Change;
+pub use backup::restore;
+pub use changes::{Change, ImportTotals};
 pub use communities::CommunityCounts;
 pub use duplicates::{Decision, DuplicateError, pair_id};
 pub use error::{Result, StoreError};
 pub use import::{ImportMeta, ImportSession, MergeCounts};
 pub use releases::{NewRelease, StoredRelease};
+pub use tokens::StoredToken;
 
 /// Begins a transaction that will write.
 ///

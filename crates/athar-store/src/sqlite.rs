@@ -80,6 +80,18 @@ pub(crate) fn read_incidents(
     Ok(())
 }
 
+/// An existing SQLite file, read only (a backup, or a store checked before a restore).
+pub(crate) async fn open_read_only(path: &Path) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .create_if_missing(false);
+    Ok(SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?)
+}
+
 pub(crate) async fn migrate(pool: &SqlitePool) -> Result<()> {
     sqlx::migrate!("../../migrations/sqlite").run(pool).await?;
     Ok(())

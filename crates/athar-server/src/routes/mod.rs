@@ -125,6 +125,7 @@ fn compressed(config: &mut web::ServiceConfig) {
         )
         .service(web::redirect("/docs", "/docs/"))
         .service(get("/healthz", healthz))
+        .service(get("/metrics", crate::observe::metrics))
         .service(get("/readyz", readyz));
 }
 

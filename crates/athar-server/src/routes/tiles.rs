@@ -90,14 +90,29 @@ pub struct TileCache {
 }
 
 impl TileCache {
+    /// The bytes of tiles held, by layer (as the cache weighs them).
+    pub(crate) fn bytes_by_layer(&self) -> Vec<(&'static str, u64)> {
+        let mut layers: Vec<(&'static str, u64)> = Vec::new();
+        for (key, tile) in self.tiles.iter().flat_map(moka::future::Cache::iter) {
+            let bytes = tile.as_ref().map_or(64, |bytes| bytes.len() as u64 + 64);
+            match layers.iter_mut().find(|(layer, _)| *layer == key.0) {
+                Some((_, total)) => *total += bytes,
+                None => layers.push((key.0, bytes)),
+            }
+        }
+        layers
+    }
+
     /// Empties the caches of derived data (cluster indexes, community points), which are
     /// made again on demand; encoded tiles are kept, as they are bounded and cheap.
     pub(crate) fn shed(&self) {
         self.data.shed();
     }
 
-    /// A cache holding at most `megabytes` MiB of tiles (0: tiles are not cached).
-    pub fn new(megabytes: u64) -> Self {
+    /// A cache holding at most `megabytes` MiB of tiles (0: tiles are not cached), its
+    /// evictions counted in `metrics`.
+    pub(crate) fn new(megabytes: u64, metrics: &Arc<crate::observe::Metrics>) -> Self {
+        let metrics = Arc::clone(metrics);
         let tiles = (megabytes > 0).then(|| {
             moka::future::Cache::builder()
                 .weigher(|_: &TileKey, tile: &Option<actix_web::web::Bytes>| {
@@ -105,6 +120,14 @@ impl TileCache {
                         .unwrap_or(u32::MAX)
                 })
                 .max_capacity(megabytes * 1024 * 1024)
+                .eviction_listener(move |key: Arc<TileKey>, _, cause| {
+                    if cause == moka::notification::RemovalCause::Size {
+                        metrics
+                            .tile_evictions
+                            .get_or_create(&crate::observe::LayerLabels::of(key.0))
+                            .inc();
+                    }
+                })
                 .build()
         });
         Self {
@@ -246,6 +269,11 @@ pub(crate) async fn cached_tile(
         return Ok(response);
     }
     let Some(tiles) = state.tiles.tiles.as_ref() else {
+        state
+            .metrics
+            .tile_misses
+            .get_or_create(&crate::observe::LayerLabels::of(layer))
+            .inc();
         let coding = Coding::of(request, false);
         let body = match make(view, tile).await? {
             Some(plain) if coding != Coding::Identity => {
@@ -273,13 +301,16 @@ pub(crate) async fn cached_tile(
     // Only tiles of valid filters are cached, so a hit needs no parsing. Tiles are cached
     // as sent: plain, and compressed for clients that accept it (as browsers do), so that
     // a hit is never compressed again.
+    let layer_label = crate::observe::LayerLabels::of(layer);
     if let Some(body) = tiles.get(&key(coding)).await {
+        state.metrics.tile_hits.get_or_create(&layer_label).inc();
         return Ok(mvt_response(
             body,
             coding,
             (Some(etag), crate::http::Tag::new(version, public)),
         ));
     }
+    state.metrics.tile_misses.get_or_create(&layer_label).inc();
     // A miss is boxed: waiting on another request's making takes a future of about 40 KB,
     // which every hit would otherwise carry (and copy) too.
     let missed = Box::pin(async {
@@ -629,7 +660,9 @@ mod tests {
     impl Makings {
         fn new(open: usize) -> Self {
             Self {
-                tiles: TileCache::new(16).tiles.expect("a cache"),
+                tiles: TileCache::new(16, &Arc::new(crate::observe::Metrics::default()))
+                    .tiles
+                    .expect("a cache"),
                 made: AtomicUsize::new(0),
                 gate: tokio::sync::Semaphore::new(open),
             }
