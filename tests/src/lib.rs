@@ -187,6 +187,26 @@ impl Target {
         Self::Sqlite(tempfile::tempdir().unwrap())
     }
 
+    /// Every table of its store, each row as text, sorted (`tests/clients/table_dump.py`:
+    /// Python's sqlite3 for the embedded store, psql for PostGIS).
+    pub fn tables(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut command = Command::new("python3");
+        command.arg(workspace_root().join("tests/clients/table_dump.py"));
+        match self {
+            Self::Sqlite(dir) => command
+                .arg("sqlite")
+                .arg(dir.path().join("athar-data/athar.db")),
+            Self::Postgres(database, _) => command.arg("postgres").arg(database.url()),
+        };
+        let output = command.run_within(Duration::from_mins(2));
+        assert!(
+            output.status.success(),
+            "the tables could not be read: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
     /// The test's folder.
     pub fn dir(&self) -> &Path {
         match self {

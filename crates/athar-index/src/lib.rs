@@ -18,4 +18,6 @@ mod persist;
 mod snapshot;
 
 pub use aggregate::{Breakdown, CommunityCount, Interval, KindStats, SeriesBucket, Totals};
-pub use snapshot::{CommunityInfo, RowId, Snapshot, SnapshotBuilder, TileFields, TilePoint};
+pub use snapshot::{
+    ClusterPoint, CommunityInfo, RowId, Snapshot, SnapshotBuilder, TileFields, TilePoint,
+};

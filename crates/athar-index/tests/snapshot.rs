@@ -151,13 +151,17 @@ proptest! {
         expected.sort_by_key(|i| (i.record.occurred.date(), i.id));
         let expected: Vec<Uuid> = expected.into_iter().map(|i| i.id).collect();
         prop_assert_eq!(selected, expected);
-        // The same rows in the R-tree's order, with their kinds and casualties.
+        // The same rows as cluster indexes sum them, with their kinds, casualties and
+        // points.
         let mut visited = Vec::new();
-        snapshot.for_each_tile_point(&filter, |point| {
-            let fields = snapshot.tile_fields(point.row());
-            assert_eq!(point.casualties(), (fields.killed, fields.injured));
-            assert_eq!(Some(point.kind_number()), snapshot.term_number(fields.kind.as_str()));
-            visited.push(point.row());
+        snapshot.for_each_cluster_point(&filter, |point| {
+            let fields = snapshot.tile_fields(point.row);
+            assert_eq!((point.killed, point.injured), (fields.killed, fields.injured));
+            assert_eq!(Some(point.kind), snapshot.term_number(fields.kind.as_str()));
+            let (lon, lat) = fields.lon_lat.expect("a located row");
+            let expected = athar_core::geo::lon_lat_to_mercator(lon, lat);
+            assert!((0..2).all(|axis| (point.mercator[axis] - expected[axis]).abs() < 1.0));
+            visited.push(point.row);
         });
         visited.sort_unstable();
         prop_assert_eq!(visited, snapshot.select(&filter));

@@ -457,17 +457,16 @@ impl ClusterIndex {
             .collect();
         let deepest = CLUSTER_ZOOM - 1;
         let mut cells = Summing::default();
-        snapshot.for_each_tile_point(filter, |point| {
-            let (lon, lat) = point.lon_lat();
-            let at = lon_lat_to_mercator(lon, lat);
+        snapshot.for_each_cluster_point(filter, |point| {
+            let at = point.mercator;
             let key = key_of(at, deepest);
             let kind = numbers
                 .iter()
-                .find(|(number, _)| *number == point.kind_number())
+                .find(|(number, _)| *number == point.kind)
                 .map(|(_, at)| *at);
             cells
-                .get_or_add(key, || Cell::empty(kinds.len(), point.row()))
-                .add(at, point.casualties(), kind);
+                .get_or_add(key, || Cell::empty(kinds.len(), point.row))
+                .add(at, (point.killed, point.injured), kind);
         });
         let mut levels = vec![Vec::new(); usize::from(CLUSTER_ZOOM)];
         let mut symbols: Vec<Cell> = cells

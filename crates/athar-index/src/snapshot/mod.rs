@@ -16,6 +16,7 @@ mod tiles;
 pub use communities::CommunityInfo;
 pub(crate) use interning::TextRef;
 pub(crate) use rows::Row;
+pub use selection::ClusterPoint;
 pub use tiles::{TileFields, TilePoint};
 
 use std::collections::HashMap;

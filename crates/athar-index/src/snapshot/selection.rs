@@ -46,15 +46,37 @@ impl Snapshot {
         points
     }
 
-    /// Each row that passes `filter` (inside its bbox, if it has one), in the R-tree's
-    /// order: neighbours come together, so sums by place touch little memory.
-    pub fn for_each_tile_point<'s>(&'s self, filter: &Filter, mut each: impl FnMut(TilePoint<'s>)) {
+    /// Each located row that passes `filter`, as a cluster index sums it. Without a bbox
+    /// the rows of the filter's dates are read in turn (rows are in date order, so a month
+    /// of a million incidents reads its own few thousand rows, not the whole R-tree);
+    /// with one, the R-tree finds the box's rows.
+    pub fn for_each_cluster_point(&self, filter: &Filter, mut each: impl FnMut(ClusterPoint)) {
         let Some((compiled, dates)) = self.compile(filter) else {
             return;
         };
-        let everywhere = BBox::new(-180.0, -90.0, 180.0, 90.0);
-        for entry in self.entries_in(filter.bbox.unwrap_or(everywhere), &compiled, dates) {
-            each(TilePoint(entry));
+        let point = |index: usize| {
+            let row = &self.rows[index];
+            ClusterPoint {
+                #[allow(clippy::cast_possible_truncation)] // rows are numbered in u32
+                row: index as RowId,
+                mercator: [f64::from(row.mercator[0]), f64::from(row.mercator[1])],
+                kind: row.kind,
+                killed: u32::from(row.casualties[0]),
+                injured: u32::from(row.casualties[3]),
+            }
+        };
+        if let Some(bbox) = filter.bbox {
+            for entry in self.entries_in(bbox, &compiled, dates) {
+                each(point(entry.data.row as usize));
+            }
+        } else {
+            let trivial = compiled.is_trivial();
+            for index in dates {
+                let row = &self.rows[index];
+                if !row.lon.is_nan() && (trivial || compiled.matches(row)) {
+                    each(point(index));
+                }
+            }
         }
     }
 
@@ -94,6 +116,21 @@ impl Snapshot {
                             || compiled.matches_rest(&self.rows[point.data.row as usize])))
             })
     }
+}
+
+/// A row as a cluster index sums it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterPoint {
+    /// The row (rows are numbered in date order).
+    pub row: RowId,
+    /// Its point in Web Mercator metres (to about a metre).
+    pub mercator: [f64; 2],
+    /// Its kind, as the snapshot numbers vocabulary terms (see [`Snapshot::term_number`]).
+    pub kind: u16,
+    /// Killed, in all.
+    pub killed: u32,
+    /// Injured, in all.
+    pub injured: u32,
 }
 
 /// A filter translated to the snapshot's numbers.
