@@ -132,7 +132,16 @@ async fn two_replicas_behind_nginx_share_a_cache_that_keeps_no_token_holders_ans
         .run();
     assert!(ingested.status.success());
     let replicas: Vec<Server> = (0..2)
-        .map(|_| Server::start(target.athar().arg("serve").env("ATHAR_ADMIN_TOKEN", TOKEN)))
+        .map(|_| {
+            Server::start(
+                target
+                    .athar()
+                    .arg("serve")
+                    .env("ATHAR_ADMIN_TOKEN", TOKEN)
+                    // nginx's address: its X-Forwarded-* headers are believed.
+                    .env("ATHAR_TRUSTED_PROXIES", "127.0.0.1"),
+            )
+        })
         .collect();
     let upstreams: Vec<String> = replicas
         .iter()
