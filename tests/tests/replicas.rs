@@ -224,3 +224,104 @@ async fn two_replicas_behind_nginx_share_a_cache_that_keeps_no_token_holders_ans
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The read path of `--read-database-url`: snapshots loaded and the change log followed
+/// from a second database standing for a streaming replica (a restored backup of the
+/// store, then written to directly, as replication would), while writes go to the store.
+#[tokio::test]
+async fn a_replica_named_for_reads_is_where_snapshots_and_the_change_log_come_from() {
+    let primary = Target::new(true).await;
+    let ingested = primary
+        .athar()
+        .arg("ingest")
+        .arg(workspace_root().join("tests/fixtures/report-month-2024-04.csv"))
+        .run();
+    assert!(ingested.status.success());
+    let backup = primary.dir().join("for-the-replica.backup");
+    assert!(
+        primary
+            .athar()
+            .arg("backup")
+            .arg(&backup)
+            .run()
+            .status
+            .success()
+    );
+    let replica = Target::new(true).await;
+    assert!(
+        replica
+            .athar()
+            .arg("restore")
+            .arg(&backup)
+            .run()
+            .status
+            .success()
+    );
+    let replica_url = match &replica {
+        Target::Postgres(database, _) => database.url().to_owned(),
+        Target::Sqlite(_) => unreachable!("a PostGIS target"),
+    };
+    let server = Server::start(
+        primary
+            .athar()
+            .arg("serve")
+            .env("ATHAR_READ_DATABASE_URL", &replica_url)
+            .env("ATHAR_ADMIN_TOKEN", TOKEN),
+    );
+    let loaded = incidents(&server.base);
+    assert_eq!(loaded, 494);
+    // What reaches the replica reaches the server (the poll follows its change log).
+    let csv = replica.dir().join("replicated.csv");
+    std::fs::write(
+        &csv,
+        "kind,occurred_on,community,latitude,longitude\nfire,2024-04-21,Idlib,35.93,36.63\n",
+    )
+    .unwrap();
+    assert!(
+        replica
+            .athar()
+            .arg("ingest")
+            .arg(&csv)
+            .run()
+            .status
+            .success()
+    );
+    let started = Instant::now();
+    while incidents(&server.base) != loaded + 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the replica's change did not arrive"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A write goes to the store, not to the replica: the store has it; the server shows it
+    // once the replica does (here, never).
+    let posted = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
+        .args(["-H", "Content-Type: application/json", "--data"])
+        .arg(r#"{"source_id":"to-the-store","kind":"fire","occurred_on":"2024-04-22","community":"Idlib","latitude":35.93,"longitude":36.63}"#)
+        .arg(format!("{}/v1/incidents?source=replicas", server.base))
+        .run_within(Duration::from_mins(1));
+    assert!(matches!(
+        String::from_utf8_lossy(&posted.stdout).trim(),
+        "200" | "201"
+    ));
+    let exported = primary.dir().join("store.csv");
+    assert!(
+        primary
+            .athar()
+            .args(["export", "--out"])
+            .arg(&exported)
+            .run()
+            .status
+            .success()
+    );
+    assert!(
+        std::fs::read_to_string(&exported)
+            .unwrap()
+            .contains("to-the-store")
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(incidents(&server.base), loaded + 1);
+}

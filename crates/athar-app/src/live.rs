@@ -7,6 +7,11 @@
 //! timer, so writes made by another process (the CLI, another replica) show up too. The
 //! snapshot is cached in the data folder (`snapshot.cache`) so that a restart reads it and
 //! applies the change log written since, instead of loading every incident again.
+//!
+//! Snapshots may be loaded, and the change log followed, from a PostgreSQL streaming
+//! replica of the store instead of the store itself (`reader`): writes and everything else
+//! still go to the store, and a write then shows once the replica has it (the poll picks
+//! it up), not at once.
 
 use std::sync::{Arc, RwLock};
 
@@ -26,7 +31,9 @@ const CACHE_FILE: &str = "snapshot.cache";
 /// The snapshot, the gazetteer and the public view of one store, kept up to date.
 pub struct Live {
     store: Store,
-    location: StoreLocation,
+    /// Where snapshots are loaded and the change log is followed from: the store itself,
+    /// or a streaming replica of it (`ATHAR_READ_DATABASE_URL`).
+    reader: (Store, StoreLocation),
     data_dir: std::path::PathBuf,
     privacy: Privacy,
     /// Community places and names: the bundled gazetteer with the store's communities and
@@ -54,10 +61,11 @@ impl Live {
         store: Store,
         (location, data_dir): (StoreLocation, std::path::PathBuf),
         privacy: Privacy,
+        reader: Option<(Store, StoreLocation)>,
     ) -> Result<Self, StoreError> {
         let live = Self {
+            reader: reader.unwrap_or_else(|| (store.clone(), location)),
             store,
-            location,
             data_dir,
             privacy,
             gazetteer: RwLock::new(Arc::new(Gazetteer::empty())),
@@ -263,8 +271,8 @@ impl Live {
     /// Reloads everything from the store.
     pub async fn reload(&self) -> Result<(), StoreError> {
         let mut applied = self.applied.lock().await;
-        let seq = self.store.last_change_seq().await?;
-        let vocabularies = Arc::new(self.store.vocabularies().await?);
+        let seq = self.reader.0.last_change_seq().await?;
+        let vocabularies = Arc::new(self.reader.0.vocabularies().await?);
         let started = std::time::Instant::now();
         let version = self.snapshot().version() + 1;
         let snapshot = self.load_in_parallel(vocabularies, version).await?;
@@ -287,7 +295,7 @@ impl Live {
         vocabularies: Arc<Vocabularies>,
         version: u64,
     ) -> Result<Snapshot, StoreError> {
-        crate::snapshot::load_in_parallel(self.location.clone(), vocabularies, version).await
+        crate::snapshot::load_in_parallel(self.reader.1.clone(), vocabularies, version).await
     }
 
     /// Applies the change log written since the snapshot was taken. Returns whether the
@@ -295,7 +303,8 @@ impl Live {
     pub async fn catch_up(&self) -> Result<bool, StoreError> {
         let mut applied = self.applied.lock().await;
         let changes = self
-            .store
+            .reader
+            .0
             .changes_since(*applied, PATCH_LIMIT as i64 + 1)
             .await?;
         let Some(last) = changes.last().map(|c| c.seq) else {
@@ -312,7 +321,7 @@ impl Live {
         touched.sort_unstable();
         touched.dedup();
         // Whatever still exists is (re)loaded; whatever does not was deleted.
-        let upserts = self.store.load_incidents_by_ids(&touched).await?;
+        let upserts = self.reader.0.load_incidents_by_ids(&touched).await?;
         let current = self.snapshot();
         // Tens of milliseconds over a million rows: off the request workers.
         let (patched, upserts) = tokio::task::spawn_blocking(move || {

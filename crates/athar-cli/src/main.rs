@@ -82,6 +82,10 @@ enum Command {
         /// Who may frame /embed (CSP frame-ancestors sources).
         #[arg(long, env = "ATHAR_FRAME_ANCESTORS", default_value = "*")]
         frame_ancestors: String,
+        /// A PostgreSQL streaming replica of the store to load snapshots from and follow
+        /// the change log on (writes still go to DATABASE_URL).
+        #[arg(long, env = "ATHAR_READ_DATABASE_URL", hide_env_values = true)]
+        read_database_url: Option<String>,
         /// Who may read /metrics, comma separated: loopback (the default), token (any
         /// valid token), addresses or networks (10.0.0.0/8).
         #[arg(long, env = "ATHAR_METRICS_FROM", value_delimiter = ',', default_value = "loopback", value_parser = athar_server::MetricsAccess::parse)]
@@ -575,10 +579,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             read_rate_per_ip,
             memory_limit_mb,
             merge_duplicates_above,
+            read_database_url,
         } => {
             let mut settings = Settings {
                 data_dir: settings.data_dir,
                 database_url: settings.database_url.map(DatabaseUrl::new),
+                read_database_url: read_database_url
+                    .filter(|url| !url.trim().is_empty())
+                    .map(DatabaseUrl::new),
                 ..Settings::default()
             };
             settings.trusted_proxies = trusted_proxies;

@@ -38,6 +38,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// PostgreSQL (`DATABASE_URL`); none means the embedded SQLite store.
     pub database_url: Option<DatabaseUrl>,
+    /// A PostgreSQL streaming replica of the store to load snapshots from and follow the
+    /// change log on (`ATHAR_READ_DATABASE_URL`); none: the store itself.
+    pub read_database_url: Option<DatabaseUrl>,
     /// Load the demo month into an empty store at start.
     pub demo: bool,
     /// A token with the admin role (`ATHAR_ADMIN_TOKEN`).
@@ -94,6 +97,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("athar-data"),
             database_url: None,
+            read_database_url: None,
             demo: false,
             admin_token: None,
             tokens_file: None,

@@ -94,10 +94,28 @@ impl AppState {
             settings.database_url.as_ref().map(crate::Secret::expose),
             &settings.data_dir,
         )?;
+        // A replica to read snapshots and the change log from, if one is named.
+        let reader = match settings.read_database_url.as_ref() {
+            Some(url) => {
+                let location = athar_store::StoreLocation::from_settings(
+                    Some(url.expose()),
+                    &settings.data_dir,
+                )?;
+                if !matches!(location, athar_store::StoreLocation::Postgres(_)) {
+                    return Err(StoreError::Config(
+                        "ATHAR_READ_DATABASE_URL must be a PostgreSQL URL (a streaming replica)"
+                            .into(),
+                    ));
+                }
+                Some((Store::open(&location).await?, location))
+            }
+            None => None,
+        };
         let live = athar_app::live::Live::load(
             store.clone(),
             (location, settings.data_dir.clone()),
             settings.privacy.clone(),
+            reader,
         )
         .await?;
         let releases = athar_app::releases::Releases::load(&store, &settings.privacy)
