@@ -462,3 +462,31 @@ async fn tokens_made_and_revoked_from_the_command_line_reach_every_server() {
             .success()
     );
 }
+
+/// The CLI at its default level writes its progress, report and real errors, and no log
+/// lines: no SQL, no driver notes (sqlx's slow-statement warnings carried whole SQL
+/// statements), nothing at info.
+#[test]
+fn the_command_line_logs_nothing_but_its_progress_and_report() {
+    let target = Target::sqlite();
+    let mut command = target.athar();
+    command
+        .env_remove("RUST_LOG")
+        .arg("ingest")
+        .arg(workspace_root().join("tests/fixtures/report-month-2024-04.csv"));
+    let output = command.run();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for line in stderr.lines() {
+        assert!(
+            !line.contains(" INFO ") && !line.contains(" WARN ") && !line.contains("sqlx"),
+            "a log line from the CLI: {line}"
+        );
+        assert!(
+            !line.to_ascii_uppercase().contains("INSERT INTO"),
+            "SQL on the terminal: {line}"
+        );
+    }
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("494"), "the report: {report}");
+}
