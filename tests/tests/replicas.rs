@@ -17,8 +17,11 @@ const TOKEN: &str = "replicas-test-admin-token";
 struct Nginx(Child);
 
 impl Drop for Nginx {
+    /// A graceful stop: killed outright, nginx's master would leave its workers behind.
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let _ = Command::new("kill")
+            .args(["-QUIT", &self.0.id().to_string()])
+            .status();
         let _ = self.0.wait();
     }
 }
