@@ -382,6 +382,30 @@ impl Drop for Server {
     }
 }
 
+/// POSTs the JSON `body` to `url` with the bearer `token`, within a minute: the status.
+pub fn post_json(url: &str, token: &str, body: &str) -> u16 {
+    let output = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(["-H", "Content-Type: application/json", "--data", body])
+        .arg(url)
+        .run_within(Duration::from_mins(1));
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Polls `ready` every 100 ms until it holds; fails the test, naming `what`, once
+/// `limit` has passed.
+pub fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// GET `url` with curl, within 30 seconds: the JSON of a successful answer, or `None`.
 pub fn get_json(url: &str) -> Option<Value> {
     let output = Command::new("curl")
@@ -430,9 +454,17 @@ pub fn get(url: &str) -> Answer {
 }
 
 /// The sum of a field (`accepted`, `updated`, …) over a pull's import reports (`imports`
-/// of `athar sync pull` and `athar intake odk`).
+/// of `athar sync pull` and `athar intake odk`). Fails the test when the report has no
+/// list of imports, or an import lacks the field.
 pub fn imports_total(report: &Value, field: &str) -> u64 {
-    report["imports"].as_array().map_or(0, |imports| {
-        imports.iter().filter_map(|r| r[field].as_u64()).sum()
-    })
+    report["imports"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no imports in the report: {report}"))
+        .iter()
+        .map(|import| {
+            import[field]
+                .as_u64()
+                .unwrap_or_else(|| panic!("an import without {field}: {import}"))
+        })
+        .sum()
 }

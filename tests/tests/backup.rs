@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use athar_e2e::{Run as _, Server, Target, get, workspace_root};
+use athar_e2e::{Run as _, Server, Target, get, post_json, wait_until, workspace_root};
 
 const TOKEN: &str = "backup-test-admin-token";
 
@@ -17,15 +17,9 @@ fn write_one(base: &str, n: u64) -> bool {
         r#"{{"source_id":"load-{n}","kind":"fire","occurred_on":"2024-04-{day:02}","community":"Idlib","latitude":35.93,"longitude":36.63,"killed":0,"injured":1}}"#,
         day = n % 28 + 1
     );
-    let output = std::process::Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
-        .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
-        .args(["-H", "Content-Type: application/json", "--data", &body])
-        .arg(format!("{base}/v1/incidents?source=load"))
-        .run_within(Duration::from_mins(1));
     matches!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        "200" | "201"
+        post_json(&format!("{base}/v1/incidents?source=load"), TOKEN, &body),
+        200 | 201
     )
 }
 
@@ -69,9 +63,10 @@ async fn backups_taken_under_load_restore_table_by_table(postgres: bool) {
             }
         })
     };
-    while written.load(Ordering::Relaxed) < 3 {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let writes = Duration::from_mins(1);
+    wait_until(writes, "three writes before the backup", || {
+        written.load(Ordering::Relaxed) >= 3
+    });
     let busy = original.dir().join("under-load.backup");
     let backed_up = original.athar().arg("backup").arg(&busy).run();
     assert!(
@@ -79,9 +74,11 @@ async fn backups_taken_under_load_restore_table_by_table(postgres: bool) {
         "{}",
         String::from_utf8_lossy(&backed_up.stderr)
     );
-    while written.load(Ordering::Relaxed) < 6 {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Writes the backup cannot hold: made after it was written.
+    let at_backup = written.load(Ordering::Relaxed);
+    wait_until(writes, "writes after the backup", || {
+        written.load(Ordering::Relaxed) >= at_backup + 2
+    });
     running.store(false, Ordering::Relaxed);
     load.join().unwrap();
     // A backup never overwrites.
@@ -95,9 +92,8 @@ async fn backups_taken_under_load_restore_table_by_table(postgres: bool) {
             .success()
     );
 
-    // The backup taken under load: a consistent earlier state. Each table's rows were all
-    // in the original (as they were: rows written by the load after it are missing), and
-    // every incident it holds has its change-log entries.
+    // The backup taken under load: an earlier state. Each table's rows were all in the
+    // original, as they were; the load's later writes are missing.
     let restored = Target::new(postgres).await;
     let done = restored.athar().arg("restore").arg(&busy).run();
     assert!(

@@ -107,7 +107,11 @@ fn the_demo_months_clusters_never_overlap_and_add_up_at_every_clustered_zoom() {
         ))
         .unwrap();
         let tiles_url = style["sources"]["incidents"]["url"].as_str().unwrap();
-        assert!(tiles_url.contains(size), "{tiles_url}");
+        assert_eq!(
+            tiles_url.contains("size=casualties"),
+            !size.is_empty(),
+            "{tiles_url}"
+        );
         let radius = radius_in(&style);
         let query = [filter, size]
             .into_iter()

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use athar_e2e::{Run as _, Server, Target, get, workspace_root};
+use athar_e2e::{Run as _, Server, Target, get, post_json, wait_until, workspace_root};
 use serde_json::Value;
 
 const TOKEN: &str = "ops-test-token-4b7d1e";
@@ -223,22 +223,19 @@ fn metrics_move_with_requests_and_the_request_log_keeps_no_secret() {
             .unwrap_or(0.0)
         )
     );
-    let incidents = server.healthz().unwrap()["incidents"].as_f64().unwrap();
-    // The import's incidents are in the snapshot within a moment.
-    let mut held = 0.0;
-    for _ in 0..50 {
-        held = sample(
-            &parsed(&fetch(&format!("{base}/metrics"), &[]).1),
-            "athar_snapshot_incidents",
-            &[],
-        )
-        .unwrap();
-        if held == incidents {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(held, incidents);
+    // The snapshot gauge counts the two imported incidents within a moment.
+    let before_import = sample(&first, "athar_snapshot_incidents", &[]).unwrap();
+    wait_until(
+        Duration::from_secs(5),
+        "the imported incidents in the gauge",
+        || {
+            sample(
+                &parsed(&fetch(&format!("{base}/metrics"), &[]).1),
+                "athar_snapshot_incidents",
+                &[],
+            ) == Some(before_import + 2.0)
+        },
+    );
     assert!(sample(&after, "athar_snapshot_version", &[]).unwrap() >= 1.0);
     assert!(sample(&after, "athar_change_log_sequence", &[]).unwrap() >= 2.0);
     assert!(sample(&after, "athar_db_pool_connections", &[("state", "open")]).unwrap() >= 1.0);
@@ -247,14 +244,19 @@ fn metrics_move_with_requests_and_the_request_log_keeps_no_secret() {
 
     // The request log: JSON lines, one per request, with the route template and the id;
     // never the token, nor a private filter's value.
-    std::thread::sleep(Duration::from_millis(300));
+    // (A line is written once its answer is sent.)
+    wait_until(Duration::from_secs(5), "the request log's lines", || {
+        server
+            .log()
+            .iter()
+            .any(|line| line.contains("ops-check-42"))
+    });
     let log = server.log();
     let requests: Vec<Value> = log
         .iter()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|line| line["target"] == "athar::request")
         .collect();
-    assert!(requests.len() >= 8, "{log:?}");
     for line in &requests {
         for field in [
             "method",
@@ -322,7 +324,13 @@ fn metrics_are_open_to_loopback_by_default_and_as_configured_otherwise() {
     // A bad list is refused at start, naming the entry.
     let refused = target
         .athar()
-        .args(["serve", "--metrics-from", "10.0.0.0/99"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-from",
+            "10.0.0.0/99",
+        ])
         .run();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("10.0.0.0/99"));
@@ -339,16 +347,7 @@ fn write_one(base: &str, token: &str, source_id: &str) -> u16 {
     let body = format!(
         r#"{{"source_id":"{source_id}","kind":"attack","occurred_on":"2024-05-02","community":"سرمين","latitude":35.904,"longitude":36.725,"weapon":"drone","killed":1}}"#
     );
-    let output = Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
-        .args(["-H", "Content-Type: application/json", "--data", &body])
-        .arg(format!("{base}/v1/incidents?source=ops"))
-        .run_within(Duration::from_mins(1));
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
+    post_json(&format!("{base}/v1/incidents?source=ops"), token, &body)
 }
 
 /// Tokens from the command line: made (printed once), known to two servers of one
@@ -391,26 +390,28 @@ async fn tokens_made_and_revoked_from_the_command_line_reach_every_server() {
         "not accepted within {:?}",
         started.elapsed()
     );
-    // Readers may not write; an expired token is refused.
-    let reader = target
-        .athar()
-        .args(["token", "create", "analyst", "--role", "reader"])
-        .run();
-    let reader = String::from_utf8(reader.stdout).unwrap().trim().to_owned();
-    let expired = target
-        .athar()
-        .args([
-            "token",
-            "create",
-            "old-team",
-            "--role",
-            "editor",
-            "--expires",
-            "2020-01-31",
-        ])
-        .run();
-    let expired = String::from_utf8(expired.stdout).unwrap().trim().to_owned();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Readers may not write; a token past its expiry is refused, one before it is not.
+    let made = |name: &str, role: &str, expires: Option<&str>| {
+        let mut command = target.athar();
+        command.args(["token", "create", name, "--role", role]);
+        if let Some(day) = expires {
+            command.args(["--expires", day]);
+        }
+        let output = command.run();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let reader = made("analyst", "reader", None);
+    let expired = made("old-team", "editor", Some("2020-01-31"));
+    let current = made("new-team", "editor", Some("2099-12-31"));
+    // The servers read the stored tokens all at once: once one made now is known, all are.
+    wait_until(Duration::from_secs(3), "the new tokens", || {
+        matches!(write_one(&first.base, &current, "t-current"), 200 | 201)
+    });
     assert_eq!(write_one(&first.base, &reader, "t-reader"), 403);
     assert_eq!(write_one(&first.base, &expired, "t-expired"), 401);
     // A name is never reused.
@@ -498,5 +499,8 @@ fn the_command_line_logs_nothing_but_its_progress_and_report() {
         );
     }
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(report.contains("494"), "the report: {report}");
+    assert!(
+        report.contains(": 494 accepted, 0 updated, 0 unchanged, 0 rejected"),
+        "the report: {report}"
+    );
 }

@@ -286,21 +286,17 @@ pub fn inline_style(
         .as_object_mut()
         .ok_or(StyleError::Missing("sources"))?;
     for (name, source) in sources.iter_mut() {
-        let layer = match name.as_str() {
-            "context" => Layer::Context,
-            "incidents" => Layer::Incidents,
-            "communities" => Layer::Communities,
-            _ => continue,
-        };
-        let Some(url) = source["url"].as_str() else {
+        let Some(layer) = Layer::named(name) else {
             continue;
         };
-        let marker = format!("/tiles/{name}.json");
-        let Some((host, query)) = url.split_once(&marker) else {
+        // `{base}/tiles/{name}.json{query}`, as `style_with_urls` wrote it.
+        let Some((base, query)) = source["url"]
+            .as_str()
+            .and_then(|url| url.split_once(&format!("/tiles/{name}.json")))
+        else {
             continue;
         };
-        let template = format!("{host}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt{query}");
-        let made = tilejson(layer, snapshot, template);
+        let made = tilejson(layer, snapshot, layer.tile_template(base, query));
         *source = json!({
             "type": "vector",
             "tiles": made.tiles,
@@ -583,8 +579,8 @@ pub struct SliderStep {
 /// A time slider over the page's period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Slider {
-    /// `day`, `week` or `month`.
-    pub unit: &'static str,
+    /// Its step: `day`, `week` or `month`.
+    pub unit: athar_index::Interval,
     /// The steps, first to last.
     pub steps: Vec<SliderStep>,
 }
@@ -595,7 +591,7 @@ pub struct Slider {
 /// # Errors
 /// A `slider` parameter error naming the period and the number of steps.
 pub fn slider_periods(
-    unit: &str,
+    unit: athar_index::Interval,
     (from, to): (chrono::NaiveDate, chrono::NaiveDate),
 ) -> Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, ParamError> {
     use chrono::Datelike as _;
@@ -603,9 +599,9 @@ pub fn slider_periods(
     let mut start = from;
     while start <= to {
         let end = match unit {
-            "day" => start,
-            "week" => start + chrono::Days::new(6),
-            _ => {
+            athar_index::Interval::Day => start,
+            athar_index::Interval::Week => start + chrono::Days::new(6),
+            athar_index::Interval::Month => {
                 let next = if start.month() == 12 {
                     chrono::NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
                 } else {
@@ -620,7 +616,8 @@ pub fn slider_periods(
             return Err(ParamError::new(
                 "slider",
                 format!(
-                    "{from} to {to} by {unit} is more than {MAX_SLIDER_STEPS} steps: choose a longer step or a shorter period"
+                    "{from} to {to} by {} is more than {MAX_SLIDER_STEPS} steps: choose a longer step or a shorter period",
+                    crate::params::Named::name(unit)
                 ),
             ));
         }
@@ -645,7 +642,7 @@ pub fn slider(
         &athar_core::Filter,
         Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     ),
-    unit: &'static str,
+    unit: athar_index::Interval,
     arabic: bool,
 ) -> Result<Slider, ParamError> {
     let period =

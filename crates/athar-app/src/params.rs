@@ -51,6 +51,11 @@ macro_rules! named {
 }
 pub(crate) use named;
 
+named!(athar_tile_sources::incidents::Sizing {
+    athar_tile_sources::incidents::Sizing::Count => "count",
+    athar_tile_sources::incidents::Sizing::Casualties => "casualties",
+});
+
 named!(athar_core::Language {
     athar_core::Language::English => "en",
     athar_core::Language::Arabic => "ar",

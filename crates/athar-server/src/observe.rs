@@ -45,18 +45,21 @@ struct RouteLabels {
     route: String,
 }
 
-/// A tile layer's label.
+/// A tile layer's label (layers are named by constants: no allocation per tile).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub(crate) struct LayerLabels {
-    layer: String,
+struct LayerLabels {
+    layer: &'static str,
 }
 
-impl LayerLabels {
-    pub(crate) fn of(layer: &str) -> Self {
-        Self {
-            layer: layer.to_owned(),
-        }
-    }
+/// What the tile cache did for a tile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TileOutcome {
+    /// Answered from the cache.
+    Hit,
+    /// Made, the cache lacking it.
+    Miss,
+    /// Dropped from the cache to make room.
+    Eviction,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -72,15 +75,16 @@ struct PoolLabels {
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
+    /// One scrape at a time: the totals read from elsewhere are raised to what was read,
+    /// which two scrapes at once would each add; and scrapes queue rather than each
+    /// querying the store and walking the tile cache.
+    rendering: tokio::sync::Mutex<()>,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
     bytes: Family<RouteLabels, Counter>,
-    /// Tiles answered from the cache, by layer.
-    pub(crate) tile_hits: Family<LayerLabels, Counter>,
-    /// Tiles made, by layer.
-    pub(crate) tile_misses: Family<LayerLabels, Counter>,
-    /// Tiles dropped from the cache to make room, by layer.
-    pub(crate) tile_evictions: Family<LayerLabels, Counter>,
+    tile_hits: Family<LayerLabels, Counter>,
+    tile_misses: Family<LayerLabels, Counter>,
+    tile_evictions: Family<LayerLabels, Counter>,
     tile_bytes: Family<LayerLabels, Gauge>,
     snapshot_version: Gauge,
     snapshot_incidents: Gauge,
@@ -122,6 +126,7 @@ impl Default for Metrics {
             memory: Gauge::default(),
             cpu: Counter::default(),
             registry: Registry::default(),
+            rendering: tokio::sync::Mutex::new(()),
         };
         let m = &metrics;
         registry.register(
@@ -235,6 +240,16 @@ fn gauge_value(value: impl TryInto<i64>) -> i64 {
 }
 
 impl Metrics {
+    /// Counts what the tile cache did for a tile of `layer`.
+    pub(crate) fn tile(&self, outcome: TileOutcome, layer: &'static str) {
+        let family = match outcome {
+            TileOutcome::Hit => &self.tile_hits,
+            TileOutcome::Miss => &self.tile_misses,
+            TileOutcome::Eviction => &self.tile_evictions,
+        };
+        family.get_or_create(&LayerLabels { layer }).inc();
+    }
+
     /// Counts one answered request.
     fn record(&self, route: &str, method: &str, status: u16, (bytes, seconds): (u64, f64)) {
         let labels = RouteLabels {
@@ -253,6 +268,7 @@ impl Metrics {
 
     /// The metrics in the Prometheus text format, read now.
     pub(crate) async fn render(&self, state: &AppState) -> String {
+        let _alone = self.rendering.lock().await;
         let snapshot = state.snapshot();
         self.snapshot_version.set(gauge_value(snapshot.version()));
         self.snapshot_incidents.set(gauge_value(snapshot.len()));
@@ -288,7 +304,7 @@ impl Metrics {
             .set(gauge_value(idle));
         for (layer, bytes) in state.tiles.bytes_by_layer() {
             self.tile_bytes
-                .get_or_create(&LayerLabels::of(layer))
+                .get_or_create(&LayerLabels { layer })
                 .set(gauge_value(bytes));
         }
         if let Some((resident, cpu)) = process_usage() {
@@ -514,29 +530,14 @@ impl MetricsAccess {
             Self::Loopback => peer.is_some_and(|ip| ip.is_loopback()),
             Self::Token => has_token(),
             Self::Network(network, prefix) => peer.is_some_and(|ip| {
-                let bits = |ip: std::net::IpAddr| -> Option<u128> {
-                    match ip {
-                        std::net::IpAddr::V4(v4) => Some(u128::from(u32::from(v4)) << 96),
-                        std::net::IpAddr::V6(v6) => Some(u128::from(v6)),
-                    }
+                // Both as IPv6 (IPv4 as IPv4-mapped, as a dual-stack socket sees an IPv4
+                // client), an IPv4 prefix moved past the mapping's 96 bits.
+                let bits = |ip: std::net::IpAddr| match ip {
+                    std::net::IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
+                    std::net::IpAddr::V6(v6) => u128::from(v6),
                 };
-                let ip = match (ip, network) {
-                    // An IPv4 client on a dual-stack socket.
-                    (std::net::IpAddr::V6(v6), std::net::IpAddr::V4(_)) => {
-                        v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4)
-                    }
-                    _ => ip,
-                };
-                if ip.is_ipv4() != network.is_ipv4() {
-                    return false;
-                }
-                let width = if ip.is_ipv4() { 32 } else { 128 };
-                let shift = width - u32::from(*prefix);
-                let value = |ip| bits(ip).map(|b| if ip.is_ipv4() { b >> 96 } else { b });
-                match (value(ip), value(*network)) {
-                    (Some(a), Some(b)) => shift >= 128 || (a >> shift) == (b >> shift),
-                    _ => false,
-                }
+                let prefix = u32::from(*prefix) + if network.is_ipv4() { 96 } else { 0 };
+                prefix == 0 || bits(ip) >> (128 - prefix) == bits(*network) >> (128 - prefix)
             }),
         }
     }

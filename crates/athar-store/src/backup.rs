@@ -35,13 +35,16 @@ fn without_password(url: &str) -> (String, Option<String>) {
     }
 }
 
-/// Runs one of PostgreSQL's tools on `url`, failing with what it printed.
-fn run_tool(tool: &str, url: &str, args: &[&std::ffi::OsStr]) -> Result<Vec<u8>> {
-    let (url, password) = without_password(url);
+/// Runs one of PostgreSQL's tools (on `url`, if given), failing with what it printed.
+fn run_tool(tool: &str, url: Option<&str>, args: &[&std::ffi::OsStr]) -> Result<Vec<u8>> {
     let mut command = Command::new(tool);
-    command.args(args).arg(format!("--dbname={url}"));
-    if let Some(password) = password {
-        command.env("PGPASSWORD", password);
+    command.args(args);
+    if let Some(url) = url {
+        let (url, password) = without_password(url);
+        command.arg(format!("--dbname={url}"));
+        if let Some(password) = password {
+            command.env("PGPASSWORD", password);
+        }
     }
     let output = command.output().map_err(|error| {
         StoreError::Config(format!(
@@ -82,7 +85,7 @@ impl Store {
                 tokio::task::spawn_blocking(move || {
                     run_tool(
                         "pg_dump",
-                        &url,
+                        Some(&url),
                         &[
                             "--format=custom".as_ref(),
                             "--no-owner".as_ref(),
@@ -197,24 +200,15 @@ pub async fn restore(location: &StoreLocation, file: &Path) -> Result<()> {
             let (url, file) = (url.clone(), file.to_owned());
             tokio::task::spawn_blocking(move || -> Result<()> {
                 // Everything but the extensions, which the database has already.
-                let listing = Command::new("pg_restore")
-                    .arg("--list")
-                    .arg(&file)
-                    .output()
+                let listing = run_tool("pg_restore", None, &["--list".as_ref(), file.as_os_str()])
                     .map_err(|error| {
                         StoreError::Config(format!(
-                            "pg_restore could not be run ({error}): install PostgreSQL's client tools (postgresql-client)"
+                            "{} is not a PostgreSQL backup of Athar ({error})",
+                            file.display()
                         ))
                     })?;
-                if !listing.status.success() {
-                    return Err(StoreError::Config(format!(
-                        "{} is not a PostgreSQL backup of Athar: {}",
-                        file.display(),
-                        String::from_utf8_lossy(&listing.stderr).trim()
-                    )));
-                }
                 let mut kept = String::new();
-                for line in String::from_utf8_lossy(&listing.stdout)
+                for line in String::from_utf8_lossy(&listing)
                     .lines()
                     .filter(|line| !line.contains(" EXTENSION "))
                 {
@@ -225,7 +219,7 @@ pub async fn restore(location: &StoreLocation, file: &Path) -> Result<()> {
                 std::fs::write(&list, kept)?;
                 let restored = run_tool(
                     "pg_restore",
-                    &url,
+                    Some(&url),
                     &[
                         "--no-owner".as_ref(),
                         "--no-privileges".as_ref(),

@@ -106,21 +106,13 @@ pub struct ImportTotals {
 impl Store {
     /// The totals of every finished import in the import log.
     pub async fn import_totals(&self) -> Result<ImportTotals> {
-        const SQL: &str = "SELECT COUNT(*), COALESCE(SUM(accepted), 0), COALESCE(SUM(updated), 0), \
-             COALESCE(SUM(unchanged), 0), COALESCE(SUM(rejected), 0) FROM imports \
-             WHERE finished_at IS NOT NULL";
+        // (PostgreSQL sums bigints as numeric: cast back, as SQLite does not mind.)
+        const SQL: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(accepted), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(updated), 0) AS BIGINT), CAST(COALESCE(SUM(unchanged), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(rejected), 0) AS BIGINT) FROM imports WHERE finished_at IS NOT NULL";
         let (imports, accepted, updated, unchanged, rejected): (i64, i64, i64, i64, i64) =
             match self {
-                Self::Postgres(pool) => {
-                    // SUM of bigint is numeric in PostgreSQL: read back as bigint.
-                    sqlx::query_as(
-                        "SELECT COUNT(*), COALESCE(SUM(accepted), 0)::bigint, \
-                         COALESCE(SUM(updated), 0)::bigint, COALESCE(SUM(unchanged), 0)::bigint, \
-                         COALESCE(SUM(rejected), 0)::bigint FROM imports WHERE finished_at IS NOT NULL",
-                    )
-                    .fetch_one(pool)
-                    .await?
-                }
+                Self::Postgres(pool) => sqlx::query_as(SQL).fetch_one(pool).await?,
                 Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_one(pool).await?,
             };
         Ok(ImportTotals {

@@ -42,36 +42,38 @@ impl Store {
         sha256: &str,
         expires: Option<chrono::NaiveDate>,
     ) -> Result<()> {
-        if self.tokens().await?.iter().any(|token| token.name == name) {
-            return Err(StoreError::Conflict(format!(
-                "a token named '{name}' exists already (names are never reused: choose another)"
-            )));
-        }
-        match self {
-            Self::Postgres(pool) => {
-                sqlx::query(
-                    "INSERT INTO tokens (name, role, sha256, expires) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(name)
-                .bind(role)
-                .bind(sha256)
-                .bind(expires)
-                .execute(pool)
-                .await?;
+        let inserted = match self {
+            Self::Postgres(pool) => sqlx::query(
+                "INSERT INTO tokens (name, role, sha256, expires) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(name)
+            .bind(role)
+            .bind(sha256)
+            .bind(expires)
+            .execute(pool)
+            .await
+            .map(|_| ()),
+            Self::Sqlite(pool) => sqlx::query(
+                "INSERT INTO tokens (name, role, sha256, expires) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .bind(name)
+            .bind(role)
+            .bind(sha256)
+            .bind(expires.map(|day| day.to_string()))
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        };
+        match inserted {
+            Ok(()) => Ok(()),
+            // The name is the key (the digest is unique too, but 192 random bits never meet).
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                Err(StoreError::Conflict(format!(
+                    "a token named '{name}' exists already (names are never reused: choose another)"
+                )))
             }
-            Self::Sqlite(pool) => {
-                sqlx::query(
-                    "INSERT INTO tokens (name, role, sha256, expires) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .bind(name)
-                .bind(role)
-                .bind(sha256)
-                .bind(expires.map(|day| day.to_string()))
-                .execute(pool)
-                .await?;
-            }
+            Err(error) => Err(error.into()),
         }
-        Ok(())
     }
 
     /// Every stored token, by name.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 /// The side of a tile on screen, in pixels (MapLibre draws vector tiles 512 wide).
 const TILE_PIXELS: f64 = 512.0;
 /// Tile units in a tile's side.
-const EXTENT: i64 = 4096;
+const EXTENT: i64 = athar_tiles::EXTENT as i64;
 
 /// A feature of an incidents tile, as a client decodes it.
 #[derive(Debug, Clone)]
@@ -125,7 +125,13 @@ pub fn check_zoom(
             }
         }
     }
-    // Neighbours by squares of 64 screen pixels (no circle is wider than 32).
+    // Neighbours by squares of 64 screen pixels: two circles that touch are in the same
+    // or neighbouring squares while no radius is over 32.
+    if let Some(wide) = own.values().find(|symbol| radius(symbol) > 32.0) {
+        return Err(format!(
+            "z{z}: a circle over 32 px, beyond what this check reads: {wide:?}"
+        ));
+    }
     let square = |global: &[i64; 2]| {
         let side = (64.0 * units_per_pixel) as i64;
         [global[0].div_euclid(side), global[1].div_euclid(side)]

@@ -26,6 +26,18 @@ impl Layer {
             Self::Context => "context",
         }
     }
+
+    /// The layer named `name`, if it is one.
+    pub fn named(name: &str) -> Option<Self> {
+        [Self::Incidents, Self::Communities, Self::Context]
+            .into_iter()
+            .find(|layer| layer.name() == name)
+    }
+
+    /// Its tile URL template on the server at `base`, carrying `query` (`?…`, or none).
+    pub fn tile_template(self, base: &str, query: &str) -> String {
+        format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{query}", self.name())
+    }
 }
 
 /// A TileJSON 3.0.0 document. (The fields are in alphabetical order, the order Athar has

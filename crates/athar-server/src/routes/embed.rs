@@ -11,7 +11,7 @@ use crate::routes::tiles::{Coding, compressed};
 use crate::state::cached_or_made;
 use crate::{ApiError, AppState};
 use athar_app::embed::{self, HOTSPOT_PARAMETERS, OEmbed, PAGE_PARAMETERS, Page, View};
-use athar_app::params::Parameters as _;
+use athar_app::params::{Parameters as _, Pick as _};
 
 /// The front-end files served under `/assets/`: built into the binary, Brotli-compressed
 /// (by `scripts/vendor-web`, from the npm packages pinned in `web/package-lock.json`), with
@@ -332,6 +332,26 @@ pub(crate) async fn embed(
     } else {
         "incidents"
     };
+    // A time slider: its unit, and the step the URL is at (read by the page's script);
+    // checked before any work is done for the page.
+    let unit = match query.get("slider") {
+        None => None,
+        Some(_) if view == View::Hotspots => {
+            return Err(ApiError::BadParameter {
+                parameter: "slider".into(),
+                message: "is not offered with view=hotspots".into(),
+            });
+        }
+        Some(_) => Some(query.pick("slider", athar_index::Interval::Month)?),
+    };
+    if let Some(at) = query.get("at")
+        && (unit.is_none() || chrono::NaiveDate::parse_from_str(at, "%Y-%m-%d").is_err())
+    {
+        return Err(ApiError::BadParameter {
+            parameter: "at".into(),
+            message: format!("'{at}' is not a day (YYYY-MM-DD) of a slider= page"),
+        });
+    }
     let mut outline = None;
     if view == View::Hotspots {
         // The analysis the tiles will show (computed now, and cached for them): its study
@@ -354,31 +374,6 @@ pub(crate) async fn embed(
         ),
     )?;
     let style = embed::inline_style(&style, &snapshot, (arabic, view))?;
-    // A time slider: its unit, and the step the URL is at (read by the page's script).
-    let unit: Option<&'static str> = match query.get("slider") {
-        None => None,
-        Some(_) if view == View::Hotspots => {
-            return Err(ApiError::BadParameter {
-                parameter: "slider".into(),
-                message: "is not offered with view=hotspots".into(),
-            });
-        }
-        Some(_) => Some(
-            match query.choice("slider", &["day", "week", "month"], "month")? {
-                "day" => "day",
-                "week" => "week",
-                _ => "month",
-            },
-        ),
-    };
-    if let Some(at) = query.get("at")
-        && (unit.is_none() || chrono::NaiveDate::parse_from_str(at, "%Y-%m-%d").is_err())
-    {
-        return Err(ApiError::BadParameter {
-            parameter: "at".into(),
-            message: format!("'{at}' is not a day (YYYY-MM-DD) of a slider= page"),
-        });
-    }
     let (legend, slider) = {
         let (snapshot, filter) = (snapshot.clone(), query.filter.clone());
         state

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use athar_app::params::Parameters as _;
+use athar_app::params::Pick as _;
 use athar_app::tile_data::TileData;
 use athar_core::Filter;
 use athar_index::Snapshot;
@@ -20,6 +20,8 @@ use athar_tile_sources::context::ContextSource;
 use athar_tile_sources::incidents::{CLUSTER_ZOOM, ClusterIndex, IncidentsSource, Sizing};
 use athar_tile_sources::tilejson::{self, Layer};
 use athar_tiles::Tile;
+
+use crate::observe::TileOutcome;
 
 use crate::query::Query;
 use crate::state::View;
@@ -122,10 +124,7 @@ impl TileCache {
                 .max_capacity(megabytes * 1024 * 1024)
                 .eviction_listener(move |key: Arc<TileKey>, _, cause| {
                     if cause == moka::notification::RemovalCause::Size {
-                        metrics
-                            .tile_evictions
-                            .get_or_create(&crate::observe::LayerLabels::of(key.0))
-                            .inc();
+                        metrics.tile(TileOutcome::Eviction, key.0);
                     }
                 })
                 .build()
@@ -222,12 +221,7 @@ fn own_parameters(layer: Layer) -> &'static [&'static str] {
 
 /// How the incidents' symbols are sized (`size=count`, the default, or `casualties`).
 fn sizing(query: &Query) -> Result<Sizing, ApiError> {
-    Ok(
-        match query.choice("size", &["count", "casualties"], "count")? {
-            "casualties" => Sizing::Casualties,
-            _ => Sizing::Count,
-        },
-    )
+    Ok(query.pick("size", Sizing::Count)?)
 }
 
 /// A tile of `layer`, from the cache when it holds it.
@@ -269,11 +263,7 @@ pub(crate) async fn cached_tile(
         return Ok(response);
     }
     let Some(tiles) = state.tiles.tiles.as_ref() else {
-        state
-            .metrics
-            .tile_misses
-            .get_or_create(&crate::observe::LayerLabels::of(layer))
-            .inc();
+        state.metrics.tile(TileOutcome::Miss, layer);
         let coding = Coding::of(request, false);
         let body = match make(view, tile).await? {
             Some(plain) if coding != Coding::Identity => {
@@ -301,16 +291,15 @@ pub(crate) async fn cached_tile(
     // Only tiles of valid filters are cached, so a hit needs no parsing. Tiles are cached
     // as sent: plain, and compressed for clients that accept it (as browsers do), so that
     // a hit is never compressed again.
-    let layer_label = crate::observe::LayerLabels::of(layer);
     if let Some(body) = tiles.get(&key(coding)).await {
-        state.metrics.tile_hits.get_or_create(&layer_label).inc();
+        state.metrics.tile(TileOutcome::Hit, layer);
         return Ok(mvt_response(
             body,
             coding,
             (Some(etag), crate::http::Tag::new(version, public)),
         ));
     }
-    state.metrics.tile_misses.get_or_create(&layer_label).inc();
+    state.metrics.tile(TileOutcome::Miss, layer);
     // A miss is boxed: waiting on another request's making takes a future of about 40 KB,
     // which every hit would otherwise carry (and copy) too.
     let missed = Box::pin(async {
@@ -579,11 +568,13 @@ fn tilejson(
         sizing(&parsed)?;
     }
     let query = request.query_string();
-    let template = format!(
-        "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{}{query}",
-        crate::http::base_url(request),
-        layer.name(),
-        if query.is_empty() { "" } else { "?" },
+    let template = layer.tile_template(
+        &crate::http::base_url(request),
+        &if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        },
     );
     let body = serde_json::to_string(&tilejson::tilejson(layer, snapshot, template))
         .map_err(ApiError::internal)?;

@@ -130,7 +130,7 @@ async fn the_monthly_figures_are_those_of_the_stats_they_name(backend: Backend) 
 
     // The HTML report is a self-contained page under a policy that lets nothing in from
     // elsewhere (no script at all).
-    let page = client()
+    let mut page = client()
         .get(format!(
             "{address}/v1/reports/monthly.html?month=2024-04&lang=ar"
         ))
@@ -144,6 +144,9 @@ async fn the_monthly_figures_are_those_of_the_stats_they_name(backend: Backend) 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     assert!(policy.starts_with("default-src 'none'"), "{policy:?}");
+    assert!(!policy.contains("script-src"), "{policy:?}");
+    let html = String::from_utf8(page.body().limit(1 << 24).await.unwrap().to_vec()).unwrap();
+    assert!(!html.contains("<script"), "a script in the report");
 
     // A month with nothing has no kinds; bad months and other filters are refused.
     let (_, empty) = get(&format!("{address}/v1/reports/monthly.json?month=1999-01")).await;

@@ -128,13 +128,12 @@ async fn tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles
                 expected.entry(tile).or_default().insert(id.as_str());
             }
             if z < 12 {
-                let (first, last) = (
-                    *expected.keys().next().unwrap(),
-                    *expected.keys().last().unwrap(),
-                );
+                // (Tiles sort by column first: the rows' extent is taken on its own.)
                 let columns = expected.keys().map(|tile| tile.x);
+                let rows = expected.keys().map(|tile| tile.y);
                 let (west, east) = (columns.clone().min().unwrap(), columns.max().unwrap());
-                for y in first.y..=last.y {
+                let (north, south) = (rows.clone().min().unwrap(), rows.max().unwrap());
+                for y in north..=south {
                     for x in west..=east {
                         expected.entry(Tile { z, x, y }).or_default();
                     }
@@ -146,7 +145,9 @@ async fn tiles_hold_every_matching_incident_once_and_clusters_agree_across_tiles
             let mut buffered: Vec<([i64; 2], u64)> = Vec::new();
             for (tile, ids) in &expected {
                 let (status, features) = fetch(&address, *tile, query).await;
-                if ids.is_empty() {
+                // Below the cluster zoom a tile's incidents may all be drawn by a cluster
+                // centred in a neighbour: any tile may be empty there.
+                if ids.is_empty() || z < 12 {
                     assert!(
                         status == 200 || status == 204,
                         "{z}/{}/{} {query}",
