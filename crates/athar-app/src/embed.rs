@@ -585,8 +585,8 @@ pub struct Slider {
     pub steps: Vec<SliderStep>,
 }
 
-/// The steps of `unit` (`day`, `week` from the first day, or calendar `month`) over
-/// `from..=to`, cut to the period; refused past [`MAX_SLIDER_STEPS`].
+/// The steps of `unit` (days, ISO weeks or calendar months, as `/v1/stats/series` counts
+/// them) over `from..=to`, cut to the period; refused past [`MAX_SLIDER_STEPS`].
 ///
 /// # Errors
 /// A `slider` parameter error naming the period and the number of steps.
@@ -594,37 +594,18 @@ pub fn slider_periods(
     unit: athar_index::Interval,
     (from, to): (chrono::NaiveDate, chrono::NaiveDate),
 ) -> Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, ParamError> {
-    use chrono::Datelike as _;
-    let mut steps = Vec::new();
-    let mut start = from;
-    while start <= to {
-        let end = match unit {
-            athar_index::Interval::Day => start,
-            athar_index::Interval::Week => start + chrono::Days::new(6),
-            athar_index::Interval::Month => {
-                let next = if start.month() == 12 {
-                    chrono::NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
-                } else {
-                    chrono::NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
-                };
-                next.and_then(|day| day.pred_opt()).unwrap_or(to)
-            }
-        }
-        .min(to);
-        steps.push((start, end));
-        if steps.len() > MAX_SLIDER_STEPS {
-            return Err(ParamError::new(
-                "slider",
-                format!(
-                    "{from} to {to} by {} is more than {MAX_SLIDER_STEPS} steps: choose a longer step or a shorter period",
-                    crate::params::Named::name(unit)
-                ),
-            ));
-        }
-        match end.succ_opt() {
-            Some(next) => start = next,
-            None => break,
-        }
+    let steps: Vec<_> = unit
+        .buckets_within(from, to)
+        .take(MAX_SLIDER_STEPS + 1)
+        .collect();
+    if steps.len() > MAX_SLIDER_STEPS {
+        return Err(ParamError::new(
+            "slider",
+            format!(
+                "{from} to {to} by {} is more than {MAX_SLIDER_STEPS} steps: choose a longer step or a shorter period",
+                crate::params::Named::name(unit)
+            ),
+        ));
     }
     Ok(steps)
 }

@@ -95,6 +95,26 @@ pub enum Interval {
 }
 
 impl Interval {
+    /// The buckets that meet `from..=to`, each cut to it: (first day, last day), oldest
+    /// first (ISO weeks and calendar months, as the series count them).
+    pub fn buckets_within(
+        self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = (NaiveDate, NaiveDate)> {
+        let mut start = self.start_of(from);
+        std::iter::from_fn(move || {
+            if start > to {
+                return None;
+            }
+            let next = self.next(start);
+            let bucket = (start.max(from), next.pred_opt().unwrap_or(next).min(to));
+            // (At the calendar's end, `next` cannot move on: stop after this bucket.)
+            start = if next > start { next } else { NaiveDate::MAX };
+            Some(bucket)
+        })
+    }
+
     fn start_of(self, date: NaiveDate) -> NaiveDate {
         match self {
             Self::Day => date,
@@ -298,5 +318,50 @@ impl Snapshot {
                     .collect(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_within_a_period_are_cut_to_it() {
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        let buckets = |interval: Interval, from: &str, to: &str| -> Vec<(String, String)> {
+            interval
+                .buckets_within(day(from), day(to))
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect()
+        };
+        // ISO weeks, Monday to Sunday: 3 April 2024 is a Wednesday.
+        assert_eq!(
+            buckets(Interval::Week, "2024-04-03", "2024-04-16"),
+            pairs(&[
+                ("2024-04-03", "2024-04-07"),
+                ("2024-04-08", "2024-04-14"),
+                ("2024-04-15", "2024-04-16")
+            ])
+        );
+        // Calendar months across a year's end.
+        assert_eq!(
+            buckets(Interval::Month, "2023-12-15", "2024-02-10"),
+            pairs(&[
+                ("2023-12-15", "2023-12-31"),
+                ("2024-01-01", "2024-01-31"),
+                ("2024-02-01", "2024-02-10")
+            ])
+        );
+        assert_eq!(
+            buckets(Interval::Day, "2024-02-28", "2024-03-01").len(),
+            3,
+            "a leap year's February"
+        );
+        assert!(buckets(Interval::Day, "2024-03-02", "2024-03-01").is_empty());
     }
 }
